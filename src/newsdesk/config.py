@@ -1,0 +1,70 @@
+"""Settings from a TOML file and NEWSDESK_* environment variables (the environment wins).
+
+The TOML file is `NEWSDESK_CONFIG` if set, else `newsdesk.toml` in the working directory if present.
+Keys in the file are the field names below, e.g. `min_host_delay = 2.0`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from newsdesk import __version__
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///newsdesk.db"
+    contact_url: str = "https://github.com/newsdesk/newsdesk"
+    # Fetching is refused for private, loopback, link-local and multicast addresses unless this is set.
+    allow_private_hosts: bool = False
+    min_host_delay: float = 1.0  # seconds between two requests to one host
+    request_timeout: float = 30.0  # total seconds for one response, body included
+    connect_timeout: float = 10.0
+    max_body_bytes: int = 10 * 1024 * 1024  # decompressed
+    max_redirects: int = 5
+    default_interval: int = 15 * 60  # seconds between two fetches of a source
+    min_interval: int = 5 * 60
+    max_interval: int = 6 * 60 * 60
+    max_backoff: int = 24 * 60 * 60  # longest wait after repeated failures
+    robots_ttl: int = 24 * 60 * 60  # how long a host's robots.txt is trusted
+    max_entries_per_source: int = 200  # articles taken from one feed pass
+    fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
+    serve_fetch_interval: int = 60  # seconds between two background passes while serving
+
+    @property
+    def user_agent(self) -> str:
+        return f"newsdesk/{__version__} (+{self.contact_url})"
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(value: Any, kind: type) -> Any:
+    if kind is bool:
+        return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
+    return kind(value)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from defaults, then the TOML file, then NEWSDESK_* variables, then `overrides`."""
+    values: dict[str, Any] = {}
+    path = os.environ.get("NEWSDESK_CONFIG") or ("newsdesk.toml" if Path("newsdesk.toml").exists() else None)
+    if path:
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh))
+    known = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}")
+    for name in known:
+        env = os.environ.get(f"NEWSDESK_{name.upper()}")
+        if env is not None and env != "":
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    kinds = {"bool": bool, "int": int, "float": float, "str": str}
+    typed = {k: _coerce(v, kinds[str(known[k].type)]) for k, v in values.items()}
+    return replace(Settings(), **typed)

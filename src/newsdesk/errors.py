@@ -1,0 +1,56 @@
+"""Errors with a reason a user can read; each stage raises these, never bare exceptions."""
+
+
+class NewsdeskError(Exception):
+    """Base of every error newsdesk reports to a user."""
+
+    reason = "error"
+
+
+class FetchError(NewsdeskError):
+    reason = "fetch_error"
+
+
+class UnsafeURLError(FetchError):
+    """Scheme not http(s), or the host resolves to a private/loopback/link-local/multicast address."""
+
+    reason = "unsafe_url"
+
+
+class RobotsDisallowedError(FetchError):
+    reason = "robots_disallowed"
+
+
+class TooLargeError(FetchError):
+    reason = "too_large"
+
+
+class FetchTimeoutError(FetchError):
+    reason = "timeout"
+
+
+class HTTPStatusError(FetchError):
+    reason = "http_status"
+
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class HostBackoffError(FetchError):
+    """The host asked us to wait (429/503 with Retry-After) and the wait is not over."""
+
+    reason = "host_backoff"
+
+
+class ParseError(NewsdeskError):
+    """A source document that is not a feed, sitemap or page we can read."""
+
+    reason = "parse_error"
+
+
+class ExtractionError(NewsdeskError):
+    """A page from which no article body could be extracted."""
+
+    reason = "extraction_failed"

@@ -1,0 +1,66 @@
+"""Plain data that flows between the stages (no I/O, no database, no HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class FeedEntry:
+    """One item announced by a source (feed item, sitemap URL, JSON Feed item)."""
+
+    url: str
+    title: str | None = None
+    published: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    summary: str | None = None
+    image: str | None = None
+    language: str | None = None
+    guid: str | None = None
+
+
+@dataclass
+class ParsedSource:
+    """What a fetched source document says: its entries, and where to look next.
+
+    kind is one of "rss", "atom", "jsonfeed", "sitemap", "sitemapindex", "html".
+    """
+
+    kind: str
+    title: str | None = None
+    entries: list[FeedEntry] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)  # children of a sitemap index
+    feed_links: list[str] = field(default_factory=list)  # feeds autodiscovered in an HTML page
+    language: str | None = None
+
+
+@dataclass
+class Article:
+    """A clean article as extraction returns it (the fields of the `extract` contract)."""
+
+    url: str
+    title: str | None
+    text: str
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+
+
+@dataclass
+class FetchedDocument:
+    """A response body as the polite client returns it."""
+
+    url: str  # the final URL, after redirects
+    status: int
+    content: bytes
+    headers: dict[str, str]
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # a 304 answered a conditional request
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()

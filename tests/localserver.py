@@ -1,0 +1,93 @@
+"""A real HTTP server on loopback for tests: routes are set per test, every request is recorded."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    time: float
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the body is written (slow servers)
+    drip: float = 0.0  # seconds between 1 KiB chunks of the body (slow bodies)
+
+
+Handler = Callable[[Request], Response]
+
+
+class LocalServer:
+    """`server.route("/feed.xml", Response(...))` or a callable; unknown paths answer 404."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.routes: dict[str, Response | Handler] = {}
+        self.requests: list[Request] = []
+        owner = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # keep test output quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                req = Request("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+                owner.requests.append(req)
+                route = owner.routes.get(self.path) or owner.routes.get(self.path.split("?")[0])
+                resp = Response(404, b"not found") if route is None else (
+                    route if isinstance(route, Response) else route(req)
+                )
+                body = resp.body.encode() if isinstance(resp.body, str) else resp.body
+                if resp.delay:
+                    time.sleep(resp.delay)
+                try:
+                    self.send_response(resp.status)
+                    headers = {"Content-Length": str(len(body)), **resp.headers}
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    if resp.drip:
+                        for i in range(0, len(body), 1024):
+                            self.wfile.write(body[i : i + 1024])
+                            self.wfile.flush()
+                            time.sleep(resp.drip)
+                    else:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def route(self, path: str, response: Response | Handler) -> None:
+        self.routes[path] = response
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+    def __enter__(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
