@@ -21,6 +21,8 @@ class Settings:
     contact_url: str = "https://github.com/newsdesk/newsdesk"
     # Fetching is refused for private, loopback, link-local and multicast addresses unless this is set.
     allow_private_hosts: bool = False
+    # Comma-separated IPs or CIDRs fetched even when allow_private_hosts is off (an intranet feed).
+    allowed_private_hosts: str = ""
     min_host_delay: float = 1.0  # seconds between two requests to one host
     request_timeout: float = 30.0  # total seconds for one response, body included
     connect_timeout: float = 10.0

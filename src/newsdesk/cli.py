@@ -1,0 +1,283 @@
+"""The `newsdesk` command line: one entry point, subcommands per job."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from newsdesk.config import Settings, load_settings
+from newsdesk.errors import NewsdeskError
+from newsdesk.store import Store
+
+app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+sources_app = typer.Typer(help="Manage the sources newsdesk watches.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+out = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy database URL (else NEWSDESK_DATABASE_URL).")] = None,
+) -> None:
+    try:
+        ctx.obj = load_settings(database_url=db)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+@contextmanager
+def _store(ctx: typer.Context) -> Any:
+    store = Store(_settings(ctx).database_url)
+    try:
+        store.migrate()
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _collector(ctx: typer.Context) -> Any:
+    from newsdesk.pipeline import Collector
+
+    with _store(ctx) as store:
+        collector = Collector(_settings(ctx), store)
+        try:
+            yield collector
+        finally:
+            collector.close()
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+# ---- sources --------------------------------------------------------------------------------------
+
+
+@sources_app.command("add")
+def sources_add(
+    ctx: typer.Context,
+    url: str,
+    title: Annotated[str | None, typer.Option(help="Name to show for this source.")] = None,
+    category: Annotated[str | None, typer.Option(help="A category, e.g. World/Europe.")] = None,
+    discover: Annotated[bool, typer.Option(help="Look up the page now and use the feed it advertises.")] = True,
+) -> None:
+    """Add a feed, sitemap, site home page (its feed is found) or single article URL."""
+    with _collector(ctx) as collector:
+        try:
+            source, created, note = collector.add_source(url, title=title, category=category, discover=discover)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    verb = "added" if created else "already present:"
+    out.print(f"{verb} source {source.id} {source.url} ({source.kind})" + (f" - {note}" if note else ""))
+
+
+@sources_app.command("list")
+def sources_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
+) -> None:
+    """Every source with its health: last fetch, status, last error, failures, articles."""
+    with _store(ctx) as store:
+        sources = store.list_sources()
+    if as_json:
+        for s in sources:
+            print(json.dumps({
+                "id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "active": s.active,
+                "last_fetch_at": s.last_fetch_at and s.last_fetch_at.isoformat(),
+                "last_success_at": s.last_success_at and s.last_success_at.isoformat(),
+                "last_status": s.last_status, "last_error": s.last_error, "last_error_reason": s.last_error_reason,
+                "consecutive_failures": s.consecutive_failures, "articles_found": s.articles_found,
+                "interval_seconds": s.interval_seconds, "next_fetch_at": s.next_fetch_at.isoformat(),
+            }))
+        return
+    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "next", "last error")
+    for s in sources:
+        status = s.last_status or "new"
+        style = {"error": "red", "ok": "green", "not_modified": "green"}.get(status, "")
+        table.add_row(str(s.id), s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
+                      _when(s.last_fetch_at), _when(s.last_success_at), str(s.consecutive_failures),
+                      str(s.articles_found), _when(s.next_fetch_at), s.last_error or "")
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(ctx: typer.Context, source_id: int) -> None:
+    """Stop watching a source (its articles stay)."""
+    with _store(ctx) as store:
+        if not store.remove_source(source_id):
+            err.print(f"[red]error:[/red] no source with id {source_id}")
+            raise typer.Exit(1)
+    out.print(f"removed source {source_id}")
+
+
+@sources_app.command("import-opml")
+def sources_import_opml(ctx: typer.Context, path: Path) -> None:
+    """Add every feed listed in an OPML file (already present ones are left as they are)."""
+    from newsdesk.sources.opml import parse_opml
+
+    try:
+        outlines = parse_opml(path.read_bytes())
+    except (NewsdeskError, OSError) as exc:
+        err.print(f"[red]error:[/red] {path}: {exc}")
+        raise typer.Exit(1) from exc
+    added = 0
+    with _store(ctx) as store:
+        for o in outlines:
+            _, created = store.add_source(o.url, interval=_settings(ctx).default_interval, title=o.title,
+                                          site_url=o.html_url, category=o.category)
+            added += int(created)
+    out.print(f"{added} source(s) added, {len(outlines) - added} already present")
+
+
+@sources_app.command("export-opml")
+def sources_export_opml(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Argument(help="File to write (default: standard output).")] = None,
+) -> None:
+    """Write every source as OPML 2.0."""
+    from newsdesk.sources.opml import OpmlOutline, write_opml
+
+    with _store(ctx) as store:
+        outlines = [OpmlOutline(s.url, s.title, s.site_url, s.category) for s in store.list_sources()]
+    text = write_opml(outlines)
+    if path:
+        path.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# ---- collecting -----------------------------------------------------------------------------------
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    all_sources: Annotated[bool, typer.Option("--all", help="Every source now, whatever its schedule.")] = False,
+) -> None:
+    """One polite pass over every due source."""
+    with _collector(ctx) as collector:
+        due = collector.store.due_sources(datetime.now(UTC), include_not_due=all_sources)
+        if not due:
+            out.print("no source is due (use --all to fetch every source now)")
+            return
+        columns = (TextColumn("fetching"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("", total=len(due))
+
+            def done(report: Any) -> None:
+                progress.update(task, advance=1, description=report.url[:60])
+
+            reports = collector.fetch_due(include_not_due=all_sources, on_done=done)
+    new = sum(r.new_articles for r in reports)
+    failed_sources = [r for r in reports if r.status == "error"]
+    for r in sorted(reports, key=lambda r: r.source_id):
+        line = f"{r.url}: {r.status}, {r.new_articles} new"
+        if r.failed:
+            line += f", {r.failed} failed"
+        if r.error:
+            line += f" - {r.error}"
+        (err if r.status == "error" else out).print(line, markup=False, highlight=False)
+    out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s)")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help=".html, .html.gz, .warc(.gz), .arc(.gz) files or folders")],
+    url: Annotated[str | None, typer.Option(help="The address of the page (for a single .html file).")] = None,
+) -> None:
+    """Import local pages and web archives (e.g. a CC-NEWS WARC file). Re-importing adds nothing."""
+    with _collector(ctx) as collector:
+        report = collector.import_paths(paths, url=url)
+    for what, why in report.failed:
+        err.print(f"failed: {what}: {why}", markup=False, highlight=False)
+    out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed")
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help=".html or .html.gz files")],
+    url: Annotated[str | None, typer.Option(help="The address the page came from.")] = None,
+) -> None:
+    """Print the article in each page as one JSON object a line. Nothing is stored."""
+    from newsdesk.extract import article_to_contract
+    from newsdesk.pipeline import extract_file
+
+    failed = 0
+    for path in paths:
+        try:
+            record = article_to_contract(str(path), extract_file(path, url))
+        except (NewsdeskError, OSError, EOFError) as exc:
+            failed += 1
+            err.print(f"{path}: {exc}", markup=False, highlight=False)
+            record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
+                      "language": None, "canonical_url": None, "image": None, "error": str(exc)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(ctx: typer.Context) -> None:
+    """Print every stored article, one JSON object a line."""
+    with _store(ctx) as store:
+        for article in store.iter_articles():
+            sys.stdout.write(json.dumps(article.to_contract(), ensure_ascii=False) + "\n")
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema."""
+    with _store(ctx) as store:
+        out.print(f"database ready: {store.url}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    background_fetch: Annotated[bool, typer.Option(help="Fetch due sources in the background.")] = True,
+    default_sources: Annotated[bool, typer.Option(help="Add the default world-news feeds to an empty store.")] = True,
+) -> None:
+    """Serve the site and API; fetch due sources in the background."""
+    import uvicorn
+
+    from newsdesk.sources.opml import parse_opml
+    from newsdesk.web.app import create_app
+
+    settings = _settings(ctx)
+    with _store(ctx) as store:
+        if default_sources and not store.list_sources():
+            opml = resources.files("newsdesk").joinpath("data/default-sources.opml").read_bytes()
+            for o in parse_opml(opml):
+                store.add_source(o.url, interval=settings.default_interval, title=o.title,
+                                 site_url=o.html_url, category=o.category)
+            out.print("added the default world-news sources (see `newsdesk sources list`)")
+    uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,361 @@
+"""Wires the stages: sources -> fetch -> extract -> store. In-process by default.
+
+Each source is one unit of work: its document is fetched (conditionally), parsed, and each new entry's
+page fetched, extracted and stored in its own transaction. The source's ETag and schedule are saved
+last, so a pass killed in the middle is simply redone (without the 304 shortcut) and skips what it
+already stored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsdesk.config import Settings
+from newsdesk.errors import (
+    ExtractionError,
+    FetchError,
+    HostBackoffError,
+    HTTPStatusError,
+    NewsdeskError,
+    ParseError,
+    RobotsDisallowedError,
+    UnsafeURLError,
+)
+from newsdesk.extract import canonicalize_url, extract_article
+from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
+from newsdesk.sources.http import PoliteClient
+from newsdesk.sources.parse import parse_source
+from newsdesk.sources.warc import iter_warc
+from newsdesk.store import Store
+from newsdesk.store.repository import utcnow
+from newsdesk.store.schema import Source
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+MAX_CHILD_SITEMAPS = 20
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+
+@dataclass
+class SourceReport:
+    source_id: int
+    url: str
+    status: str  # ok, not_modified, error
+    new_articles: int = 0
+    failed: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+@dataclass
+class ImportReport:
+    stored: int = 0
+    known: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def charset_of(doc: FetchedDocument) -> str | None:
+    for part in doc.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+def _registered_domain(host: str) -> str:
+    parts = host.removeprefix("www.").split(".")
+    return ".".join(parts[-3:] if len(parts) > 2 and len(parts[-2]) <= 3 else parts[-2:])
+
+
+def choose_canonical(url: str, page_canonical: str | None) -> str:
+    """The page's rel=canonical when it stays on the same site and names a real page, else our own.
+
+    A cross-site canonical (a syndicated copy pointing at the original) must not merge two outlets'
+    articles into one row, and sites that point every page's canonical at their home page must not
+    collapse all their articles into one.
+    """
+    own = canonicalize_url(url)
+    if not page_canonical:
+        return own
+    theirs = canonicalize_url(page_canonical, base=url)
+    same_site = _registered_domain(host_of(theirs)) == _registered_domain(host_of(own))
+    names_a_page = urlsplit(theirs).path.strip("/") != "" or urlsplit(own).path.strip("/") == ""
+    return theirs if same_site and names_a_page else own
+
+
+def next_interval(current: int, entries: list[FeedEntry], new_count: int, settings: Settings) -> int:
+    """Fetch again after about half the source's recent publishing gap, clamped to the configured range."""
+    dates = sorted(e.published for e in entries if e.published)[-10:]
+    gaps = [(b - a).total_seconds() for a, b in zip(dates, dates[1:], strict=False) if b > a]
+    if len(gaps) >= 2:
+        proposal = statistics.median(gaps) / 2
+    elif new_count:
+        proposal = current * 0.75
+    else:
+        proposal = current * 1.5
+    return int(min(max(proposal, settings.min_interval), settings.max_interval))
+
+
+class Collector:
+    def __init__(self, settings: Settings, store: Store, client: PoliteClient | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.client = client or PoliteClient(settings)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ---- sources -------------------------------------------------------------------------------
+
+    def add_source(
+        self, url: str, *, title: str | None = None, category: str | None = None, discover: bool = True,
+    ) -> tuple[Source, bool, str]:
+        """Add a feed, sitemap or page. A site's home page is replaced by the feed it advertises.
+
+        Returns (source, created, note); an unreachable URL is still added and its first fetch reports why.
+        """
+        url = url.strip()
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        kind, site_url, note = "auto", None, ""
+        if discover:
+            try:
+                doc = self.client.get(url, accept=FEED_ACCEPT)
+                parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
+            except NewsdeskError as exc:
+                note = f"not checked now ({exc}); the first fetch will tell"
+            else:
+                if parsed.kind == "html" and parsed.feed_links:
+                    site_url, url = url, parsed.feed_links[0]
+                    kind = "auto"
+                    note = f"found the feed {url} on that page"
+                else:
+                    kind = "page" if parsed.kind == "html" else parsed.kind
+                    title = title or parsed.title
+        source, created = self.store.add_source(
+            url, interval=self.settings.default_interval, kind=kind, title=title, site_url=site_url,
+            category=category,
+        )
+        return source, created, note
+
+    # ---- one pass ------------------------------------------------------------------------------
+
+    def fetch_due(
+        self, *, include_not_due: bool = False, on_done: Callable[[SourceReport], None] | None = None,
+    ) -> list[SourceReport]:
+        """Fetch every due source (or all), hosts in parallel, each host's sources one after another."""
+        by_host: dict[str, list[Source]] = defaultdict(list)
+        for src in self.store.due_sources(utcnow(), include_not_due):
+            by_host[host_of(src.url)].append(src)
+        reports: list[SourceReport] = []
+
+        def run_host(sources: list[Source]) -> None:
+            for src in sources:
+                report = self.fetch_source(src)
+                reports.append(report)
+                if on_done:
+                    on_done(report)
+
+        workers = max(1, min(self.settings.fetch_workers, len(by_host)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
+            for future in [pool.submit(run_host, group) for group in by_host.values()]:
+                future.result()
+        return reports
+
+    def fetch_source(self, src: Source) -> SourceReport:
+        report = SourceReport(src.id, src.url, "ok")
+        started = utcnow()
+        try:
+            doc = self.client.get(src.url, etag=src.etag, last_modified=src.last_modified, accept=FEED_ACCEPT)
+            if doc.not_modified:
+                report.status = "not_modified"
+                self._source_succeeded(src, started, report, src.interval_seconds, doc)
+                return report
+            parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
+            if parsed.kind == "html":
+                # The source is a single article page: what we fetched is the article.
+                self._store_page(src, FeedEntry(url=src.url), doc, report)
+                entries: list[FeedEntry] = []
+            else:
+                entries = self._entries(parsed, report)
+                for entry in entries[: self.settings.max_entries_per_source]:
+                    if not self._collect(src, entry, report):
+                        break
+        except NewsdeskError as exc:
+            self._source_failed(src, started, exc, report)
+            return report
+        interval = next_interval(src.interval_seconds, entries, report.new_articles, self.settings)
+        self._source_succeeded(src, started, report, interval, doc, title=parsed.title)
+        return report
+
+    def _entries(self, parsed: ParsedSource, report: SourceReport) -> list[FeedEntry]:
+        entries = list(parsed.entries)
+        for child in parsed.sitemaps[:MAX_CHILD_SITEMAPS]:
+            try:
+                doc = self.client.get(child, accept=FEED_ACCEPT)
+                entries.extend(parse_source(doc.content, doc.url, doc.headers.get("content-type", "")).entries)
+            except NewsdeskError as exc:
+                report.failed += 1
+                self.store.record_failure(child, source_id=report.source_id, reason=exc.reason,
+                                          message=str(exc), permanent=False)
+        # Newest first, so a capped pass takes what matters now; undated entries keep feed order after.
+        dated = sorted((e for e in entries if e.published), key=lambda e: e.published, reverse=True)
+        return dated + [e for e in entries if not e.published]
+
+    def _collect(self, src: Source, entry: FeedEntry, report: SourceReport) -> bool:
+        """Fetch, extract and store one entry. False when the host asked us to stop for now."""
+        if self.store.is_known(entry.url, canonicalize_url(entry.url)):
+            return True
+        try:
+            doc = self.client.get(entry.url, accept=HTML_ACCEPT)
+        except HostBackoffError as exc:
+            report.error = str(exc)
+            return False
+        except FetchError as exc:
+            report.failed += 1
+            if isinstance(exc, RobotsDisallowedError):
+                report.skipped += 1
+            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
+                                      permanent=_is_permanent(exc))
+            return not (isinstance(exc, HTTPStatusError) and exc.status in (429, 503))
+        self._store_page(src, entry, doc, report)
+        return True
+
+    def _store_page(self, src: Source, entry: FeedEntry, doc: FetchedDocument, report: SourceReport) -> None:
+        if doc.content_type not in HTML_TYPES:
+            report.failed += 1
+            self.store.record_failure(entry.url, source_id=src.id, reason="not_html",
+                                      message=f"{doc.url}: not an HTML page ({doc.content_type})", permanent=True)
+            return
+        try:
+            article = extract_article(doc.content, doc.url, hint=entry, charset=charset_of(doc))
+        except ExtractionError as exc:
+            report.failed += 1
+            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason,
+                                      message=f"{doc.url}: {exc}", permanent=True)
+            return
+        article.canonical_url = choose_canonical(doc.url, article.canonical_url)
+        article.url = entry.url  # the link as the source published it, so the next pass knows it
+        _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(doc.url))
+        report.new_articles += int(created)
+
+    # ---- health and schedule -------------------------------------------------------------------
+
+    def _source_succeeded(
+        self, src: Source, started: datetime, report: SourceReport, interval: int, doc: FetchedDocument,
+        title: str | None = None,
+    ) -> None:
+        values: dict[str, object] = dict(
+            last_fetch_at=started, last_success_at=started, last_status=report.status,
+            consecutive_failures=0, interval_seconds=interval,
+            next_fetch_at=started + timedelta(seconds=interval),
+            last_error=report.error, last_error_reason="host_backoff" if report.error else None,
+        )
+        if not doc.not_modified:
+            values.update(etag=doc.etag, last_modified=doc.last_modified)
+        if title and not src.title:
+            values["title"] = title
+        self.store.update_source(src.id, **values)
+
+    def _source_failed(self, src: Source, started: datetime, exc: NewsdeskError, report: SourceReport) -> None:
+        report.status, report.error = "error", str(exc)
+        failures = src.consecutive_failures + 1
+        wait = min(src.interval_seconds * 2 ** (failures - 1), self.settings.max_backoff)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            wait = max(wait, min(retry_after, self.settings.max_backoff))
+        self.store.update_source(
+            src.id, last_fetch_at=started, last_status="error", last_error=str(exc),
+            last_error_reason=exc.reason, consecutive_failures=failures,
+            next_fetch_at=started + timedelta(seconds=wait),
+        )
+
+    # ---- local files ---------------------------------------------------------------------------
+
+    def import_paths(self, paths: Iterable[str | Path], url: str | None = None) -> ImportReport:
+        """Import .html, .html.gz and WARC/ARC files (directories are walked). Idempotent."""
+        report = ImportReport()
+        for path in _expand(paths):
+            name = path.name.lower()
+            try:
+                if name.endswith(WARC_SUFFIXES):
+                    for page in iter_warc(path):
+                        self._import_one(page.content, page.url, page.headers.get("content-type"), report)
+                else:
+                    content = read_html_file(path)
+                    self._import_one(content, url, None, report, label=str(path), file_path=path)
+            except (ParseError, OSError) as exc:
+                report.failed.append((str(path), str(exc)))
+        return report
+
+    def _import_one(
+        self, content: bytes, url: str | None, content_type: str | None, report: ImportReport,
+        label: str | None = None, file_path: Path | None = None,
+    ) -> None:
+        label = label or url or "?"
+        if url and self.store.is_known(url, canonicalize_url(url)):
+            report.known += 1
+            return
+        charset = None
+        if content_type and "charset=" in content_type:
+            charset = content_type.split("charset=")[-1].split(";")[0].strip()
+        try:
+            article = extract_article(content, url, charset=charset)
+        except ExtractionError as exc:
+            report.failed.append((label, str(exc)))
+            if url:
+                self.store.record_failure(url, source_id=None, reason=exc.reason, message=str(exc), permanent=True)
+            return
+        if url:
+            article.canonical_url = choose_canonical(url, article.canonical_url)
+            article.url = url
+        elif article.canonical_url:
+            article.url = article.canonical_url = canonicalize_url(article.canonical_url)
+        else:  # a saved page that names no address: its file is the only identity it has
+            article.url = article.canonical_url = (file_path or Path(label)).resolve().as_uri()
+        _, created = self.store.save_article(article, source_name=host_of(article.url) or None)
+        if created:
+            report.stored += 1
+        else:
+            report.known += 1
+
+
+def _is_permanent(exc: FetchError) -> bool:
+    if isinstance(exc, RobotsDisallowedError | UnsafeURLError):
+        return True
+    return isinstance(exc, HTTPStatusError) and 400 <= exc.status < 500 and exc.status not in (408, 429)
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.name.lower().endswith(WARC_SUFFIXES + HTML_SUFFIXES))
+        else:
+            yield p
+
+
+def read_html_file(path: Path) -> bytes:
+    """Bytes of a .html or .html.gz file (gzip detected by its magic, not trusted from the name)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def extract_file(path: Path, url: str | None = None) -> Article:
+    return extract_article(read_html_file(path), url)

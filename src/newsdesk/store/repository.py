@@ -1,0 +1,290 @@
+"""The one place that talks SQL: sources, articles, failures. Every write is its own short transaction,
+so a crash or kill loses at most the article being written and the next run resumes where it stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsdesk.models import Article
+from newsdesk.store.schema import ArticleRow, Source, UrlFailure
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def content_hash(text: str) -> str:
+    """Hash of the body with case and whitespace folded: the same text re-wrapped is the same copy."""
+    return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
+
+
+@dataclass
+class StoredArticle:
+    """One article as `newsdesk export` prints it."""
+
+    id: int
+    url: str
+    canonical_url: str
+    source: str | None
+    title: str | None
+    text: str
+    authors: list[str]
+    published: datetime | None
+    language: str | None
+    fetched: datetime
+    story_id: int | None
+    duplicate_of: int | None
+    image: str | None = None
+
+    def to_contract(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "source": self.source,
+            "title": self.title,
+            "text": self.text,
+            "authors": self.authors,
+            "published": self.published.isoformat() if self.published else None,
+            "language": self.language,
+            "fetched": self.fetched.isoformat(),
+            "story_id": self.story_id,
+            "duplicate_of": self.duplicate_of,
+        }
+
+
+def _stored(row: ArticleRow) -> StoredArticle:
+    return StoredArticle(
+        id=row.id, url=row.url, canonical_url=row.canonical_url, source=row.source_name, title=row.title,
+        text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
+        fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer (the web server reads while fetching)
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps the file consistent on a crash
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is there already)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # ---- sources -------------------------------------------------------------------------------
+
+    def add_source(
+        self, url: str, *, interval: int, kind: str = "auto", title: str | None = None,
+        site_url: str | None = None, category: str | None = None,
+    ) -> tuple[Source, bool]:
+        """Add a source, or return the one with this URL already (created is then False)."""
+        with self.session() as s:
+            existing = s.scalar(select(Source).where(Source.url == url))
+            if existing:
+                return existing, False
+            now = utcnow()
+            src = Source(
+                url=url, kind=kind, title=title, site_url=site_url, category=category, added_at=now,
+                active=True, interval_seconds=interval, next_fetch_at=now, consecutive_failures=0,
+                articles_found=0,
+            )
+            s.add(src)
+            try:
+                s.commit()
+            except IntegrityError:  # added by someone else meanwhile
+                s.rollback()
+                return s.scalars(select(Source).where(Source.url == url)).one(), False
+            return src, True
+
+    def get_source(self, key: int | str) -> Source | None:
+        with self.session() as s:
+            if isinstance(key, int) or str(key).isdigit():
+                return s.get(Source, int(key))
+            return s.scalar(select(Source).where(Source.url == key))
+
+    def list_sources(self) -> list[Source]:
+        with self.session() as s:
+            return list(s.scalars(select(Source).order_by(Source.id)))
+
+    def remove_source(self, source_id: int) -> bool:
+        with self.session() as s:
+            src = s.get(Source, source_id)
+            if src is None:
+                return False
+            s.delete(src)
+            s.commit()
+            return True
+
+    def due_sources(self, now: datetime, include_not_due: bool = False) -> list[Source]:
+        q = select(Source).where(Source.active.is_(True)).order_by(Source.next_fetch_at, Source.id)
+        if not include_not_due:
+            q = q.where(Source.next_fetch_at <= now)
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def update_source(self, source_id: int, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(Source).where(Source.id == source_id).values(**values))
+            s.commit()
+
+    # ---- articles ------------------------------------------------------------------------------
+
+    def is_known(self, *urls: str) -> bool:
+        """True if an article has one of these URLs (as its URL or canonical URL), or a permanent failure."""
+        keys = list({u for u in urls if u})
+        with self.session() as s:
+            hit = s.scalar(
+                select(ArticleRow.id).where(or_(ArticleRow.url.in_(keys), ArticleRow.canonical_url.in_(keys)))
+                .limit(1)
+            )
+            if hit is not None:
+                return True
+            return s.scalar(
+                select(UrlFailure.id).where(UrlFailure.url.in_(keys), UrlFailure.permanent.is_(True)).limit(1)
+            ) is not None
+
+    def save_article(
+        self, article: Article, *, source_id: int | None = None, source_name: str | None = None,
+        fetched: datetime | None = None,
+    ) -> tuple[int, bool]:
+        """Store an article once per URL and canonical URL; returns (id, created).
+
+        An exact copy of a stored body (same text, another URL) is stored too, with duplicate_of
+        pointing at the first article that had that body.
+        """
+        canonical = article.canonical_url or article.url
+        digest = content_hash(article.text)
+        with self.session() as s:
+            existing = s.scalar(
+                select(ArticleRow.id).where(
+                    or_(ArticleRow.url.in_([article.url, canonical]),
+                        ArticleRow.canonical_url.in_([article.url, canonical]))
+                ).limit(1)
+            )
+            if existing is not None:
+                return existing, False
+            first = s.scalar(
+                select(ArticleRow).where(ArticleRow.content_hash == digest).order_by(ArticleRow.id).limit(1)
+            )
+            row = ArticleRow(
+                url=article.url, canonical_url=canonical, source_id=source_id, source_name=source_name,
+                title=article.title, text=article.text, authors=list(article.authors),
+                published=article.published, language=article.language, image=article.image,
+                fetched=fetched or utcnow(), content_hash=digest,
+                duplicate_of=(first.duplicate_of or first.id) if first else None,
+            )
+            s.add(row)
+            if source_id is not None:
+                s.execute(
+                    update(Source).where(Source.id == source_id)
+                    .values(articles_found=Source.articles_found + 1)
+                )
+            try:
+                s.commit()
+            except IntegrityError:  # another writer stored the same URL between our check and insert
+                s.rollback()
+                again = s.scalar(
+                    select(ArticleRow.id).where(
+                        or_(ArticleRow.url.in_([article.url, canonical]),
+                            ArticleRow.canonical_url.in_([article.url, canonical]))
+                    ).limit(1)
+                )
+                if again is None:
+                    raise
+                return again, False
+            s.execute(update(UrlFailure).where(UrlFailure.url.in_([article.url, canonical])).values(
+                permanent=False, reason="recovered", message="stored after an earlier failure"))
+            s.commit()
+            return row.id, True
+
+    def record_failure(
+        self, url: str, *, source_id: int | None, reason: str, message: str, permanent: bool,
+    ) -> None:
+        now = utcnow()
+        with self.session() as s:
+            row = s.scalar(select(UrlFailure).where(UrlFailure.url == url))
+            if row is None:
+                s.add(UrlFailure(url=url, source_id=source_id, reason=reason, message=message,
+                                 permanent=permanent, attempts=1, first_seen=now, last_seen=now))
+            else:
+                row.reason, row.message, row.last_seen = reason, message, now
+                row.attempts += 1
+                row.permanent = permanent
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+
+    def failures(self, source_id: int | None = None) -> list[UrlFailure]:
+        q = select(UrlFailure).order_by(UrlFailure.id)
+        if source_id is not None:
+            q = q.where(UrlFailure.source_id == source_id)
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def iter_articles(self, batch: int = 500) -> Iterator[StoredArticle]:
+        """Every stored article in id order, read in batches so a large store streams."""
+        last = 0
+        while True:
+            with self.session() as s:
+                rows = list(s.scalars(
+                    select(ArticleRow).where(ArticleRow.id > last).order_by(ArticleRow.id).limit(batch)
+                ))
+            if not rows:
+                return
+            for row in rows:
+                yield _stored(row)
+            last = rows[-1].id
+
+    def recent_articles(self, limit: int = 50, offset: int = 0) -> list[StoredArticle]:
+        with self.session() as s:
+            rows = s.scalars(
+                select(ArticleRow).order_by(func.coalesce(ArticleRow.published, ArticleRow.fetched).desc(),
+                                            ArticleRow.id.desc()).limit(limit).offset(offset)
+            )
+            return [_stored(r) for r in rows]
+
+    def count_articles(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(ArticleRow)) or 0

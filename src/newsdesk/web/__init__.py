@@ -1,0 +1,1 @@
+"""What readers see: the web site (and, in later issues, the API and feeds)."""

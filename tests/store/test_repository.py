@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from newsdesk.models import Article
+from newsdesk.store import Store
+from newsdesk.store.schema import Base
+
+
+def make_store(tmp_path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    store.migrate()
+    return store
+
+
+def test_migrations_create_exactly_the_model_schema(tmp_path):
+    store = make_store(tmp_path)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    assert {"sources", "articles", "url_failures"} <= set(inspect(store.engine).get_table_names())
+
+
+def test_migrate_twice_is_a_no_op_and_keeps_data(tmp_path):
+    store = make_store(tmp_path)
+    store.save_article(Article(url="https://a.example/1", title="One", text="Body one."))
+    store.migrate()
+    assert store.count_articles() == 1
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path):
+    store = make_store(tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_same_url_or_canonical_url_is_stored_once(tmp_path):
+    store = make_store(tmp_path)
+    a = Article(url="https://a.example/x?utm_source=feed", title="T", text="Some body.",
+                canonical_url="https://a.example/x")
+    first, created = store.save_article(a)
+    assert created
+    assert store.save_article(a) == (first, False)
+    other_link = Article(url="https://a.example/x?ref=home", title="T", text="Other body.",
+                         canonical_url="https://a.example/x")
+    assert store.save_article(other_link) == (first, False)
+    assert store.count_articles() == 1
+    assert store.is_known("https://a.example/x")
+
+
+def test_exact_copies_are_kept_and_point_at_the_first(tmp_path):
+    store = make_store(tmp_path)
+    one, _ = store.save_article(Article(url="https://a.example/1", title="A", text="Wire  copy text.\n\nMore."))
+    two, _ = store.save_article(Article(url="https://b.example/1", title="B", text="wire copy text. more."))
+    three, _ = store.save_article(Article(url="https://c.example/1", title="C", text="Wire copy text. More."))
+    rows = {a.id: a for a in store.iter_articles()}
+    assert rows[one].duplicate_of is None
+    assert rows[two].duplicate_of == one
+    assert rows[three].duplicate_of == one
+
+
+def test_dates_round_trip_as_utc(tmp_path):
+    store = make_store(tmp_path)
+    published = datetime(2025, 9, 4, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    store.save_article(Article(url="https://a.example/d", title="D", text="Dated.", published=published))
+    (row,) = list(store.iter_articles())
+    assert row.published == published
+    assert row.published.tzinfo is not None
+    assert row.to_contract()["published"] == "2025-09-04T01:30:00+00:00"
+
+
+def test_permanent_failures_are_known_transient_ones_are_retried(tmp_path):
+    store = make_store(tmp_path)
+    store.record_failure("https://a.example/p", source_id=None, reason="robots_disallowed", message="no",
+                         permanent=True)
+    store.record_failure("https://a.example/t", source_id=None, reason="timeout", message="slow", permanent=False)
+    store.record_failure("https://a.example/t", source_id=None, reason="timeout", message="slow", permanent=False)
+    assert store.is_known("https://a.example/p")
+    assert not store.is_known("https://a.example/t")
+    attempts = {f.url: f.attempts for f in store.failures()}
+    assert attempts == {"https://a.example/p": 1, "https://a.example/t": 2}
+
+
+def test_add_source_is_idempotent_and_due_at_once(tmp_path):
+    store = make_store(tmp_path)
+    src, created = store.add_source("https://a.example/feed.xml", interval=900)
+    again, created_again = store.add_source("https://a.example/feed.xml", interval=900)
+    assert created and not created_again and again.id == src.id
+    assert [s.id for s in store.due_sources(datetime.now(UTC) + timedelta(seconds=1))] == [src.id]
+    store.update_source(src.id, next_fetch_at=datetime.now(UTC) + timedelta(hours=1))
+    assert store.due_sources(datetime.now(UTC)) == []
+    assert len(store.due_sources(datetime.now(UTC), include_not_due=True)) == 1
