@@ -24,6 +24,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the body is written (slow servers)
     drip: float = 0.0  # seconds between 1 KiB chunks of the body (slow bodies)
+    chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length (length unknown up front)
 
 
 Handler = Callable[[Request], Response]
@@ -55,11 +56,23 @@ class LocalServer:
                     time.sleep(resp.delay)
                 try:
                     self.send_response(resp.status)
-                    headers = {"Content-Length": str(len(body)), **resp.headers}
+                    if resp.chunked:
+                        framing = {"Transfer-Encoding": "chunked"}
+                    else:
+                        framing = {"Content-Length": str(len(body))}
+                    headers = {**framing, **resp.headers}
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    if resp.drip:
+                    if resp.chunked:
+                        for i in range(0, len(body), 1024):
+                            piece = body[i : i + 1024]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                            if resp.drip:
+                                self.wfile.flush()
+                                time.sleep(resp.drip)
+                        self.wfile.write(b"0\r\n\r\n")
+                    elif resp.drip:
                         for i in range(0, len(body), 1024):
                             self.wfile.write(body[i : i + 1024])
                             self.wfile.flush()
@@ -73,7 +86,10 @@ class LocalServer:
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval makes shutdown() (every test's teardown) quick; the default waits 0.5 s.
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str = "/") -> str:
         return f"http://{self.host}:{self.port}{path}"
