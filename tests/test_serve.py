@@ -1,0 +1,54 @@
+"""`newsdesk serve` as a user starts it: a real uvicorn process, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from newsdesk.models import Article
+from newsdesk.store import Store
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path):
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    store = Store(db)
+    store.migrate()
+    store.save_article(Article(url="https://evil.example/1", title="<script>alert(1)</script> Headline",
+                               text="Body text."))
+    store.add_source("http://127.0.0.1:9/unreachable.xml", interval=900)  # offline source: must not stop serving
+    store.close()
+    port = free_port()
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": db, "NEWSDESK_ALLOW_PRIVATE_HOSTS": "1",
+           "NEWSDESK_SERVE_FETCH_INTERVAL": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health.status_code == 200 and health.json()["articles"] == 1
+        page = httpx.get(f"http://127.0.0.1:{port}/").text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Headline" in page
+        assert "<script>alert(1)" not in page
+        time.sleep(1.5)  # let the background pass hit the unreachable source
+        sources = httpx.get(f"http://127.0.0.1:{port}/sources").text
+        assert "error" in sources
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/?page=0").status_code == 422
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
