@@ -645,3 +645,9 @@ def test_autodiscovery_puts_bare_json_links_last():
             b'<link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>x</body></html>')
     parsed = parse_source(page, "https://blog.example/post", "text/html")
     assert parsed.feed_links == ["https://blog.example/feed/", "https://blog.example/wp-json/wp/v2/posts/1"]
+
+
+def test_broken_xml_whose_items_have_no_links_is_an_error():
+    doc = b"<rss version='2.0'><channel><title>x</title><item><title>a</titl></item></chan"
+    with pytest.raises(ParseError, match="malformed XML at line 1"):
+        parse_source(doc, "https://news.example/feed.xml", "application/rss+xml")

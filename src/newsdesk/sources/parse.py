@@ -511,26 +511,23 @@ def _parse_feed(
         raise ParseError(f"unreadable feed: the feed parser failed ({type(exc).__name__}: {exc})") from exc
     version = parsed.get("version") or ""
     feed = parsed.get("feed") or {}
-    if not parsed.entries:
+    language = _collapse(feed.get("language"))
+    entries = [e for e in (_feed_entry(item, url, language) for item in parsed.entries) if e is not None]
+    if not entries:
+        # Broken XML is an error only when it leaves nothing usable: feedparser is lenient on purpose.
         exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
         if isinstance(exc, SAXParseException):
             raise ParseError(
                 f"malformed XML at line {exc.getLineNumber()}, column {exc.getColumnNumber() + 1}: "
                 f"{exc.getMessage()}"
             )
-        if not version:
+        if not version and not parsed.entries:
             if media_type in _HTML_TYPES:
                 return _parse_html(content, url, _split_content_type(content_type)[1], wide)
             raise ParseError(f"{_NOT_A_SOURCE}: unrecognised XML root element <{root}>")
         # A well-formed feed with no items is just quiet; other bozo reasons (a text/plain content type,
         # an encoding override) are not fatal.
 
-    language = _collapse(feed.get("language"))
-    entries = []
-    for item in parsed.entries:
-        entry = _feed_entry(item, url, language)
-        if entry is not None:
-            entries.append(entry)
     title_detail = feed.get("title_detail") or {}
     return ParsedSource(
         kind="atom" if version.startswith("atom") else "rss",
