@@ -29,7 +29,8 @@ def article_html(n: int, *, title: str | None = None, canonical: str | None = No
     canon = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} - Test Gazette</title>
 {canon}<meta property="og:title" content="{title}">
-<meta name="author" content="Reporter {n}"><meta property="article:published_time" content="2025-09-0{1 + n % 8}T08:00:00Z">
+<meta name="author" content="Reporter {n}">
+<meta property="article:published_time" content="2025-09-0{1 + n % 8}T08:00:00Z">
 </head><body><header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
 <article><h1>{title}</h1><p class="byline">By Reporter {n}</p>{body}</article>
 <footer><p>Copyright Test Gazette. All rights reserved.</p></footer></body></html>"""
@@ -61,7 +62,8 @@ def atom(base: str, ids: list[int]) -> str:
 
 def rss1(base: str, ids: list[int]) -> str:
     items = "".join(
-        f'<item rdf:about="{base}/articles/{i}.html"><title>Item {i}</title><link>{base}/articles/{i}.html</link></item>'
+        f'<item rdf:about="{base}/articles/{i}.html"><title>Item {i}</title>'
+        f"<link>{base}/articles/{i}.html</link></item>"
         for i in ids
     )
     return ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '

@@ -90,7 +90,8 @@ def test_conditional_get_second_pass_gets_304_and_stores_nothing(collector, serv
     def feed(req):
         if req.headers.get("if-none-match") == '"v1"':
             return Response(304, b"", {"ETag": '"v1"'})
-        return Response(200, rss(base, [1, 2]), {**RSS, "ETag": '"v1"', "Last-Modified": "Mon, 01 Sep 2025 00:00:00 GMT"})
+        validators = {"ETag": '"v1"', "Last-Modified": "Mon, 01 Sep 2025 00:00:00 GMT"}
+        return Response(200, rss(base, [1, 2]), {**RSS, **validators})
 
     server.route("/feed.xml", feed)
     src = add(collector, server.url("/feed.xml"))
@@ -119,7 +120,8 @@ def test_refetch_is_idempotent_without_conditional_headers(collector, server):
 def test_robots_disallowed_page_is_skipped_and_recorded(collector, server):
     base = server.url("").rstrip("/")
     serve_articles(server, [1, 2])
-    server.route("/robots.txt", Response(200, "User-agent: *\nDisallow: /articles/2.html\n", {"Content-Type": "text/plain"}))
+    robots = "User-agent: *\nDisallow: /articles/2.html\n"
+    server.route("/robots.txt", Response(200, robots, {"Content-Type": "text/plain"}))
     server.route("/feed.xml", Response(200, rss(base, [1, 2]), RSS))
     src = add(collector, server.url("/feed.xml"))
     report = fetch_all(collector)[src.url]
@@ -149,8 +151,10 @@ def test_failures_are_reported_while_other_sources_succeed(collector, server, se
     base = server.url("").rstrip("/")
     serve_articles(server, [1, 2])
     server.route("/good.xml", Response(200, rss(base, [1, 2]), RSS))
-    server.route("/malformed.xml", Response(200, "<rss version='2.0'><channel><title>x</title><item><title>a</titl></item></chan", RSS))
-    server.route("/image.png", Response(200, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), {"Content-Type": "image/png"}))
+    malformed = "<rss version='2.0'><channel><title>x</title><item><title>a</titl></item></chan"
+    server.route("/malformed.xml", Response(200, malformed, RSS))
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
+    server.route("/image.png", Response(200, png, {"Content-Type": "image/png"}))
     server.route("/huge.xml", Response(200, b"<rss>" + b" " * (2 * 1024 * 1024), RSS))
     server.route("/slow.xml", Response(200, rss(base, [1]), RSS, delay=5))
     server.route("/gone.xml", Response(404, "no such feed"))
@@ -170,7 +174,8 @@ def test_failures_are_reported_while_other_sources_succeed(collector, server, se
         assert (row.last_status, row.last_error_reason) == ("error", reason), (name, row.last_error)
         assert row.last_error and len(row.last_error) > 10
         assert row.consecutive_failures == 1
-    assert "binary" in health[urls["image.png"]].last_error.lower() or "image/png" in health[urls["image.png"]].last_error
+    image_error = health[urls["image.png"]].last_error
+    assert "binary" in image_error.lower() or "image/png" in image_error
     assert "404" in health[urls["gone.xml"]].last_error
 
 
@@ -194,8 +199,8 @@ def test_redirect_to_loopback_is_refused_without_the_setting(tmp_path):
 def test_page_source_and_autodiscovery(collector, server):
     base = server.url("").rstrip("/")
     serve_articles(server, [5, 6])
-    server.route("/home", Response(200, f'<html><head><link rel="alternate" type="application/rss+xml" '
-                                        f'href="/feed.xml"></head><body>Home</body></html>', HTML))
+    server.route("/home", Response(200, '<html><head><link rel="alternate" type="application/rss+xml" '
+                                        'href="/feed.xml"></head><body>Home</body></html>', HTML))
     server.route("/feed.xml", Response(200, rss(base, [5]), RSS))
     source, created, note = collector.add_source(server.url("/home"))
     assert created and source.url == server.url("/feed.xml") and source.site_url == server.url("/home")

@@ -30,7 +30,9 @@ err = Console(stderr=True)
 @app.callback()
 def main(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy database URL (else NEWSDESK_DATABASE_URL).")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy database URL (else NEWSDESK_DATABASE_URL).")
+    ] = None,
 ) -> None:
     try:
         ctx.obj = load_settings(database_url=db)
