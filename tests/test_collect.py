@@ -247,3 +247,19 @@ def test_schedule_adapts_to_publishing_rate(collector, server):
     (row,) = collector.store.list_sources()
     assert row.interval_seconds == 1800  # half the publishing gap
     assert row.last_success_at is not None and row.articles_found == 6
+
+
+def test_home_page_added_offline_moves_to_its_feed_on_first_fetch(collector, server):
+    base = server.url("").rstrip("/")
+    serve_articles(server, [1])
+    server.route("/", Response(200, '<html><head><link rel="alternate" type="application/atom+xml" '
+                                    'href="/atom.xml"></head><body>Home</body></html>', HTML))
+    server.route("/atom.xml", Response(200, atom(base, [1]), {"Content-Type": "application/atom+xml"}))
+    src = add(collector, server.url("/"))  # as if the page could not be looked up when it was added
+    assert src.kind == "auto"
+    fetch_all(collector)
+    (row,) = collector.store.list_sources()
+    assert (row.url, row.site_url, row.kind) == (server.url("/atom.xml"), server.url("/"), "atom")
+    assert collector.store.count_articles() == 1
+    fetch_all(collector)
+    assert len(server.hits("/")) == 1  # later passes go to the feed

@@ -189,6 +189,9 @@ class Collector:
                 self._source_succeeded(src, started, report, src.interval_seconds, doc)
                 return report
             parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
+            if parsed.kind == "html" and parsed.feed_links and src.kind == "auto":
+                # A home page added while it could not be looked up: move the source to its feed.
+                doc, parsed = self._move_to_feed(src, parsed.feed_links[0])
             if parsed.kind == "html":
                 # The source is a single article page: what we fetched is the article.
                 self._store_page(src, FeedEntry(url=src.url), doc, report)
@@ -202,8 +205,17 @@ class Collector:
             self._source_failed(src, started, exc, report)
             return report
         interval = next_interval(src.interval_seconds, entries, report.new_articles, self.settings)
-        self._source_succeeded(src, started, report, interval, doc, title=parsed.title)
+        kind = "page" if parsed.kind == "html" else parsed.kind
+        self._source_succeeded(src, started, report, interval, doc, title=parsed.title, kind=kind)
         return report
+
+    def _move_to_feed(self, src: Source, feed_url: str) -> tuple[FetchedDocument, ParsedSource]:
+        doc = self.client.get(feed_url, accept=FEED_ACCEPT)
+        parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
+        if parsed.kind != "html" and self.store.get_source(feed_url) is None:
+            self.store.update_source(src.id, url=feed_url, site_url=src.url, kind=parsed.kind)
+            src.url = feed_url
+        return doc, parsed
 
     def _entries(self, parsed: ParsedSource, report: SourceReport) -> list[FeedEntry]:
         entries = list(parsed.entries)
@@ -260,7 +272,7 @@ class Collector:
 
     def _source_succeeded(
         self, src: Source, started: datetime, report: SourceReport, interval: int, doc: FetchedDocument,
-        title: str | None = None,
+        title: str | None = None, kind: str | None = None,
     ) -> None:
         values: dict[str, object] = dict(
             last_fetch_at=started, last_success_at=started, last_status=report.status,
@@ -272,6 +284,8 @@ class Collector:
             values.update(etag=doc.etag, last_modified=doc.last_modified)
         if title and not src.title:
             values["title"] = title
+        if kind and src.kind == "auto":
+            values["kind"] = kind
         self.store.update_source(src.id, **values)
 
     def _source_failed(self, src: Source, started: datetime, exc: NewsdeskError, report: SourceReport) -> None:
