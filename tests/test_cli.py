@@ -172,3 +172,17 @@ def test_user_errors_are_messages_not_tracebacks(tmp_path, args):
     proc = run(tmp_path / "n.db", *args, check=False)
     assert "Traceback" not in proc.stderr
     assert proc.returncode != 0 or "failed" in proc.stdout + proc.stderr
+
+
+def test_extract_prints_the_contract_for_every_aeb_page(tmp_path, shared_data):
+    pages = sorted((shared_data / "aeb" / "html").glob("*.html.gz"))
+    assert len(pages) >= 180
+    proc = run(tmp_path / "n.db", "extract", *map(str, pages))
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [str(p) for p in pages]
+    for line in lines:
+        assert set(line) >= {"path", "url", "title", "text", "authors", "published", "language", "canonical_url",
+                             "image"}, line["path"]
+        assert line["text"].strip() and "error" not in line, line["path"]
+        assert isinstance(line["authors"], list)
+        assert line["title"] is None or not line["text"].startswith(line["title"] + "\n"), line["path"]

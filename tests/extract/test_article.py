@@ -407,3 +407,73 @@ def test_article_to_contract():
     json.dumps(record)  # plain JSON types only
     empty = article_to_contract("x.html", Article(url="", title=None, text="t"))
     assert empty["url"] is None and empty["published"] is None and empty["authors"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Мост через залив снова открыт после ремонта, сообщили в администрации города во вторник.", "cp1251"),
+        ("東京の新しい橋は火曜日に開通しました。市の当局が発表しました。", "shift_jis"),
+        ("Die Straße über den Fluß wurde gestern für den Verkehr geöffnet, sagte der Bürgermeister.", "cp1252"),
+        ("A informação não é pública.", "cp1252"),
+    ],
+)
+def test_undeclared_legacy_encodings(text, codec):
+    html = f"<html><body><p>{text}</p></body></html>"
+    assert decode_html(html.encode(codec)) == html
+
+
+def _chunked_page() -> str:
+    first, second = PARAGRAPHS[:3], PARAGRAPHS[3:]
+    more = [
+        "Traffic engineers expect the morning queues at the southern approach to ease within a week as "
+        "drivers return to their old routes.",
+        "The ferry operator said it would keep its extra crossings until the end of the month in case the "
+        "bridge has to close again for final adjustments.",
+    ]
+
+    def chunk(ps: list[str]) -> str:
+        return '<div class="article-body__content">' + "".join(f"<p>{p}</p>" for p in ps) + "</div>"
+
+    return f"""<html lang="en"><head><title>Harbour bridge reopens after repairs</title></head><body>
+<div class="page"><div class="story"><h1>Harbour bridge reopens after repairs</h1>
+<div class="grid">{chunk(first)}<div class="ad-rail"><p>Advertisement</p></div></div>
+<div class="grid">{chunk(second)}<div class="ad-rail"><p>Advertisement</p></div></div>
+<div class="grid">{chunk(more)}</div>
+</div></div></body></html>"""
+
+
+def test_article_body_split_into_chunks_is_joined():
+    from newsdesk.extract import article as article_module
+
+    art = extract_article(_chunked_page(), URL)
+    for p in PARAGRAPHS:
+        assert p in art.text
+    assert "Traffic engineers expect" in art.text and "ferry operator" in art.text
+    assert art.text.index(PARAGRAPHS[0]) < art.text.index(PARAGRAPHS[4]) < art.text.index("ferry operator")
+    assert "Advertisement" not in art.text
+    # without the join, the extractor keeps the first chunk only
+    unjoined = article_module.BodySettings(merge_body_chunks=False)
+    tree = article_module._parse(_chunked_page())
+    assert "ferry operator" not in article_module.extract_body(tree, URL, settings=unjoined)
+
+
+def test_call_to_action_lines_are_dropped():
+    tail = [
+        "Read more: Tram line vote delayed again",
+        "Sign up for our free morning newsletter and get the news in your inbox.",
+        "Like this story? Share it with a friend!",
+        "(Reporting by Jane Doe; Editing by John Roe)",
+    ]
+    art = extract_article(page(paragraphs=PARAGRAPHS + tail), URL)
+    assert art.text.split("\n\n") == PARAGRAPHS
+
+
+def test_relative_links_follow_the_base_element():
+    head = """<base href="https://static.gazette.example/world/"><title>t</title>
+<link rel="canonical" href="harbour-bridge"><meta property="og:image" content="img/b.jpg">"""
+    art = extract_article(page(head=head), URL)
+    assert art.canonical_url == "https://static.gazette.example/world/harbour-bridge"
+    assert art.image == "https://static.gazette.example/world/img/b.jpg"
+    hostile = page(head='<base href="javascript:alert(1)"><title>t</title><meta property="og:image" content="/i.jpg">')
+    assert extract_article(hostile, URL).image == "https://gazette.example/i.jpg"

@@ -1,0 +1,945 @@
+"""Article extraction: clean body text and metadata from one HTML page.
+
+Body text comes from trafilatura (precision mode, comments off, with its readability/jusText fallbacks)
+on a tree pruned of what is never article text (scripts, styles, SVG, navigation, form controls), with
+an article body that the page splits into same-class chunks joined first. A second, balanced pass runs
+when the first found little of the page's text. Then light post-processing: the headline and a leading
+byline/date line are not repeated in the body, and short call-to-action and credit lines (share,
+subscribe, newsletter, "Read more: ...", "Reporting by ...") are dropped. Measured on the Zyte
+article-extraction benchmark by ``bench/extraction.py`` (what was tried, and what each step gives).
+
+Metadata is read from the page's own markup (JSON-LD, Open Graph and other <meta> tags, <link>,
+<html lang>, <time>, rel=author / itemprop=author / byline elements), with htmldate as the last resort
+for the date. A feed entry given as ``hint`` fills what the page lacks; the page wins where both have it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
+
+from newsdesk.errors import ExtractionError
+from newsdesk.extract.encoding import decode_html
+from newsdesk.extract.urls import canonicalize_url
+from newsdesk.models import Article, FeedEntry
+
+__all__ = ["extract_article", "article_to_contract", "extract_body"]
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_DOCUMENT_CHARS = 20_000_000  # a page larger than this is cut
+MAX_GZIP_BYTES = 50_000_000
+
+_PARSER = HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_TAG = re.compile(r"<(?:!doctype|[a-zA-Z][a-zA-Z0-9:-]*)[\s>/]", re.IGNORECASE)
+_FIRST_TAG = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*|<!--.*?-->\s*|<!doctype[^>]*>\s*|<\?xml-stylesheet[^>]*>\s*)*<([a-zA-Z][\w:.-]*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_NOT_HTML_ROOTS = {"rss", "feed", "rdf:rdf", "urlset", "sitemapindex", "opml", "svg", "kml", "gpx"}
+# attributes this long are junk or an attack; trafilatura runs regexes over class/id/style many times
+_HUGE_ATTRIBUTES = etree.XPath(
+    "//*[string-length(@class) > 1000 or string-length(@id) > 1000 or string-length(@style) > 1000]"
+)
+_ALL_PARAGRAPHS = etree.XPath("count(//p)")
+_FURNITURE_PARAGRAPHS = etree.XPath("count(//aside//p | //footer//p)")
+_WORD = re.compile(r"\w+")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
+# --------------------------------------------------------------------------------------------------
+# body extraction settings (bench/extraction.py documents what was tried and what each gave)
+
+
+@dataclass
+class BodySettings:
+    """How the body text is extracted; the defaults are the measured best."""
+
+    favor_precision: bool = True
+    favor_recall: bool = False
+    fast: bool = False
+    include_tables: bool = True
+    # second pass in balanced mode when the first found little of the page's text
+    retry_short: bool = True
+    retry_max_chars: int = 1000
+    retry_page_share: float = 0.25
+    retry_gain: float = 2.0
+    strip_headline: bool = True
+    strip_leading_meta: bool = True
+    drop_boilerplate_lines: bool = True
+    # elements removed from the raw tree first: never article text, and they slow every XPath pass
+    prune_tags: tuple[str, ...] = (
+        "script", "style", "svg", "template", "link", "meta", "iframe", "button", "select", "option",
+        "input", "textarea", "canvas", "object", "embed", "nav", "menu",
+    )
+    prune_page_furniture: bool = True
+    # an article body split into several sibling containers of one class is joined into the first
+    merge_body_chunks: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SETTINGS = BodySettings()
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def extract_article(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    hint: FeedEntry | None = None,
+    charset: str | None = None,
+) -> Article:
+    """Extract the article of one HTML page.
+
+    Raises ExtractionError (with a reason a person can read) when the document is empty, is not HTML,
+    or holds no article body; never another exception, whatever the input.
+    """
+    try:
+        return _extract_article(html, url, hint, charset)
+    except ExtractionError:
+        raise
+    except RecursionError as exc:
+        raise ExtractionError("document too deeply nested to extract") from exc
+    except MemoryError as exc:
+        raise ExtractionError("document too large to extract") from exc
+    except Exception as exc:  # noqa: BLE001 - hostile input must never crash the caller
+        LOGGER.warning("extraction failed on %s: %r", url, exc)
+        raise ExtractionError(f"extraction failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def article_to_contract(path: str, article: Article) -> dict:
+    """The JSON object that ``newsdesk extract`` prints for one input file."""
+    return {
+        "path": path,
+        "url": article.url or None,
+        "title": article.title,
+        "text": article.text,
+        "authors": list(article.authors),
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "canonical_url": article.canonical_url,
+        "image": article.image,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# document loading
+
+
+def _to_text(html: bytes | str, charset: str | None) -> str:
+    if isinstance(html, str):
+        return html
+    if not isinstance(html, bytes | bytearray | memoryview):
+        raise ExtractionError(f"not HTML (got {type(html).__name__})")
+    data = bytes(html)
+    if data[:2] == b"\x1f\x8b":  # a gzip file saved as is
+        try:
+            data = _gunzip(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ExtractionError("not HTML (corrupt gzip data)") from exc
+    return decode_html(data, charset)
+
+
+def _gunzip(data: bytes) -> bytes:
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = decompressor.decompress(data, MAX_GZIP_BYTES)
+    if decompressor.unconsumed_tail:
+        raise ExtractionError("document too large to extract (gzip)")
+    if not decompressor.eof:
+        out = gzip.decompress(data)  # raises on truncation
+    return out
+
+
+def _looks_binary(text: str) -> bool:
+    head = text[:4096]
+    if not head:
+        return False
+    suspicious = len(_CONTROL_CHARS.findall(head)) + head.count("\ufffd")
+    return suspicious > 0.05 * len(head)
+
+
+def _parse(text: str) -> HtmlElement:
+    if not text.strip():
+        raise ExtractionError("empty document")
+    if _looks_binary(text):
+        raise ExtractionError("not HTML (binary data)")
+    if not _TAG.search(text[:65536]):
+        raise ExtractionError("not HTML (no markup found)")
+    first = _FIRST_TAG.match(text[:65536])
+    if first and first.group(1).lower() in _NOT_HTML_ROOTS:
+        raise ExtractionError(f"not HTML (an XML <{first.group(1)}> document)")
+    if len(text) > MAX_DOCUMENT_CHARS:
+        text = text[:MAX_DOCUMENT_CHARS]
+    text = _XML_DECLARATION.sub("", _INVALID_XML_CHARS.sub("", text), count=1)
+    try:
+        tree = document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not HTML ({exc})") from exc
+    if tree is None or not isinstance(tree, HtmlElement):
+        raise ExtractionError("not HTML (no document tree)")
+    for el in _HUGE_ATTRIBUTES(tree):
+        for attr in ("class", "id", "style"):
+            if len(el.get(attr) or "") > 1000:
+                del el.attrib[attr]
+    return tree
+
+
+# --------------------------------------------------------------------------------------------------
+# main flow
+
+
+def _extract_article(
+    html: bytes | str, url: str | None, hint: FeedEntry | None, charset: str | None
+) -> Article:
+    text = _to_text(html, charset)
+    tree = _parse(text)
+    base = url or (hint.url if hint else None)
+    meta = _PageMeta.read(tree, base)
+    # every metadata field is read before extract_body, which prunes the tree in place
+    title = meta.title or (hint.title.strip() if hint and hint.title else None)
+    authors = meta.authors(tree) or _clean_authors(hint.authors if hint else [])
+    published = meta.published(tree, base) or (_aware(hint.published) if hint and hint.published else None)
+    language = meta.language or (_lang_code(hint.language) if hint else None)
+    image = meta.image or (_absolute(hint.image, base) if hint and hint.image else None)
+    canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
+
+    body = extract_body(tree, base, title_candidates=meta.title_candidates(hint))
+    if not body:
+        words = len(_WORD.findall(_page_text(_parse(text))))
+        plural = "s" if words != 1 else ""
+        raise ExtractionError(f"no article body found (page has {words} word{plural} of text)")
+    return Article(
+        url=url or (hint.url if hint else None) or canonical or "",
+        title=title,
+        text=body,
+        authors=authors,
+        published=published,
+        language=language,
+        canonical_url=canonical,
+        image=image,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# body
+
+
+def extract_body(
+    tree: HtmlElement,
+    url: str | None = None,
+    *,
+    title_candidates: list[str] | None = None,
+    settings: BodySettings | None = None,
+) -> str:
+    """The article body of a parsed page: paragraphs separated by one blank line ("" when none).
+
+    The tree is pruned in place (scripts, styles, inline SVG, form controls: never article text),
+    which makes every later pass over it cheaper; pass a copy to keep the original.
+    """
+    s = settings or SETTINGS
+    if s.prune_tags:
+        etree.strip_elements(tree, *s.prune_tags, with_tail=False)
+    if s.prune_page_furniture and _FURNITURE_PARAGRAPHS(tree) * 2 < _ALL_PARAGRAPHS(tree):
+        # trafilatura drops <aside>/<footer> itself; doing it first spares its raw-tree passes the
+        # work. Kept when they hold most of the page's paragraphs (broken markup), for the fallbacks.
+        etree.strip_elements(tree, "aside", "footer", with_tail=False)
+    if s.merge_body_chunks:
+        _merge_body_chunks(tree)
+    text = _trafilatura(tree, url, s, precision=s.favor_precision, recall=s.favor_recall, fast=s.fast)
+    if s.retry_short and (s.favor_precision or not text):
+        # precision mode sometimes keeps only a stray box of a page; a balanced pass then finds the article
+        if len(text) < s.retry_max_chars:
+            page_len = len(_page_text(tree))
+            if len(text) < s.retry_page_share * page_len:
+                other = _trafilatura(tree, url, s, precision=False, recall=False, fast=s.fast)
+                if len(other) > s.retry_gain * len(text):
+                    text = other
+    if not text:
+        text = _baseline(tree)
+    paragraphs = _paragraphs(text)
+    if s.drop_boilerplate_lines:
+        paragraphs = [p for p in paragraphs if not _is_boilerplate_line(p)]
+    if s.strip_headline or s.strip_leading_meta:
+        paragraphs = _strip_leading(paragraphs, title_candidates or [], s)
+    return "\n\n".join(paragraphs)
+
+
+_BODY_CHUNK_CLASS = re.compile(
+    r"(?:article|story|entry|post|content|main)[-_]{0,2}(?:body|content|text)|articlebody|body__container"
+    r"|article__chunk",
+    re.IGNORECASE,
+)
+
+
+def _merge_body_chunks(tree: HtmlElement, min_words: int = 20) -> None:
+    """Join an article body that the page splits into several containers with the same class.
+
+    Some CMS templates cut the body into chunks between ads or pull quotes (several
+    ``<div class="article-body">``, several ``itemprop="articleBody"``); extractors take the first
+    container and lose the rest. Chunks (outermost ones, each with a real paragraph) are moved into
+    the first, in document order.
+    """
+    groups: dict[tuple[str, str, str], list[HtmlElement]] = {}
+    for el in tree.iter("div", "section", "article"):
+        cls = el.get("class") or ""
+        prop = el.get("itemprop") or ""
+        if prop == "articleBody" or (cls and _BODY_CHUNK_CLASS.search(cls)):
+            groups.setdefault((el.tag, " ".join(cls.split()), prop), []).append(el)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        member_set = set(members)
+        chunks = [
+            el for el in members
+            if not any(a in member_set for a in el.iterancestors())
+            and any(len(_WORD.findall(p.text_content())) >= min_words for p in el.iter("p"))
+        ]
+        if len(chunks) < 2:
+            continue
+        first = chunks[0]
+        for other in chunks[1:]:
+            tail, other.tail = other.tail, None
+            if tail and tail.strip():  # keep text that sat between the chunks where it was
+                prev, parent = other.getprevious(), other.getparent()
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                elif parent is not None:
+                    parent.text = (parent.text or "") + tail
+            first.append(other)
+
+
+def _trafilatura(tree: HtmlElement, url: str | None, s: BodySettings, *, precision: bool, recall: bool,
+                 fast: bool) -> str:
+    from trafilatura import bare_extraction
+
+    try:
+        doc = bare_extraction(
+            tree,
+            url=url,
+            favor_precision=precision,
+            favor_recall=recall,
+            fast=fast,
+            include_comments=False,
+            include_tables=s.include_tables,
+            include_images=False,
+            include_links=False,
+            with_metadata=False,
+            **s.extra,
+        )
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a trafilatura bug on one page is a failed page
+        LOGGER.debug("trafilatura failed: %r", exc)
+        return ""
+    if doc is None:
+        return ""
+    return (getattr(doc, "text", None) or "").strip()
+
+
+def _baseline(tree: HtmlElement) -> str:
+    from trafilatura import baseline
+
+    try:
+        _, text, _ = baseline(tree)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001
+        return ""
+    text = (text or "").strip()
+    return text if len(_WORD.findall(text)) >= 20 else ""
+
+
+def _paragraphs(text: str) -> list[str]:
+    out = []
+    for line in text.split("\n"):
+        line = re.sub(r"[ \t\u00a0\u200b]+", " ", line).strip()
+        if line and _WORD.search(line):
+            out.append(line)
+    return out
+
+
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        (?:read|see|watch)\s+(?:more|also|next)\b.{0,200}
+      | related(?:\s+(?:articles?|stories|posts?|coverage|content|reading))?\s*:.{0,200}
+      | also\s+(?:on|read|see)\b.{0,200}
+      | more\s*:.{0,200}
+      | recommended(?:\s+for\s+you)?\s*:?.{0,100}
+      | you\s+(?:may|might)\s+also\s+(?:like|enjoy)\b.{0,100}
+      | like\s+this\s+(?:story|article)\?.{0,100}
+      | (?:share|tweet)\s+(?:this|on)\b.{0,60}
+      | (?:sign\s+up|subscribe)\b.{0,160}\b(?:newsletters?|inbox|updates|today)\b.{0,60}
+      | get\s+the\s+.{0,80}\b(?:newsletters?|inbox)\b.{0,100}
+      | follow\s+(?:us|.{0,60}\bon\s+(?:twitter|facebook|instagram))\b.{0,120}
+      | click\s+here\b.{0,120}
+      | (?:copyright|\u00a9)\s.{0,120}
+      | all\s+rights\s+reserved\.?
+      | \(?(?:reporting|writing|editing|additional\s+reporting|compiled|edited)\s+by\s.{0,300}
+      | .{0,200}\bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))\b.{0,100}
+      | have\s+a\s+(?:news\s+)?tip\b.{0,200}
+      | .{0,100}\bmay\s+be\s+reached\s+at\s.{0,150}
+      | write\s+to\s.{0,80}\bat\s+\S+@\S+.{0,40}
+      | source\s*:\s*.{0,60}
+      | advertisement
+      | comments?
+      | \d+\s+comments?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _is_boilerplate_line(paragraph: str) -> bool:
+    return len(paragraph) <= 400 and bool(_BOILERPLATE.match(paragraph))
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_WORD.findall(text))
+
+
+def _same_headline(paragraph: str, titles: list[str]) -> bool:
+    p = _norm(paragraph)
+    if not p:
+        return False
+    for title in titles:
+        t = _norm(title)
+        if not t:
+            continue
+        if p == t:
+            return True
+        # "Headline - Site" against "Headline", and near-identical spellings
+        shorter, longer = sorted((p, t), key=len)
+        if len(shorter) >= 0.6 * len(longer) and longer.startswith(shorter) and len(shorter.split()) >= 3:
+            return True
+        if abs(len(p) - len(t)) <= 0.2 * max(len(p), len(t)) and SequenceMatcher(None, p, t).ratio() >= 0.9:
+            return True
+    return False
+
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_LEADING_META = re.compile(
+    rf"""^(?:
+        by\s+(?-i:[A-Z\u00c0-\u024f][\w.'’-]*)(?:\s+(?-i:[A-Z\u00c0-\u024f][\w.'’-]*|and|&|,)){{0,8}}
+            (?:\s*[|,·•-]\s*.{{0,60}})?
+      | (?:published|updated|posted|last\s+updated|first\s+published)\b(?=.*(?:\d|\bby\b)).{{0,80}}
+      | (?:\w+,?\s+)?\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}.{{0,30}}
+      | (?:\w+,?\s+)?{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}.{{0,30}}
+      | \d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}.{{0,30}}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _strip_leading(paragraphs: list[str], titles: list[str], s: BodySettings) -> list[str]:
+    """Drop a headline repeated at the top of the body (and a byline/date line right after it)."""
+    if s.strip_headline and titles:
+        for i, para in enumerate(paragraphs[:3]):
+            if len(para) <= 400 and _same_headline(para, titles):
+                if all(len(_WORD.findall(p)) <= 12 for p in paragraphs[:i]):
+                    paragraphs = paragraphs[:i] + paragraphs[i + 1:]
+                break
+    if s.strip_leading_meta:
+        while len(paragraphs) > 1 and len(paragraphs[0]) <= 120 and _LEADING_META.match(paragraphs[0]):
+            paragraphs = paragraphs[1:]
+    return paragraphs
+
+
+def _page_text(tree: HtmlElement) -> str:
+    body = tree.find("body")
+    root = body if body is not None else tree
+    parts = []
+    for el in root.iter():
+        if el.tag in ("script", "style", "noscript", "template") or not isinstance(el.tag, str):
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if el.text and (el.getparent() is None or el.getparent().tag not in ("script", "style")):
+            parts.append(el.text)
+        if el.tail and el is not root:
+            parts.append(el.tail)
+    return " ".join(" ".join(parts).split())
+
+
+# --------------------------------------------------------------------------------------------------
+# metadata
+
+
+_ARTICLE_TYPES = {
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "liveblogposting",
+    "techarticle", "scholarlyarticle", "report", "webpage", "creativework", "review", "medicalwebpage",
+}
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•)\s+")
+
+
+def _text_of(el: HtmlElement) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+@dataclass
+class _PageMeta:
+    base: str | None
+    metas: dict[str, str]
+    jsonld: list[dict]  # article-like objects first
+    jsonld_articles: int = 0
+    title: str | None = None
+    title_tag: str | None = None
+    h1: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    image: str | None = None
+    language: str | None = None
+
+    @classmethod
+    def read(cls, tree: HtmlElement, base: str | None) -> _PageMeta:
+        base_el = tree.find(".//base[@href]")
+        if base_el is not None:  # <base href> changes what relative links in the page mean
+            base = _absolute(base_el.get("href"), base) or base
+        metas: dict[str, str] = {}
+        for m in tree.iter("meta"):
+            content = m.get("content")
+            if content is None:
+                continue
+            content = content.strip()
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop", "http-equiv"):
+                key = m.get(attr)
+                if key:
+                    metas.setdefault(key.strip().lower(), content)
+        articles, others = _jsonld_objects(tree)
+        meta = cls(base=base, metas=metas, jsonld=articles + others, jsonld_articles=len(articles))
+        title_el = tree.find(".//title")
+        meta.title_tag = _text_of(title_el) if title_el is not None else None
+        meta.h1 = [t for t in (_text_of(h) for h in tree.iter("h1")) if t][:3]
+        meta.title = meta._title()
+        meta.canonical = meta._canonical(tree)
+        meta.image = meta._image(tree)
+        meta.language = meta._language(tree)
+        return meta
+
+    # -- helpers
+    def _ld(self, key: str, *, articles_only: bool = False) -> Iterator[Any]:
+        for obj in self.jsonld[: self.jsonld_articles] if articles_only else self.jsonld:
+            if key in obj:
+                yield obj[key]
+
+    def _title(self) -> str | None:
+        site = self.metas.get("og:site_name")
+        for value in (
+            self.metas.get("og:title"),
+            next((v for v in self._ld("headline", articles_only=True) if isinstance(v, str)), None),
+            self.metas.get("twitter:title"),
+            self.h1[0] if len(self.h1) == 1 else None,
+            self._title_from_tag(),
+        ):
+            if value and _WORD.search(value):
+                return _clean_title(value, site)
+        return None
+
+    def _title_from_tag(self) -> str | None:
+        if not self.title_tag:
+            return None
+        parts = [p for p in _TITLE_SEPARATORS.split(self.title_tag) if p.strip()]
+        if len(parts) <= 1:
+            return self.title_tag
+        for h in self.h1:
+            if _norm(h) in (_norm(p) for p in parts):
+                return h
+        return max(parts, key=lambda p: len(p.split()))
+
+    def title_candidates(self, hint: FeedEntry | None) -> list[str]:
+        cands = [self.title, self.metas.get("og:title"), self.metas.get("twitter:title"), self.title_tag,
+                 *self.h1, *(v for v in self._ld("headline") if isinstance(v, str))]
+        if self.title_tag:
+            cands.extend(_TITLE_SEPARATORS.split(self.title_tag))
+        if hint and hint.title:
+            cands.append(hint.title)
+        seen: list[str] = []
+        for c in cands:
+            if c and c.strip() and c not in seen:
+                seen.append(c.strip())
+        return seen
+
+    def _canonical(self, tree: HtmlElement) -> str | None:
+        for link in tree.iter("link"):
+            rel = (link.get("rel") or "").lower().split()
+            if "canonical" in rel and link.get("href"):
+                found = _absolute(link.get("href"), self.base)
+                if found:
+                    return canonicalize_url(found)
+        og = self.metas.get("og:url")
+        if og:
+            found = _absolute(og, self.base)
+            if found:
+                return canonicalize_url(found)
+        return None
+
+    def _image(self, tree: HtmlElement) -> str | None:
+        for key in ("og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"):
+            found = _absolute(self.metas.get(key), self.base)
+            if found:
+                return found
+        for value in self._ld("image"):
+            found = _absolute(_ld_url(value), self.base)
+            if found:
+                return found
+        for link in tree.iter("link"):
+            if (link.get("rel") or "").lower() == "image_src":
+                found = _absolute(link.get("href"), self.base)
+                if found:
+                    return found
+        # lead image: the first real picture inside the article (or main) element
+        for container in tree.iterfind(".//article"):
+            found = _first_image(container, self.base)
+            if found:
+                return found
+        main = tree.find(".//main")
+        if main is not None:
+            return _first_image(main, self.base)
+        return None
+
+    def _language(self, tree: HtmlElement) -> str | None:
+        for value in (
+            tree.get("lang"),
+            tree.get("xml:lang"),
+            tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+            self.metas.get("content-language"),
+            self.metas.get("language"),
+            self.metas.get("dc.language"),
+            self.metas.get("og:locale"),
+            next((v for v in self._ld("inLanguage") if isinstance(v, str)), None),
+        ):
+            code = _lang_code(value)
+            if code:
+                return code
+        return None
+
+    def authors(self, tree: HtmlElement) -> list[str]:
+        names: list[str] = []
+        for value in self._ld("author", articles_only=True):
+            names.extend(_ld_names(value))
+        if not names:
+            for key in ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author",
+                        "sailthru.author", "byl", "twitter:creator"):
+                value = self.metas.get(key)
+                if value and not _looks_like_url(value):
+                    names.append(value)
+                    break
+        if not names:
+            names.extend(_byline_authors(tree))
+        publishers = [self.metas.get("og:site_name"), self.metas.get("application-name")]
+        publishers += [_ld_names(v)[0] for v in self._ld("publisher") if _ld_names(v)]
+        return _clean_authors(names, tuple(p for p in publishers if p))
+
+    def published(self, tree: HtmlElement, url: str | None) -> datetime | None:
+        """Original publication time: the article's JSON-LD, then <meta>, <time>, and htmldate."""
+        for key in ("datePublished", "dateCreated"):
+            for value in self._ld(key, articles_only=True):
+                found = _parse_date(value) if isinstance(value, str) else None
+                if found:
+                    return found
+        for key in _DATE_META_KEYS:
+            found = _parse_date(self.metas.get(key))
+            if found:
+                return found
+        for el in tree.iterfind(".//time[@datetime]"):
+            if (el.get("itemprop") or "").lower() == "datepublished" or el.get("pubdate") is not None:
+                found = _parse_date(el.get("datetime"))
+                if found:
+                    return found
+        return _htmldate(tree, url)
+
+
+_DATE_META_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published", "datepublished",
+    "published_time", "publishdate", "publish-date", "publish_date", "pubdate", "og:pubdate",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
+    "dc.date", "dcterms.date", "date", "og:published_time", "article.published", "datecreated",
+    "cxenseparse:recs:publishtime", "original-publish-date",
+)
+
+
+def _jsonld_objects(tree: HtmlElement) -> tuple[list[dict], list[dict]]:
+    """JSON-LD objects of the page: (article-like ones, all others); a shallow, size-bounded walk."""
+    articles: list[dict] = []
+    others: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw or len(raw) > 1_000_000:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack: list[tuple[Any, int]] = [(data, 0)]
+        while stack and len(articles) + len(others) < 200:
+            node, depth = stack.pop()
+            if depth > 6:
+                continue
+            if isinstance(node, list):
+                stack.extend((x, depth + 1) for x in reversed(node))
+            elif isinstance(node, dict):
+                types = node.get("@type")
+                types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+                if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in types):
+                    articles.append(node)
+                else:
+                    others.append(node)
+                for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement"):
+                    if isinstance(node.get(key), list | dict):
+                        stack.append((node[key], depth + 1))
+    # a WebPage wrapper is weaker evidence than the article it contains
+    articles.sort(key=lambda o: o.get("@type") in ("WebPage", ["WebPage"]))
+    return articles, others
+
+
+def _ld_url(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return _ld_url(value.get("url") or value.get("contentUrl") or value.get("@id"))
+    if isinstance(value, list) and value:
+        return _ld_url(value[0])
+    return None
+
+
+def _ld_names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [] if _looks_like_url(value) else [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str):
+            return [name]
+        if isinstance(name, list):
+            return [n for n in name if isinstance(n, str)]
+        return []
+    if isinstance(value, list):
+        return [n for v in value[:20] for n in _ld_names(v)]
+    return []
+
+
+def _byline_authors(tree: HtmlElement) -> list[str]:
+    """Author names from the markup: rel=author links, itemprop=author, byline elements."""
+    found: list[str] = []
+    for el in tree.xpath(
+        './/*[@rel="author" or @itemprop="author"][not(ancestor::footer) and not(ancestor::aside)]'
+    )[:6]:
+        name_el = el.find('.//*[@itemprop="name"]')
+        text = (name_el.get("content") or _text_of(name_el)) if name_el is not None else _text_of(el)
+        if text:
+            found.append(text)
+    if found:
+        return found
+    for el in tree.xpath(
+        './/*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
+        'contains(@class, "author-name") or contains(@class, "byline__name")]'
+    )[:3]:
+        text = _text_of(el)
+        if text and len(text) < 100:
+            found.append(text)
+    return found[:1]
+
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b|\bund\b)\s*", re.IGNORECASE)
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:(?:written|posted|reported|words|story|text|analysis|opinion|commentary|review|interview|photos?"
+    r"|article)\s+)?(?:by|von|par|por|di|door|av)\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = (
+    r"(?:staff|editors?|reporters?|correspondents?|contributors?|writers?|columnists?|journalists?|author"
+    r"|admin|editor-at-large|producer|anchor|desk|team|board|bureau)"
+)
+_AUTHOR_ROLE = re.compile(rf"^(?:[\w.-]+\s+){{0,4}}{_ROLE_WORDS}$", re.IGNORECASE)
+_MONTHS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d", re.IGNORECASE
+)
+
+
+def _clean_authors(names: list[str], publishers: tuple[str, ...] = ()) -> list[str]:
+    """Split bylines into person names: no roles, credentials, dates, URLs or e-mail addresses.
+
+    An organisation named beside a person ("Jane Doe, Business Insider"; the site's own name;
+    "MS", "RD") is dropped; alone, it is kept as the byline the page gives.
+    """
+    candidates: list[str] = []
+    for raw in names:
+        if not isinstance(raw, str):
+            continue
+        raw = _AUTHOR_PREFIX.sub("", " ".join(raw.split()))
+        for part in _AUTHOR_SPLIT.split(raw):
+            name = _AUTHOR_PREFIX.sub("", part.strip(" .,:;-–—|@\"'"))
+            if not name or len(name) > 60 or len(name.split()) > 5 or not any(c.isalpha() for c in name):
+                continue
+            if "@" in name or _looks_like_url(name) or sum(ch.isdigit() for ch in name) > 2:
+                continue
+            if _AUTHOR_ROLE.match(name) or _MONTHS.search(name):
+                continue
+            if name.isupper() and len(name.split()) > 1:
+                name = name.title()  # "TOM KRISHER" -> "Tom Krisher"
+            candidates.append(name)
+    publisher_keys = {_norm(p) for p in publishers if p}
+
+    def organisation(name: str) -> bool:
+        return (
+            (len(name) <= 4 and " " not in name)  # credentials, agency initials
+            or bool(re.search(r"\.\w{2,4}\b", name))  # "Cleveland.com"
+            or _norm(name) in publisher_keys
+        )
+
+    people = [n for n in candidates if not organisation(n)]
+    chosen = people if people else candidates
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in chosen:
+        key = name.casefold()
+        # "Jane Doe" and "Jane Doe Staff": keep the first, cleaner one
+        if key in seen or any(key in s or s in key for s in seen):
+            continue
+        seen.add(key)
+        out.append(name)
+    return out[:10]
+
+
+def _looks_like_url(value: str) -> bool:
+    v = value.strip().lower()
+    return v.startswith(("http://", "https://", "//", "www.")) or ("/" in v and " " not in v)
+
+
+def _first_image(container: HtmlElement, base: str | None) -> str | None:
+    for img in container.iter("img"):
+        src = img.get("src") or img.get("data-src") or ""
+        srcset = img.get("srcset") or img.get("data-srcset")
+        if (not src or src.startswith("data:")) and srcset:
+            src = srcset.split(",")[0].strip().split(" ")[0]
+        if not src or src.startswith("data:"):
+            continue
+        width = img.get("width") or ""
+        if width.isdigit() and int(width) < 100:
+            continue
+        found = _absolute(src, base)
+        if found:
+            return found
+    return None
+
+
+def _absolute(value: str | None, base: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    if not value or value.startswith(("data:", "javascript:", "about:", "#")):
+        return None
+    if value.startswith("//"):
+        scheme = (base or "https:").split(":", 1)[0] if base and _is_http(base) else "https"
+        value = f"{scheme}:{value}"
+    try:
+        from urllib.parse import urljoin, urlsplit
+
+        resolved = urljoin(base, value) if base else value
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return resolved
+
+
+def _is_http(url: str) -> bool:
+    return url.strip().lower().startswith(("http://", "https://"))
+
+
+def _lang_code(value: str | None) -> str | None:
+    if not value or not isinstance(value, str):
+        return None
+    code = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
+
+
+def _clean_title(value: str, site: str | None) -> str:
+    value = " ".join(value.split())
+    if site:
+        site_n = _norm(site)
+        parts = _TITLE_SEPARATORS.split(value)
+        if len(parts) > 1 and site_n and _norm(parts[-1]) == site_n:
+            value = value[: value.rfind(parts[-1])].rstrip(" |-–—:»·•")
+        elif len(parts) > 1 and site_n and _norm(parts[0]) == site_n:
+            value = value[len(parts[0]):].lstrip(" |-–—:»·•")
+    return value.strip()
+
+
+# -- dates
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d",
+                 "%d.%m.%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > 64:
+        return None
+    found: datetime | None = None
+    iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0100 -> +01:00
+    try:
+        found = datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    if found is None:
+        try:
+            found = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            found = None
+    if found is None:
+        for fmt in _DATE_FORMATS:
+            try:
+                found = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+    if found is None:
+        return None
+    found = _aware(found)
+    if not (datetime(1990, 1, 1, tzinfo=UTC) <= found <= datetime.now(UTC) + timedelta(days=2)):
+        return None
+    return found
+
+
+def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
+    try:
+        from htmldate import find_date
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        value = find_date(tree, url=url, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%dT%H:%M:%S")
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - htmldate on hostile markup
+        return None
+    return _parse_date(value) if value else None

@@ -1,0 +1,186 @@
+"""Turn the bytes of a fetched page into text, whatever its server or markup claims.
+
+Order of evidence (first that decodes wins):
+
+1. a byte-order mark (UTF-8, UTF-16, UTF-32);
+2. the charset the HTTP response declared;
+3. ``<meta charset>`` / ``<meta http-equiv="content-type">`` in the first 2 KB;
+4. UTF-8 (strict);
+5. a statistical detector (charset_normalizer, installed with trafilatura), if importable;
+6. windows-1252 with replacement characters (never fails).
+
+A declared charset that Python does not know, or that fails to decode the bytes, is skipped rather than
+trusted. Two well-known server mistakes are corrected: a "latin-1"/"ascii" declaration on bytes that are
+valid multi-byte UTF-8 (the page is UTF-8), and a UTF-16/32 declaration on an ASCII-compatible page
+(impossible, as the WHATWG encoding rules note; read as UTF-8).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+__all__ = ["decode_html", "normalize_charset"]
+
+META_SCAN_BYTES = 2048
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# WHATWG: these labels mean windows-1252 on the web; a few others Python spells differently.
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "ansi_x3.4-1968": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "x-sjis": "shift_jis",
+    "shift-jis": "shift_jis",
+    "windows-31j": "cp932",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "unicode-1-1-utf-8": "utf-8",
+    "utf8": "utf-8",
+    "x-mac-roman": "mac_roman",
+}
+_SINGLE_BYTE_LATIN = {"cp1252", "cp1254", "latin_1", "ascii"}
+_WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+
+_HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]{1,40})""",
+    re.IGNORECASE,
+)
+
+
+def normalize_charset(label: str | None) -> str | None:
+    """The Python codec name for a charset label, or None when unknown or empty."""
+    if not label:
+        return None
+    name = label.strip().lower()
+    if "charset=" in name:  # a whole Content-Type value
+        name = name.split("charset=", 1)[1].split(";", 1)[0]
+    name = name.strip().strip("\"'").strip()
+    if not name:
+        return None
+    name = _ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    # codecs.lookup("latin-1").name == "iso8859-1": map the web meaning again
+    return _ALIASES.get(codec.name, codec.name)
+
+
+def _sniff_meta(content: bytes) -> str | None:
+    head = content[:META_SCAN_BYTES]
+    for match in _META_CHARSET.finditer(head):
+        name = normalize_charset(match.group(1).decode("ascii", "ignore"))
+        if name:
+            return name
+    return None
+
+
+def _is_utf8_multibyte(content: bytes) -> bool:
+    """Valid UTF-8 with at least one non-ASCII sequence (pure ASCII proves nothing)."""
+    if content.isascii():
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _try(content: bytes, codec: str) -> str | None:
+    try:
+        return content.decode(codec)
+    except (UnicodeDecodeError, LookupError, ValueError):
+        return None
+
+
+def _detect(content: bytes) -> str | None:
+    """charset_normalizer's guess, or None when it has nothing better than windows-1252.
+
+    On short or mostly-ASCII input the detector scores many codecs alike (all "no chaos"); among the
+    codecs that score as well as its best, windows-1252 (the web's default) is preferred.
+    """
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - charset_normalizer ships with trafilatura
+        return None
+    try:
+        results = list(from_bytes(content[:200_000]))
+    except Exception:  # noqa: BLE001 - a detector bug must not break decoding
+        return None
+    if not results:
+        return None
+    best_chaos = min(r.chaos for r in results)
+    tied = [r for r in results if r.chaos <= best_chaos + 0.01]
+    if any(normalize_charset(r.encoding) == "cp1252" for r in tied):
+        return "cp1252"
+    best = max(tied, key=lambda r: r.coherence)  # the detector's own order breaks ties
+    if best.coherence <= 0 and not _mostly_multibyte(content) and _try(content, "cp1252") is not None:
+        return None  # no language evidence, and accents look like Western text: keep the web's default
+    return normalize_charset(best.encoding)
+
+
+def _mostly_multibyte(content: bytes) -> bool:
+    """Most non-ASCII bytes come in runs (CJK and other multi-byte text), not alone as in "café"."""
+    runs = [len(r) for r in _HIGH_BYTES.findall(content[:200_000])]
+    total = sum(runs)
+    return total > 0 and sum(n for n in runs if n >= 2) > total / 2
+
+
+def decode_html(content: bytes, charset: str | None = None) -> str:
+    """Decode an HTML document; never raises on a wrong, unknown or lying charset declaration."""
+    if isinstance(content, str):  # tolerate callers that already decoded
+        return content
+    content = bytes(content)
+    for bom, codec in _BOMS:
+        if content.startswith(bom):
+            text = _try(content[len(bom):], codec)
+            if text is not None:
+                return text
+            break
+
+    candidates: list[str] = []
+    for declared in (normalize_charset(charset), _sniff_meta(content)):
+        if not declared:
+            continue
+        if declared in _WIDE:
+            # a UTF-16/32 page cannot declare itself in ASCII; the bytes are ASCII-compatible
+            declared = "utf-8"
+        elif declared in _SINGLE_BYTE_LATIN and _is_utf8_multibyte(content):
+            declared = "utf-8"  # a server default "latin-1" on a UTF-8 page
+        if declared not in candidates:
+            candidates.append(declared)
+    if "utf-8" not in candidates:
+        candidates.append("utf-8")
+
+    for codec in candidates:
+        text = _try(content, codec)
+        if text is not None:
+            return text
+
+    detected = _detect(content)
+    if detected:
+        text = _try(content, detected)
+        if text is not None:
+            return text
+    return content.decode("cp1252", errors="replace")
