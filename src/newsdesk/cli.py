@@ -199,7 +199,7 @@ def fetch(
         if r.failed:
             line += f", {r.failed} failed"
         if r.error:
-            line += f" - {r.error}"
+            line += f" - {r.error.removeprefix(r.url + ': ')}"  # the client's messages start with the URL
         (err if r.status == "error" else out).print(line, markup=False, highlight=False)
     out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s)")
 

@@ -32,7 +32,7 @@ from newsdesk.errors import (
 from newsdesk.extract import canonicalize_url, extract_article
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.sources.http import PoliteClient
-from newsdesk.sources.parse import parse_source
+from newsdesk.sources.parse import parse_source, split_content_type
 from newsdesk.sources.warc import iter_warc
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
@@ -69,14 +69,6 @@ class ImportReport:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
-
-
-def charset_of(doc: FetchedDocument) -> str | None:
-    for part in doc.headers.get("content-type", "").split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
 
 
 def _registered_domain(host: str) -> str:
@@ -257,7 +249,8 @@ class Collector:
                                       message=f"{doc.url}: not an HTML page ({doc.content_type})", permanent=True)
             return
         try:
-            article = extract_article(doc.content, doc.url, hint=entry, charset=charset_of(doc))
+            charset = split_content_type(doc.headers.get("content-type", ""))[1]
+            article = extract_article(doc.content, doc.url, hint=entry, charset=charset)
         except ExtractionError as exc:
             report.failed += 1
             self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason,
@@ -327,11 +320,8 @@ class Collector:
         if url and self.store.is_known(url, canonicalize_url(url)):
             report.known += 1
             return
-        charset = None
-        if content_type and "charset=" in content_type:
-            charset = content_type.split("charset=")[-1].split(";")[0].strip()
         try:
-            article = extract_article(content, url, charset=charset)
+            article = extract_article(content, url, charset=split_content_type(content_type or "")[1])
         except ExtractionError as exc:
             report.failed.append((label, str(exc)))
             if url:

@@ -27,6 +27,7 @@ import feedparser
 from feedparser.datetimes import _parse_date as _feedparser_parse_date
 
 from newsdesk.errors import ParseError
+from newsdesk.extract.encoding import decode_html
 from newsdesk.models import FeedEntry, ParsedSource
 
 __all__ = ["MAX_DECOMPRESSED_SIZE", "parse_source", "safe_xml_fromstring"]
@@ -82,7 +83,6 @@ _DOCTYPE_NAME = re.compile(r"\s*([^\s\[>]+)")
 _DOCTYPE_SUBSET_END = re.compile(r"\]\s*>")
 _ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
 _XML_DECL_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 _ET_ERROR = re.compile(r"^(.*): line (\d+), column (\d+)$")
 _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _CHARREF = re.compile(rb"&#([xX][0-9A-Fa-f]{1,64}|[0-9]{1,64});")
@@ -101,7 +101,7 @@ def parse_source(content: bytes, url: str, content_type: str = "") -> ParsedSour
     not something we can read, or is unsafe to read.
     """
     content = bytes(content)
-    media_type, charset = _split_content_type(content_type)
+    media_type, charset = split_content_type(content_type)
     if not content.strip():
         raise ParseError(f"{_NOT_A_SOURCE}: the document is empty")
     if content.startswith(_GZIP_MAGIC):
@@ -144,7 +144,8 @@ def parse_source(content: bytes, url: str, content_type: str = "") -> ParsedSour
 # Safety and sniffing
 
 
-def _split_content_type(content_type: str) -> tuple[str, str | None]:
+def split_content_type(content_type: str) -> tuple[str, str | None]:
+    """(media type, charset) of a Content-Type header value, both lowercase."""
     media_type, _, params = (content_type or "").partition(";")
     charset = None
     for param in params.split(";"):
@@ -523,7 +524,7 @@ def _parse_feed(
             )
         if not version and not parsed.entries:
             if media_type in _HTML_TYPES:
-                return _parse_html(content, url, _split_content_type(content_type)[1], wide)
+                return _parse_html(content, url, split_content_type(content_type)[1], wide)
             raise ParseError(f"{_NOT_A_SOURCE}: unrecognised XML root element <{root}>")
         # A well-formed feed with no items is just quiet; other bozo reasons (a text/plain content type,
         # an encoding override) are not fatal.
@@ -823,24 +824,10 @@ class _FeedLinkFinder(HTMLParser):
 
 
 def _decode_html(content: bytes, charset: str | None, wide: bool) -> str:
-    encoding = None
-    boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-    for bom, name in boms:
-        if content.startswith(bom):
-            encoding = name  # a byte order mark wins over the HTTP charset (HTML spec)
-            break
-    if encoding is None and wide:
-        encoding = "utf-16-be" if content.startswith(b"\x00") else "utf-16-le"
-    if encoding is None:
-        encoding = charset
-    if encoding is None:
-        match = _META_CHARSET.search(content[:4096])
-        encoding = match.group(1).decode("ascii") if match else "utf-8"
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        encoding = "utf-8"
-    return content.decode(encoding, errors="replace")
+    if wide and not content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # UTF-16 without a byte order mark: the NUL bytes tell which half comes first.
+        return content.decode("utf-16-be" if content.startswith(b"\x00") else "utf-16-le", errors="replace")
+    return decode_html(content, charset)
 
 
 def _parse_html(content: bytes, url: str, charset: str | None, wide: bool) -> ParsedSource:

@@ -41,7 +41,7 @@ class BackgroundFetcher:
                     reports = collector.fetch_due()
                     for r in reports:
                         if r.status == "error":
-                            log.warning("source %s: %s", r.url, r.error)
+                            log.warning("source failed: %s", r.error)
                 except Exception:  # the service must keep running whatever one pass hit
                     log.exception("fetch pass failed")
                 self.stop.wait(self.settings.serve_fetch_interval)
