@@ -64,3 +64,31 @@ class FetchedDocument:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass
+class StoryDoc:
+    """An article as the story stages see it (the `newsdesk cluster` record: id, title, text, published,
+    url, source). `origin_id` is the id of the article it is a copy of (None for an original)."""
+
+    id: int | str
+    title: str
+    text: str
+    published: datetime | None = None
+    url: str | None = None
+    source: str | None = None
+    origin_id: int | str | None = None
+
+
+@dataclass
+class Citation:
+    article_id: int | str
+    url: str | None
+
+
+@dataclass
+class BriefSentence:
+    """One sentence of a story's brief, verbatim from the articles it cites."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)

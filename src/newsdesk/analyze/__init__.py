@@ -1,0 +1,1 @@
+"""Analysis of articles: near-duplicate copies (and, later, entities and statements)."""

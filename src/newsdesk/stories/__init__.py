@@ -1,0 +1,1 @@
+"""Stories: online clustering of articles into events, briefs and timelines."""
