@@ -170,6 +170,62 @@ def sources_export_opml(
         sys.stdout.write(text)
 
 
+def _group_into_stories(store: Store) -> int:
+    from newsdesk.stories.engine import StoryEngine
+
+    return StoryEngine(store).process_pending()
+
+
+# ---- stories --------------------------------------------------------------------------------------
+
+stories_app = typer.Typer(help="Read the stories newsdesk has grouped.", no_args_is_help=True)
+app.add_typer(stories_app, name="stories")
+
+
+@stories_app.command("list")
+def stories_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="How many, most recently updated first.")] = 20,
+) -> None:
+    """Stories with their headline, sources and last update."""
+    with _store(ctx) as store:
+        stories = store.list_stories(limit=limit)
+    table = Table("id", "headline", "articles", "sources", "independent", "updated")
+    for s in stories:
+        table.add_row(str(s.id), s.headline or "", str(s.article_count), str(s.sources_count),
+                      str(s.independent_sources_count), _when(s.updated_at))
+    out.print(table)
+
+
+@stories_app.command("show")
+def stories_show(ctx: typer.Context, story_id: int) -> None:
+    """One story: headline, cited brief, timeline of its articles, disclaimer."""
+    from newsdesk.stories.brief import DEFAULT_DISCLAIMER
+
+    with _store(ctx) as store:
+        story = store.get_story(story_id)
+        members = store.story_members(story_id) if story else []
+    if story is None or not members:
+        err.print(f"[red]error:[/red] no story with id {story_id}")
+        raise typer.Exit(1)
+    by_id = {a.id: a for a in members}
+    out.print(f"[bold]{story.headline}[/bold]", highlight=False)
+    out.print(f"{story.article_count} article(s) from {story.sources_count} source(s), "
+              f"{story.independent_sources_count} independent; updated {_when(story.updated_at)}\n")
+    for sentence in story.brief:
+        marks = ", ".join(f"[{c['article_id']}]" for c in sentence["citations"])
+        out.print(f"{sentence['text']} {marks}", markup=False, highlight=False)
+    out.print("\nTimeline:")
+    for a in members:
+        copy = f" (copy of {a.duplicate_of})" if a.duplicate_of else ""
+        out.print(f"  {_when(a.story_joined_at)}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
+                  markup=False, highlight=False)
+    for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):
+        if a_id in by_id:
+            out.print(f"  [{a_id}] {by_id[a_id].url}", markup=False, highlight=False)
+    out.print(f"\n{_settings(ctx).disclaimer or DEFAULT_DISCLAIMER}", markup=False, highlight=False)
+
+
 # ---- collecting -----------------------------------------------------------------------------------
 
 
@@ -192,6 +248,7 @@ def fetch(
                 progress.update(task, advance=1, description=report.url[:60])
 
             reports = collector.fetch_due(include_not_due=all_sources, on_done=done)
+        grouped = _group_into_stories(collector.store)
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
     for r in sorted(reports, key=lambda r: r.source_id):
@@ -201,7 +258,8 @@ def fetch(
         if r.error:
             line += f" - {r.error.removeprefix(r.url + ': ')}"  # the client's messages start with the URL
         (err if r.status == "error" else out).print(line, markup=False, highlight=False)
-    out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s)")
+    out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s), "
+              f"{grouped} article(s) placed in stories")
 
 
 @app.command("import")
@@ -213,9 +271,11 @@ def import_(
     """Import local pages and web archives (e.g. a CC-NEWS WARC file). Re-importing adds nothing."""
     with _collector(ctx) as collector:
         report = collector.import_paths(paths, url=url)
+        grouped = _group_into_stories(collector.store)
     for what, why in report.failed:
         err.print(f"failed: {what}: {why}", markup=False, highlight=False)
-    out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed")
+    out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed, "
+              f"{grouped} article(s) placed in stories")
 
 
 @app.command()
@@ -238,6 +298,38 @@ def extract(
                       "language": None, "canonical_url": None, "image": None, "error": str(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cluster(
+    path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
+) -> None:
+    """Group articles into stories as the live service would, in file order; print `id<TAB>story_id`.
+
+    Nothing is read from or written to the database. A bad line is reported and skipped.
+    """
+    from newsdesk.stories.engine import cluster_stream
+    from newsdesk.stories.records import RecordError, read_records
+
+    errors: list[RecordError] = []
+
+    def good_records(stream: Any) -> Any:
+        for record in read_records(stream):
+            if isinstance(record, RecordError):
+                errors.append(record)
+                err.print(f"{path}:{record.line}: {record.message}", markup=False, highlight=False)
+            else:
+                yield record
+
+    try:
+        with (sys.stdin if str(path) == "-" else open(path, encoding="utf-8")) as stream:
+            for article_id, story_id in cluster_stream(good_records(stream)):
+                sys.stdout.write(f"{article_id}\t{story_id}\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/red] {path}: {exc}")
+        raise typer.Exit(1) from exc
+    if errors:
         raise typer.Exit(1)
 
 

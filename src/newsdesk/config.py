@@ -36,6 +36,7 @@ class Settings:
     max_entries_per_source: int = 200  # articles taken from one feed pass
     fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
     serve_fetch_interval: int = 60  # seconds between two background passes while serving
+    disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
 
     @property
     def user_agent(self) -> str:

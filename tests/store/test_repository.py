@@ -94,3 +94,24 @@ def test_add_source_is_idempotent_and_due_at_once(tmp_path):
     store.update_source(src.id, next_fetch_at=datetime.now(UTC) + timedelta(hours=1))
     assert store.due_sources(datetime.now(UTC)) == []
     assert len(store.due_sources(datetime.now(UTC), include_not_due=True)) == 1
+
+
+def test_upgrade_from_the_first_schema_keeps_articles(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from newsdesk.store.repository import MIGRATIONS
+
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO articles (url, canonical_url, title, text, authors, fetched, content_hash) "
+            "VALUES ('https://a.example/1', 'https://a.example/1', 'T', 'Body.', '[]', '2025-01-01 00:00:00', 'h')"
+        )
+    store.migrate()
+    (row,) = list(store.iter_articles())
+    assert row.url == "https://a.example/1" and row.story_id is None

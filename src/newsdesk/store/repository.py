@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.models import Article
-from newsdesk.store.schema import ArticleRow, Source, UrlFailure
+from newsdesk.store.schema import ArticleRow, Source, StoryRow, UrlFailure
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,6 +49,8 @@ class StoredArticle:
     story_id: int | None
     duplicate_of: int | None
     image: str | None = None
+    story_joined_at: datetime | None = None
+    minhash: bytes | None = None
 
     def to_contract(self) -> dict[str, Any]:
         return {
@@ -72,6 +74,7 @@ def _stored(row: ArticleRow) -> StoredArticle:
         id=row.id, url=row.url, canonical_url=row.canonical_url, source=row.source_name, title=row.title,
         text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
+        story_joined_at=row.story_joined_at, minhash=row.minhash,
     )
 
 
@@ -288,3 +291,69 @@ class Store:
     def count_articles(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ArticleRow)) or 0
+
+    # ---- stories -------------------------------------------------------------------------------
+
+    def create_story(self) -> int:
+        """A new, empty story; its id is final (ids are never reused or reassigned)."""
+        now = utcnow()
+        with self.session() as s:
+            row = StoryRow(brief=[], created_at=now, updated_at=now, article_count=0, sources_count=0,
+                           independent_sources_count=0)
+            s.add(row)
+            s.commit()
+            return row.id
+
+    def pending_articles(self, limit: int = 500) -> list[StoredArticle]:
+        """Articles not yet in a story, oldest first (the order they arrived in)."""
+        with self.session() as s:
+            q = select(ArticleRow).where(ArticleRow.story_id.is_(None)).order_by(ArticleRow.id).limit(limit)
+            rows = s.scalars(q)
+            return [_stored(r) for r in rows]
+
+    def assign_story(
+        self, article_id: int, story_id: int, *, duplicate_of: int | None, minhash: bytes | None, joined_at: datetime,
+    ) -> None:
+        with self.session() as s:
+            s.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(
+                story_id=story_id, duplicate_of=duplicate_of, minhash=minhash, story_joined_at=joined_at))
+            s.commit()
+
+    def story_members(self, story_id: int) -> list[StoredArticle]:
+        """A story's articles in the order they joined it."""
+        with self.session() as s:
+            rows = s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id)
+                             .order_by(ArticleRow.story_joined_at, ArticleRow.id))
+            return [_stored(r) for r in rows]
+
+    def articles_since(self, since: datetime, batch: int = 1000) -> Iterator[StoredArticle]:
+        """Articles in a story that joined it at or after `since`, oldest first (to rebuild the live index)."""
+        last = 0
+        while True:
+            with self.session() as s:
+                rows = list(s.scalars(
+                    select(ArticleRow).where(ArticleRow.id > last, ArticleRow.story_id.is_not(None),
+                                             ArticleRow.story_joined_at >= since)
+                    .order_by(ArticleRow.id).limit(batch)
+                ))
+            if not rows:
+                return
+            yield from (_stored(r) for r in rows)
+            last = rows[-1].id
+
+    def update_story(self, story_id: int, **values: Any) -> None:
+        with self.session() as s:
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            s.commit()
+
+    def get_story(self, story_id: int) -> StoryRow | None:
+        with self.session() as s:
+            return s.get(StoryRow, story_id)
+
+    def list_stories(self, limit: int = 30, offset: int = 0) -> list[StoryRow]:
+        """Stories with articles, most recently updated first."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(StoryRow).where(StoryRow.article_count > 0)
+                .order_by(StoryRow.updated_at.desc(), StoryRow.id.desc()).limit(limit).offset(offset)
+            ))

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -75,7 +86,26 @@ class ArticleRow(Base):
     fetched: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
-    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
+    story_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # copy-detection signature, to rebuild the index
+
+
+class StoryRow(Base):
+    """One real-world event and every outlet's coverage of it. Its id never changes once given."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    headline: Mapped[str | None] = mapped_column(Text)
+    brief: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{text, citations: [{article_id, url}]}]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first seen
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # last article joined
+    first_published: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_published: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    sources_count: Mapped[int] = mapped_column(Integer, default=0)  # outlets
+    independent_sources_count: Mapped[int] = mapped_column(Integer, default=0)  # origins: copies count once
 
 
 class UrlFailure(Base):

@@ -33,8 +33,10 @@ class BackgroundFetcher:
 
     def _loop(self) -> None:
         from newsdesk.pipeline import Collector
+        from newsdesk.stories.engine import StoryEngine
 
         collector = Collector(self.settings, self.store)
+        stories = StoryEngine(self.store)
         try:
             while not self.stop.is_set():
                 try:
@@ -42,6 +44,7 @@ class BackgroundFetcher:
                     for r in reports:
                         if r.status == "error":
                             log.warning("source failed: %s", r.error)
+                    stories.process_pending()
                 except Exception:  # the service must keep running whatever one pass hit
                     log.exception("fetch pass failed")
                 self.stop.wait(self.settings.serve_fetch_interval)

@@ -1,0 +1,137 @@
+"""From articles to stories: copy detection, then online clustering, then the touched stories' briefs.
+
+`StoryPipeline` is the whole decision, with no database: `newsdesk cluster` runs it on a file, and the
+live service runs the very same object inside `StoryEngine`, which only adds persistence around it
+(ids from the database, state rebuilt on start, briefs saved).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from newsdesk.analyze.dedup import CopyDetector, signature
+from newsdesk.models import StoryDoc
+from newsdesk.store import Store, StoredArticle
+from newsdesk.store.repository import utcnow
+from newsdesk.stories.brief import choose_headline, make_brief
+from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
+
+Key = int | str
+
+
+@dataclass
+class Assignment:
+    story_id: int
+    origin_id: Key | None  # the article this one is a copy of, or None for an original
+
+
+class StoryPipeline:
+    """Decides, for each arriving article, which article it copies and which story it belongs to."""
+
+    def __init__(self, config: ClusterConfig | None = None, new_story_id: Callable[[], int] | None = None) -> None:
+        self.config = config or ClusterConfig()
+        self.copies = CopyDetector()
+        self.clusterer = StoryClusterer(self.config, new_story_id)
+        self.story_of: dict[Key, int] = {}
+
+    def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
+        """`doc.origin_id` may already name an exact copy's origin; a near-copy found here overrides nothing."""
+        found = self.copies.add(doc.id, doc.text, sig=sig) if (doc.text or sig) else None
+        origin = doc.origin_id if doc.origin_id is not None else found
+        doc.origin_id = origin
+        if origin is not None and origin in self.story_of:
+            # A copy belongs where its origin is, whatever its new headline says.
+            story = self.story_of[origin]
+            self.clusterer.restore(story, doc)
+        else:
+            story = self.clusterer.add(doc)
+        self.story_of[doc.id] = story
+        return Assignment(story, origin)
+
+    def restore(self, doc: StoryDoc, story_id: int, sig: bytes | None) -> None:
+        """Re-load a member decided earlier (service restart) without deciding anything again."""
+        if doc.text or sig:
+            self.copies.add(doc.id, doc.text, sig=sig)
+        self.clusterer.restore(story_id, doc)
+        self.story_of[doc.id] = story_id
+
+
+def story_doc(article: StoredArticle) -> StoryDoc:
+    return StoryDoc(id=article.id, title=article.title or "", text=article.text, published=article.published,
+                    url=article.url, source=article.source, origin_id=article.duplicate_of)
+
+
+class StoryEngine:
+    """The live service's story stage: assigns stored articles that have no story yet, in arrival order."""
+
+    def __init__(self, store: Store, config: ClusterConfig | None = None) -> None:
+        self.store = store
+        self.pipeline = StoryPipeline(config, new_story_id=store.create_story)
+        self.lock = threading.Lock()  # one decision at a time: two articles of one event must meet
+        self._restore()
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.pipeline.config.window_days)
+
+    def _restore(self, since: datetime | None = None) -> None:
+        """Load what was decided since `since` (at start: the window) and is not known here yet, e.g. by a
+        `newsdesk fetch` run beside the server."""
+        started = utcnow()
+        for article in self.store.articles_since(since or started - self.window):
+            if article.id not in self.pipeline.story_of and article.story_id is not None:
+                self.pipeline.restore(story_doc(article), article.story_id, article.minhash)
+        self._synced = started
+
+    def process_pending(self) -> int:
+        """Assign every article waiting for a story; refresh only the stories that changed. Returns how many."""
+        done = 0
+        with self.lock:
+            self._restore(since=self._synced - timedelta(minutes=1))
+            while batch := self.store.pending_articles():
+                touched: set[int] = set()
+                for article in batch:
+                    doc = story_doc(article)
+                    sig = signature(article.text) if article.text else None
+                    result = self.pipeline.assign(doc, sig=sig)
+                    origin = result.origin_id if isinstance(result.origin_id, int) else None
+                    self.store.assign_story(article.id, result.story_id, duplicate_of=origin, minhash=sig,
+                                            joined_at=utcnow())
+                    touched.add(result.story_id)
+                    done += 1
+                for story_id in sorted(touched):
+                    self.refresh(story_id)
+            self.pipeline.clusterer.forget_before(utcnow() - self.window)
+        return done
+
+    def refresh(self, story_id: int) -> None:
+        """Recompute one story's headline, brief and counts from its members (cost: that story only)."""
+        members = self.store.story_members(story_id)
+        if not members:
+            return
+        docs = [story_doc(a) for a in members]
+        brief = make_brief(docs)
+        dates = [a.published for a in members if a.published]
+        self.store.update_story(
+            story_id,
+            headline=choose_headline(docs),
+            brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations]}
+                   for s in brief],
+            updated_at=max(a.story_joined_at or a.fetched for a in members),
+            first_published=min(dates) if dates else None,
+            last_published=max(dates) if dates else None,
+            article_count=len(members),
+            sources_count=len({a.source or a.url for a in members}),
+            # Outlets that reported it themselves: ten reprints of one wire story count once.
+            independent_sources_count=len({a.source or a.url for a in members if a.duplicate_of is None}),
+        )
+
+
+def cluster_stream(docs: Iterable[StoryDoc]) -> Iterator[tuple[Key, int]]:
+    """The `newsdesk cluster` path: the live pipeline on the given articles only, no database."""
+    pipeline = StoryPipeline()
+    for doc in docs:
+        yield doc.id, pipeline.assign(doc).story_id
