@@ -23,8 +23,8 @@ app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_he
                   pretty_exceptions_enable=False)
 sources_app = typer.Typer(help="Manage the sources newsdesk watches.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # messages are never hard-wrapped: logs and scripts read them whole
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

@@ -20,6 +20,7 @@ from newsdesk.stories.brief import choose_headline, make_brief
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
 
 Key = int | str
+FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window
 
 
 @dataclass
@@ -36,6 +37,18 @@ class StoryPipeline:
         self.copies = CopyDetector()
         self.clusterer = StoryClusterer(self.config, new_story_id)
         self.story_of: dict[Key, int] = {}
+        # The stream's own clock (newest publication date seen, never ahead of now): stories fall out of the
+        # index when the stream has moved a window past them, so replaying an old archive works like live news.
+        self.clock: datetime | None = None
+        self._since_forget = 0
+
+    def _tick(self, doc: StoryDoc) -> None:
+        if doc.published and doc.published <= utcnow() and (self.clock is None or doc.published > self.clock):
+            self.clock = doc.published
+        self._since_forget += 1
+        if self.clock and self._since_forget >= FORGET_EVERY:
+            self._since_forget = 0
+            self.clusterer.forget_before(self.clock - timedelta(days=self.config.window_days))
 
     def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
         """`doc.origin_id` may already name an exact copy's origin; a near-copy found here overrides nothing."""
@@ -49,6 +62,7 @@ class StoryPipeline:
         else:
             story = self.clusterer.add(doc)
         self.story_of[doc.id] = story
+        self._tick(doc)
         return Assignment(story, origin)
 
     def restore(self, doc: StoryDoc, story_id: int, sig: bytes | None) -> None:
@@ -57,6 +71,7 @@ class StoryPipeline:
             self.copies.add(doc.id, doc.text, sig=sig)
         self.clusterer.restore(story_id, doc)
         self.story_of[doc.id] = story_id
+        self._tick(doc)
 
 
 def story_doc(article: StoredArticle) -> StoryDoc:
@@ -104,7 +119,6 @@ class StoryEngine:
                     done += 1
                 for story_id in sorted(touched):
                     self.refresh(story_id)
-            self.pipeline.clusterer.forget_before(utcnow() - self.window)
         return done
 
     def refresh(self, story_id: int) -> None:

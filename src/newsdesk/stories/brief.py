@@ -1,0 +1,921 @@
+"""Headlines and cited briefs for a story: pure functions over its member articles.
+
+A brief is a handful of sentences taken verbatim from the story's articles (only surrounding whitespace is
+trimmed), each citing every article that reports it. Sentences are scored by how central they are to the
+story (cosine to an origin-weighted centroid), how early they come in their article, and how many
+independent origins carry them (copies of one wire story count once); redundancy is removed MMR-style.
+Junk (bylines, credits, "Read more", questions to the reader, fragments) is skipped; a sentence that needs
+its predecessor (it opens with "He", "However", ..., or is a quote whose speaker is named in the sentence
+before) is only ever chosen together with that predecessor. The brief opens with a lead sentence when one
+was chosen; the others follow in the order in which the earliest article citing them tells them (a
+narrative, not score order). A sentence's first citation is the article its text was taken from, verbatim;
+the others are every member that carries it verbatim or nearly so (same words but for a few).
+
+Cost: one pass over each member's text (sentence splitting and citation matching), plus scoring limited to
+one representative per origin and at most `MAX_DOCS` origins, so refreshing one story's brief costs that
+story only.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC
+from functools import lru_cache
+
+from newsdesk.models import BriefSentence, Citation, StoryDoc
+
+__all__ = [
+    "DEFAULT_DISCLAIMER",
+    "MAX_DOCS",
+    "choose_headline",
+    "clean_headline",
+    "make_brief",
+    "split_sentences",
+]
+
+DEFAULT_DISCLAIMER = (
+    "This story was aggregated automatically from public sources and may contain errors; "
+    "please verify information independently. Every sentence of the brief links to the original reporting. "
+    "Rights holders can request removal of their content via the removal link on each story."
+)
+
+MAX_DOCS = 40  # origins scored for one brief; the rest are only matched for citations
+_EARLY_DOCS = 10  # of those, how many are the earliest reports (the others are the most recent)
+_MAX_SENTENCES_PER_DOC = 30  # candidate sentences per representative article (leads matter most)
+_MIN_WORDS = 8
+_MAX_WORDS = 60
+_MAX_PAIR_WORDS = 90
+_PAIR_WORDS_EACH = 3
+
+# near-duplicate sentences: the other sentence covers >= 85% of this one's words, or Jaccard >= 0.8
+_COVER = 0.85
+_JACCARD = 0.8
+_PREFIX_THETA = 0.8  # prefix filter bound: any pair passing either test overlaps >= 80% of the target
+
+# scoring weights
+_W_CENTRAL = 0.45
+_W_LEAD = 0.25
+_W_CORROBORATION = 0.30
+_PAIR_FACTOR = 0.92
+_PRONOUN_SPEAKER_FACTOR = 0.85
+_MMR_SIMILARITY = 0.5
+_SAME_DOC_PENALTY = 0.05
+_REDUNDANT_COS = 0.65  # never take two units this similar
+_EXTRA_MIN_SCORE = 0.35  # beyond min_sentences: a unit must score at least this share of the best one ...
+_EXTRA_MAX_COS = 0.4  # ... and be this dissimilar from every chosen one
+
+# ---------------------------------------------------------------------------------------------------------
+# words
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+_STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself yourselves
+    said says say saying told tell tells according reported reports report mr mrs ms dr per via yet still
+    may might must shall one two also amid since upon among around
+    """.split()
+)
+
+
+def _words(text: str) -> list[str]:
+    """Lowercased word tokens; a possessive 's is dropped."""
+    out = []
+    for token in _WORD_RE.findall(text.lower()):
+        token = token.replace("’", "'")
+        if token.endswith("'s"):
+            token = token[:-2]
+        if token:
+            out.append(token)
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    """A crude suffix stripper, enough to let "meets", "meeting" and "meet", or "closed" and "close" match."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 5:
+        word = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) > 6:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 5:
+        word = word[:-2]
+    elif word.endswith("es") and len(word) > 4 and word[-3] in "sxz":
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 4:
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def _terms(words: list[str]) -> tuple[str, ...]:
+    """Distinct content terms (stopwords dropped, stemmed), sorted for determinism."""
+    return tuple(sorted({_stem(w) for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}))
+
+
+def _cosine_binary(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(set(a) & set(b)) / math.sqrt(len(a) * len(b))
+
+
+def _covers(target: frozenset[str], other: frozenset[str]) -> bool:
+    """Does `other` say (nearly) the same as `target`? (coverage of target's words, or Jaccard)."""
+    if not target or not other:
+        return False
+    inter = len(target & other)
+    if inter / len(target) >= _COVER:
+        return True
+    return inter / (len(target) + len(other) - inter) >= _JACCARD
+
+
+def _near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
+    return _covers(a, b) or _covers(b, a)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sentence splitting
+
+_TITLES = frozenset(
+    "mr mrs ms mx dr prof sen rep gov gen lt col maj sgt cpl pvt capt cmdr adm brig st rev hon pres supt insp "
+    "det fr messrs mme mlle sr jr esq atty amb".split()
+)
+_MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_NUMBER_ABBREVS = frozenset("no nos vol vols p pp fig figs art sec ch para".split())
+_AMBIGUOUS_ABBREVS = frozenset(
+    "inc corp co ltd llc plc bros etc vs approx dept est ft mt ave blvd rd univ assn intl govt".split()
+)
+_NEVER_END = frozenset("vs e.g i.e cf viz".split())
+_STARTERS = frozenset(
+    """The A An He She It They We I You In On At But And Or So This That These Those His Her Their Its Our My
+    There Here However Meanwhile After Before When While If As For With Some Many Most No Officials Police
+    Authorities Still Yet Also Then""".split()
+)
+_DOTTED_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+_END_RE = re.compile(r"(?:[.!?…])+[\"'”’»)\]]*(?=\s)")
+_NEWLINES_RE = re.compile(r"[ \t\r\f\v]*\n\s*")
+_CLOSERS = "\"'”’»)]"
+_OPENERS = "\"'“‘«(["
+
+
+def _block_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Paragraphs (blank lines) and lines; a line break followed by a lowercase letter is a soft wrap."""
+    pos = 0
+    for m in _NEWLINES_RE.finditer(text):
+        following = text[m.end() : m.end() + 1]
+        if m.group().count("\n") >= 2 or not following.islower():
+            yield pos, m.start()
+            pos = m.end()
+    yield pos, len(text)
+
+
+def _is_boundary(text: str, m: re.Match[str], block_start: int, block_end: int) -> bool:
+    punct = m.group()
+    core = punct.rstrip(_CLOSERS)
+    closers = punct[len(core) :]
+    j = m.end()
+    while j < block_end and text[j].isspace():
+        j += 1
+    if j >= block_end:
+        return True
+    if text[j].islower():
+        return False  # '"Stop!" she said', 'e.g. this', 'Mr. smith' -- never a new sentence
+    if any(c in core for c in "!?…") or core.startswith(".."):
+        return True
+    nxt = re.match(r"[\"'“‘«(\[]*([^\s]*)", text[j:block_end])
+    next_word = (nxt.group(1) if nxt else "").rstrip(".,;:!?\"'”’»)]")
+    if closers:
+        return True
+    before = re.search(r"(\S+)$", text[block_start : m.start()])
+    word = (before.group(1) if before else "").lstrip(_OPENERS)
+    lower = word.lower()
+    if lower in _TITLES or lower in _NEVER_END:
+        return False
+    if text[j].isdigit() and (lower in _NUMBER_ABBREVS or lower in _MONTHS):
+        return False  # "No. 10", "Jan. 5"
+    if len(word) == 1 and word.isalpha() and word.isupper():
+        return False  # an initial: "John F. Kennedy"
+    if _DOTTED_RE.fullmatch(word) or lower in _AMBIGUOUS_ABBREVS or lower in _MONTHS:
+        return next_word in _STARTERS  # "the U.S. Army" vs "in the U.S. The"
+    return True
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+
+    for block_start, block_end in _block_spans(text):
+        start = block_start
+        for m in _END_RE.finditer(text, block_start, block_end):
+            if m.start() < start:
+                continue  # inside a closing quotation mark already given to the previous sentence
+            if _is_boundary(text, m, block_start, block_end):
+                end = m.end()
+                k = end
+                while k < block_end and text[k] in " \t":
+                    k += 1
+                if k < block_end and text[k] in '"”’' and (k + 1 == block_end or text[k + 1].isspace()):
+                    end = k + 1  # a closing quotation mark set apart by a space: 'the end. "'
+                add(start, end)
+                start = end
+        add(start, block_end)
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a news text, each a verbatim (whitespace-trimmed) substring of it.
+
+    Paragraphs are separated by blank lines; a single line break also ends a sentence unless the next line
+    starts in lowercase (a soft wrap). Abbreviations ("Mr.", "Jan. 5", "U.S. Army", "No. 10"), initials,
+    decimals and a quote followed by its attribution ('"Why?" she asked.') do not end a sentence.
+    """
+    return [text[s:e] for s, e in _sentence_spans(text or "")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# headlines
+
+_TITLE_SEP_RE = re.compile(r"\s+(\||-|–|—|·|•|»|::|//)\s+")
+_NOISE_PREFIX_RE = re.compile(
+    r"^(?:breaking(?:\s+news)?|exclusive|watch|video|live|updated?|photos?|in pictures|listen|just in)"
+    r"\s*(?::|\||-|–|—)\s+",
+    re.IGNORECASE,
+)
+_REUTERS_UPDATE_RE = re.compile(r"^UPDATE\s*\d+\s*-\s*")
+_NOISE_TAG_RE = re.compile(r"\s*[\[(](?:video|photos?|watch|live|updated?|pictures)[\])]\s*", re.IGNORECASE)
+_TAGLINE_RE = re.compile(
+    r"\b(?:latest news|breaking news|news|headlines|online|official site|home ?page|live updates|"
+    r"latest updates|top stories|the latest)\b",
+    re.IGNORECASE,
+)
+_DOMAIN_RE = re.compile(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+_TLD_LABELS = frozenset(
+    "www com org net co uk us au ca de fr in info io news gov edu ac ie nz jp cn ru it es tv fm me eu int biz".split()
+)
+_NAME_CONNECTORS = frozenset("of the and & de la le du des di da del for on at in a an".split())
+
+
+def _norm_name(name: str) -> str:
+    s = name.strip().lower()
+    if _DOMAIN_RE.fullmatch(s):
+        host = re.sub(r"^https?://", "", s).split("/")[0]
+        s = "".join(label for label in host.split(".") if label not in _TLD_LABELS)
+    s = re.sub(r"^the\s+", "", s)
+    return re.sub(r"[\W_]+", "", s)
+
+
+def _names_source(segment: str, source: str | None) -> bool:
+    if not source or len(segment.split()) > 6:
+        return False
+    a, b = _norm_name(segment), _norm_name(source)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or len(a) > len(b) + 8:
+        return False
+    return a.startswith(b) or b.startswith(a) or b in a or a in b
+
+
+def _name_like(segment: str) -> bool:
+    words = segment.split()
+    if not words or not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_CONNECTORS for w in words)
+
+
+def _outlet_like(segment: str, sep: str, rest_words: int) -> bool:
+    """Could this trailing segment be an outlet name, a section or a site tagline?"""
+    words = segment.split()
+    if not words or rest_words < 1:
+        return False
+    if _DOMAIN_RE.fullmatch(segment.strip()):
+        return True
+    if len(words) <= 8 and _TAGLINE_RE.search(segment) and (sep == "|" or rest_words >= 3):
+        return True
+    if len(words) > 5 or not _name_like(segment):
+        return False
+    if sep in ("|", "·", "•", "»", "::", "//"):
+        return True
+    return len(words) <= 4 and rest_words >= 3 and rest_words > len(words)  # " - Outlet" after a real headline
+
+
+def _strip_trailing_noise(title: str) -> str:
+    t = re.sub(r"[\s\-–—|:;,·•»/\\]+$", "", title)
+    t = re.sub(r"([!?])[!?]+$", r"\1", t)
+    if t.endswith(".") and not t.endswith(".."):
+        last = t[:-1].split()[-1] if t[:-1].split() else ""
+        if not (_DOTTED_RE.fullmatch(last) or last.lower() in _TITLES or last.lower() in _AMBIGUOUS_ABBREVS):
+            t = t[:-1].rstrip()
+    return t
+
+
+def clean_headline(title: str, source: str | None = None) -> str:
+    """A member title without outlet suffixes or prefixes, site taglines, "BREAKING:"-style tags and trailing
+    punctuation noise. Never returns an empty string for a non-empty title.
+
+    "Kim meets Xi in Beijing - Example News" -> "Kim meets Xi in Beijing"; "World | Example" -> "World"
+    (by convention the outlet comes last); "Example: Kim meets Xi" -> "Kim meets Xi" when the source is
+    Example.
+    """
+    original = " ".join(html.unescape(title or "").split())
+    if not original:
+        return ""
+    t = _NOISE_TAG_RE.sub(" ", original).strip()
+    for _ in range(2):
+        t = _REUTERS_UPDATE_RE.sub("", t)
+        stripped = _NOISE_PREFIX_RE.sub("", t)
+        if stripped.strip():
+            t = stripped
+    m = re.match(r"^([^:]{2,60}):\s+(\S.*)$", t)
+    if m and _names_source(m.group(1), source):
+        t = m.group(2)
+
+    parts = _TITLE_SEP_RE.split(t)
+    segs, seps = [p.strip() for p in parts[0::2]], parts[1::2]
+    while len(segs) > 1:  # trailing outlet names, sections, taglines
+        rest_words = sum(len(s.split()) for s in segs[:-1])
+        if _names_source(segs[-1], source) or _outlet_like(segs[-1], seps[-1], rest_words):
+            segs.pop()
+            seps.pop()
+        else:
+            break
+    while len(segs) > 1:  # leading outlet names and section labels
+        first_words = len(segs[0].split())
+        rest_words = sum(len(s.split()) for s in segs[1:])
+        section = seps[0] == "|" and first_words <= 3 and _name_like(segs[0]) and rest_words >= max(3, first_words + 1)
+        if _names_source(segs[0], source) or section:
+            segs.pop(0)
+            seps.pop(0)
+        else:
+            break
+    t = segs[0] + "".join(f" {sep} {seg}" for sep, seg in zip(seps, segs[1:], strict=True))
+    t = _strip_trailing_noise(t).strip()
+    return t or _strip_trailing_noise(original).strip() or original
+
+
+def _sort_key(doc: StoryDoc) -> tuple[float, tuple[int, int, str]]:
+    published = doc.published
+    if published is None:
+        ts = math.inf
+    else:
+        ts = (published if published.tzinfo else published.replace(tzinfo=UTC)).timestamp()
+    return ts, _id_key(doc.id)
+
+
+def _id_key(value: int | str) -> tuple[int, int, str]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 0, value, ""
+    return 1, 0, str(value)
+
+
+def _origin_key(doc: StoryDoc) -> tuple[int, int, str]:
+    return _id_key(doc.origin_id if doc.origin_id is not None else doc.id)
+
+
+def _is_copy(doc: StoryDoc) -> bool:
+    return doc.origin_id is not None and _id_key(doc.origin_id) != _id_key(doc.id)
+
+
+def _representatives(ordered: list[StoryDoc]) -> list[StoryDoc]:
+    """One article per origin (the original itself unless its text is much shorter than a copy's), at most
+    MAX_DOCS of them: the earliest few reports and the most recent ones."""
+    groups: dict[tuple[int, int, str], list[StoryDoc]] = {}
+    for doc in ordered:
+        groups.setdefault(_origin_key(doc), []).append(doc)
+    reps = []
+    for key, members in groups.items():
+        longest = max(members, key=lambda d: len((d.text or "").strip()))  # the first of the longest
+        original = next((d for d in members if _id_key(d.id) == key), None)
+        if original is not None and len((original.text or "").strip()) >= 0.5 * len((longest.text or "").strip()):
+            reps.append(original)
+        else:
+            reps.append(longest)
+    reps.sort(key=_sort_key)
+    if len(reps) > MAX_DOCS:
+        reps = reps[:_EARLY_DOCS] + reps[-(MAX_DOCS - _EARLY_DOCS) :]
+    return reps
+
+
+def _centroid(vectors: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for vec in vectors:
+        for term, weight in vec.items():
+            out[term] = out.get(term, 0.0) + weight
+    n = max(1, len(vectors))
+    return {term: out[term] / n for term in sorted(out)}
+
+
+class _Centroid:
+    """A centroid with optional term weights (idf), ready for cosines against binary term sets."""
+
+    def __init__(self, centroid: dict[str, float], weights: dict[str, float] | None = None) -> None:
+        self.weights = weights or {}
+        self.values = {t: v * self.weights.get(t, 1.0) for t, v in centroid.items()}
+        self.norm = math.sqrt(sum(v * v for v in self.values.values()))
+
+    def cosine(self, terms: tuple[str, ...]) -> float:
+        if not terms or not self.norm:
+            return 0.0
+        dot = 0.0
+        norm = 0.0
+        for term in terms:
+            w = self.weights.get(term, 1.0)
+            norm += w * w
+            dot += w * self.values.get(term, 0.0)
+        return dot / (math.sqrt(norm) * self.norm)
+
+
+def _body_vector(text: str) -> dict[str, float]:
+    """Log term frequencies of an article's content words (whole text)."""
+    counts: dict[str, int] = {}
+    for w in _words(text):
+        if w in _STOPWORDS or (len(w) <= 1 and not w.isdigit()):
+            continue
+        s = _stem(w)
+        counts[s] = counts.get(s, 0) + 1
+    return {t: 1.0 + math.log(c) for t, c in sorted(counts.items())}
+
+
+def _fallback_headline(doc: StoryDoc) -> str:
+    for sentence in split_sentences(doc.text):
+        words = sentence.split()
+        if len(words) >= 3:
+            return sentence if len(words) <= 20 else " ".join(words[:12]) + " …"
+    return ""
+
+
+def choose_headline(docs: list[StoryDoc]) -> str:
+    """The most representative member title, cleaned: the title closest to the other titles (each origin
+    weighted once, copies do not vote twice) and to the story's text, preferring originals over copies,
+    titles of a sensible length, then the earliest. Empty only for an empty story."""
+    if not docs:
+        return ""
+    ordered = sorted(docs, key=_sort_key)
+    return _choose_headline(ordered, _representatives(ordered))
+
+
+def _choose_headline(ordered: list[StoryDoc], reps: list[StoryDoc]) -> str:
+    cleaned = [(doc, clean_headline(doc.title or "", doc.source)) for doc in ordered]
+    candidates = [(doc, title, _terms(_words(title))) for doc, title in cleaned if title]
+    if not candidates:
+        return _fallback_headline(ordered[0])
+    per_origin: dict[tuple[int, int, str], list[dict[str, float]]] = {}
+    for doc, _title, terms in candidates:
+        per_origin.setdefault(_origin_key(doc), []).append(dict.fromkeys(terms, 1.0))
+    title_centroid = _Centroid(_centroid([_centroid(vectors) for vectors in per_origin.values()]))
+    body_centroid = _Centroid(_centroid([_body_vector(doc.text or "") for doc in reps]))
+    best: tuple[float, int] | None = None
+    best_title = candidates[0][1]
+    for rank, (doc, title, terms) in enumerate(candidates):
+        score = 0.6 * title_centroid.cosine(terms) + 0.4 * body_centroid.cosine(terms)
+        if _is_copy(doc):
+            score *= 0.92
+        n_words = len(title.split())
+        if n_words < 4 or n_words > 22:
+            score *= 0.8
+        key = (round(score, 9), -rank)
+        if best is None or key > best:
+            best, best_title = key, title
+    return best_title
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sentence analysis
+
+_SPEECH_RE = re.compile(
+    r"\b(?:said|says|say|saying|told|tells|tell|added|adds|stated|states|according to|asked|asks|warned|warns|"
+    r"insisted|insists|noted|notes|argued|argues|wrote|writes|tweeted|posted|explained|explains|announced|"
+    r"announces|declared|declares|claimed|claims|continued|continues|replied|replies|urged|urges|acknowledged|"
+    r"acknowledges|stressed|stresses|emphasi[sz]ed|emphasi[sz]es|cautioned|recalled|admitted|described|"
+    r"promised|vowed|pledged|maintained|predicted|suggested|remarked|concluded|testified|spoke|commented|"
+    r"confirmed|denied|conceded|recounted|shouted|responded|countered|quipped|complained|boasted)\b",
+    re.IGNORECASE,
+)
+_DEPENDENT_STARTS = frozenset(
+    """he she they it this that these those his her their its him them we us our however but and also still
+    yet moreover furthermore instead thus therefore meanwhile besides nevertheless nonetheless so then such
+    here otherwise likewise similarly additionally consequently hence or nor later afterwards""".split()
+)
+_BOILERPLATE_RE = re.compile(
+    r"read more|read also|\bsee also\b|^related\b|click here|\bsign up\b|\bsubscribe\b|\bnewsletter\b|"
+    r"^advertisement\b|©|\bcopyright\b|all rights reserved|\b(?:reporting|editing|writing) by\b|"
+    r"contributed (?:reporting|to this report)|additional reporting|^(?:photo|photograph|image|picture|"
+    r"caption|credit|file photo|pictured|video)\b\s*(?:by|:|/|\()|\bgetty images\b|\bap photo\b|"
+    r"\bfollow (?:us|@)|\bshare (?:this|on)\b|this (?:article|story) (?:was|has been) (?:updated|amended|"
+    r"corrected)|\bcookies?\b|\blisten to this (?:article|story)\b|\bdownload (?:our|the) app\b|"
+    r"\bterms of (?:use|service)\b|\bprivacy policy\b|\blet us know\b|\btell us\b|\bjoin the conversation\b|"
+    r"\bhave your say\b|\bcomments? below\b|\bminute read\b|\bsign in\b|\blog in\b",
+    re.IGNORECASE,
+)
+_BYLINE_RE = re.compile(r"^\s*by\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_TERMINAL_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_READER_QUESTION_RE = re.compile(r"\?[)\]]*$")
+
+
+def _is_byline(sentence: str) -> bool:
+    m = _BYLINE_RE.match(sentence)
+    if not m:
+        return False
+    words = m.group(1).split()
+    if not words or len(words) > 15:
+        return False
+    capitals = sum(1 for w in words if w[:1].isupper() or w.lower() in ("and", "&", "in", "of"))
+    return capitals / len(words) >= 0.6
+
+
+@dataclass
+class _Quotes:
+    quoted_words: int = 0
+    outside: str = ""
+    opens: bool = False  # a quotation opens here and does not close
+    closes: bool = False  # a quotation closes here that opened earlier
+
+
+def _quotes(sentence: str) -> _Quotes:
+    q = _Quotes()
+    outside: list[str] = []
+    quoted: list[str] = []
+    inside: str | None = None  # the kind of quotation we are in: '"' or "'"
+    mark = 0
+    n = len(sentence)
+    for i, ch in enumerate(sentence):
+        prev = sentence[i - 1] if i else " "
+        nxt = sentence[i + 1] if i + 1 < n else " "
+        kind = None
+        opening = False
+        if ch in "“«":
+            kind, opening = '"', True
+        elif ch in "”»":
+            kind, opening = '"', False
+        elif ch == '"':
+            kind = '"'
+            opening = inside != '"' and (prev.isspace() or prev in "([{—–-:") and not nxt.isspace()
+        elif ch == "‘" or (ch == "'" and inside is None and (prev.isspace() or prev in "([{—–-:") and nxt.isalnum()):
+            kind, opening = "'", True
+        elif ch in "’'" and inside == "'" and not nxt.isalnum() and not prev.isspace():
+            kind, opening = "'", False
+        if kind is None:
+            continue
+        if opening and inside is None:
+            outside.append(sentence[mark:i])
+            inside, mark = kind, i + 1
+        elif not opening and inside == kind:
+            quoted.append(sentence[mark:i])
+            inside, mark = None, i + 1
+        elif not opening and inside is None and kind == '"':
+            # a quotation that opened in an earlier sentence closes here
+            q.closes = True
+            quoted.extend(outside)
+            quoted.append(sentence[mark:i])
+            outside = []
+            mark = i + 1
+    if inside is not None:
+        q.opens = True
+        quoted.append(sentence[mark:])
+    else:
+        outside.append(sentence[mark:])
+    q.outside = " ".join(outside)
+    q.quoted_words = sum(len(part.split()) for part in quoted)
+    return q
+
+
+@dataclass
+class _Sentence:
+    index: int  # within its article
+    start: int
+    end: int
+    text: str
+    n_words: int
+    dup: frozenset[str]  # every word, for near-duplicate tests
+    terms: tuple[str, ...]  # content terms, for centrality and redundancy
+    junk: bool = False
+    short: bool = False
+    dependent: bool = False
+    has_quote: bool = False
+    attributed: bool = False
+    opens: bool = False
+    closes: bool = False
+    pronoun_speaker: bool = False
+    rank: int = 0  # how many usable sentences come before it in its article
+    corroboration: float = 0.0
+
+    @property
+    def needs_prev(self) -> bool:
+        bare_quote = self.has_quote and not self.attributed and not self.opens
+        return self.dependent or self.closes or bare_quote
+
+    @property
+    def needs_next(self) -> bool:
+        return self.opens
+
+
+def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset[str]]) -> _Sentence:
+    sentence = text[start:end]
+    words = _words(sentence)
+    s = _Sentence(index, start, end, sentence, len(sentence.split()), frozenset(words), _terms(words))
+    q = _quotes(sentence)
+    s.opens, s.closes = q.opens, q.closes
+    s.has_quote = q.quoted_words >= 4 or q.opens or q.closes
+    s.attributed = bool(_SPEECH_RE.search(q.outside)) and bool(_words(q.outside))
+    # '"...," he said.': fine, but a version of the quote that names its speaker is better
+    s.pronoun_speaker = s.has_quote and s.attributed and not _terms(_words(_SPEECH_RE.sub(" ", q.outside)))
+    letters = [c for c in sentence if c.isalpha()]
+    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+    s.junk = (
+        not words
+        or s.n_words > _MAX_WORDS
+        or not _TERMINAL_RE.search(sentence)
+        or bool(_READER_QUESTION_RE.search(sentence))
+        or shouting
+        or _is_byline(sentence)
+        or sentence[:1].islower()  # a fragment
+        or sentence.rstrip(_CLOSERS).endswith(("...", "…"))  # a teaser cut short
+        or bool(_BOILERPLATE_RE.search(sentence))
+        or any(_repeats_title(s.dup, title) for title in titles)
+    )
+    s.short = s.n_words < _MIN_WORDS
+    if sentence[:1] not in _OPENERS or sentence[:1] == "(":
+        first = _words(sentence.lstrip(_OPENERS))[:1]
+        s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS
+    return s
+
+
+def _repeats_title(sentence: frozenset[str], title: frozenset[str]) -> bool:
+    """Would printing this sentence repeat the headline?"""
+    if not sentence or not title:
+        return False
+    inter = len(sentence & title)
+    if inter / (len(sentence) + len(title) - inter) >= 0.6:
+        return True
+    if inter / len(sentence) >= 0.8:
+        return True  # the sentence is mostly the title
+    return inter / len(title) >= 0.9 and len(sentence) - len(title) <= 5
+
+
+# ---------------------------------------------------------------------------------------------------------
+# briefs
+
+
+@dataclass
+class _Article:
+    rank: int  # position among the representatives, earliest first
+    doc: StoryDoc
+    sentences: list[_Sentence] = field(default_factory=list)
+
+
+@dataclass
+class _Unit:
+    """One sentence, or two that must go together (a pronoun or a quote that needs its predecessor)."""
+
+    article: _Article
+    members: tuple[_Sentence, ...]
+    terms: tuple[str, ...]
+    score: float = 0.0
+    order: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def _pair_ok(a: _Sentence, b: _Sentence) -> bool:
+    if a.junk or b.junk or a.needs_prev or b.needs_next:
+        return False
+    if min(a.n_words, b.n_words) < _PAIR_WORDS_EACH or a.n_words + b.n_words > _MAX_PAIR_WORDS:
+        return False
+    if a.n_words + b.n_words < _MIN_WORDS:
+        return False
+    if b.closes:  # a quotation running over both sentences
+        return a.opens and (a.attributed or b.attributed)
+    if a.opens:
+        return False
+    if b.has_quote and not b.attributed:  # a bare quote: the speaker must be in the sentence before
+        return a.attributed and not a.short
+    return not a.short  # a pronoun- or connective-led sentence with its antecedent
+
+
+def _units(article: _Article) -> list[_Unit]:
+    out: list[_Unit] = []
+    seen: set[tuple[int, ...]] = set()
+    sents = article.sentences
+
+    def add(*members: _Sentence) -> None:
+        key = tuple(m.index for m in members)
+        if key not in seen:
+            seen.add(key)
+            terms = tuple(sorted({t for m in members for t in m.terms}))
+            out.append(_Unit(article, members, terms))
+
+    for i, s in enumerate(sents):
+        if s.junk:
+            continue
+        if not s.needs_prev and not s.needs_next:
+            if not s.short:
+                add(s)
+        elif s.needs_prev and not s.needs_next:
+            if i > 0 and sents[i - 1].index == s.index - 1 and _pair_ok(sents[i - 1], s):
+                add(sents[i - 1], s)
+        elif s.needs_next and not s.needs_prev:
+            if i + 1 < len(sents) and sents[i + 1].index == s.index + 1 and _pair_ok(s, sents[i + 1]):
+                add(s, sents[i + 1])
+    return out
+
+
+def _corroborate(articles: list[_Article]) -> None:
+    """For every sentence, the share of the other origins that carry (nearly) the same sentence.
+
+    Prefix filtering keeps this near-linear: a sentence covering >= 80% of a target's words must contain one
+    of the target's rarest len - ceil(0.8 len) + 1 words."""
+    all_sents = [(a.rank, s) for a in articles for s in a.sentences]
+    df: dict[str, int] = {}
+    for _, s in all_sents:
+        for w in s.dup:
+            df[w] = df.get(w, 0) + 1
+    postings: dict[str, list[int]] = {}
+    for k, (_, s) in enumerate(all_sents):
+        for w in s.dup:
+            postings.setdefault(w, []).append(k)
+    others = max(1, len(articles) - 1)
+    for _, s in all_sents:
+        if s.junk or not s.dup:
+            continue
+        order = sorted(s.dup, key=lambda w: (df[w], w))
+        prefix = order[: len(order) - math.ceil(_PREFIX_THETA * len(order)) + 1]
+        candidates = sorted({k for w in prefix for k in postings[w]})
+        origins = {all_sents[k][0] for k in candidates if _covers(s.dup, all_sents[k][1].dup)}
+        s.corroboration = (len(origins) - 1) / others if len(articles) > 1 else 0.0
+
+
+def _score_units(units: list[_Unit], articles: list[_Article]) -> None:
+    scored = [s for a in articles for s in a.sentences if not s.junk]
+    df: dict[str, int] = {}
+    for s in scored:
+        for t in s.terms:
+            df[t] = df.get(t, 0) + 1
+    n = max(1, len(scored))
+    idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in sorted(df.items())}
+    vectors = []
+    for a in articles:
+        counts: dict[str, int] = {}
+        for s in a.sentences:
+            if not s.junk:
+                for t in s.terms:
+                    counts[t] = counts.get(t, 0) + 1
+        vectors.append({t: 1.0 + math.log(c) for t, c in sorted(counts.items())})
+    centroid = _Centroid(_centroid(vectors), idf)
+    central = [centroid.cosine(u.terms) for u in units]
+    top = max(central, default=0.0) or 1.0
+    for u, c in zip(units, central, strict=True):
+        lead = 1.0 / (1.0 + 0.5 * u.members[0].rank)
+        corroboration = sum(m.corroboration for m in u.members) / u.size
+        u.score = _W_CENTRAL * c / top + _W_LEAD * lead + _W_CORROBORATION * corroboration
+        if u.size > 1:
+            u.score *= _PAIR_FACTOR
+        if any(m.pronoun_speaker for m in u.members):
+            u.score *= _PRONOUN_SPEAKER_FACTOR
+
+
+def _redundant(unit: _Unit, chosen: list[_Unit]) -> tuple[bool, float]:
+    best = 0.0
+    for other in chosen:
+        if any(m.dup == o.dup or _near_duplicates(m.dup, o.dup) for m in unit.members for o in other.members):
+            return True, 1.0
+        best = max(best, _cosine_binary(unit.terms, other.terms))
+    return best >= _REDUNDANT_COS, best
+
+
+def _select(units: list[_Unit], max_sentences: int, min_sentences: int) -> list[_Unit]:
+    chosen: list[_Unit] = []
+    count = 0
+    top = max((u.score for u in units), default=0.0)
+    remaining = list(units)
+    while count < max_sentences and remaining:
+        best: _Unit | None = None
+        best_key: tuple[float, int] | None = None
+        keep: list[_Unit] = []
+        for u in remaining:
+            if count + u.size > max_sentences:
+                continue  # a pair may not fit any more; drop it for good
+            redundant, similarity = _redundant(u, chosen)
+            if redundant:
+                continue
+            keep.append(u)
+            if count >= min_sentences and (u.score < _EXTRA_MIN_SCORE * top or similarity >= _EXTRA_MAX_COS):
+                continue
+            same_article = sum(1 for c in chosen if c.article is u.article)
+            mmr = u.score - _MMR_SIMILARITY * similarity - _SAME_DOC_PENALTY * same_article
+            key = (round(mmr, 9), -u.order)
+            if best_key is None or key > best_key:
+                best, best_key = u, key
+        if best is None:
+            break
+        chosen.append(best)
+        count += best.size
+        remaining = [u for u in keep if u is not best]
+    return chosen
+
+
+@dataclass
+class _Cited:
+    sentence: _Sentence
+    citations: list[Citation]
+    first_doc: int  # rank (publication order) of the earliest citing article
+    offset: int  # where that article tells it
+
+
+def _cite(chosen: list[_Unit], ordered: list[StoryDoc]) -> list[list[_Cited]]:
+    """Citations to every member that reports each chosen sentence (verbatim, or nearly the same sentence).
+    The article the text was taken from comes first."""
+    doc_words: dict[int, frozenset[str]] = {}
+    doc_sents: dict[int, list[tuple[int, frozenset[str]]]] = {}
+    out: list[list[_Cited]] = []
+    for unit in chosen:
+        cited_unit = []
+        source = unit.article.doc
+        for s in unit.members:
+            first = Citation(article_id=source.id, url=source.url)
+            others: list[Citation] = []
+            first_doc, offset = math.inf, 0
+            for rank, doc in enumerate(ordered):
+                text = doc.text or ""
+                pos = text.find(s.text)
+                if pos < 0:
+                    if rank not in doc_words:
+                        doc_words[rank] = frozenset(_words(text))
+                    words = doc_words[rank]
+                    if not s.dup or len(s.dup & words) / len(s.dup) < _PREFIX_THETA:
+                        continue
+                    if rank not in doc_sents:
+                        doc_sents[rank] = [(a, frozenset(_words(text[a:b]))) for a, b in _sentence_spans(text)]
+                    pos = next((a for a, dup in doc_sents[rank] if _covers(s.dup, dup)), -1)
+                    if pos < 0:
+                        continue
+                if rank < first_doc:
+                    first_doc, offset = rank, pos
+                if doc is not source:
+                    others.append(Citation(article_id=doc.id, url=doc.url))
+            cited_unit.append(_Cited(s, [first, *others], int(first_doc) if first_doc != math.inf else 0, offset))
+        out.append(cited_unit)
+    return out
+
+
+def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3) -> list[BriefSentence]:
+    """A brief of `min_sentences` to `max_sentences` sentences (fewer only when the story has fewer usable
+    ones), each verbatim from a member article and citing every member that reports it (the article it was
+    taken from first). Deterministic, and independent of the order of `docs`."""
+    if max_sentences < 1 or not docs:
+        return []
+    min_sentences = max(0, min(min_sentences, max_sentences))
+    ordered = sorted(docs, key=_sort_key)
+    reps = _representatives(ordered)
+    headline = _choose_headline(ordered, reps)
+    headline_words = frozenset(_words(headline))
+
+    articles: list[_Article] = []
+    for rank, doc in enumerate(reps):
+        article = _Article(rank, doc)
+        text = doc.text or ""
+        usable = 0
+        titles = [headline_words] if headline_words else []  # never print the headline twice
+        for index, (start, end) in enumerate(_sentence_spans(text)[:_MAX_SENTENCES_PER_DOC]):
+            s = _analyse(text, start, end, index, titles)
+            s.rank = usable
+            if not s.junk and not s.short:
+                usable += 1
+            article.sentences.append(s)
+        articles.append(article)
+
+    _corroborate(articles)
+    units = [u for a in articles for u in _units(a)]
+    for order, u in enumerate(units):
+        u.order = order
+    _score_units(units, articles)
+    chosen = _select(units, max_sentences, min_sentences)
+
+    cited = _cite(chosen, ordered)
+    # Tell them in the order of the earliest article that reports them (a pair stays together), except that
+    # the brief opens with a lead: the earliest chosen sentence that opens its article, if any was chosen.
+    narrative = {id(unit): (unit[0].first_doc, unit[0].offset, unit[0].sentence.index) for unit in cited}
+    leads = [unit for unit, picked in zip(cited, chosen, strict=True) if picked.members[0].rank == 0]
+    opening = min(leads, key=lambda unit: narrative[id(unit)]) if leads else None
+    cited.sort(key=lambda unit: (unit is not opening, narrative[id(unit)]))
+    return [BriefSentence(text=c.sentence.text, citations=c.citations) for unit in cited for c in unit]
