@@ -12,9 +12,9 @@ import pytest
 from corpus import INDEPENDENT_QUAKE, QUAKE_DAY, records
 
 from newsdesk.models import Article
+from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.records import read_records
-from newsdesk.store import Store
 
 
 def save(store: Store, rec: dict) -> int:
