@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.models import Article
-from newsdesk.store.schema import ArticleRow, Source, StoryRow, UrlFailure
+from newsdesk.store.schema import ArticleRow, Source, StoryRow, UrlFailure, UTCDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -326,14 +326,28 @@ class Store:
                              .order_by(ArticleRow.story_joined_at, ArticleRow.id))
             return [_stored(r) for r in rows]
 
-    def articles_since(self, since: datetime, batch: int = 1000) -> Iterator[StoredArticle]:
-        """Articles in a story that joined it at or after `since`, oldest first (to rebuild the live index)."""
+    def newest_story_time(self) -> datetime | None:
+        """The newest date (publication, else fetch) of an article in a story, ignoring dates in the future."""
+        when = func.coalesce(ArticleRow.published, ArticleRow.fetched)
+        with self.session() as s:
+            value = s.scalar(select(func.max(when)).where(ArticleRow.story_id.is_not(None), when <= utcnow()))
+        return UTCDateTime().process_result_value(value, self.engine.dialect) if value else None
+
+    def articles_since(self, since: datetime, *, by: str = "date", batch: int = 1000) -> Iterator[StoredArticle]:
+        """Articles in a story, oldest first: by="date", every member of the stories that have an article
+        dated (publication, else fetch) at or after `since` (the live index's time window); by="joined",
+        the articles that joined their story at or after `since`."""
+        since_value = UTCDateTime().process_bind_param(since, self.engine.dialect)
+        if by == "joined":
+            wanted = ArticleRow.story_joined_at >= since_value
+        else:
+            recent = func.coalesce(ArticleRow.published, ArticleRow.fetched) >= since_value
+            wanted = ArticleRow.story_id.in_(select(ArticleRow.story_id).where(recent).distinct())
         last = 0
         while True:
             with self.session() as s:
                 rows = list(s.scalars(
-                    select(ArticleRow).where(ArticleRow.id > last, ArticleRow.story_id.is_not(None),
-                                             ArticleRow.story_joined_at >= since)
+                    select(ArticleRow).where(ArticleRow.id > last, ArticleRow.story_id.is_not(None), wanted)
                     .order_by(ArticleRow.id).limit(batch)
                 ))
             if not rows:

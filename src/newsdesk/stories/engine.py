@@ -92,11 +92,17 @@ class StoryEngine:
     def window(self) -> timedelta:
         return timedelta(days=self.pipeline.config.window_days)
 
-    def _restore(self, since: datetime | None = None) -> None:
-        """Load what was decided since `since` (at start: the window) and is not known here yet, e.g. by a
-        `newsdesk fetch` run beside the server."""
+    def _restore(self, joined_since: datetime | None = None) -> None:
+        """Load what was decided and is not known here yet: at start, every article within the time window
+        of the newest one; later, what joined a story since the last look (e.g. by a `newsdesk fetch` run
+        beside the server)."""
         started = utcnow()
-        for article in self.store.articles_since(since or started - self.window):
+        if joined_since is not None:
+            articles = self.store.articles_since(joined_since, by="joined")
+        else:
+            newest = self.store.newest_story_time()
+            articles = self.store.articles_since(newest - self.window) if newest else iter(())
+        for article in articles:
             if article.id not in self.pipeline.story_of and article.story_id is not None:
                 self.pipeline.restore(story_doc(article), article.story_id, article.minhash)
         self._synced = started
@@ -105,7 +111,7 @@ class StoryEngine:
         """Assign every article waiting for a story; refresh only the stories that changed. Returns how many."""
         done = 0
         with self.lock:
-            self._restore(since=self._synced - timedelta(minutes=1))
+            self._restore(joined_since=self._synced - timedelta(minutes=1))
             while batch := self.store.pending_articles():
                 touched: set[int] = set()
                 for article in batch:
