@@ -25,3 +25,5 @@ test: install
 
 bench: install
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/clustering.py
