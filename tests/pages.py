@@ -6,25 +6,44 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 TOPICS = [
-    ("Harbour bridge reopens after repairs", "Engineers finished replacing the cables of the old harbour bridge"),
-    ("City council approves new tram line", "The council voted to extend the tram network to the northern districts"),
-    ("Flood defences tested along the river", "Emergency teams ran a full-scale test of the river flood barriers"),
-    ("Library opens late on weekdays", "The central library will stay open until ten in the evening"),
-    ("Farmers report early harvest", "Growers across the valley started picking apples two weeks early"),
-    ("Orchestra names new conductor", "The city orchestra appointed a conductor from its own violin section"),
+    ("Harbour bridge reopens after repairs",
+     "Engineers finished replacing the cables of the old harbour bridge",
+     "Ferry captains said traffic on the water had doubled while the bridge was shut for repairs.",
+     "The steel cables were made in a foundry upriver and shipped on barges during the night.",
+     "Cyclists will get a separate lane on the eastern side once the paint has dried."),
+    ("City council approves new tram line",
+     "The council voted to extend the tram network to the northern districts",
+     "Shop owners on the main avenue worry that months of digging will keep their customers away.",
+     "Twelve new stops are planned, including one beside the university hospital and the stadium.",
+     "The opposition group argued that electric buses would have cost far less to run."),
+    ("Flood defences tested along the river",
+     "Emergency teams ran a full-scale test of the river flood barriers",
+     "Volunteers filled sandbags at the fire station while sirens sounded across the lower town.",
+     "The barriers rose within forty minutes, faster than the engineers had planned for.",
+     "Insurers have raised premiums for homes near the water after two wet winters."),
+    ("Library opens late on weekdays",
+     "The central library will stay open until ten in the evening",
+     "Students had petitioned for longer hours during the exam season for three years in a row.",
+     "The reading room on the top floor will be staffed by librarians from the university.",
+     "A new cafe in the lobby is expected to open when the evening hours begin."),
+    ("Farmers report early harvest",
+     "Growers across the valley started picking apples two weeks early",
+     "A warm spring and little frost meant the trees flowered almost a month ahead of time.",
+     "Pickers from neighbouring villages were hired at short notice to bring the fruit in.",
+     "Cider makers expect a sweeter vintage but worry about storage space in their cellars."),
+    ("Orchestra names new conductor",
+     "The city orchestra appointed a conductor from its own violin section",
+     "She has played with the orchestra for fifteen years and led its youth programme since 2019.",
+     "Her first season will open with a symphony written by a composer born in the city.",
+     "Ticket sales for the autumn concerts rose sharply after the announcement on the radio."),
 ]
 
 
 def article_html(n: int, *, title: str | None = None, canonical: str | None = None) -> str:
-    head, lead = TOPICS[n % len(TOPICS)]
+    head, lead, *details = TOPICS[n % len(TOPICS)]
     title = title or f"{head} ({n})"
-    paragraphs = [
-        f"{lead}, officials said on Tuesday, in a statement numbered {n}.",
-        f"The work took {n + 3} months and involved crews from several companies, according to the project office.",
-        "Residents had complained for years about delays, noise and the cost of the project to the city budget.",
-        f"A spokesperson said the next phase would begin in spring and that about {n * 7 + 11} people would be hired.",
-        "Local businesses welcomed the decision and said they expected more visitors during the summer season.",
-    ]
+    paragraphs = [f"{lead}, officials said on Tuesday, in a statement numbered {n}.", *details,
+                  f"The project office said {n * 7 + 11} people had worked on it over {n + 3} months."]
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
     canon = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} - Test Gazette</title>

@@ -60,7 +60,7 @@ def test_add_fetch_list_export(tmp_path, server):
     assert len(rows) == 3
     for row in rows:
         assert set(row) == CONTRACT
-        assert row["source"] == "Test Gazette" and row["duplicate_of"] is None and row["story_id"] is None
+        assert row["source"] == "Test Gazette" and row["duplicate_of"] is None and isinstance(row["story_id"], int)
         assert row["published"].startswith("2025-09-") and row["authors"]
     run(db, "fetch", "--all")
     assert len(export(db)) == 3

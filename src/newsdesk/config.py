@@ -37,6 +37,7 @@ class Settings:
     fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
     serve_fetch_interval: int = 60  # seconds between two background passes while serving
     disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
+    public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
 
     @property
     def user_agent(self) -> str:

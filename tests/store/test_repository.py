@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 from newsdesk.models import Article
 from newsdesk.store import Store
 from newsdesk.store.schema import Base
+from newsdesk.store.search import include_name
 
 
 def make_store(tmp_path) -> Store:
@@ -20,7 +21,7 @@ def make_store(tmp_path) -> Store:
 def test_migrations_create_exactly_the_model_schema(tmp_path):
     store = make_store(tmp_path)
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
     assert diff == []
     assert {"sources", "articles", "url_failures"} <= set(inspect(store.engine).get_table_names())
 

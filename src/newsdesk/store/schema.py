@@ -125,3 +125,8 @@ class UrlFailure(Base):
 
 
 Index("ix_sources_due", Source.active, Source.next_fetch_at)
+# read paths of the web layer (migration 0003)
+Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
+Index("ix_articles_story_outlet", ArticleRow.story_id, ArticleRow.source_name, ArticleRow.duplicate_of)
+Index("ix_articles_source_name", ArticleRow.source_name)
+Index("ix_sources_last_status", Source.last_status)

@@ -1,4 +1,9 @@
-"""The HTTP app: until stories exist (issue 3) it shows the latest articles and the sources' health.
+"""The HTTP app: pages, the JSON API, feeds, /healthz and /metrics, composed from their routers.
+
+Every GET answer gets an ETag (a hash of its body) and a matching If-None-Match gets a 304; every answer
+gets security headers (a Content-Security-Policy without inline script); every request is counted and
+timed per route for /metrics. A user's mistake is a 4xx with a precise message (HTML on pages, JSON on the
+API and feeds), never a 500.
 
 The background fetcher runs in a thread of this process; a failing source is recorded in its health
 record and never stops the service.
@@ -6,21 +11,43 @@ record and never stops the service.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk.config import Settings
 from newsdesk.store import Store
+from newsdesk.store.queries import BadCursor, Reader
+from newsdesk.web import api, feeds, pages
+from newsdesk.web.common import UserError
+from newsdesk.web.metrics import Metrics
 
 log = logging.getLogger("newsdesk.web")
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape is on for .html
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+MAX_ETAG_BODY = 4 * 1024 * 1024  # bodies larger than this stream through without an ETag
 
 
 class BackgroundFetcher:
@@ -52,8 +79,172 @@ class BackgroundFetcher:
             collector.close()
 
 
+def _etag_matches(header: str, etag: str) -> bool:
+    wanted = etag.strip('"')
+    for candidate in header.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/").strip('"') == wanted:
+            return True
+    return False
+
+
+CACHED_PREFIXES = ("/api/stories", "/api/search", "/api/articles", "/stories/", "/search", "/feed.")
+
+
+class ResponseCache:
+    """Answers of the read-heavy routes, keyed by request and data version (checked at most once a
+    `ttl`): a new article or story update changes the version, so nothing is served stale for longer."""
+
+    def __init__(self, reader: Reader, size: int = 512, ttl: float = 1.0, max_body: int = 2 * 1024 * 1024) -> None:
+        self.reader, self.size, self.ttl, self.max_body = reader, size, ttl, max_body
+        self._entries: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
+        self._version: tuple[float, str] = (0.0, "")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def cacheable(scope: Scope) -> bool:
+        path = scope["path"]
+        return scope["method"] == "GET" and (path == "/" or path.startswith(CACHED_PREFIXES))
+
+    def key(self, scope: Scope) -> tuple[Any, ...]:
+        now = time.monotonic()
+        at, version = self._version
+        if now - at > self.ttl:
+            version = self.reader.data_version()
+            self._version = (now, version)
+        host = next((v for k, v in scope.get("headers", []) if k == b"host"), b"")
+        return (scope["path"], scope.get("query_string", b""), host, scope.get("scheme"), version)
+
+    def get(self, key: tuple[Any, ...]) -> tuple[dict[str, Any], bytes] | None:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[Any, ...], start: dict[str, Any], body: bytes) -> None:
+        if len(body) > self.max_body:
+            return
+        with self._lock:
+            self._entries[key] = (start, body)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+class WebMiddleware:
+    """Pure ASGI: security headers, ETag/304 on GET 200 answers, a response cache for the read-heavy
+    routes, and request metrics per route."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, cache: ResponseCache | None = None) -> None:
+        self.app, self.metrics, self.cache = app, metrics, cache
+
+    async def _replay(self, start: dict[str, Any], body: bytes, if_none_match: str | None, send: Send) -> int:
+        etag = next((v.decode() for k, v in start["headers"] if k == b"etag"), "")
+        if if_none_match and etag and _etag_matches(if_none_match, etag):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(k, v) for k, v in start["headers"] if k in _KEEP_ON_304]})
+            await send({"type": "http.response.body", "body": b""})
+            return 304
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return 200
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        method = scope["method"]
+        if_none_match = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
+        state: dict[str, Any] = {"status": 500, "start": None, "body": [], "size": 0, "passthrough": False}
+        cache_key = None
+        if self.cache is not None and self.cache.cacheable(scope):
+            cache_key = await run_in_threadpool(self.cache.key, scope)
+            hit = self.cache.get(cache_key)
+            if hit is not None:
+                state["status"] = await self._replay(hit[0], hit[1], if_none_match, send)
+                self.metrics.observe(method, _CACHED_ROUTES.get(scope["path"], "cached"), state["status"],
+                                     time.perf_counter() - started)
+                return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                headers += SECURITY_HEADERS
+                message = {**message, "headers": headers}
+                has_etag = any(k.lower() == b"etag" for k, _ in headers)
+                if method in ("GET", "HEAD") and message["status"] == 200 and not has_etag:
+                    state["start"] = message  # hold it until the body is known
+                    return
+                state["passthrough"] = True
+                await send(message)
+                return
+            if message["type"] != "http.response.body" or state["passthrough"]:
+                await send(message)
+                return
+            state["body"].append(message.get("body", b""))
+            state["size"] += len(message.get("body", b""))
+            if state["size"] > MAX_ETAG_BODY:  # too big to hash: stream it as it comes
+                state["passthrough"] = True
+                await send(state["start"])
+                await send({"type": "http.response.body", "body": b"".join(state["body"]),
+                            "more_body": message.get("more_body", False)})
+                return
+            if message.get("more_body", False):
+                return
+            body = b"".join(state["body"])
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            start = state["start"]
+            headers = list(start["headers"]) + [(b"etag", etag.encode()), (b"cache-control", b"no-cache")]
+            start = {**start, "headers": headers}
+            if cache_key is not None and self.cache is not None:
+                self.cache.put(cache_key, start, body)
+                route = scope.get("route")
+                if route is not None and scope["path"] not in _CACHED_ROUTES and len(_CACHED_ROUTES) < 10_000:
+                    _CACHED_ROUTES[scope["path"]] = route.path
+            state["status"] = await self._replay(start, body, if_none_match, send)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "unmatched")
+            self.metrics.observe(method, path, state["status"], time.perf_counter() - started)
+
+
+_KEEP_ON_304 = {b"etag", b"cache-control", b"content-security-policy", b"x-content-type-options",
+                b"referrer-policy", b"x-frame-options", b"vary"}
+_CACHED_ROUTES: dict[str, str] = {}  # path -> route template, so cached answers are counted under their route
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path == "/api" or "/feed." in path or path in ("/metrics", "/healthz")
+                or path == "/openapi.json")
+
+
+_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 422: "Bad request"}
+
+
+def _error(request: Request, status: int, message: str, detail: Any = None) -> Response:
+    if _wants_html(request):
+        return pages.render(request, "error.html", {"title": _TITLES.get(status, "Error"), "message": message},
+                            status=status)
+    return JSONResponse({"detail": detail if detail is not None else message, "message": message}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body", "header")]
+        parts.append(f"{'.'.join(loc) or 'request'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
 def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI:
     store = Store(settings.database_url)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,22 +258,48 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
             fetcher.thread.join(timeout=5)
         store.close()
 
-    app = FastAPI(title="newsdesk", lifespan=lifespan)
+    app = FastAPI(title="newsdesk", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Stories aggregated from public news sources, with cited briefs. "
+                              "Lists are cursor-paginated: pass back the `next` value as `cursor`.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.reader = Reader(store)
+    app.state.metrics = metrics
 
-    @app.get("/healthz")
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        return _error(request, exc.status, exc.message)
+
+    @app.exception_handler(BadCursor)
+    async def bad_cursor(request: Request, exc: BadCursor) -> Response:
+        return _error(request, 400, f"cursor: {exc}")
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, 422, _validation_message(exc), detail=jsonable_encoder(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"there is no page at {request.url.path}"
+        response = _error(request, exc.status_code, message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "articles": store.count_articles()})
 
-    @app.get("/", response_class=HTMLResponse)
-    def front_page(request: Request, page: int = Query(1, ge=1, le=10_000)) -> HTMLResponse:
-        per_page = 30
-        articles = store.recent_articles(limit=per_page + 1, offset=(page - 1) * per_page)
-        return templates.TemplateResponse(request, "index.html", {
-            "articles": articles[:per_page], "page": page, "has_next": len(articles) > per_page,
-        })
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_page() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(app.state.reader.stats()),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/sources", response_class=HTMLResponse)
-    def sources_page(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "sources.html", {"sources": store.list_sources()})
-
+    app.include_router(api.router)
+    app.include_router(feeds.router)  # before pages: /stories/{id}/feed.atom is not a story id
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.add_middleware(WebMiddleware, metrics=metrics, cache=ResponseCache(app.state.reader))
     return app

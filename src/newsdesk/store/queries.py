@@ -1,0 +1,448 @@
+"""Read models for the web layer: what pages, the API and feeds show, each page one bounded set of queries.
+
+- Front page: current stories ranked by breadth and freshness,
+  `score = ln(1 + independent) + ln(1 + sources) / 2 - hours_since_update / TAU_HOURS`, over a bounded
+  candidate set (stories updated within `CANDIDATE_DAYS` of the newest update, at most `MAX_CANDIDATES`),
+  cached per data version so that a page costs a few index lookups.
+- Every list is cursor-paginated: a cursor is opaque URL-safe base64 of the last row's sort key, tagged with
+  the list it belongs to; a cursor that cannot be read raises `BadCursor` with the reason.
+- A page's stories get their outlets and first articles in one query each (no query per story).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, exists, func, select, tuple_, union_all
+
+from newsdesk.store.repository import Store
+from newsdesk.store.schema import ArticleRow, Source, StoryRow
+
+TAU_HOURS = 12.0
+CANDIDATE_DAYS = 3
+MAX_CANDIDATES = 2000
+LIST_ARTICLES = 10  # articles shown with each story of a list
+MAX_STORY_ARTICLES = 300  # articles shown on one story page (all of them: /api/articles?story=ID)
+
+
+T = TypeVar("T")
+
+
+class BadCursor(ValueError):
+    """A pagination cursor that is not one this list gave out."""
+
+
+def encode_cursor(kind: str, **key: Any) -> str:
+    raw = json.dumps({"k": kind, **key}, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, fields: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """The key inside a cursor, checked field by field; BadCursor says what is wrong with it."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise BadCursor("cursor is not valid: pass back exactly the 'next' value of a previous page") from exc
+    if not isinstance(data, dict) or data.get("k") != kind:
+        raise BadCursor("cursor belongs to another list: pass back exactly the 'next' value of this list")
+    for name, kind_ in fields.items():
+        value = data.get(name)
+        if not isinstance(value, kind_) or isinstance(value, bool):
+            raise BadCursor(f"cursor is damaged (field {name!r}): pass back exactly the 'next' value of this list")
+    return data
+
+
+def _time(value: Any) -> datetime | None:
+    """A datetime read through Core (already aware via UTCDateTime) or a cursor's ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# ---- read models ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ArticleSummary:
+    id: int
+    url: str
+    title: str | None
+    source: str | None
+    source_id: int | None
+    published: datetime | None
+    fetched: datetime
+    language: str | None
+    story_id: int | None
+    duplicate_of: int | None
+
+    @property
+    def when(self) -> datetime:
+        return self.published or self.fetched
+
+
+@dataclass
+class OriginGroup:
+    """An article reported independently, with the copies of it that other outlets printed."""
+
+    origin: ArticleSummary
+    copies: list[ArticleSummary] = field(default_factory=list)
+
+
+@dataclass
+class StoryView:
+    id: int
+    headline: str | None
+    brief: list[dict]
+    created_at: datetime
+    updated_at: datetime
+    first_published: datetime | None
+    last_published: datetime | None
+    article_count: int
+    sources_count: int
+    independent_sources_count: int
+    outlets: list[str] = field(default_factory=list)  # independent outlets first, then by name
+    articles: list[ArticleSummary] = field(default_factory=list)
+    score: float | None = None
+
+
+@dataclass
+class StoryDetail:
+    story: StoryView
+    groups: list[OriginGroup]
+    timeline: list[OriginGroup]  # the same groups in the order the reporting appeared
+    articles_total: int
+
+
+@dataclass
+class SourceView:
+    id: int
+    url: str
+    title: str | None
+    site_url: str | None
+    category: str | None
+    kind: str
+    active: bool
+    added_at: datetime
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    last_error_reason: str | None
+    consecutive_failures: int
+    articles_found: int
+    next_fetch_at: datetime
+    interval_seconds: int
+
+    @property
+    def name(self) -> str:
+        return self.title or self.url
+
+    @property
+    def healthy(self) -> bool:
+        return self.last_status != "error"
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next: str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    source_id: int | None = None
+    outlet: str | None = None
+    language: str | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.since, self.until, self.source_id, self.outlet, self.language)
+
+
+_ARTICLE_COLS = (ArticleRow.id, ArticleRow.url, ArticleRow.title, ArticleRow.source_name, ArticleRow.source_id,
+                 ArticleRow.published, ArticleRow.fetched, ArticleRow.language, ArticleRow.story_id,
+                 ArticleRow.duplicate_of)
+_STORY_COLS = (StoryRow.id, StoryRow.headline, StoryRow.brief, StoryRow.created_at, StoryRow.updated_at,
+               StoryRow.first_published, StoryRow.last_published, StoryRow.article_count, StoryRow.sources_count,
+               StoryRow.independent_sources_count)
+
+
+def _article(row: Any) -> ArticleSummary:
+    return ArticleSummary(id=row[0], url=row[1], title=row[2], source=row[3], source_id=row[4],
+                          published=_time(row[5]), fetched=_time(row[6]) or datetime.now(UTC), language=row[7],
+                          story_id=row[8], duplicate_of=row[9])
+
+
+def _story(row: Any) -> StoryView:
+    return StoryView(id=row[0], headline=row[1], brief=list(row[2] or []), created_at=_time(row[3]),
+                     updated_at=_time(row[4]), first_published=_time(row[5]), last_published=_time(row[6]),
+                     article_count=row[7], sources_count=row[8], independent_sources_count=row[9])
+
+
+def _source(row: Source) -> SourceView:
+    return SourceView(
+        id=row.id, url=row.url, title=row.title, site_url=row.site_url, category=row.category, kind=row.kind,
+        active=row.active, added_at=row.added_at, last_fetch_at=row.last_fetch_at,
+        last_success_at=row.last_success_at, last_status=row.last_status, last_error=row.last_error,
+        last_error_reason=row.last_error_reason, consecutive_failures=row.consecutive_failures,
+        articles_found=row.articles_found, next_fetch_at=row.next_fetch_at, interval_seconds=row.interval_seconds,
+    )
+
+
+def score(independent: int, sources: int, hours_since_update: float) -> float:
+    """Breadth of coverage (independent outlets first) minus age."""
+    return math.log1p(independent) + math.log1p(sources) / 2 - max(hours_since_update, 0.0) / TAU_HOURS
+
+
+class Reader:
+    """Read-only queries over a Store, with the front page's ranking cached per data version."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._rank_cache: OrderedDict[tuple[Any, ...], list[tuple[float, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- versions (ETags, caches) ------------------------------------------------------------------
+
+    def data_version(self) -> str:
+        """Changes whenever a story or an article is added or a story is updated (three index lookups)."""
+        with self.store.session() as s:
+            row = s.execute(select(
+                select(func.max(StoryRow.updated_at)).scalar_subquery(),
+                select(func.max(StoryRow.id)).scalar_subquery(),
+                select(func.max(ArticleRow.id)).scalar_subquery(),
+            )).one()
+        return f"{row[0]}|{row[1]}|{row[2]}"
+
+    # ---- stories ------------------------------------------------------------------------------------
+
+    def _story_filters(self, q: Select[Any], f: Filters) -> Select[Any]:
+        if f.since is not None:
+            q = q.where(StoryRow.updated_at >= f.since)
+        if f.until is not None:
+            q = q.where(func.coalesce(StoryRow.first_published, StoryRow.created_at) <= f.until)
+        member = []
+        if f.source_id is not None:
+            member.append(ArticleRow.source_id == f.source_id)
+        if f.outlet is not None:
+            member.append(ArticleRow.source_name == f.outlet)
+        if f.language is not None:
+            member.append(func.lower(ArticleRow.language) == f.language.lower())
+        if member:
+            q = q.where(exists().where(ArticleRow.story_id == StoryRow.id, *member))
+        return q
+
+    def _ranking(self, f: Filters) -> list[tuple[float, int]]:
+        """[(-score, -id)] of the current stories in front-page order, computed once per data version."""
+        key = (self.data_version(), f.key())
+        with self._lock:
+            if key in self._rank_cache:
+                self._rank_cache.move_to_end(key)
+                return self._rank_cache[key]
+        with self.store.session() as s:
+            newest = _time(s.scalar(select(func.max(StoryRow.updated_at)).where(StoryRow.article_count > 0)))
+            ranking: list[tuple[float, int]] = []
+            if newest is not None:
+                q = select(StoryRow.id, StoryRow.updated_at, StoryRow.sources_count,
+                           StoryRow.independent_sources_count).where(
+                    StoryRow.article_count > 0, StoryRow.updated_at >= newest - timedelta(days=CANDIDATE_DAYS))
+                q = self._story_filters(q, f).order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())
+                for sid, updated, sources, independent in s.execute(q.limit(MAX_CANDIDATES)):
+                    hours = (newest - _time(updated)).total_seconds() / 3600
+                    ranking.append((-round(score(independent, sources, hours), 6), -sid))
+            ranking.sort()
+        with self._lock:
+            self._rank_cache[key] = ranking
+            while len(self._rank_cache) > 64:
+                self._rank_cache.popitem(last=False)
+        return ranking
+
+    def front_page(self, limit: int = 20, cursor: str | None = None, filters: Filters | None = None,
+                   ) -> Page[StoryView]:
+        ranking = self._ranking(filters or Filters())
+        start = 0
+        if cursor:
+            key = decode_cursor(cursor, "rank", {"s": (int, float), "i": int})
+            start = bisect.bisect_right(ranking, (-float(key["s"]), -key["i"]))
+        chosen = ranking[start:start + limit]
+        stories = self.stories_by_ids([-i for _, i in chosen])
+        for (neg_score, _), story in zip(chosen, stories, strict=True):
+            story.score = -neg_score
+        more = start + limit < len(ranking)
+        nxt = encode_cursor("rank", s=-chosen[-1][0], i=-chosen[-1][1]) if more and chosen else None
+        return Page(stories, nxt)
+
+    def latest_stories(self, limit: int = 20, cursor: str | None = None, filters: Filters | None = None,
+                       ) -> Page[StoryView]:
+        """Every story, most recently updated first."""
+        q = select(StoryRow.id, StoryRow.updated_at).where(StoryRow.article_count > 0)
+        q = self._story_filters(q, filters or Filters())
+        if cursor:
+            key = decode_cursor(cursor, "updated", {"t": str, "i": int})
+            try:
+                at = _time(key["t"])
+            except ValueError as exc:
+                raise BadCursor("cursor is damaged (field 't'): pass back exactly the 'next' value") from exc
+            q = q.where(tuple_(StoryRow.updated_at, StoryRow.id) < tuple_(at, key["i"]))
+        q = q.order_by(StoryRow.updated_at.desc(), StoryRow.id.desc()).limit(limit + 1)
+        with self.store.session() as s:
+            rows = s.execute(q).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = encode_cursor("updated", t=_time(rows[-1][1]).isoformat(), i=rows[-1][0]) if more and rows else None
+        return Page(self.stories_by_ids([r[0] for r in rows]), nxt)
+
+    def stories_by_ids(self, ids: list[int], articles_each: int = LIST_ARTICLES) -> list[StoryView]:
+        """The stories in the given order, each with its outlets and first articles: three queries in all."""
+        if not ids:
+            return []
+        with self.store.session() as s:
+            found = {r[0]: _story(r) for r in s.execute(select(*_STORY_COLS).where(StoryRow.id.in_(ids)))}
+            outlets = s.execute(
+                select(ArticleRow.story_id, ArticleRow.source_name,
+                       func.min(func.coalesce(ArticleRow.duplicate_of, 0)))
+                .where(ArticleRow.story_id.in_(ids)).group_by(ArticleRow.story_id, ArticleRow.source_name)
+            ).all()
+            firsts: list[Any] = []
+            if articles_each > 0:
+                # One statement, one index range (story_id, published) per story, each stopped by its LIMIT:
+                # a story with thousands of articles costs no more than one with ten.
+                parts = [select(*_ARTICLE_COLS).where(ArticleRow.story_id == sid)
+                         .order_by(ArticleRow.published, ArticleRow.id).limit(articles_each).subquery().select()
+                         for sid in dict.fromkeys(ids)]
+                firsts = list(s.execute(union_all(*parts))) if len(parts) > 1 else list(s.execute(parts[0]))
+        names: dict[int, list[tuple[int, str]]] = {}
+        for sid, name, copy_flag in outlets:
+            if name:
+                names.setdefault(sid, []).append((1 if copy_flag else 0, name))
+        for sid, entries in names.items():
+            if sid in found:
+                found[sid].outlets = [n for _, n in sorted(entries, key=lambda e: (e[0], e[1].lower()))]
+        for row in firsts:
+            story = found.get(row[8])
+            if story is not None:
+                story.articles.append(_article(row))
+        return [found[i] for i in ids if i in found]
+
+    def story(self, story_id: int) -> StoryDetail | None:
+        found = self.stories_by_ids([story_id], articles_each=0)
+        if not found:
+            return None
+        story = found[0]
+        with self.store.session() as s:
+            rows = s.execute(
+                select(*_ARTICLE_COLS).where(ArticleRow.story_id == story_id)
+                .order_by(ArticleRow.published, ArticleRow.id).limit(MAX_STORY_ARTICLES)
+            ).all()
+        members = [_article(r) for r in rows]
+        story.articles = members
+        by_id = {a.id: a for a in members}
+        groups: dict[int, OriginGroup] = {}
+        for a in members:
+            if a.duplicate_of is None or a.duplicate_of not in by_id:
+                groups[a.id] = OriginGroup(a)
+        for a in members:
+            if a.id in groups:
+                continue
+            root, seen = a, {a.id}
+            while root.duplicate_of is not None and root.duplicate_of in by_id and root.duplicate_of not in seen:
+                root = by_id[root.duplicate_of]
+                seen.add(root.id)
+            if root.id in groups:
+                groups[root.id].copies.append(a)
+            else:  # a loop of copies (never written by the pipeline): show the article on its own
+                groups[a.id] = OriginGroup(a)
+        timeline = sorted(groups.values(), key=lambda g: (g.origin.when, g.origin.id))
+        ordered = sorted(groups.values(), key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
+        return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count)
+
+    # ---- articles -----------------------------------------------------------------------------------
+
+    def articles(self, limit: int = 50, cursor: str | None = None, filters: Filters | None = None,
+                 story_id: int | None = None) -> Page[ArticleSummary]:
+        """Articles, newest stored first."""
+        f = filters or Filters()
+        q = select(*_ARTICLE_COLS)
+        when = func.coalesce(ArticleRow.published, ArticleRow.fetched)
+        if f.since is not None:
+            q = q.where(when >= f.since)
+        if f.until is not None:
+            q = q.where(when <= f.until)
+        if f.source_id is not None:
+            q = q.where(ArticleRow.source_id == f.source_id)
+        if f.outlet is not None:
+            q = q.where(ArticleRow.source_name == f.outlet)
+        if f.language is not None:
+            q = q.where(func.lower(ArticleRow.language) == f.language.lower())
+        if story_id is not None:
+            q = q.where(ArticleRow.story_id == story_id)
+        if cursor:
+            q = q.where(ArticleRow.id < decode_cursor(cursor, "articles", {"i": int})["i"])
+        with self.store.session() as s:
+            rows = s.execute(q.order_by(ArticleRow.id.desc()).limit(limit + 1)).all()
+        items = [_article(r) for r in rows[:limit]]
+        nxt = encode_cursor("articles", i=items[-1].id) if len(rows) > limit and items else None
+        return Page(items, nxt)
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """One article with every field of the export contract (and its image and source id)."""
+        with self.store.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                return None
+            return {
+                "id": row.id, "url": row.url, "canonical_url": row.canonical_url, "source": row.source_name,
+                "source_id": row.source_id, "title": row.title, "text": row.text, "authors": list(row.authors or []),
+                "published": row.published, "language": row.language, "fetched": row.fetched,
+                "story_id": row.story_id, "duplicate_of": row.duplicate_of, "image": row.image,
+            }
+
+    # ---- sources ------------------------------------------------------------------------------------
+
+    def sources(self, limit: int = 100, cursor: str | None = None) -> Page[SourceView]:
+        q = select(Source)
+        if cursor:
+            q = q.where(Source.id > decode_cursor(cursor, "sources", {"i": int})["i"])
+        with self.store.session() as s:
+            rows = list(s.scalars(q.order_by(Source.id).limit(limit + 1)))
+        items = [_source(r) for r in rows[:limit]]
+        nxt = encode_cursor("sources", i=items[-1].id) if len(rows) > limit and items else None
+        return Page(items, nxt)
+
+    def source(self, source_id: int) -> SourceView | None:
+        with self.store.session() as s:
+            row = s.get(Source, source_id)
+            return _source(row) if row else None
+
+    def source_names(self) -> list[tuple[int, str]]:
+        with self.store.session() as s:
+            name = func.coalesce(Source.title, Source.url)
+            return [(i, n) for i, n in s.execute(select(Source.id, name).order_by(func.lower(name)))]
+
+    # ---- figures ------------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        with self.store.session() as s:
+            row = s.execute(select(
+                select(func.count()).select_from(ArticleRow).scalar_subquery(),
+                select(func.count()).select_from(StoryRow).where(StoryRow.article_count > 0).scalar_subquery(),
+                select(func.count()).select_from(Source).scalar_subquery(),
+                select(func.count()).select_from(Source).where(Source.last_status == "error").scalar_subquery(),
+                select(func.count()).select_from(ArticleRow).where(ArticleRow.story_id.is_(None)).scalar_subquery(),
+            )).one()
+        return {"articles": row[0], "stories": row[1], "sources": row[2], "sources_in_error": row[3],
+                "articles_pending": row[4]}
+

@@ -1,0 +1,396 @@
+"""Full-text search: the one SQLite-specific module (FTS5). PostgreSQL's own full-text search will sit
+behind the same functions (`install`, `parse_query`, `search_stories`).
+
+Two FTS5 indexes, kept in step by triggers so that no writer has to know about them:
+
+- `articles_fts(title, text)`: external content over `articles` (the text is stored once), reindexed only
+  when an article's title or text changes (joining a story does not touch it);
+- `stories_fts(headline, brief)`: its own copy of each story's headline and the plain text of its brief
+  sentences (the brief is JSON in `stories`), rewritten when the headline or brief changes.
+
+Users never write FTS5 syntax: `parse_query` reads a small, forgiving language (words, "phrases", prefix*,
+OR, NOT/-word, parentheses), reports mistakes as `QuerySyntaxError` with the position, and emits an FTS5
+expression in which every term is a quoted string, so no user input can reach the FTS5 parser unquoted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import nh3
+from sqlalchemy import Connection, text
+
+__all__ = [
+    "QuerySyntaxError",
+    "SearchHit",
+    "include_name",
+    "install",
+    "is_search_table",
+    "is_supported",
+    "parse_query",
+    "search_stories",
+    "uninstall",
+]
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+_MARK_ON, _MARK_OFF = "\x02", "\x03"  # snippet markers: control characters no publisher text keeps
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+_DDL = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, text, content='articles', "
+    f"content_rowid='id', tokenize='{TOKENIZER}')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(headline, brief, tokenize='{TOKENIZER}')",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN
+         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN
+         INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN
+         INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS stories_fts_ai AFTER INSERT ON stories BEGIN
+         INSERT INTO stories_fts(rowid, headline, brief) VALUES (new.id, new.headline,
+           (SELECT group_concat(json_extract(value, '$.text'), ' ') FROM json_each(new.brief)));
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS stories_fts_ad AFTER DELETE ON stories BEGIN
+         DELETE FROM stories_fts WHERE rowid = old.id;
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS stories_fts_au AFTER UPDATE OF headline, brief ON stories BEGIN
+         DELETE FROM stories_fts WHERE rowid = old.id;
+         INSERT INTO stories_fts(rowid, headline, brief) VALUES (new.id, new.headline,
+           (SELECT group_concat(json_extract(value, '$.text'), ' ') FROM json_each(new.brief)));
+       END""",
+]
+
+
+SEARCH_TABLES = ("articles_fts", "stories_fts")
+
+
+def is_search_table(name: str | None) -> bool:
+    """The FTS5 tables and their shadow tables: kept out of the model schema (and of autogenerate)."""
+    return bool(name) and any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)
+
+
+def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+    """Alembic's include_name hook: compare everything but the search tables."""
+    return not (type_ == "table" and is_search_table(name))
+
+
+def is_supported(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def install(conn: Connection) -> None:
+    """Create the indexes and triggers and index what is stored already (migration 0003; SQLite only)."""
+    if not is_supported(conn):
+        return
+    for statement in _DDL:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    conn.exec_driver_sql("DELETE FROM stories_fts")
+    conn.exec_driver_sql(
+        "INSERT INTO stories_fts(rowid, headline, brief) SELECT id, headline, "
+        "(SELECT group_concat(json_extract(value, '$.text'), ' ') FROM json_each(stories.brief)) FROM stories"
+    )
+
+
+def uninstall(conn: Connection) -> None:
+    if not is_supported(conn):
+        return
+    for name in ("articles_fts_ai", "articles_fts_ad", "articles_fts_au", "stories_fts_ai", "stories_fts_ad",
+                 "stories_fts_au"):
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS articles_fts")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS stories_fts")
+
+
+# ---- the query language ------------------------------------------------------------------------------
+
+
+class QuerySyntaxError(ValueError):
+    """A user's query that cannot be read; the message says what and where (1-based character position)."""
+
+
+@dataclass
+class _Tok:
+    kind: str  # word, phrase, or, and, not, minus, lparen, rparen
+    value: str
+    pos: int
+
+
+_WORD_CHARS = re.compile(r"[^\s\"()]+")
+
+
+def _tokens(query: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c.isspace():
+            i += 1
+        elif c == '"':
+            end = query.find('"', i + 1)
+            if end < 0:
+                raise QuerySyntaxError(f'unclosed quotation mark at position {i + 1}: close the phrase with "')
+            out.append(_Tok("phrase", query[i + 1:end], i + 1))
+            i = end + 1
+        elif c == "(":
+            out.append(_Tok("lparen", c, i + 1))
+            i += 1
+        elif c == ")":
+            out.append(_Tok("rparen", c, i + 1))
+            i += 1
+        elif c == "-" and i + 1 < n and not query[i + 1].isspace() and (i == 0 or query[i - 1].isspace()
+                                                                           or query[i - 1] == "("):
+            out.append(_Tok("minus", c, i + 1))
+            i += 1
+        else:
+            m = _WORD_CHARS.match(query, i)
+            assert m is not None
+            word = m.group()
+            kind = {"OR": "or", "AND": "and", "NOT": "not"}.get(word, "word")  # operators in capitals only
+            out.append(_Tok(kind, word, i + 1))
+            i = m.end()
+    return out
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _has_token_chars(term: str) -> bool:
+    return any(ch.isalnum() for ch in term)
+
+
+class _Parser:
+    """query := or ; or := and (OR and)* ; and := unary ((AND)? unary)* ; unary := (NOT|-)? atom ;
+    atom := word | word* | "phrase" | ( or )"""
+
+    def __init__(self, toks: list[_Tok]) -> None:
+        self.toks, self.i = toks, 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def parse(self) -> str:
+        expr = self.or_()
+        tok = self.peek()
+        if tok is not None:
+            raise QuerySyntaxError(f"unexpected ')' at position {tok.pos}: no '(' opened it")
+        return expr
+
+    def or_(self) -> str:
+        parts = [self.and_()]
+        while (tok := self.peek()) is not None and tok.kind == "or":
+            self.i += 1
+            nxt = self.peek()
+            if nxt is None or nxt.kind in ("or", "and", "rparen"):
+                raise QuerySyntaxError(f"OR at position {tok.pos} needs a search term after it")
+            parts.append(self.and_())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def and_(self) -> str:
+        positives: list[str] = []
+        negatives: list[str] = []
+        start = self.peek()
+        while (tok := self.peek()) is not None and tok.kind not in ("or", "rparen"):
+            if tok.kind == "and":
+                if not positives and not negatives:
+                    raise QuerySyntaxError(f"AND at position {tok.pos} needs a search term before it")
+                self.i += 1
+                nxt = self.peek()
+                if nxt is None or nxt.kind in ("or", "and", "rparen"):
+                    raise QuerySyntaxError(f"AND at position {tok.pos} needs a search term after it")
+                continue
+            negate = tok.kind in ("not", "minus")
+            if negate:
+                self.i += 1
+                nxt = self.peek()
+                if nxt is None or nxt.kind in ("or", "and", "not", "minus", "rparen"):
+                    what = "NOT" if tok.kind == "not" else "'-'"
+                    raise QuerySyntaxError(f"{what} at position {tok.pos} needs a search term after it")
+            atom = self.atom()
+            if atom is None:
+                continue
+            (negatives if negate else positives).append(atom)
+        if not positives:
+            if negatives:
+                raise QuerySyntaxError("a query needs at least one word that is not excluded (NOT or '-')")
+            if start is not None and start.kind == "or":
+                raise QuerySyntaxError(f"OR at position {start.pos} needs a search term before it")
+            where = f" at position {start.pos}" if start is not None else ""
+            raise QuerySyntaxError(f"expected a search term{where}")
+        expr = positives[0] if len(positives) == 1 else "(" + " AND ".join(positives) + ")"
+        for neg in negatives:
+            expr = f"({expr} NOT {neg})"
+        return expr
+
+    def atom(self) -> str | None:
+        tok = self.toks[self.i]
+        self.i += 1
+        if tok.kind == "lparen":
+            nxt = self.peek()
+            if nxt is None:
+                raise QuerySyntaxError(f"'(' at position {tok.pos} is never closed")
+            if nxt.kind == "rparen":
+                raise QuerySyntaxError(f"empty parentheses at position {tok.pos}")
+            inner = self.or_()
+            close = self.peek()
+            if close is None or close.kind != "rparen":
+                raise QuerySyntaxError(f"'(' at position {tok.pos} is never closed")
+            self.i += 1
+            return inner
+        if tok.kind == "phrase":
+            if not _has_token_chars(tok.value):
+                return None  # "" or "!!!": nothing to look for
+            return _quote(tok.value)
+        word = tok.value
+        prefix = word.endswith("*")
+        core = word.rstrip("*")
+        if not _has_token_chars(core):
+            return None  # punctuation alone, e.g. "&" or "*"
+        return _quote(core) + ("*" if prefix else "")
+
+
+def parse_query(query: str) -> str:
+    """The FTS5 MATCH expression for a user's query, or QuerySyntaxError with a precise message."""
+    query = _XML_BAD.sub(" ", query or "").strip()
+    if not query:
+        raise QuerySyntaxError("the query is empty: give at least one word")
+    if len(query) > 500:
+        raise QuerySyntaxError("the query is too long (500 characters at most)")
+    toks = _tokens(query)
+    if not any(t.kind in ("word", "phrase") and _has_token_chars(t.value) for t in toks):
+        if any(t.kind in ("or", "and", "not", "lparen", "rparen") for t in toks):
+            _Parser(toks).parse()  # raises with the operator and its position
+        raise QuerySyntaxError("the query has no word to look for (letters or digits)")
+    return _Parser(toks).parse()
+
+
+# ---- searching -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    story_id: int
+    score: float  # bm25: lower is better
+    article_id: int | None  # the best-matching article, None when the story's own text matched best
+    snippet: str  # safe HTML: escaped text with <mark> around the matched terms
+
+
+def _safe_snippet(raw: str | None) -> str:
+    """Escape the publisher's text, then turn the FTS5 markers into <mark> (balanced), then sanitise."""
+    if not raw:
+        return ""
+    out: list[str] = []
+    open_ = False
+    for part in re.split(f"([{_MARK_ON}{_MARK_OFF}])", raw):
+        if part == _MARK_ON:
+            if not open_:
+                out.append("<mark>")
+                open_ = True
+        elif part == _MARK_OFF:
+            if open_:
+                out.append("</mark>")
+                open_ = False
+        else:
+            out.append(html.escape(_XML_BAD.sub("", part), quote=True))
+    if open_:
+        out.append("</mark>")
+    return nh3.clean("".join(out), tags={"mark"}, attributes={})
+
+
+MAX_ARTICLE_HITS = 2000  # best article matches considered per query (keeps common words fast)
+
+
+def search_stories(
+    conn: Connection, match: str, *, since: datetime | None = None, until: datetime | None = None,
+    source_id: int | None = None, outlet: str | None = None, language: str | None = None,
+    limit: int = 20, offset: int = 0,
+) -> tuple[list[SearchHit], bool]:
+    """Stories ranked by their best match (headline and brief weigh more than article text), one page of
+    them, and whether more follow. `match` comes from `parse_query`. Dates are naive UTC or aware."""
+    params: dict[str, Any] = {"q": match, "lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset}
+    art_filters = []
+    story_filters = []
+    if since is not None:
+        params["since"] = _db_time(since)
+        art_filters.append("coalesce(a.published, a.fetched) >= :since")
+        story_filters.append("coalesce(s.last_published, s.updated_at) >= :since")
+    if until is not None:
+        params["until"] = _db_time(until)
+        art_filters.append("coalesce(a.published, a.fetched) <= :until")
+        story_filters.append("coalesce(s.first_published, s.created_at) <= :until")
+    narrowed = source_id is not None or outlet is not None or language is not None
+    if source_id is not None:
+        params["source_id"] = source_id
+        art_filters.append("a.source_id = :source_id")
+    if outlet is not None:
+        params["outlet"] = outlet
+        art_filters.append("a.source_name = :outlet")
+    if language is not None:
+        params["language"] = language.lower()
+        art_filters.append("lower(a.language) = :language")
+    art_where = "".join(f" AND {f}" for f in art_filters)
+    story_where = "".join(f" AND {f}" for f in story_filters)
+    # Story-level matches are left out when the user narrows to a source or language: those are properties
+    # of articles, and a story matches only through an article that has them.
+    story_hits = "" if narrowed else f"""
+        UNION ALL
+        SELECT s.id AS sid, NULL AS aid, bm25(stories_fts, 3.0, 1.5) * 1.2 AS score
+        FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid
+        WHERE stories_fts MATCH :q AND s.article_count > 0{story_where}"""
+    sql = f"""
+        WITH art AS (
+            SELECT a.story_id AS sid, a.id AS aid, f.score AS score
+            FROM (SELECT rowid AS id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts
+                  WHERE articles_fts MATCH :q ORDER BY score LIMIT :lim) AS f
+            JOIN articles a ON a.id = f.id
+            WHERE a.story_id IS NOT NULL{art_where}
+        ), hits AS (SELECT sid, aid, score FROM art{story_hits})
+        SELECT sid, aid, min(score) AS best FROM hits GROUP BY sid ORDER BY best, sid LIMIT :limit OFFSET :offset
+    """
+    rows = conn.execute(text(sql), params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    snippets = _snippets(conn, match, rows)
+    hits = [SearchHit(story_id=r[0], article_id=r[1], score=float(r[2]),
+                      snippet=snippets.get((r[0], r[1]), "")) for r in rows]
+    return hits, more
+
+
+def _snippets(conn: Connection, match: str, rows: list[Any]) -> dict[tuple[int, int | None], str]:
+    """Snippets for one page of hits only (snippet() is the costly part of a query)."""
+    out: dict[tuple[int, int | None], str] = {}
+    article_ids = [r[1] for r in rows if r[1] is not None]
+    story_ids = [r[0] for r in rows if r[1] is None]
+    if article_ids:
+        marks = ", ".join(str(int(a)) for a in article_ids)
+        found = conn.execute(text(
+            f"SELECT rowid, snippet(articles_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM articles_fts "
+            f"WHERE articles_fts MATCH :q AND rowid IN ({marks})"), {"q": match}).all()
+        by_article = {a: s for a, s in found}
+        for r in rows:
+            if r[1] is not None:
+                out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
+    if story_ids:
+        marks = ", ".join(str(int(s)) for s in story_ids)
+        found = conn.execute(text(
+            f"SELECT rowid, snippet(stories_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM stories_fts "
+            f"WHERE stories_fts MATCH :q AND rowid IN ({marks})"), {"q": match}).all()
+        for sid, snip in found:
+            out[(sid, None)] = _safe_snippet(snip)
+    return out
+
+
+def _db_time(value: datetime) -> str:
+    """SQLite keeps naive UTC text (see schema.UTCDateTime): compare in the same form."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -1,0 +1,322 @@
+"""The JSON API under /api: stories, articles, sources and search, cursor-paginated, with response models
+so that /openapi.json describes every answer. Shapes follow the contract in DESIGN.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from newsdesk.store import search as fts
+from newsdesk.store.queries import ArticleSummary, Page, SourceView, StoryDetail, StoryView
+from newsdesk.web.common import (
+    MAX_LIMIT,
+    UserError,
+    base_url,
+    disclaimer,
+    make_filters,
+    reader_of,
+    settings_of,
+)
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+MAX_ID = 2**53  # ids beyond this cannot be stored (and JSON numbers stop being exact)
+
+
+class ErrorOut(BaseModel):
+    detail: Any = Field(description="what was wrong with the request")
+    message: str | None = Field(None, description="the same in one sentence, for people")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a parameter that cannot be used (bad cursor, query or date)"},
+    422: {"model": ErrorOut, "description": "a parameter of the wrong type or out of bounds"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such id"}, **ERRORS}
+
+
+class CitationOut(BaseModel):
+    article_id: int
+    url: str | None
+
+
+class BriefSentenceOut(BaseModel):
+    text: str
+    citations: list[CitationOut]
+
+
+class ArticleOut(BaseModel):
+    id: int
+    url: str
+    title: str | None
+    source: str | None = Field(description="the outlet's name")
+    source_id: int | None
+    published: datetime | None
+    fetched: datetime
+    language: str | None
+    story_id: int | None
+    duplicate_of: int | None = Field(description="the article this one is a copy of, or null")
+    story_url: str | None = None
+
+
+class ArticleFullOut(ArticleOut):
+    canonical_url: str
+    text: str
+    authors: list[str]
+    image: str | None
+
+
+class TimelineEntryOut(BaseModel):
+    time: datetime
+    article_id: int
+    source: str | None
+    title: str | None
+    url: str
+    copies: list[int] = Field(description="ids of the articles that reprinted this one")
+
+
+class StoryOut(BaseModel):
+    id: int
+    url: str = Field(description="the story's page")
+    headline: str | None
+    brief: list[BriefSentenceOut]
+    articles: list[ArticleOut] = Field(description="its articles (in lists, the first few)")
+    article_count: int
+    sources_count: int
+    independent_sources_count: int
+    outlets: list[str]
+    entities: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    first_seen: datetime
+    updated: datetime
+    first_published: datetime | None
+    last_published: datetime | None
+    disclaimer: str
+    score: float | None = Field(None, description="front-page rank score (order=rank only)")
+    timeline: list[TimelineEntryOut] | None = Field(None, description="one story only: reporting in time order")
+
+
+class StoriesOut(BaseModel):
+    stories: list[StoryOut]
+    next: str | None = Field(description="cursor of the next page, or null on the last page")
+
+
+class ArticlesOut(BaseModel):
+    articles: list[ArticleOut]
+    next: str | None
+
+
+class SourceOut(BaseModel):
+    id: int
+    url: str
+    name: str
+    title: str | None
+    site_url: str | None
+    category: str | None
+    kind: str
+    active: bool
+    added_at: datetime
+    healthy: bool
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    last_error_reason: str | None
+    consecutive_failures: int
+    articles_found: int
+    next_fetch_at: datetime
+    interval_seconds: int
+    page_url: str
+
+
+class SourcesOut(BaseModel):
+    sources: list[SourceOut]
+    next: str | None
+
+
+class SearchResultOut(BaseModel):
+    story: StoryOut
+    snippet: str = Field(description="HTML: escaped text with <mark> around the matched words")
+    article_id: int | None = Field(description="the best-matching article, null when the story's own text matched")
+    score: float
+
+
+class SearchOut(BaseModel):
+    query: str
+    results: list[SearchResultOut]
+    next: str | None
+
+
+# ---- conversions ----------------------------------------------------------------------------------------
+
+
+def article_out(a: ArticleSummary, base: str) -> ArticleOut:
+    return ArticleOut(id=a.id, url=a.url, title=a.title, source=a.source, source_id=a.source_id,
+                      published=a.published, fetched=a.fetched, language=a.language, story_id=a.story_id,
+                      duplicate_of=a.duplicate_of, story_url=f"{base}/stories/{a.story_id}" if a.story_id else None)
+
+
+def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail | None = None) -> StoryOut:
+    timeline = None
+    if detail is not None:
+        timeline = [TimelineEntryOut(time=g.origin.when, article_id=g.origin.id, source=g.origin.source,
+                                     title=g.origin.title, url=g.origin.url, copies=[c.id for c in g.copies])
+                    for g in detail.timeline]
+    brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
+        CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
+        if isinstance(c.get("article_id"), int)]) for b in s.brief if isinstance(b, dict)]
+    return StoryOut(
+        id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,
+        articles=[article_out(a, base) for a in s.articles], article_count=s.article_count,
+        sources_count=s.sources_count, independent_sources_count=s.independent_sources_count, outlets=s.outlets,
+        entities=[], statements=[], first_seen=s.created_at, updated=s.updated_at,
+        first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
+        score=s.score, timeline=timeline,
+    )
+
+
+def source_out(s: SourceView, base: str) -> SourceOut:
+    return SourceOut(
+        id=s.id, url=s.url, name=s.name, title=s.title, site_url=s.site_url, category=s.category, kind=s.kind,
+        active=s.active, added_at=s.added_at, healthy=s.healthy, last_fetch_at=s.last_fetch_at,
+        last_success_at=s.last_success_at, last_status=s.last_status, last_error=s.last_error,
+        last_error_reason=s.last_error_reason, consecutive_failures=s.consecutive_failures,
+        articles_found=s.articles_found, next_fetch_at=s.next_fetch_at, interval_seconds=s.interval_seconds,
+        page_url=f"{base}/sources/{s.id}",
+    )
+
+
+def stories_page_out(page: Page[StoryView], request: Request) -> StoriesOut:
+    base, text = base_url(request), disclaimer(settings_of(request))
+    return StoriesOut(stories=[story_out(s, base, text) for s in page.items], next=page.next)
+
+
+# ---- parameters -----------------------------------------------------------------------------------------
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"items per page, 1 to {MAX_LIMIT}")]
+CursorQ = Annotated[str | None, Query(max_length=512, description="the `next` value of the previous page")]
+Since = Annotated[datetime | None, Query(description="only what is dated at or after (ISO 8601)")]
+Until = Annotated[datetime | None, Query(description="only what is dated at or before (ISO 8601)")]
+SourceQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="a source id (see /api/sources)")]
+OutletQ = Annotated[str | None, Query(max_length=300, description="an outlet's name, exactly as shown")]
+LanguageQ = Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$",
+                                        description="a language code, e.g. en")]
+
+
+def _id(what: str) -> Any:
+    return Path(ge=1, le=MAX_ID, description=f"the {what}'s id")
+
+
+# ---- routes ---------------------------------------------------------------------------------------------
+
+
+@router.get("/stories", response_model=StoriesOut, responses=ERRORS)
+def list_stories(
+    request: Request, limit: Limit = 20, cursor: CursorQ = None, since: Since = None, until: Until = None,
+    source: SourceQ = None, outlet: OutletQ = None, language: LanguageQ = None,
+    order: Annotated[Literal["rank", "updated"], Query(
+        description="rank: the front page (current stories by breadth and freshness); updated: every story, "
+                    "most recently updated first")] = "rank",
+) -> StoriesOut:
+    """Stories, ranked like the front page (default) or most recently updated first."""
+    filters = make_filters(since, until, source, outlet, language)
+    reader = reader_of(request)
+    page = (reader.front_page if order == "rank" else reader.latest_stories)(limit, cursor, filters)
+    return stories_page_out(page, request)
+
+
+@router.get("/stories/{story_id}", response_model=StoryOut, responses=NOT_FOUND)
+def get_story(request: Request, story_id: Annotated[int, _id("story")]) -> StoryOut:
+    """One story with all its articles (copies name their origin in duplicate_of) and its timeline."""
+    detail = reader_of(request).story(story_id)
+    if detail is None:
+        raise UserError(404, f"there is no story {story_id}")
+    return story_out(detail.story, base_url(request), disclaimer(settings_of(request)), detail)
+
+
+@router.get("/articles", response_model=ArticlesOut, responses=ERRORS)
+def list_articles(
+    request: Request, limit: Limit = 50, cursor: CursorQ = None, since: Since = None, until: Until = None,
+    source: SourceQ = None, outlet: OutletQ = None, language: LanguageQ = None,
+    story: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this story's articles")] = None,
+) -> ArticlesOut:
+    """Articles, most recently stored first (without their text; see /api/articles/{id})."""
+    filters = make_filters(since, until, source, outlet, language)
+    page = reader_of(request).articles(limit, cursor, filters, story_id=story)
+    base = base_url(request)
+    return ArticlesOut(articles=[article_out(a, base) for a in page.items], next=page.next)
+
+
+@router.get("/articles/{article_id}", response_model=ArticleFullOut, responses=NOT_FOUND)
+def get_article(request: Request, article_id: Annotated[int, _id("article")]) -> ArticleFullOut:
+    """One article with its text: the fields of `newsdesk export`, plus source_id and image."""
+    found = reader_of(request).article(article_id)
+    if found is None:
+        raise UserError(404, f"there is no article {article_id}")
+    base = base_url(request)
+    return ArticleFullOut(**found, story_url=f"{base}/stories/{found['story_id']}" if found["story_id"] else None)
+
+
+@router.get("/sources", response_model=SourcesOut, responses=ERRORS)
+def list_sources(request: Request, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+                 cursor: CursorQ = None) -> SourcesOut:
+    """The watched sources and their fetch health."""
+    page = reader_of(request).sources(limit, cursor)
+    base = base_url(request)
+    return SourcesOut(sources=[source_out(s, base) for s in page.items], next=page.next)
+
+
+@router.get("/sources/{source_id}", response_model=SourceOut, responses=NOT_FOUND)
+def get_source(request: Request, source_id: Annotated[int, _id("source")]) -> SourceOut:
+    found = reader_of(request).source(source_id)
+    if found is None:
+        raise UserError(404, f"there is no source {source_id}")
+    return source_out(found, base_url(request))
+
+
+def run_search(request: Request, q: str, limit: int, cursor: str | None, since: datetime | None,
+               until: datetime | None, source: int | None, outlet: str | None, language: str | None,
+               ) -> tuple[list[tuple[fts.SearchHit, StoryView]], str | None]:
+    """Search shared by the API, the page and the feeds: hits with their stories, and the next cursor."""
+    from newsdesk.store.queries import BadCursor, decode_cursor, encode_cursor
+
+    try:
+        match = fts.parse_query(q)
+    except fts.QuerySyntaxError as exc:
+        raise UserError(400, f"q: {exc}") from exc
+    filters = make_filters(since, until, source, outlet, language)
+    offset = 0
+    if cursor:
+        try:
+            offset = decode_cursor(cursor, "search", {"o": int})["o"]
+        except BadCursor as exc:
+            raise UserError(400, f"cursor: {exc}") from exc
+        if not 0 <= offset <= 10_000:
+            raise UserError(400, "cursor: it points past the last result that can be paged to (10,000)")
+    reader = reader_of(request)
+    with reader.store.engine.connect() as conn:
+        hits, more = fts.search_stories(
+            conn, match, since=filters.since, until=filters.until, source_id=filters.source_id,
+            outlet=filters.outlet, language=filters.language, limit=limit, offset=offset)
+    stories = {s.id: s for s in reader.stories_by_ids([h.story_id for h in hits])}
+    found = [(h, stories[h.story_id]) for h in hits if h.story_id in stories]
+    return found, encode_cursor("search", o=offset + limit) if more else None
+
+
+@router.get("/search", response_model=SearchOut, responses=ERRORS)
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=500, description=(
+        'words (all must match), "exact phrases", prefix*, OR, NOT word or -word, parentheses'))],
+    limit: Limit = 20, cursor: CursorQ = None, since: Since = None, until: Until = None, source: SourceQ = None,
+    outlet: OutletQ = None, language: LanguageQ = None,
+) -> SearchOut:
+    """Stories whose headline, brief or articles match, best first, with a highlighted snippet."""
+    found, nxt = run_search(request, q, limit, cursor, since, until, source, outlet, language)
+    base, text = base_url(request), disclaimer(settings_of(request))
+    return SearchOut(query=q, next=nxt, results=[
+        SearchResultOut(story=story_out(s, base, text), snippet=h.snippet, article_id=h.article_id, score=h.score)
+        for h, s in found])

@@ -1,0 +1,155 @@
+"""The JSON API against the real server: shapes of the contract, cursors, filters, ETags, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+CONTRACT = {"id", "headline", "brief", "articles", "sources_count", "independent_sources_count", "entities",
+            "statements", "updated", "disclaimer"}
+
+
+def pages(site, path: str, key: str, limit: int = 5) -> list[dict]:
+    items, cursor, seen = [], None, 0
+    while True:
+        sep = "&" if "?" in path else "?"
+        url = f"{path}{sep}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        r = site.get(url)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert len(body[key]) <= limit
+        items += body[key]
+        cursor = body["next"]
+        seen += 1
+        if not cursor:
+            return items
+        assert seen < 50
+
+
+def test_stories_carry_the_contract(site):
+    body = site.get("/api/stories").json()
+    assert set(body) == {"stories", "next"}
+    quake = next(s for s in body["stories"] if s["id"] == site.story_of[site.ids["wire"]])
+    assert CONTRACT <= set(quake)
+    assert quake["sources_count"] == 5 and quake["independent_sources_count"] == 2
+    assert quake["entities"] == [] and quake["statements"] == []
+    assert "verify information independently" in quake["disclaimer"]
+    assert quake["url"].endswith(f"/stories/{quake['id']}")
+    for sentence in quake["brief"]:
+        assert sentence["text"] and sentence["citations"]
+        for c in sentence["citations"]:
+            assert set(c) == {"article_id", "url"}
+            assert site.get(f"/api/articles/{c['article_id']}").json()["url"] == c["url"]
+
+
+def test_front_ranking_puts_broad_coverage_first(site):
+    stories = site.get("/api/stories?limit=3").json()["stories"]
+    assert stories[0]["id"] == site.story_of[site.ids["wire"]]
+    scores = [s["score"] for s in site.get("/api/stories?limit=50").json()["stories"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("order", ["rank", "updated"])
+def test_story_cursors_visit_every_story_once(site, order):
+    items = pages(site, f"/api/stories?order={order}", "stories", limit=4)
+    ids = [s["id"] for s in items]
+    assert len(ids) == len(set(ids)) == len(set(site.story_of.values()))
+
+
+def test_article_and_source_cursors(site):
+    arts = pages(site, "/api/articles", "articles", limit=7)
+    assert [a["id"] for a in arts] == sorted(site.story_of, reverse=True)
+    srcs = pages(site, "/api/sources", "sources", limit=2)
+    assert [s["id"] for s in srcs] == sorted(site.sources.values())
+
+
+def test_story_detail_groups_copies_under_their_origin(site):
+    sid = site.story_of[site.ids["wire"]]
+    story = site.get(f"/api/stories/{sid}").json()
+    by_id = {a["id"]: a for a in story["articles"]}
+    assert len(by_id) == 5
+    wire = site.ids["wire"]
+    assert {by_id[site.ids[n]]["duplicate_of"] for n in ("herald", "daily", "evening")} == {wire}
+    assert by_id[wire]["duplicate_of"] is None and by_id[site.ids["independent"]]["duplicate_of"] is None
+    timeline = story["timeline"]
+    assert {e["article_id"] for e in timeline} == {wire, site.ids["independent"]}
+    assert sorted(next(e for e in timeline if e["article_id"] == wire)["copies"]) == sorted(
+        site.ids[n] for n in ("herald", "daily", "evening"))
+    assert story["outlets"][:2] == sorted(["Coast Post", "Wire Agency"])
+
+
+def test_article_detail_has_the_export_fields(site):
+    a = site.get(f"/api/articles/{site.ids['herald']}").json()
+    for key in ("id", "url", "canonical_url", "source", "title", "text", "authors", "published", "language",
+                "fetched", "story_id", "duplicate_of"):
+        assert key in a
+    assert a["duplicate_of"] == site.ids["wire"] and a["story_id"] == site.story_of[site.ids["wire"]]
+
+
+def test_filters(site):
+    gazette = site.sources["Local Gazette"]
+    arts = site.get(f"/api/articles?source={gazette}&limit=200").json()["articles"]
+    assert arts and all(a["source_id"] == gazette for a in arts)
+    fr = site.get("/api/articles?language=fr").json()["articles"]
+    assert [a["id"] for a in fr] == [site.ids["evil"]]
+    outlet = site.get("/api/articles?outlet=Coast%20Post").json()["articles"]
+    assert {a["id"] for a in outlet} == {site.ids["independent"], site.ids["election"]}
+    old = site.get("/api/articles?until=2025-03-03T00:00:00Z").json()["articles"]
+    assert [a["id"] for a in old] == [site.ids["election"]]
+    window = site.get("/api/articles?since=2026-03-01&until=2026-03-31").json()["articles"]
+    assert [a["id"] for a in window] == [site.ids["later"]]
+    by_story = site.get(f"/api/articles?story={site.story_of[site.ids['wire']]}").json()["articles"]
+    assert len(by_story) == 5
+    stories = site.get("/api/stories?order=updated&language=fr").json()["stories"]
+    assert [s["id"] for s in stories] == [site.story_of[site.ids["evil"]]]
+    stories = site.get("/api/stories?outlet=Wire%20Agency").json()["stories"]
+    assert {s["id"] for s in stories} == {site.story_of[site.ids["wire"]], site.story_of[site.ids["later"]]}
+
+
+@pytest.mark.parametrize("path", ["/api/stories", "/api/stories/1", "/api/articles", "/api/articles/1",
+                                  "/api/sources", "/api/search?q=quake", "/", "/stories/1", "/feed.atom"])
+def test_etag_and_304(site, path):
+    first = site.get(path)
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    again = site.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert site.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+@pytest.mark.parametrize("path,status,words", [
+    ("/api/stories?cursor=not-a-cursor", 400, "cursor"),
+    ("/api/stories?cursor=eyJrIjoiYXJ0aWNsZXMiLCJpIjoxfQ", 400, "another list"),
+    ("/api/stories?order=updated&cursor=eyJrIjoicmFuayJ9", 400, "another list"),
+    ("/api/articles?cursor=eyJrIjoiYXJ0aWNsZXMiLCJpIjoieCJ9", 400, "damaged"),
+    ("/api/stories?limit=0", 422, "limit"),
+    ("/api/stories?limit=1000000000", 422, "limit"),
+    ("/api/stories?limit=abc", 422, "limit"),
+    ("/api/stories?order=random", 422, "order"),
+    ("/api/stories?since=yesterday", 422, "since"),
+    ("/api/articles?since=2025-02-30", 422, "since"),
+    ("/api/articles?since=2025-03-05&until=2025-03-01", 400, "after until"),
+    ("/api/articles?language=%3Cscript%3E", 422, "language"),
+    ("/api/articles?source=-1", 422, "source"),
+    ("/api/stories/999999", 404, "no story"),
+    ("/api/stories/0", 422, "story_id"),
+    ("/api/stories/99999999999999999999999", 422, "story_id"),
+    ("/api/stories/abc", 422, "story_id"),
+    ("/api/articles/424242", 404, "no article"),
+    ("/api/sources/424242", 404, "no source"),
+    ("/api/search", 422, "q"),
+    ("/api/search?q=%22unclosed", 400, "unclosed quotation mark"),
+    ("/api/search?q=AND%20OR", 400, "AND at position 1"),
+    ("/api/search?q=quake&cursor=xyz", 400, "cursor"),
+    ("/api/nothing-here", 404, "no page"),
+])
+def test_bad_parameters_get_a_precise_4xx(site, path, status, words):
+    r = site.get(path)
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert words in body["message"] and body["detail"]
+
+
+def test_publisher_markup_stays_data_in_json(site):
+    r = site.get(f"/api/articles/{site.ids['evil']}")
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["title"].startswith("<script>")

@@ -1,0 +1,172 @@
+"""The site against the real server: every page, its links, escaping, accessibility basics, errors."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+EVIL_TITLE = '<script>alert("title")</script> Harbour volcano erupts'  # as tests/web/conftest.py stores it
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[dict[str, str | None]] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Links:
+    p = Links()
+    p.feed(html)
+    return p
+
+
+def test_front_page_lists_ranked_stories_with_their_facts(site):
+    r = site.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    quake = site.story_of[site.ids["wire"]]
+    assert f'<a href="/stories/{quake}">' in r.text
+    page = parse(r.text)
+    story_links = [a["href"] for a in page.anchors if re.fullmatch(r"/stories/\d+", a.get("href") or "")]
+    assert story_links[0] == f"/stories/{quake}"
+    assert "5 sources" in r.text and "2 independent" in r.text and "Wire Agency" in r.text
+    assert "<time datetime=" in r.text
+    assert '<form role="search" action="/search" method="get"' in r.text and 'name="q"' in r.text
+
+
+def test_front_page_paginates(site):
+    first = site.get("/").text
+    nxt = re.search(r'rel="next" href="(/\?cursor=[^"]+)"', first)
+    assert nxt, "the first page links to the next one"
+    second = site.get(nxt.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    ids1 = set(re.findall(r'<a href="/stories/(\d+)">', first))
+    ids2 = set(re.findall(r'<a href="/stories/(\d+)">', second.text))
+    assert ids2 and not ids1 & ids2
+    assert len(ids1 | ids2) == len(set(site.story_of.values()))
+    assert site.get("/?cursor=bogus").status_code == 400
+
+
+def test_story_page(site):
+    sid = site.story_of[site.ids["wire"]]
+    r = site.get(f"/stories/{sid}")
+    assert r.status_code == 200
+    story = site.get(f"/api/stories/{sid}").json()
+    headings = re.findall(r"<h\d[^>]*>([^<]*)</h\d>", r.text)
+    assert headings.count(story["headline"]) == 1  # the headline is printed once, as the page's one <h1>
+    assert re.findall(r"<h1>([^<]*)</h1>", r.text) == [story["headline"]]
+    urls = {a["url"] for a in story["articles"]}
+    citations = re.findall(r'<a class="citation" href="([^"]+)"[^>]*>\[(\d+)\]</a>', r.text)
+    assert citations and all(u in urls for u, _ in citations)
+    assert {n for _, n in citations} == {str(i) for i in range(1, len({u for u, _ in citations}) + 1)}
+    for heading in ("Summary", "Timeline", "Coverage by origin"):
+        assert f">{heading}</h2>" in r.text
+    assert "Who and where" not in r.text and "Statements</h2>" not in r.text  # nothing to show yet
+    groups = r.text.split('class="origin"')[1:]
+    wire_group = next(g for g in groups if "Wire Agency" in g.split("</span>")[0])
+    for outlet in ("The Example Herald", "Daily Sample", "Evening Example"):
+        assert outlet in wire_group.split('<li class="origin"')[0]
+    assert "verify information independently" in r.text
+    assert f'href="/removal?story={sid}"' in r.text
+
+
+@pytest.mark.parametrize("path", ["/stories/424242", "/stories/abc", "/stories/0", "/sources/424242",
+                                  "/sources/x", "/no/such/page"])
+def test_unknown_pages_are_404_pages(site, path):
+    r = site.get(path)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "<main" in r.text
+
+
+def test_sources_pages(site):
+    r = site.get("/sources")
+    assert r.status_code == 200
+    for name, sid in site.sources.items():
+        assert f'<a href="/sources/{sid}">{name}</a>' in r.text
+    assert "connection refused &lt;b&gt;bold&lt;/b&gt;" in r.text
+    gazette = site.get(f"/sources/{site.sources['Local Gazette']}")
+    assert gazette.status_code == 200
+    assert "Fetch health" in gazette.text and "error" in gazette.text and "Consecutive failures" in gazette.text
+    assert "Aldermoor bridge reopens" in gazette.text
+    nxt = re.search(r'rel="next" href="([^"]+)"', gazette.text)
+    assert nxt is None  # 22 articles fit one page of 50
+
+
+def test_search_page(site):
+    r = site.get("/search?q=Marrask")
+    assert r.status_code == 200
+    quake = site.story_of[site.ids["wire"]]
+    assert f'<a href="/stories/{quake}">' in r.text
+    assert "<mark>Marrask</mark>" in r.text
+    empty = site.get("/search")
+    assert empty.status_code == 200 and 'name="q"' in empty.text and 'type="date"' in empty.text
+    assert 'name="source"' in empty.text and 'name="language"' in empty.text
+    for label in ('for="q"', 'for="since"', 'for="until"', 'for="source"', 'for="language"'):
+        assert label in empty.text
+    filtered = site.get(f"/search?q=Marrask&source={site.sources['Coast Post']}&since=2025-03-01&until=2025-03-31")
+    assert filtered.status_code == 200 and f'<a href="/stories/{quake}">' in filtered.text
+    none = site.get("/search?q=quake&language=fr")
+    assert none.status_code == 200 and "No stories match" in none.text
+    bad = site.get("/search?q=%22unclosed")
+    assert bad.status_code == 400 and "unclosed quotation mark" in bad.text
+    assert site.get("/search?q=quake&since=not-a-date").status_code == 400
+    assert site.get("/search?q=quake&source=abc").status_code == 400
+
+
+def test_removal_page_explains_and_has_no_fake_form(site):
+    sid = site.story_of[site.ids["wire"]]
+    r = site.get(f"/removal?story={sid}")
+    assert r.status_code == 200 and "Request removal" in r.text and f'href="/stories/{sid}"' in r.text
+    assert "<form" not in r.text.split("<main")[1].split("</main>")[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/stories/{evil}", "/sources", "/sources/{gazette}", "/search?q=volcano",
+                                  "/search?q=%3Cscript%3E"])
+def test_publisher_markup_is_escaped_everywhere(site, path):
+    path = path.format(evil=site.story_of[site.ids["evil"]], gazette=site.sources["Local Gazette"])
+    r = site.get(path)
+    assert r.status_code == 200
+    assert "<script" not in r.text.lower()
+    assert "onerror=alert" not in r.text.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "<i>Outlet</i>" not in r.text
+
+
+def test_escaped_title_is_shown_as_text(site):
+    r = site.get(f"/stories/{site.story_of[site.ids['evil']]}")
+    assert "&lt;script&gt;" in r.text
+    assert "".join(parse(r.text).text).count(EVIL_TITLE) >= 1
+
+
+def test_only_http_links_and_security_headers(site):
+    r = site.get(f"/stories/{site.story_of[site.ids['wire']]}")
+    for a in parse(r.text).anchors:
+        href = a.get("href") or ""
+        assert href.startswith(("/", "http://", "https://", "#")), href
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_accessible_layout(site):
+    html = site.get("/").text
+    assert '<html lang="en">' in html and 'name="viewport"' in html
+    assert '<a class="skip" href="#main">' in html and 'id="main"' in html
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in html
+    assert 'for="site-q"' in html  # the header's search box has a label
+    assert "<style" not in html and "<script" not in html  # no inline style or script: CSP stays strict
+    css = site.get("/static/site.css")
+    assert css.status_code == 200 and "focus-visible" in css.text and "@media" in css.text
+    levels = [int(h) for h in re.findall(r"<h([1-6])", site.get(f"/stories/{site.story_of[site.ids['wire']]}").text)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
