@@ -19,7 +19,9 @@ run: install
 	$(BIN)/newsdesk serve --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no test: make treats that, like any non-zero status, as a failure.
+# The browser tests drive Debian's Chromium: scripts/install-system-deps.sh installs it (once; quiet after).
 test: install
+	bash scripts/install-system-deps.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
 
@@ -27,3 +29,4 @@ bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/clustering.py
+	$(BIN)/python bench/web.py

@@ -1,0 +1,379 @@
+"""Online story clustering: quality on ECB+ and GoogleNews, and speed as the stream grows.
+
+    .venv/bin/python bench/clustering.py [--quick] [--json] [--data DIR] [--seed 0]
+
+What it prints (the number of stories is never given to the clusterer):
+
+1. ECB+ (../shared/data/ecbplus, train 575 / dev 197 articles, 50 / 16 gold events; doc = title + text, no
+   dates): B-cubed precision, recall and F1 (per article |C(i) & G(i)| / |C(i)| and / |G(i)|, averaged over
+   articles) for train, dev and train+dev, each in two orders: shuffled with a fixed seed (--seed, 0) and
+   grouped by topic (file order within a topic); also the mean, min and max F1 over 10 other shuffles.
+   Baseline: sklearn TfidfVectorizer (sublinear tf, English stop words) + agglomerative clustering (average
+   linkage, cosine) with the single best distance threshold chosen on the same data (0.50-0.98 by 0.02),
+   which favours the baseline; it is batch, so it has no order.
+2. GoogleNews (../shared/data/googlenews, 11,109 lowercased, lemmatised title+snippets, 152 stories) in
+   stream_pos order: NMI, ARI (sklearn.metrics), stories found, beside the published figures.
+3. Speed: articles per second on both sets, and per-article time as the stream grows: copies of 10,000
+   articles (all of ECB+ interleaved with GoogleNews) are replayed, copy k shifted by 14 k days and dated
+   evenly over its 14 days, ids made unique; forget_before(newest date - window) runs every 100 articles as
+   the service does. Median time per article over the first 1,000 articles and over the same 1,000 replayed
+   at 100,000, and their ratio. Then the same stream never forgetting (everything held), for information.
+
+--quick: the dev split only, the first 3,000 GoogleNews articles, a 21,000-article stream (about 30 s).
+Defaults were tuned on ECB+ train only (the mean of the two orders); dev is reported as it comes.
+
+Result and the gap. GoogleNews: NMI 0.950 (above GSDMM's batch 0.928). ECB+ dev: 0.807 shuffled, 0.851
+grouped (0.862 mean over 10 other shuffles, 0.776-0.945), short of the issue's 0.95. The issue's reference
+(TF-IDF + k-means *told* k: 0.968) is on the held-out test split; on this dev split the same method scores
+0.849 (our features: 0.871), and batch average linkage with the best threshold chosen on dev itself 0.911
+(our features: 0.923). Each ECB+ topic holds two events of the same kind with the same actors, places and
+vocabulary (two Microsoft emergency IE patches, two Qeshm island quakes, two Teixeira contract offers, two
+Maurice Cheeks coaching moves), written without dates; what tells them apart is mostly time, which this
+corpus does not give. Bag-of-terms similarity separates same-event from same-topic pairs with AUC 0.90-0.92
+(batch IDF), and even told the topics and k = 2 per topic, batch average linkage on our features reaches only
+0.921 (train) / 0.934 (dev). An online, single-pass method that must decide each article on arrival ends
+near 0.90 on train; the dev figure is also noisier (8 topics: one topic merged or not moves F1 by about 0.06).
+
+What was tried (ECB+ train B-cubed F1, shuffled / grouped, unless said; figures from the development run
+of the time, so early lines are from intermediate versions):
+  start: typed terms, centroid cosine, flat threshold 0.30            0.864 / 0.877 (dev 0.807 / 0.832)
+  flat threshold 0.15 / 0.20 / 0.25 / 0.35                            0.844 / 0.856 / 0.875 / 0.837 (shuffled)
+  IDF learned on the whole split first (oracle IDF), threshold 0.25   0.882 / 0.874 (dev 0.838 / 0.893): online
+                                                                      IDF costs a little, most on small sets
+  decision rules, simulated with batch IDF (best threshold each):
+    cosine to centroid 0.897 / 0.884, average link 0.913 / 0.864, max link 0.904 / 0.886, mean of top 3
+    0.917 / 0.841, choose by average link + decide by centroid 0.877 / 0.875, by max 0.885 / 0.878,
+    join when the cosine reaches a share of the story's own cohesion 0.873 / 0.872 at best
+  oracle split of the error (online): right new-story decisions + centroid choice 0.909; threshold
+    decisions + right choice 0.916 -- both halves are weak, neither alone explains the gap
+  + shared word 5-gram shingles bonus (wire copy)                     0.899 / 0.887 vs 0.897 / 0.884 (batch sim.)
+  IDF over stories instead of articles                                0.870 / 0.888 vs 0.872 / 0.862: dropped
+  penalty when the article's heaviest names are missing from a story  0.875 / 0.873 at best: dropped
+  pairs of names co-occurring in a sentence as terms                  0.887 / 0.880 vs 0.894: dropped
+  name tf linear instead of 1 + log tf; title counted 3x             within-topic AUC down 0.01-0.03: dropped
+  IDF squared / cubed                                                 +0.004 AUC: dropped
+  final features and rule, ablations of the defaults (final code):
+    defaults (threshold 0.26, length pivot 100)                       0.907 / 0.884 (mean 0.895)
+    threshold 0.20 / 0.22 / 0.24 / 0.28 / 0.30 / 0.34                 mean 0.856 / 0.872 / 0.879 / 0.888 /
+                                                                      0.891 / 0.866
+    no length-dependent threshold (flat 0.26)                         0.892 / 0.893, but GoogleNews NMI 0.876
+                                                                      (1,504 stories) instead of 0.951
+    no lead boost                                                     0.890 / 0.867
+    without requiring a shared name (cased text)                      0.907 / 0.884 (the same), but short
+                                                                      look-alike local reports about different
+                                                                      towns merge (tests/web fixture, 22 into 1)
+    numbers 1.5x, dates 1x (instead of 4x, 3x)                        0.881 / 0.866
+    every kind weighted 1 (plain TF-IDF on our terms)                 0.880 / 0.844
+    month and weekday names 3x instead of 1x                          ECB+ same; GoogleNews NMI 0.897 (one day's
+                                                                      news all says "tuesday")
+    candidates: query 10-60 terms, index 15-100 terms, posting cap 30-100, 20-40 scored: ECB+ within 0.003;
+                query 10 terms costs GoogleNews 0.045 NMI
+  text handling kept for correctness, each within noise on ECB+: Title Case headlines are not names,
+  possessives, "U. S." / "5. 6" / "2, 000" put back together, codes such as IE7 kept whole, clock times dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsdesk.models import StoryDoc  # noqa: E402
+from newsdesk.stories.cluster import ClusterConfig, StoryClusterer  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+ECB_FILE = Path("ecbplus") / "ecbplus-train-dev.jsonl"
+GN_FILE = Path("googlenews") / "googlenews.jsonl"
+
+PUBLISHED_ECB = "TF-IDF + k-means told the true k (Barhom et al. 2019): B3 F1 0.968 on the held-out test split"
+PUBLISHED_GN = [
+    ("MStream (KDD'18), streaming, titles only", "NMI 0.850-0.873 (News-T)"),
+    ("GSDMM (KDD'14), batch, title+snippet", "NMI 0.928, ARI 0.789"),
+    ("K-means (KDD'14), batch, title+snippet", "NMI 0.834, ARI 0.370"),
+]
+
+
+# ---------------------------------------------------------------------------------------------- metrics
+
+
+def bcubed(pred: Sequence[object], gold: Sequence[object]) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1: per item |C(i) & G(i)| / |C(i)| and / |G(i)|, averaged over items."""
+    by_pred: dict[object, set[int]] = defaultdict(set)
+    by_gold: dict[object, set[int]] = defaultdict(set)
+    for i, (p, g) in enumerate(zip(pred, gold, strict=True)):
+        by_pred[p].add(i)
+        by_gold[g].add(i)
+    precision = recall = 0.0
+    for p, g in zip(pred, gold, strict=True):
+        common = len(by_pred[p] & by_gold[g])
+        precision += common / len(by_pred[p])
+        recall += common / len(by_gold[g])
+    precision /= len(pred)
+    recall /= len(pred)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        sys.exit(f"benchmark data not found: {path} (the shared data lives next to the project, in "
+                 f"../shared/data; or pass --data DIR)")
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def ecb_doc(row: dict, suffix: str = "") -> StoryDoc:
+    return StoryDoc(id=row["id"] + suffix, title=row["title"], text=row["text"])
+
+
+def gn_doc(row: dict, suffix: str = "") -> StoryDoc:
+    return StoryDoc(id=row["id"] + suffix, title="", text=row["title_snippet"])
+
+
+def ecb_orders(rows: list[dict], seed: int) -> dict[str, list[dict]]:
+    shuffled = rows[:]
+    random.Random(seed).shuffle(shuffled)
+    grouped = sorted(rows, key=lambda r: int(r["topic"]))  # stable: file order within a topic
+    return {"shuffled": shuffled, "grouped": grouped}
+
+
+# ---------------------------------------------------------------------------------------------- runs
+
+
+@dataclass
+class Run:
+    pred: list[int]
+    seconds: float
+
+
+def cluster_stream(docs: Iterable[StoryDoc], config: ClusterConfig | None = None) -> Run:
+    clusterer = StoryClusterer(config or ClusterConfig())
+    start = time.perf_counter()
+    pred = [clusterer.add(doc) for doc in docs]
+    return Run(pred, time.perf_counter() - start)
+
+
+def baseline_agglomerative(rows: list[dict], thresholds: Sequence[float]) -> dict:
+    """sklearn TF-IDF + average-linkage cosine agglomerative clustering, best single distance threshold
+    chosen on the same data (an oracle choice: the baseline is favoured)."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [r["title"] + "\n" + r["text"] for r in rows]
+    matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts).toarray()
+    gold = [r["cluster"] for r in rows]
+    best: dict | None = None
+    for threshold in thresholds:
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+        )
+        labels = model.fit_predict(matrix)
+        p, r, f = bcubed(list(labels), gold)
+        if best is None or f > best["f1"]:
+            best = {"precision": p, "recall": r, "f1": f, "threshold": round(threshold, 3),
+                    "clusters": len(set(labels))}
+    assert best is not None
+    return best
+
+
+def bench_ecb(data: Path, seed: int, quick: bool) -> dict:
+    rows = read_jsonl(data / ECB_FILE)
+    splits = {"train": [r for r in rows if r["split"] == "train"], "dev": [r for r in rows if r["split"] == "dev"],
+              "train+dev": rows}
+    if quick:
+        splits = {"dev": splits["dev"]}
+    thresholds = [0.5 + 0.02 * i for i in range(25)] if not quick else [0.6 + 0.05 * i for i in range(8)]
+    out: dict = {}
+    for name, split_rows in splits.items():
+        gold_events = len({r["cluster"] for r in split_rows})
+        entry: dict = {"articles": len(split_rows), "events": gold_events, "ours": {}}
+        for order, ordered in ecb_orders(split_rows, seed).items():
+            run = cluster_stream(ecb_doc(r) for r in ordered)
+            p, r, f = bcubed(run.pred, [row["cluster"] for row in ordered])
+            entry["ours"][order] = {"precision": p, "recall": r, "f1": f, "stories": len(set(run.pred)),
+                                    "articles_per_s": len(ordered) / run.seconds}
+        if not quick:
+            seeds = []
+            for extra in range(seed + 1, seed + 11):
+                ordered = ecb_orders(split_rows, extra)["shuffled"]
+                run = cluster_stream(ecb_doc(r) for r in ordered)
+                seeds.append(bcubed(run.pred, [row["cluster"] for row in ordered])[2])
+            entry["ours"]["shuffled_10_other_seeds"] = {"f1_mean": statistics.mean(seeds), "f1_min": min(seeds),
+                                                       "f1_max": max(seeds)}
+        entry["baseline"] = baseline_agglomerative(split_rows, thresholds)
+        out[name] = entry
+    return out
+
+
+def bench_googlenews(data: Path, quick: bool) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    rows = sorted(read_jsonl(data / GN_FILE), key=lambda r: r["stream_pos"])
+    if quick:
+        rows = rows[:3000]
+    run = cluster_stream(gn_doc(r) for r in rows)
+    gold = [r["cluster"] for r in rows]
+    return {
+        "articles": len(rows),
+        "gold_stories": len(set(gold)),
+        "nmi": normalized_mutual_info_score(gold, run.pred),
+        "ari": adjusted_rand_score(gold, run.pred),
+        "stories": len(set(run.pred)),
+        "articles_per_s": len(rows) / run.seconds,
+    }
+
+
+COPY = 10_000  # articles per replayed copy: all of ECB+ and the first GoogleNews articles in stream order
+
+
+def replay_stream(ecb: list[dict], gn: list[dict], copies: int, span_days: int) -> list[StoryDoc]:
+    """``copies`` replays of one 10,000-article copy (all ECB+ articles, shuffled, interleaved evenly with
+    the first GoogleNews articles in stream order); copy k is shifted by k * span_days days, its articles are
+    dated evenly over its span_days days, and its ids get a "#k" suffix."""
+    gn = gn[: COPY - len(ecb)]
+    positions = sorted([(i / len(ecb), 0, i) for i in range(len(ecb))] + [(j / len(gn), 1, j) for j in range(len(gn))])
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    docs: list[StoryDoc] = []
+    for k in range(copies):
+        start = base + timedelta(days=k * span_days)
+        for index, (_, which, i) in enumerate(positions):
+            doc = ecb_doc(ecb[i], f"#{k}") if which == 0 else gn_doc(gn[i], f"#{k}")
+            doc.published = start + timedelta(days=span_days * index / COPY)
+            docs.append(doc)
+    return docs
+
+
+def bench_speed(data: Path, quick: bool, forget: bool = True) -> dict:
+    """CPU time per article (time.process_time, less sensitive to other load than the wall clock) over the
+    first 1,000 articles, and over the same 1,000 articles replayed after ``copies - 1`` copies (at 100,000
+    articles; 20,000 with --quick). To cancel drifts in machine speed, the late 1,000 are timed in chunks of
+    50 alternating with a fresh clusterer timing the first 1,000 again; the ratio compares those two."""
+    ecb = read_jsonl(data / ECB_FILE)
+    random.Random(0).shuffle(ecb)
+    gn = sorted(read_jsonl(data / GN_FILE), key=lambda r: r["stream_pos"])
+    copies = 3 if quick else 11
+    docs = replay_stream(ecb, gn, copies, span_days=14)
+    late = (copies - 1) * COPY
+    config = ClusterConfig()
+    window = timedelta(days=config.window_days)
+    clock = time.process_time
+
+    def timed_add(clusterer: StoryClusterer, n: int, doc: StoryDoc) -> float:
+        start = clock()
+        clusterer.add(doc)
+        if forget and n % 100 == 0:
+            assert doc.published is not None
+            clusterer.forget_before(doc.published - window)
+        return clock() - start
+
+    long_run = StoryClusterer(config)
+    times = [timed_add(long_run, n, doc) for n, doc in enumerate(docs[:late], 1)]
+    fresh = StoryClusterer(config)
+    fresh_times: list[float] = []
+    late_times: list[float] = []
+    for chunk in range(0, 1_000, 50):
+        for n in range(chunk, chunk + 50):
+            late_times.append(timed_add(long_run, late + n + 1, docs[late + n]))
+        for n in range(chunk, chunk + 50):
+            fresh_times.append(timed_add(fresh, n + 1, docs[n]))
+    held_start = (fresh.article_count, fresh.story_count)
+    total = sum(times) + sum(late_times)
+    first = statistics.median(times[:1_000])
+    first_again = statistics.median(fresh_times)
+    again = statistics.median(late_times)
+    return {
+        "articles": late + 1_000,
+        "forget_before": forget,
+        "median_first_1k_ms": first * 1e3,
+        "median_first_1k_again_ms": first_again * 1e3,
+        "median_late_1k_ms": again * 1e3,
+        "late_range": [late, late + 1_000],
+        "ratio": again / first_again,
+        "articles_per_s": (late + 1_000) / total,
+        "held_after_first_1k": {"articles": held_start[0], "stories": held_start[1]},
+        "held_after_late_1k": {"articles": long_run.article_count, "stories": long_run.story_count},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- report
+
+
+def print_report(result: dict) -> None:
+    print("ECB+ (B-cubed; doc = title + text, no dates; number of stories not given)")
+    print(f"  {'split':10} {'system':34} {'P':>6} {'R':>6} {'F1':>6} {'stories':>8} {'events':>7}")
+    for split, entry in result["ecb"].items():
+        for order in ("shuffled", "grouped"):
+            m = entry["ours"][order]
+            label = f"newsdesk online, {order}"
+            print(f"  {split:10} {label:34} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
+                  f"{m['stories']:8d} {entry['events']:7d}")
+        seeds = entry["ours"].get("shuffled_10_other_seeds")
+        if seeds:
+            print(f"  {split:10} {'newsdesk, 10 other shuffles':34} {'':6} {'':6} {seeds['f1_mean']:6.3f}   "
+                  f"(min {seeds['f1_min']:.3f}, max {seeds['f1_max']:.3f})")
+        b = entry["baseline"]
+        label = f"TF-IDF+agglo avg, best thr {b['threshold']:.2f}"
+        print(f"  {split:10} {label:34} {b['precision']:6.3f} {b['recall']:6.3f} {b['f1']:6.3f} "
+              f"{b['clusters']:8d} {entry['events']:7d}")
+    print(f"  published: {PUBLISHED_ECB}")
+    gn = result["googlenews"]
+    print(f"\nGoogleNews (title+snippet, stream_pos order, {gn['articles']} articles, {gn['gold_stories']} stories)")
+    print(f"  newsdesk online: NMI {gn['nmi']:.3f}  ARI {gn['ari']:.3f}  stories found {gn['stories']}")
+    for system, figure in PUBLISHED_GN:
+        print(f"  published {system}: {figure}")
+    print("\nSpeed")
+    ecb_rate = result["ecb"].get("train+dev", result["ecb"].get("dev"))["ours"]["shuffled"]["articles_per_s"]
+    print(f"  ECB+ articles/s {ecb_rate:.0f} (full articles)   GoogleNews articles/s {gn['articles_per_s']:.0f} "
+          f"(snippets)")
+    for s in result["speed"]:
+        mode = "forget_before(now - window) every 100 articles" if s["forget_before"] else "never forgetting"
+        lo, hi = s["late_range"]
+        print(f"  replayed stream of {s['articles']} articles (10k-article copies, 14 days each), {mode}:")
+        print(f"    median CPU per article: first 1k {s['median_first_1k_ms']:.3f} ms (again, fresh, alongside the "
+              f"late 1k: {s['median_first_1k_again_ms']:.3f} ms); the same 1k at {lo}-{hi}: "
+              f"{s['median_late_1k_ms']:.3f} ms; ratio {s['ratio']:.2f} ({s['articles_per_s']:.0f} articles/s)")
+        a, b = s["held_after_first_1k"], s["held_after_late_1k"]
+        print(f"    held after the first 1k: {a['articles']} articles in {a['stories']} stories; after article {hi}: "
+              f"{b['articles']} articles in {b['stories']} stories")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--quick", action="store_true", help="dev split, 3000 GoogleNews articles, 20k stream")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffled ECB+ order")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        sys.exit(f"benchmark data not found at {args.data} (the shared data lives next to the project, "
+                 f"in ../shared/data; or pass --data DIR)")
+    result = {
+        "config": repr(ClusterConfig()),
+        "ecb": bench_ecb(args.data, args.seed, args.quick),
+        "googlenews": bench_googlenews(args.data, args.quick),
+        "speed": [bench_speed(args.data, args.quick, forget=True)],
+    }
+    if not args.quick:
+        result["speed"].append(bench_speed(args.data, args.quick, forget=False))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_report(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# System packages the test suite needs beyond Python: Debian's Chromium, which the browser tests drive with
+# Playwright (tests/browser/). Idempotent and quiet: does nothing when it is already installed, and runs
+# `apt-get update` only when the package lists are missing or the install fails without it.
+set -euo pipefail
+
+PACKAGES=(chromium fonts-liberation)  # fonts: readable screenshots without the recommends
+NEEDED=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        NEEDED+=("$pkg")
+    fi
+done
+[ ${#NEEDED[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-system-deps: apt-get not found; install ${NEEDED[*]} by hand (the browser tests need /usr/bin/chromium)" >&2
+    exit 1
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "install-system-deps: not root and no sudo; install ${NEEDED[*]} as root (apt-get install -y ${NEEDED[*]})" >&2
+        exit 1
+    fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq -o=Dpkg::Use-Pty=0)
+echo "install-system-deps: installing ${NEEDED[*]} (Debian packages)"
+# Package lists are empty on a fresh machine: update first then. Otherwise try with what is there, and
+# update only if that fails (stale lists naming versions the mirror no longer has).
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e '^lock$' -e '^partial$' -e '^auxfiles$')" ]; then
+    "${APT[@]}" update >/dev/null
+fi
+if ! "${APT[@]}" install -y --no-install-recommends "${NEEDED[@]}" >/dev/null 2>&1; then
+    "${APT[@]}" update >/dev/null
+    "${APT[@]}" install -y --no-install-recommends "${NEEDED[@]}" >/dev/null
+fi
+command -v chromium >/dev/null 2>&1 || { echo "install-system-deps: chromium still missing after install" >&2; exit 1; }

@@ -1,0 +1,336 @@
+"""Online story clustering: each article joins an existing story or starts a new one, as it arrives.
+
+Single pass, never told the number of stories, never re-deciding an earlier article: a story keeps its id
+as articles join, and a late article never reshuffles old stories. The same code serves the live service
+(which passes the database's id allocator and calls ``forget_before(now - window)``) and ``newsdesk cluster``.
+
+Method (figures and what else was tried: ``bench/clustering.py``):
+
+- Featurisation (``features.py``): typed terms with per-kind weights so that what tells events apart
+  (names, numbers, dates, years) weighs more than topic words; the lead of an article counts extra.
+- TF-IDF with document frequencies learned online and smoothed, ``idf = log((N + 1) / (df + 1)) + 1``,
+  counted over the recent stream only (two rolling generations of ``df_generation`` articles: bounded memory).
+- A story keeps a centroid: the sum of its members' raw term vectors, each scaled by its TF-IDF norm on
+  arrival (each member counts once), capped to the ``centroid_terms`` heaviest terms. It is compared with
+  a new article by cosine under the current IDF, so early articles are not stuck with an early IDF.
+- The article joins the most similar story if the cosine reaches ``threshold``; short articles (fewer than
+  ``length_pivot`` distinct terms: snippets, briefs) share fewer terms with any story, so their threshold
+  is ``threshold * (terms / length_pivot) ** length_power``.
+- Candidates come from an inverted index over each story's ``index_terms`` heaviest terms, looked up with
+  the article's ``query_terms`` heaviest terms; posting lists keep the ``posting_cap`` most recently updated
+  stories and only the ``max_candidates`` stories sharing the most query weight are scored, so the cost per
+  article does not grow with the number of stories held.
+- An article with names (capitalised text) joins only a story that shares at least one of them, when that
+  story has names at all: look-alike reports about different towns or people are different events.
+- A copy (``origin_id`` of an article still held) joins its origin's story without comparison.
+- Time: a dated article is compared only with stories whose dated members span to within ``window_days``
+  of it (two summits of the same leaders a year apart are two stories). Undated articles, and stories with
+  no dated member, are compared without the window.
+- ``forget_before`` drops stories whose newest article is older than the given time, with their index
+  entries; stories with no dated member are timed by the stream clock (the newest date seen) when they were
+  last updated, or, when no date has been seen at all, by the first ``forget_before`` call after them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from newsdesk.models import StoryDoc
+from newsdesk.stories.features import FeatureWeights, weighted_terms
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Settings of the online clusterer. Defaults measured on ECB+ train (bench/clustering.py)."""
+
+    threshold: float = 0.26  # cosine to a story centroid needed to join it (article of >= length_pivot terms)
+    length_pivot: int = 100  # shorter articles need less: threshold * (terms / length_pivot) ** length_power
+    length_power: float = 0.5
+    window_days: float = 7.0  # a dated article joins only stories with a dated member within this many days
+    weights: FeatureWeights = field(default_factory=FeatureWeights)
+    query_terms: int = 20  # the article's heaviest terms used to find candidate stories
+    index_terms: int = 30  # each story's heaviest terms kept in the inverted index
+    posting_cap: int = 50  # stories kept per index term (the most recently updated)
+    max_candidates: int = 20  # stories scored in full per article (those sharing the most query weight)
+    centroid_terms: int = 300  # terms kept in a story centroid
+    df_generation: int = 50_000  # articles per document-frequency generation (two generations are kept)
+    shared_name: bool = True  # an article with names joins only a story (with names) that shares one of them
+
+
+@dataclass
+class _Story:
+    id: int
+    centroid: dict[str, float] = field(default_factory=dict)  # raw weights; see the module docstring
+    size: int = 0
+    named: bool = False  # some member had names (capitalised text)
+    first: datetime | None = None  # earliest and newest published time of dated members
+    newest: datetime | None = None
+    last: datetime | None = None  # when it was last updated, for forgetting (newest, or the stream clock)
+    indexed: tuple[str, ...] = ()
+    norm: float = 0.0  # centroid norm under the IDF of version norm_at (cached)
+    norm_at: int = -1
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+class StoryClusterer:
+    """Streaming story clusterer. See the module docstring for the method."""
+
+    def __init__(self, config: ClusterConfig = ClusterConfig(), new_story_id: Callable[[], int] | None = None) -> None:
+        self.config = config
+        self._counter = itertools.count(1)
+        self._max_restored = 0
+        self._new_story_id = new_story_id or self._default_id
+        self._stories: dict[int, _Story] = {}
+        self._article_story: dict[int | str, int] = {}  # articles held, for copies and repeated adds
+        self._arrivals: deque[tuple[datetime, int | str]] = deque()  # (time, article), roughly in time order
+        self._untimed_articles: list[int | str] = []
+        self._postings: dict[str, dict[int, None]] = {}
+        self._df_old: dict[str, int] = {}
+        self._df_new: dict[str, int] = {}
+        self._n_old = 0
+        self._n_new = 0
+        self._version = 0  # bumps as the IDF moves, to refresh cached centroid norms
+        self._clock: datetime | None = None  # newest published time seen so far
+        self._expiry: list[tuple[datetime, int]] = []  # (last, story id), lazily invalidated
+        self._untimed: set[int] = set()  # stories with no time at all yet
+
+    # ----- public interface -------------------------------------------------------------------------
+
+    @property
+    def story_count(self) -> int:
+        """Stories held (not yet forgotten)."""
+        return len(self._stories)
+
+    @property
+    def article_count(self) -> int:
+        """Articles remembered (those not older than the last ``forget_before``, roughly)."""
+        return len(self._article_story)
+
+    def add(self, doc: StoryDoc) -> int:
+        """Assign ``doc`` to the best matching story, or start a new one; return the story id.
+
+        An article already held keeps its story (adding it again changes nothing)."""
+        known = self._article_story.get(doc.id)
+        if known is not None and known in self._stories:
+            return known
+        raw = self._learn(doc)
+        vec, norm = self._weigh(raw)
+        when = _aware(doc.published) if doc.published is not None else None
+        story: _Story | None = None
+        if doc.origin_id is not None:
+            story = self._stories.get(self._article_story.get(doc.origin_id, -1))
+        if story is None:
+            best_id, best_sim = self._best_story(vec, when)
+            if best_id is not None and best_sim >= self._threshold(len(raw)):
+                story = self._stories[best_id]
+        if story is None:
+            story = _Story(id=self._new_story_id())
+            self._stories[story.id] = story
+        self._join(story, doc.id, raw, norm, when)
+        return story.id
+
+    def restore(self, story_id: int, doc: StoryDoc) -> None:
+        """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
+        if self._article_story.get(doc.id) in self._stories:
+            return
+        raw = self._learn(doc)
+        _, norm = self._weigh(raw)
+        story = self._stories.get(story_id)
+        if story is None:
+            story = _Story(id=story_id)
+            self._stories[story_id] = story
+        self._max_restored = max(self._max_restored, story_id)
+        when = _aware(doc.published) if doc.published is not None else None
+        self._join(story, doc.id, raw, norm, when)
+
+    def forget_before(self, when: datetime) -> int:
+        """Drop stories whose newest article is older than ``when``; return how many were dropped.
+
+        Articles older than ``when`` are forgotten too, also from stories that go on (a copy of one of them
+        then no longer finds its origin here; the service keeps that link itself)."""
+        when = _aware(when)
+        # What has no time at all (no date seen in the stream when it came) is timed now, as when + window,
+        # so that it goes a window later, like everything else.
+        stamp = when + timedelta(days=self.config.window_days)
+        for story_id in sorted(self._untimed):
+            story = self._stories.get(story_id)
+            if story is not None and story.last is None:
+                story.last = stamp
+                heapq.heappush(self._expiry, (stamp, story_id))
+        self._untimed.clear()
+        self._arrivals.extend((stamp, article_id) for article_id in self._untimed_articles)
+        self._untimed_articles.clear()
+        while self._arrivals and self._arrivals[0][0] < when:
+            _, article_id = self._arrivals.popleft()
+            self._article_story.pop(article_id, None)
+        dropped = 0
+        while self._expiry and self._expiry[0][0] < when:
+            last, story_id = heapq.heappop(self._expiry)
+            story = self._stories.get(story_id)
+            if story is None or story.last != last:
+                continue  # forgotten already, or updated since (a newer entry is in the heap)
+            self._drop(story)
+            dropped += 1
+        return dropped
+
+    # ----- internals ----------------------------------------------------------------------------------
+
+    def _default_id(self) -> int:
+        value = next(self._counter)
+        while value <= self._max_restored:
+            value = next(self._counter)
+        return value
+
+    def _threshold(self, terms: int) -> float:
+        cfg = self.config
+        if cfg.length_pivot <= 0 or terms >= cfg.length_pivot:
+            return cfg.threshold
+        return cfg.threshold * (max(terms, 1) / cfg.length_pivot) ** cfg.length_power
+
+    def _learn(self, doc: StoryDoc) -> dict[str, float]:
+        """Featurise ``doc``, count it in the document frequencies and advance the clock."""
+        raw = weighted_terms(doc.title or "", doc.text or "", self.config.weights)
+        if self._n_new >= self.config.df_generation:
+            self._df_old, self._df_new = self._df_new, {}
+            self._n_old, self._n_new = self._n_new, 0
+        df = self._df_new
+        for term in raw:
+            df[term] = df.get(term, 0) + 1
+        self._n_new += 1
+        n = self._n_old + self._n_new
+        if n & (n - 1) == 0 or n % 256 == 0:
+            self._version += 1
+        if doc.published is not None:
+            published = _aware(doc.published)
+            if self._clock is None or published > self._clock:
+                self._clock = published
+        return raw
+
+    def _idf(self, term: str) -> float:
+        df = self._df_new.get(term, 0) + self._df_old.get(term, 0)
+        return math.log((self._n_new + self._n_old + 1) / (df + 1)) + 1.0
+
+    def _weigh(self, raw: dict[str, float]) -> tuple[dict[str, float], float]:
+        """TF-IDF vector of an article under the current IDF, L2-normalised, and its norm before that."""
+        idf = self._idf
+        vec = {t: w * idf(t) for t, w in raw.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        if norm > 0:
+            for t in vec:
+                vec[t] /= norm
+        return vec, norm
+
+    def _centroid_norm(self, story: _Story) -> float:
+        if story.norm_at != self._version:
+            idf = self._idf
+            story.norm = math.sqrt(sum((w * idf(t)) ** 2 for t, w in story.centroid.items()))
+            story.norm_at = self._version
+        return story.norm
+
+    def _in_window(self, story: _Story, when: datetime | None) -> bool:
+        if when is None or story.first is None or story.newest is None:
+            return True
+        window = timedelta(days=self.config.window_days)
+        return story.first - window <= when <= story.newest + window
+
+    def _best_story(self, vec: dict[str, float], when: datetime | None) -> tuple[int | None, float]:
+        cfg = self.config
+        query = heapq.nlargest(cfg.query_terms, vec.items(), key=lambda kv: (kv[1], kv[0]))
+        shared: dict[int, float] = {}
+        for term, value in query:
+            posting = self._postings.get(term)
+            if posting:
+                for story_id in posting:
+                    shared[story_id] = shared.get(story_id, 0.0) + value
+        candidates = list(shared)
+        if len(candidates) > cfg.max_candidates:
+            top = heapq.nlargest(cfg.max_candidates, shared.items(), key=lambda kv: (kv[1], -kv[0]))
+            candidates = [story_id for story_id, _ in top]
+        best_id: int | None = None
+        best_sim = 0.0
+        idf = self._idf
+        weighted = [(term, value * idf(term)) for term, value in vec.items()]  # centroid terms need the IDF too
+        names = [term for term in vec if term[0] in "ep"] if cfg.shared_name else []
+        for story_id in sorted(candidates):
+            story = self._stories[story_id]
+            if not self._in_window(story, when):
+                continue
+            norm = self._centroid_norm(story)
+            if norm <= 0:
+                continue
+            centroid = story.centroid
+            if names and story.named and not any(name in centroid for name in names):
+                continue  # no person, place or organisation in common: another event
+            dot = 0.0
+            for term, value in weighted:
+                w = centroid.get(term)
+                if w is not None:
+                    dot += value * w
+            sim = dot / norm
+            if sim > best_sim:
+                best_id, best_sim = story_id, sim
+        return best_id, best_sim
+
+    def _join(
+        self, story: _Story, article_id: int | str, raw: dict[str, float], norm: float, when: datetime | None
+    ) -> None:
+        cfg = self.config
+        scale = 1.0 / norm if norm > 0 else 0.0  # each member counts once in the centroid
+        centroid = story.centroid
+        for term, w in raw.items():
+            centroid[term] = centroid.get(term, 0.0) + w * scale
+        story.size += 1
+        story.named = story.named or any(term[0] in "ep" for term in raw)
+        self._article_story[article_id] = story.id
+        arrived = when if when is not None else self._clock
+        if arrived is None:
+            self._untimed_articles.append(article_id)
+        else:
+            self._arrivals.append((arrived, article_id))
+        if when is not None:
+            story.first = when if story.first is None or when < story.first else story.first
+            story.newest = when if story.newest is None or when > story.newest else story.newest
+        last = story.newest if story.newest is not None else self._clock
+        if last is None:
+            self._untimed.add(story.id)
+        elif last != story.last:
+            heapq.heappush(self._expiry, (last, story.id))
+        story.last = last
+        idf = self._idf
+        if len(centroid) > cfg.centroid_terms:
+            story.centroid = centroid = dict(
+                heapq.nlargest(cfg.centroid_terms, centroid.items(), key=lambda kv: (kv[1] * idf(kv[0]), kv[0]))
+            )
+        story.norm_at = -1
+        top = heapq.nlargest(cfg.index_terms, centroid.items(), key=lambda kv: (kv[1] * idf(kv[0]), kv[0]))
+        new_terms = tuple(t for t, _ in top)
+        self._unindex(story, set(story.indexed) - set(new_terms))
+        for term in new_terms:
+            posting = self._postings.setdefault(term, {})
+            posting.pop(story.id, None)
+            posting[story.id] = None  # most recently updated last
+            if len(posting) > cfg.posting_cap:
+                del posting[next(iter(posting))]
+        story.indexed = new_terms
+
+    def _unindex(self, story: _Story, terms: Iterable[str]) -> None:
+        for term in terms:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(story.id, None)
+                if not posting:
+                    del self._postings[term]
+
+    def _drop(self, story: _Story) -> None:
+        # Its articles leave _article_story as their own times pass (they are no newer than the story).
+        self._unindex(story, story.indexed)
+        del self._stories[story.id]
