@@ -20,9 +20,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, exists, func, select, tuple_, union_all
+from sqlalchemy import Select, TextClause, exists, func, select, text, tuple_
 
 from newsdesk.store.repository import Store
 from newsdesk.store.schema import ArticleRow, Source, StoryRow
@@ -180,6 +181,46 @@ _STORY_COLS = (StoryRow.id, StoryRow.headline, StoryRow.brief, StoryRow.created_
                StoryRow.independent_sources_count)
 
 
+# Statements of the hot read paths as text with typed result columns, built once per number of ids: building
+# and caching a SQLAlchemy union of twenty selects cost more than running it.
+_A, _S = ArticleRow.__table__.c, StoryRow.__table__.c
+_ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.published, _A.fetched, _A.language,
+                  _A.story_id, _A.duplicate_of)
+_STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
+                _S.article_count, _S.sources_count, _S.independent_sources_count)
+_ARTICLE_NAMES = ", ".join(c.name for c in _ARTICLE_TYPED)
+_STORY_NAMES = ", ".join(c.name for c in _STORY_TYPED)
+
+
+def _marks(n: int) -> str:
+    return ", ".join(f":i{k}" for k in range(n))
+
+
+@lru_cache(maxsize=256)
+def _stories_sql(n: int) -> TextClause:
+    return text(f"SELECT {_STORY_NAMES} FROM stories WHERE id IN ({_marks(n)})").columns(*_STORY_TYPED)
+
+
+@lru_cache(maxsize=256)
+def _heads_sql(n: int) -> TextClause:
+    typed = tuple(c for c in _STORY_TYPED if c.name != "brief")
+    return text(f"SELECT {', '.join(c.name for c in typed)} FROM stories WHERE id IN ({_marks(n)})").columns(*typed)
+
+
+@lru_cache(maxsize=256)
+def _outlets_sql(n: int) -> TextClause:
+    return text(f"SELECT story_id, source_name, min(coalesce(duplicate_of, 0)) AS copy_flag FROM articles "
+                f"WHERE story_id IN ({_marks(n)}) GROUP BY story_id, source_name")
+
+
+@lru_cache(maxsize=256)
+def _firsts_sql(n: int) -> TextClause:
+    """The first :lim articles (by publication, then id) of each of n stories, story by story."""
+    parts = [f"SELECT * FROM (SELECT {_ARTICLE_NAMES} FROM articles WHERE story_id = :i{k} "
+             f"ORDER BY published, id LIMIT :lim)" for k in range(n)]
+    return text(" UNION ALL ".join(parts)).columns(*_ARTICLE_TYPED)
+
+
 def _article(row: Any) -> ArticleSummary:
     return ArticleSummary(id=row[0], url=row[1], title=row[2], source=row[3], source_id=row[4],
                           published=_time(row[5]), fetched=_time(row[6]) or datetime.now(UTC), language=row[7],
@@ -309,21 +350,16 @@ class Reader:
         """The stories in the given order, each with its outlets and first articles: three queries in all."""
         if not ids:
             return []
-        with self.store.session() as s:
-            found = {r[0]: _story(r) for r in s.execute(select(*_STORY_COLS).where(StoryRow.id.in_(ids)))}
-            outlets = s.execute(
-                select(ArticleRow.story_id, ArticleRow.source_name,
-                       func.min(func.coalesce(ArticleRow.duplicate_of, 0)))
-                .where(ArticleRow.story_id.in_(ids)).group_by(ArticleRow.story_id, ArticleRow.source_name)
-            ).all()
+        unique = list(dict.fromkeys(ids))
+        params = {f"i{k}": sid for k, sid in enumerate(unique)}
+        with self.store.engine.connect() as conn:
+            found = {r[0]: _story(r) for r in conn.execute(_stories_sql(len(unique)), params)}
+            outlets = conn.execute(_outlets_sql(len(unique)), params).all()
             firsts: list[Any] = []
             if articles_each > 0:
                 # One statement, one index range (story_id, published) per story, each stopped by its LIMIT:
                 # a story with thousands of articles costs no more than one with ten.
-                parts = [select(*_ARTICLE_COLS).where(ArticleRow.story_id == sid)
-                         .order_by(ArticleRow.published, ArticleRow.id).limit(articles_each).subquery().select()
-                         for sid in dict.fromkeys(ids)]
-                firsts = list(s.execute(union_all(*parts))) if len(parts) > 1 else list(s.execute(parts[0]))
+                firsts = list(conn.execute(_firsts_sql(len(unique)), {**params, "lim": articles_each}))
         names: dict[int, list[tuple[int, str]]] = {}
         for sid, name, copy_flag in outlets:
             if name:
@@ -337,16 +373,24 @@ class Reader:
                 story.articles.append(_article(row))
         return [found[i] for i in ids if i in found]
 
+    def story_heads(self, ids: list[int]) -> list[StoryView]:
+        """The stories in the given order, their own columns only: no brief (not even parsed), outlets or
+        articles. One query; for lists that show a headline and counts (the search page)."""
+        if not ids:
+            return []
+        unique = list(dict.fromkeys(ids))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(_heads_sql(len(unique)), {f"i{k}": sid for k, sid in enumerate(unique)})
+            found = {r[0]: _story((*r[:2], None, *r[2:])) for r in rows}
+        return [found[i] for i in ids if i in found]
+
     def story(self, story_id: int) -> StoryDetail | None:
         found = self.stories_by_ids([story_id], articles_each=0)
         if not found:
             return None
         story = found[0]
-        with self.store.session() as s:
-            rows = s.execute(
-                select(*_ARTICLE_COLS).where(ArticleRow.story_id == story_id)
-                .order_by(ArticleRow.published, ArticleRow.id).limit(MAX_STORY_ARTICLES)
-            ).all()
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(_firsts_sql(1), {"i0": story_id, "lim": MAX_STORY_ARTICLES}).all()
         members = [_article(r) for r in rows]
         story.articles = members
         by_id = {a.id: a for a in members}

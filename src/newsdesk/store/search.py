@@ -307,6 +307,7 @@ def _safe_snippet(raw: str | None) -> str:
 
 
 MAX_ARTICLE_HITS = 2000  # best article matches considered per query (keeps common words fast)
+FIRST_ARTICLE_HITS = 200  # tried first: enough for a page of most queries (see search_stories)
 
 
 def search_stories(
@@ -346,17 +347,31 @@ def search_stories(
         SELECT s.id AS sid, NULL AS aid, bm25(stories_fts, 3.0, 1.5) * 1.2 AS score
         FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid
         WHERE stories_fts MATCH :q AND s.article_count > 0{story_where}"""
+    # The best FIRST_ARTICLE_HITS article matches first: when the page's last story (the one after it, to
+    # know that more follow) scores strictly better than the worst of them, no article further down could
+    # change the page (each would score worse than every story on it), so the answer is the one the full
+    # MAX_ARTICLE_HITS would give at a tenth of the joins; otherwise the query runs again with all of them.
     sql = f"""
-        WITH art AS (
+        WITH top AS MATERIALIZED (
+            SELECT rowid AS id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts
+            WHERE articles_fts MATCH :q ORDER BY score LIMIT :lim
+        ), art AS (
             SELECT a.story_id AS sid, a.id AS aid, f.score AS score
-            FROM (SELECT rowid AS id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts
-                  WHERE articles_fts MATCH :q ORDER BY score LIMIT :lim) AS f
-            JOIN articles a ON a.id = f.id
+            FROM top AS f JOIN articles a ON a.id = f.id
             WHERE a.story_id IS NOT NULL{art_where}
         ), hits AS (SELECT sid, aid, score FROM art{story_hits})
-        SELECT sid, aid, min(score) AS best FROM hits GROUP BY sid ORDER BY best, sid LIMIT :limit OFFSET :offset
+        SELECT sid, aid, min(score) AS best, (SELECT count(*) FROM top) AS found, (SELECT max(score) FROM top) AS cut
+        FROM hits GROUP BY sid ORDER BY best, sid LIMIT :limit OFFSET :offset
     """
-    rows = conn.execute(text(sql), params).all()
+    statement = text(sql)
+    rows: list[Any] = []
+    for lim in (FIRST_ARTICLE_HITS, MAX_ARTICLE_HITS):
+        params["lim"] = lim
+        rows = conn.execute(statement, params).all()
+        if lim >= MAX_ARTICLE_HITS:
+            break
+        if rows and (rows[0][3] < lim or (len(rows) > limit and rows[-1][3] > 0 and rows[-1][2] < rows[-1][4])):
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     snippets = _snippets(conn, match, rows)

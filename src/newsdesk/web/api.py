@@ -279,8 +279,9 @@ def get_source(request: Request, source_id: Annotated[int, _id("source")]) -> So
 
 def run_search(request: Request, q: str, limit: int, cursor: str | None, since: datetime | None,
                until: datetime | None, source: int | None, outlet: str | None, language: str | None,
-               ) -> tuple[list[tuple[fts.SearchHit, StoryView]], str | None]:
-    """Search shared by the API, the page and the feeds: hits with their stories, and the next cursor."""
+               *, heads_only: bool = False) -> tuple[list[tuple[fts.SearchHit, StoryView]], str | None]:
+    """Search shared by the API, the page and the feeds: hits with their stories, and the next cursor.
+    `heads_only`: the stories without brief, outlets or articles (Reader.story_heads), for the page."""
     from newsdesk.store.queries import BadCursor, decode_cursor, encode_cursor
 
     try:
@@ -301,7 +302,8 @@ def run_search(request: Request, q: str, limit: int, cursor: str | None, since: 
         hits, more = fts.search_stories(
             conn, match, since=filters.since, until=filters.until, source_id=filters.source_id,
             outlet=filters.outlet, language=filters.language, limit=limit, offset=offset)
-    stories = {s.id: s for s in reader.stories_by_ids([h.story_id for h in hits])}
+    ids = [h.story_id for h in hits]
+    stories = {s.id: s for s in (reader.story_heads(ids) if heads_only else reader.stories_by_ids(ids))}
     found = [(h, stories[h.story_id]) for h in hits if h.story_id in stories]
     return found, encode_cursor("search", o=offset + limit) if more else None
 

@@ -106,10 +106,14 @@ class ResponseCache:
         path = scope["path"]
         return scope["method"] == "GET" and (path == "/" or path.startswith(CACHED_PREFIXES))
 
-    def key(self, scope: Scope) -> tuple[Any, ...]:
+    def key(self, scope: Scope, *, refresh: bool = True) -> tuple[Any, ...] | None:
+        """The cache key; None when the data version is due for a check and `refresh` is false (the check
+        reads the database, so the middleware makes it in a worker thread, and only then)."""
         now = time.monotonic()
         at, version = self._version
         if now - at > self.ttl:
+            if not refresh:
+                return None
             version = self.reader.data_version()
             self._version = (now, version)
         host = next((v for k, v in scope.get("headers", []) if k == b"host"), b"")
@@ -159,7 +163,10 @@ class WebMiddleware:
         state: dict[str, Any] = {"status": 500, "start": None, "body": [], "size": 0, "passthrough": False}
         cache_key = None
         if self.cache is not None and self.cache.cacheable(scope):
-            cache_key = await run_in_threadpool(self.cache.key, scope)
+            cache_key = self.cache.key(scope, refresh=False)
+            if cache_key is None:
+                cache_key = await run_in_threadpool(self.cache.key, scope)
+            assert cache_key is not None  # a refreshing call always gives one
             hit = self.cache.get(cache_key)
             if hit is not None:
                 state["status"] = await self._replay(hit[0], hit[1], if_none_match, send)

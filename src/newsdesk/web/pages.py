@@ -126,7 +126,7 @@ def search_page(
         source_id = parse_source(source)
         make_filters(since_at, until_at, source_id, None, language)
         found, nxt = run_search(request, q, PER_PAGE, cursor, since_at, until_at, source_id, None,
-                                (language or "").strip() or None)
+                                (language or "").strip() or None, heads_only=True)
     except UserError as exc:
         context["error"] = exc.message
         return render(request, "search.html", context, status=exc.status)
