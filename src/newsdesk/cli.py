@@ -291,7 +291,7 @@ def extract(
     for path in paths:
         try:
             record = article_to_contract(str(path), extract_file(path, url))
-        except (NewsdeskError, OSError, EOFError) as exc:
+        except (NewsdeskError, OSError) as exc:
             failed += 1
             err.print(f"{path}: {exc}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,

@@ -8,7 +8,6 @@ already stored.
 
 from __future__ import annotations
 
-import gzip
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -306,7 +305,7 @@ class Collector:
                     for page in iter_warc(path):
                         self._import_one(page.content, page.url, page.headers.get("content-type"), report)
                 else:
-                    content = read_html_file(path)
+                    content = path.read_bytes()
                     self._import_one(content, url, None, report, label=str(path), file_path=path)
             except (ParseError, OSError) as exc:
                 report.failed.append((str(path), str(exc)))
@@ -355,11 +354,5 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def read_html_file(path: Path) -> bytes:
-    """Bytes of a .html or .html.gz file (gzip detected by its magic, not trusted from the name)."""
-    data = path.read_bytes()
-    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-
-
 def extract_file(path: Path, url: str | None = None) -> Article:
-    return extract_article(read_html_file(path), url)
+    return extract_article(path.read_bytes(), url)  # extraction itself inflates .html.gz, capped
