@@ -333,7 +333,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path, workdir: Path) -> tuple[subprocess.Popen, str, Path]:
+def start_server(db_path: Path, workdir: Path, workers: int = 1) -> tuple[subprocess.Popen, str, Path]:
     import httpx
 
     port = free_port()
@@ -344,7 +344,7 @@ def start_server(db_path: Path, workdir: Path) -> tuple[subprocess.Popen, str, P
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newsdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--no-background-fetch", "--no-default-sources"],
+             "--no-background-fetch", "--no-default-sources", "--workers", str(workers)],
             env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # the first start migrates the store
@@ -388,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--requests", type=int, help="measured requests per endpoint (default 2,000; --quick 300)")
     parser.add_argument("--duration", type=float, default=60.0, help="at most this many seconds per endpoint")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (newsdesk serve --workers)")
     parser.add_argument("--quick", action="store_true", help="10,000 articles and fewer requests: a fast check")
     parser.add_argument("--loadgen", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -416,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-web-") as tmp:
         t0 = time.perf_counter()
-        proc, url, log_path = start_server(db_path, Path(tmp))
-        print(f"server: {url} ready in {time.perf_counter() - t0:.1f} s (newsdesk serve, one process)")
+        proc, url, log_path = start_server(db_path, Path(tmp), args.workers)
+        print(f"server: {url} ready in {time.perf_counter() - t0:.1f} s (newsdesk serve, {args.workers} process(es))")
         ids = story_ids(db_path)
         endpoints = {
             "baseline": [baseline_path(url)],

@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from newsdesk.models import Article
 from newsdesk.store import Store
@@ -20,7 +21,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
+    """One process, or two answering while the parent alone fetches and groups stories."""
     db = f"sqlite:///{tmp_path / 'n.db'}"
     store = Store(db)
     store.migrate()
@@ -31,7 +34,8 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path):
     port = free_port()
     env = {**os.environ, "NEWSDESK_DATABASE_URL": db, "NEWSDESK_ALLOW_PRIVATE_HOSTS": "1",
            "NEWSDESK_SERVE_FETCH_INTERVAL": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(100):

@@ -355,12 +355,17 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     background_fetch: Annotated[bool, typer.Option(help="Fetch due sources in the background.")] = True,
     default_sources: Annotated[bool, typer.Option(help="Add the default world-news feeds to an empty store.")] = True,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Server processes (else the serve_workers setting, 1).")] = None,
 ) -> None:
     """Serve the site and API; fetch due sources in the background."""
+    import os
+
     import uvicorn
 
+    from newsdesk.config import settings_to_env
     from newsdesk.sources.opml import parse_opml
-    from newsdesk.web.app import create_app
+    from newsdesk.web.app import BackgroundFetcher, create_app
 
     settings = _settings(ctx)
     with _store(ctx) as store:
@@ -370,7 +375,24 @@ def serve(
                 store.add_source(o.url, interval=settings.default_interval, title=o.title,
                                  site_url=o.html_url, category=o.category)
             out.print("added the default world-news sources (see `newsdesk sources list`)")
-    uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info")
+    processes = workers or settings.serve_workers
+    if processes <= 1:
+        uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info")
+        return
+    # Several processes answer requests; this one only supervises them and, alone, fetches and groups
+    # stories (two story engines deciding at once could split one event).
+    os.environ.update(settings_to_env(settings))
+    with _store(ctx) as store:
+        fetcher = BackgroundFetcher(settings, store) if background_fetch else None
+        if fetcher:
+            fetcher.thread.start()
+        try:
+            uvicorn.run("newsdesk.web.app:app_from_environment", factory=True, workers=processes, host=host,
+                        port=port, log_level="info")
+        finally:
+            if fetcher:
+                fetcher.stop.set()
+                fetcher.thread.join(timeout=5)
 
 
 if __name__ == "__main__":

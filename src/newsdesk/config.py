@@ -36,6 +36,12 @@ class Settings:
     max_entries_per_source: int = 200  # articles taken from one feed pass
     fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
     serve_fetch_interval: int = 60  # seconds between two background passes while serving
+    # Threads answering requests in one server process. Requests are CPU-bound Python (templates, JSON) under
+    # one GIL: more threads than cores only queue behind each other and stretch the slowest answers.
+    serve_threads: int = 4
+    # Server processes (uvicorn workers) sharing the port; with more than one, the background fetcher runs
+    # in the parent process, so that one process alone fetches and groups stories.
+    serve_workers: int = 1
     disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
     public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
 
@@ -51,6 +57,11 @@ def _coerce(value: Any, kind: type) -> Any:
     if kind is bool:
         return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
     return kind(value)
+
+
+def settings_to_env(settings: Settings) -> dict[str, str]:
+    """NEWSDESK_* variables that give `settings` back through `load_settings` (for worker processes)."""
+    return {f"NEWSDESK_{f.name.upper()}": str(getattr(settings, f.name)) for f in fields(Settings)}
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -77,8 +77,20 @@ def test_story_page(site):
     wire_group = next(g for g in groups if "Wire Agency" in g.split("</span>")[0])
     for outlet in ("The Example Herald", "Daily Sample", "Evening Example"):
         assert outlet in wire_group.split('<li class="origin"')[0]
-    assert "verify information independently" in r.text
+    assert r.text.count(story["disclaimer"]) == 1  # the story's disclaimer, once (not again in the footer)
     assert f'href="/removal?story={sid}"' in r.text
+
+
+def test_pages_other_than_a_story_carry_a_site_notice_not_the_story_disclaimer(site):
+    front = site.get("/")
+    assert "verify information independently" in front.text
+    assert "This story" not in front.text.split("<footer")[1]
+
+
+def test_the_search_page_has_one_search_box(site):
+    page = site.get("/search?q=bridge").text
+    assert page.count('role="search"') == 1 and page.count('type="search"') == 1
+    assert site.get("/").text.count('role="search"') == 1  # other pages keep the header's quick search
 
 
 @pytest.mark.parametrize("path", ["/stories/424242", "/stories/abc", "/stories/0", "/sources/424242",

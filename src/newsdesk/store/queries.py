@@ -17,6 +17,7 @@ import bisect
 import json
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -255,6 +256,7 @@ class Reader:
         self.store = store
         self._rank_cache: OrderedDict[tuple[Any, ...], list[tuple[float, int]]] = OrderedDict()
         self._lock = threading.Lock()
+        self._source_names: tuple[float, list[tuple[int, str]]] = (-1e9, [])
 
     # ---- versions (ETags, caches) ------------------------------------------------------------------
 
@@ -471,10 +473,17 @@ class Reader:
             row = s.get(Source, source_id)
             return _source(row) if row else None
 
+    SOURCE_NAMES_TTL = 10.0  # seconds: the search form's source list may lag a new source by this much
+
     def source_names(self) -> list[tuple[int, str]]:
-        with self.store.session() as s:
-            name = func.coalesce(Source.title, Source.url)
-            return [(i, n) for i, n in s.execute(select(Source.id, name).order_by(func.lower(name)))]
+        """Every source's id and name, by name (for filter menus; cached for SOURCE_NAMES_TTL seconds)."""
+        at, names = self._source_names
+        if time.monotonic() - at > self.SOURCE_NAMES_TTL:
+            with self.store.session() as s:
+                name = func.coalesce(Source.title, Source.url)
+                names = [(i, n) for i, n in s.execute(select(Source.id, name).order_by(func.lower(name)))]
+            self._source_names = (time.monotonic(), names)
+        return list(names)
 
     # ---- figures ------------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -249,6 +250,14 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `newsdesk serve --workers N`: settings come from the NEWSDESK_*
+    variables the parent set, and the parent fetches (see cli.serve)."""
+    from newsdesk.config import load_settings
+
+    return create_app(load_settings(), background_fetch=False)
+
+
 def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI:
     store = Store(settings.database_url)
     metrics = Metrics()
@@ -256,6 +265,7 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         store.migrate()
+        anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.serve_threads)
         fetcher = BackgroundFetcher(settings, store) if background_fetch else None
         if fetcher:
             fetcher.thread.start()

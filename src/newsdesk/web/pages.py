@@ -29,6 +29,9 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape is on for .html
 
 PER_PAGE = 20
+# The footer of every page but a story's (which carries the story's own disclaimer, once).
+SITE_NOTICE = ("Stories here are aggregated automatically from public sources and may contain errors; verify "
+               "information independently. Rights holders can request removal of their content.")
 
 
 def _fmt_time(value: datetime | None) -> str:
@@ -47,6 +50,7 @@ templates.env.globals["qs"] = query_string
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     context.setdefault("disclaimer", disclaimer(settings_of(request)))
+    context.setdefault("site_notice", SITE_NOTICE)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
