@@ -27,6 +27,7 @@ from newsdesk.web.common import (
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))  # autoescape is on for .html
+templates.env.auto_reload = False  # templates ship with the package: no stat() of each file per request
 
 PER_PAGE = 20
 # The footer of every page but a story's (which carries the story's own disclaimer, once).
