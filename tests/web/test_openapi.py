@@ -20,10 +20,6 @@ ENDPOINTS = ["/api/stories", "/api/stories/{story_id}", "/api/articles", "/api/a
              "/api/sources", "/api/sources/{source_id}", "/api/search"]
 
 
-ENDPOINTS = ["/api/stories", "/api/stories/{story_id}", "/api/articles", "/api/articles/{article_id}",
-             "/api/sources", "/api/sources/{source_id}", "/api/search"]
-
-
 def test_openapi_document_describes_every_endpoint(site):
     doc = site.get("/openapi.json").json()
     assert sorted(doc["paths"]) == sorted(ENDPOINTS)
