@@ -417,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-web-") as tmp:
         t0 = time.perf_counter()
+        load_before = os.getloadavg()[0]
         proc, url, log_path = start_server(db_path, Path(tmp), args.workers)
         print(f"server: {url} ready in {time.perf_counter() - t0:.1f} s (newsdesk serve, {args.workers} process(es))")
         ids = story_ids(db_path)
@@ -441,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
                 proc.kill()
 
     print(f"\n{args.clients} concurrent clients on loopback, load generator in its own process; "
-          f"{articles:,} articles, {stories:,} stories")
+          f"{articles:,} articles, {stories:,} stories; {args.workers} server process(es); "
+          f"load average before the run {load_before:.2f} on {os.cpu_count()} CPUs (other work skews the figures)")
     print(f"{'endpoint':<12} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'target p99':>10}  verdict")
     ok = True
