@@ -90,6 +90,63 @@ TRAIN_STRIKE = (
     "Transport minister Ilse Varga urged both sides to return to talks on Monday."
 )
 
+# Two arrests of players of one club, a few days apart: same kind of event, same club, town and wording,
+# different protagonists.
+ARREST_ONE = [
+    ("Harbour Lions' Tomas Reyk arrested on suspicion of drink driving",
+     "Harbour Lions winger Tomas Reyk was arrested on suspicion of drink driving early on Sunday, police in "
+     "Calder Bay said.\nOfficers stopped Reyk's silver sports car on the coast road near Wessel Point after "
+     "other drivers reported it weaving between lanes at high speed. A roadside breath test was positive, and "
+     "he was taken to the central station, where a second test was carried out.\nReyk was released on bail "
+     "after six hours and is due before magistrates next month. The Lions said they were aware of the arrest "
+     "and would not comment further while the investigation continued.\nThe 24-year-old joined the club from "
+     "Northgate two seasons ago and has scored eleven goals this season. Supporters' groups called the news "
+     "embarrassing ahead of the cup semi-final against Vantor Rovers."),
+    ("Lions winger Reyk held after police stop on coast road",
+     "Tomas Reyk, the Harbour Lions winger, spent part of Sunday in custody after officers in Calder Bay "
+     "stopped his car near Wessel Point and breath-tested him, police said.\nReyk, 24, was bailed that "
+     "morning. Lions coach Ada Wren said the club would deal with the matter internally and that the player "
+     "had been told to stay away from training until Wednesday.\nWitnesses described the car swerving across "
+     "the coast road shortly after two o'clock. Nobody was hurt.\nThe arrest comes a week before the Lions "
+     "meet Vantor Rovers in the cup semi-final, and Wren admitted the timing was awful. Reyk's agent declined "
+     "to comment. Local councillors renewed calls for more patrols on the coast road at weekends."),
+    ("Reyk apologises to Lions fans after drink-driving arrest",
+     "Harbour Lions winger Tomas Reyk apologised to supporters on Monday, a day after his arrest on suspicion "
+     "of drink driving near Wessel Point in Calder Bay.\n\"I let the club, my family and my team-mates down, "
+     "and I will accept whatever punishment comes,\" Reyk said in a statement read by the club's press "
+     "officer.\nPolice confirmed that Reyk had been released on bail pending a court date next month and that "
+     "his licence had been suspended.\nCoach Ada Wren said the winger would be fined two weeks' wages and "
+     "donate the money to a road safety charity. Whether he plays in the semi-final against Vantor Rovers "
+     "will be decided later in the week, she added, after talks with the board and the captain."),
+]
+ARREST_TWO = [
+    ("Harbour Lions' Milo Andersohn arrested on suspicion of drink driving",
+     "Harbour Lions defender Milo Andersohn was arrested on suspicion of drink driving late on Friday, police "
+     "in Calder Bay said.\nAndersohn was stopped at a checkpoint outside the old harbour market and failed a "
+     "breath test, according to a police spokesman. His black pick-up truck was impounded.\nThe 29-year-old "
+     "spent the night in a cell at the central station and was released on bail on Saturday afternoon. "
+     "Prosecutors will decide within a fortnight whether to charge him.\nThe Lions said they were aware of "
+     "the arrest and were gathering information. Andersohn, the club's longest-serving player, has made more "
+     "than three hundred appearances since arriving from Ostermark as a teenager and captained the side in "
+     "the league final."),
+    ("Lions defender Andersohn faces drink-driving charge",
+     "Milo Andersohn, the Harbour Lions defender, could be charged with drink driving after his arrest at a "
+     "police checkpoint by the old harbour market in Calder Bay on Friday night, prosecutors said.\n"
+     "Andersohn, 29, was bailed on Saturday. Lions coach Ada Wren said the club was disappointed and that the "
+     "veteran had apologised to his team-mates in the dressing room.\nA spokesman for the prosecution service "
+     "said the decision on charges would follow laboratory results from a blood sample.\nIt is the second "
+     "time this season that a Lions player has been arrested, and the board is expected to review the club's "
+     "code of conduct when it meets in the spring. Andersohn's former club Ostermark offered him support."),
+    ("Andersohn to miss Lions game after checkpoint arrest",
+     "Harbour Lions defender Milo Andersohn will miss Sunday's home game against Pellor Athletic after his "
+     "arrest on suspicion of drink driving in Calder Bay, coach Ada Wren said.\nPolice stopped Andersohn at a "
+     "checkpoint near the old harbour market on Friday night; his pick-up truck was impounded and he was "
+     "released on bail the following day.\n\"Milo knows he made a serious mistake and he wants to make amends "
+     "to the community,\" Wren told a news conference at the training ground.\nThe veteran, who came from "
+     "Ostermark as a teenager, is expected to be replaced by the young academy player Joss Keller, who has "
+     "impressed in the reserve team this season."),
+]
+
 DAY = datetime(2025, 3, 12, 18, 0, tzinfo=UTC)
 
 
@@ -160,6 +217,25 @@ def test_short_look_alike_articles_about_different_towns_are_different_stories()
         for i, (town, thing, votes) in enumerate(towns)
     ]
     assert len(set(ids)) == len(towns)
+
+
+@pytest.mark.parametrize("order", ["grouped", "interleaved", "reversed"])
+def test_same_kind_of_event_with_another_protagonist_is_another_story(order):
+    one = [doc(f"r{i}", title, text) for i, (title, text) in enumerate(ARREST_ONE)]
+    two = [doc(f"a{i}", title, text) for i, (title, text) in enumerate(ARREST_TWO)]
+    ordered = {"grouped": one + two, "interleaved": [d for pair in zip(one, two, strict=True) for d in pair],
+               "reversed": two + one}[order]
+    clusterer = StoryClusterer()
+    story = {d.id: clusterer.add(d) for d in ordered}
+    assert len({story[d.id] for d in one}) == 1  # varied wording, one event: one story
+    assert len({story[d.id] for d in two}) == 1
+    assert story["r0"] != story["a0"]
+
+
+def test_without_the_protagonist_rule_the_two_arrests_merge():
+    clusterer = StoryClusterer(ClusterConfig(conflict_penalty=1.0))
+    ids = [clusterer.add(doc(i, title, text)) for i, (title, text) in enumerate(ARREST_ONE + ARREST_TWO)]
+    assert len(set(ids)) == 1
 
 
 def test_a_late_article_joins_the_right_story_and_ids_are_stable():

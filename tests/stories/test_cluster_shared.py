@@ -17,9 +17,9 @@ from newsdesk.stories.cluster import StoryClusterer
 
 pytestmark = pytest.mark.integration
 
-# Measured with the defaults: shuffled (seed 0) 0.807, grouped by topic 0.851 (bench/clustering.py).
+# Measured with the defaults: shuffled (seed 0) 0.823, grouped by topic 0.867 (bench/clustering.py).
 # The target (0.95) is not met: it stays open, with the figures in its note, not as an xfail here.
-REGRESSION_FLOOR = 0.78
+REGRESSION_FLOOR = 0.80
 
 
 def bcubed_f1(pred: list[int], gold: list[str]) -> float:

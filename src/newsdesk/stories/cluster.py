@@ -7,7 +7,8 @@ as articles join, and a late article never reshuffles old stories. The same code
 Method (figures and what else was tried: ``bench/clustering.py``):
 
 - Featurisation (``features.py``): typed terms with per-kind weights so that what tells events apart
-  (names, numbers, dates, years) weighs more than topic words; the lead of an article counts extra.
+  (names, numbers, dates, years) weighs more than topic words; the lead of an article counts extra. Years
+  weigh most: with no publication date, the years an article names are the best evidence of its time.
 - TF-IDF with document frequencies learned online and smoothed, ``idf = log((N + 1) / (df + 1)) + 1``,
   counted over the recent stream only (two rolling generations of ``df_generation`` articles: bounded memory).
 - A story keeps a centroid: the sum of its members' raw term vectors, each scaled by its TF-IDF norm on
@@ -22,6 +23,13 @@ Method (figures and what else was tried: ``bench/clustering.py``):
   article does not grow with the number of stories held.
 - An article with names (capitalised text) joins only a story that shares at least one of them, when that
   story has names at all: look-alike reports about different towns or people are different events.
+- Conflicting specifics: an article whose most salient name (the name most frequent in its title and lead,
+  rarer names first) is absent from the names of the story's members' leads, while the story's own most
+  salient name is absent from the article, reports the same kind of event about someone else (one player's
+  arrest and a team-mate's); so does one whose lead years are absent from the story while the story's lead
+  years are absent from it. Its cosine to that story is multiplied by ``conflict_penalty``: a soft rule,
+  since one-sided absences are common within an event and a hard refusal splits events.
+  Each story keeps the ``salient_terms`` heaviest lead names and years for this, so the cost stays bounded.
 - A copy (``origin_id`` of an article still held) joins its origin's story without comparison.
 - Time: a dated article is compared only with stories whose dated members span to within ``window_days``
   of it (two summits of the same leaders a year apart are two stories). Undated articles, and stories with
@@ -42,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from newsdesk.models import StoryDoc
-from newsdesk.stories.features import FeatureWeights, weighted_terms
+from newsdesk.stories.features import FeatureWeights, article_terms
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,11 @@ class ClusterConfig:
     centroid_terms: int = 300  # terms kept in a story centroid
     df_generation: int = 50_000  # articles per document-frequency generation (two generations are kept)
     shared_name: bool = True  # an article with names joins only a story (with names) that shares one of them
+    # An article whose lead names someone or some year the story's leads never do, while the story's own
+    # most salient name (or its lead years) is absent from the article, is another event of the same kind:
+    # its cosine to that story is multiplied by conflict_penalty (1 turns the rule off).
+    conflict_penalty: float = 0.6
+    salient_terms: int = 50  # lead names and years kept per story for that rule
 
 
 @dataclass
@@ -69,6 +82,7 @@ class _Story:
     centroid: dict[str, float] = field(default_factory=dict)  # raw weights; see the module docstring
     size: int = 0
     named: bool = False  # some member had names (capitalised text)
+    salient: dict[str, float] = field(default_factory=dict)  # names (e:) and years (y:) of members' leads
     first: datetime | None = None  # earliest and newest published time of dated members
     newest: datetime | None = None
     last: datetime | None = None  # when it was last updated, for forgetting (newest, or the stream clock)
@@ -122,27 +136,27 @@ class StoryClusterer:
         known = self._article_story.get(doc.id)
         if known is not None and known in self._stories:
             return known
-        raw = self._learn(doc)
+        raw, lead = self._learn(doc)
         vec, norm = self._weigh(raw)
         when = _aware(doc.published) if doc.published is not None else None
         story: _Story | None = None
         if doc.origin_id is not None:
             story = self._stories.get(self._article_story.get(doc.origin_id, -1))
         if story is None:
-            best_id, best_sim = self._best_story(vec, when)
+            best_id, best_sim = self._best_story(vec, when, lead)
             if best_id is not None and best_sim >= self._threshold(len(raw)):
                 story = self._stories[best_id]
         if story is None:
             story = _Story(id=self._new_story_id())
             self._stories[story.id] = story
-        self._join(story, doc.id, raw, norm, when)
+        self._join(story, doc.id, raw, norm, when, lead)
         return story.id
 
     def restore(self, story_id: int, doc: StoryDoc) -> None:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
         if self._article_story.get(doc.id) in self._stories:
             return
-        raw = self._learn(doc)
+        raw, lead = self._learn(doc)
         _, norm = self._weigh(raw)
         story = self._stories.get(story_id)
         if story is None:
@@ -150,7 +164,7 @@ class StoryClusterer:
             self._stories[story_id] = story
         self._max_restored = max(self._max_restored, story_id)
         when = _aware(doc.published) if doc.published is not None else None
-        self._join(story, doc.id, raw, norm, when)
+        self._join(story, doc.id, raw, norm, when, lead)
 
     def forget_before(self, when: datetime) -> int:
         """Drop stories whose newest article is older than ``when``; return how many were dropped.
@@ -196,9 +210,9 @@ class StoryClusterer:
             return cfg.threshold
         return cfg.threshold * (max(terms, 1) / cfg.length_pivot) ** cfg.length_power
 
-    def _learn(self, doc: StoryDoc) -> dict[str, float]:
+    def _learn(self, doc: StoryDoc) -> tuple[dict[str, float], dict[str, int]]:
         """Featurise ``doc``, count it in the document frequencies and advance the clock."""
-        raw = weighted_terms(doc.title or "", doc.text or "", self.config.weights)
+        raw, lead = article_terms(doc.title or "", doc.text or "", self.config.weights)
         if self._n_new >= self.config.df_generation:
             self._df_old, self._df_new = self._df_new, {}
             self._n_old, self._n_new = self._n_new, 0
@@ -213,7 +227,7 @@ class StoryClusterer:
             published = _aware(doc.published)
             if self._clock is None or published > self._clock:
                 self._clock = published
-        return raw
+        return raw, lead
 
     def _idf(self, term: str) -> float:
         df = self._df_new.get(term, 0) + self._df_old.get(term, 0)
@@ -242,7 +256,30 @@ class StoryClusterer:
         window = timedelta(days=self.config.window_days)
         return story.first - window <= when <= story.newest + window
 
-    def _best_story(self, vec: dict[str, float], when: datetime | None) -> tuple[int | None, float]:
+    def _protagonist(self, names: dict[str, float]) -> str | None:
+        """The most salient name: the most frequent in the title and lead, rarer names first on ties (IDF)."""
+        if not names:
+            return None
+        idf = self._idf
+        return max(names.items(), key=lambda kv: (kv[1] * idf(kv[0]), kv[0]))[0]
+
+    def _conflict(self, story: _Story, vec: dict[str, float], protagonist: str | None, years: list[str]) -> bool:
+        """Whether the article and the story name different protagonists, or different years, in their leads:
+        each side's own is missing from the other (one-sided absence is common within an event)."""
+        salient = story.salient
+        if protagonist is not None and protagonist not in salient:
+            theirs = self._protagonist({t: w for t, w in salient.items() if t[0] == "e"})
+            if theirs is not None and theirs not in vec:
+                return True
+        if years and not any(year in story.centroid for year in years):
+            theirs_years = [t for t in salient if t[0] == "y"]
+            if theirs_years and not any(year in vec for year in theirs_years):
+                return True
+        return False
+
+    def _best_story(
+        self, vec: dict[str, float], when: datetime | None, lead: dict[str, int] | None = None
+    ) -> tuple[int | None, float]:
         cfg = self.config
         query = heapq.nlargest(cfg.query_terms, vec.items(), key=lambda kv: (kv[1], kv[0]))
         shared: dict[int, float] = {}
@@ -260,6 +297,10 @@ class StoryClusterer:
         idf = self._idf
         weighted = [(term, value * idf(term)) for term, value in vec.items()]  # centroid terms need the IDF too
         names = [term for term in vec if term[0] in "ep"] if cfg.shared_name else []
+        lead = lead or {}
+        check = cfg.conflict_penalty < 1.0
+        protagonist = self._protagonist({t: float(c) for t, c in lead.items() if t[0] == "e"}) if check else None
+        years = [t for t in lead if t[0] == "y"] if check else []
         for story_id in sorted(candidates):
             story = self._stories[story_id]
             if not self._in_window(story, when):
@@ -276,15 +317,32 @@ class StoryClusterer:
                 if w is not None:
                     dot += value * w
             sim = dot / norm
+            if (protagonist is not None or years) and self._conflict(story, vec, protagonist, years):
+                sim *= cfg.conflict_penalty
             if sim > best_sim:
                 best_id, best_sim = story_id, sim
         return best_id, best_sim
 
     def _join(
-        self, story: _Story, article_id: int | str, raw: dict[str, float], norm: float, when: datetime | None
+        self,
+        story: _Story,
+        article_id: int | str,
+        raw: dict[str, float],
+        norm: float,
+        when: datetime | None,
+        lead: dict[str, int] | None = None,
     ) -> None:
         cfg = self.config
         scale = 1.0 / norm if norm > 0 else 0.0  # each member counts once in the centroid
+        if lead:
+            # Each member's lead names count as shares of its lead (each member counts once), years beside them.
+            marks = {t: float(c) for t, c in lead.items() if t[0] in "ey"}
+            total = sum(v for t, v in marks.items() if t[0] == "e") or 1.0
+            salient = story.salient
+            for term, value in marks.items():
+                salient[term] = salient.get(term, 0.0) + value / total
+            if len(salient) > cfg.salient_terms:
+                story.salient = dict(heapq.nlargest(cfg.salient_terms, salient.items(), key=lambda kv: (kv[1], kv[0])))
         centroid = story.centroid
         for term, w in raw.items():
             centroid[term] = centroid.get(term, 0.0) + w * scale

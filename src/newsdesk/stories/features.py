@@ -86,7 +86,7 @@ class FeatureWeights:
     phrase: float = 1.5  # multi-word names
     number: float = 4.0  # numbers above 31, amounts, decimals, codes mixing letters and digits
     small_number: float = 1.0  # integers up to 31 (days, small counts)
-    year: float = 1.0  # 1900-2099
+    year: float = 6.0  # 1900-2099: with no publication date, the years an article names are its time
     date: float = 3.0  # a month with its day ("september 9")
     calendar: float = 1.0  # month and weekday names alone
     title: float = 1.0  # extra term frequency for terms of the title
@@ -289,7 +289,19 @@ def _sentence_terms(tokens: list[str], cased: bool, headline: bool, names: set[s
 
 def weighted_terms(title: str, text: str, weights: FeatureWeights) -> dict[str, float]:
     """Raw (pre-IDF) weights of an article's terms: (1 + log tf) times the weight of the term's kind."""
+    return article_terms(title, text, weights)[0]
+
+
+def article_terms(title: str, text: str, weights: FeatureWeights) -> tuple[dict[str, float], dict[str, int]]:
+    """``weighted_terms`` and, beside them, how often each term occurs in the title and the lead together
+    (a term of the title counts twice: once as title, once as the lead's first sentence)."""
     counts, title_counts, lead_counts = term_counts(title, text, lead_sentences=weights.lead_sentences)
+    return _weigh_counts(counts, title_counts, lead_counts, weights), dict(title_counts + lead_counts)
+
+
+def _weigh_counts(
+    counts: Counter[str], title_counts: Counter[str], lead_counts: Counter[str], weights: FeatureWeights
+) -> dict[str, float]:
     kind_weight = {
         "w": weights.word,
         "e": weights.entity,
