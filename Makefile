@@ -30,3 +30,4 @@ bench: install
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/clustering.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/removal.py

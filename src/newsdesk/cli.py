@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError
@@ -144,13 +144,21 @@ def sources_import_opml(ctx: typer.Context, path: Path) -> None:
     except (NewsdeskError, OSError) as exc:
         err.print(f"[red]error:[/red] {path}: {exc}")
         raise typer.Exit(1) from exc
-    added = 0
+    from newsdesk.removal import RemovalDesk
+
+    added = blocked = 0
     with _store(ctx) as store:
+        desk = RemovalDesk(store, _settings(ctx))
         for o in outlines:
+            if why := desk.domain_blocked(o.url):
+                blocked += 1
+                err.print(f"skipped {o.url}: {why}", markup=False, highlight=False)
+                continue
             _, created = store.add_source(o.url, interval=_settings(ctx).default_interval, title=o.title,
                                           site_url=o.html_url, category=o.category)
             added += int(created)
-    out.print(f"{added} source(s) added, {len(outlines) - added} already present")
+    out.print(f"{added} source(s) added, {len(outlines) - added - blocked} already present"
+              + (f", {blocked} blocked by removal requests" if blocked else ""))
 
 
 @sources_app.command("export-opml")
@@ -255,6 +263,8 @@ def fetch(
         line = f"{r.url}: {r.status}, {r.new_articles} new"
         if r.failed:
             line += f", {r.failed} failed"
+        if r.blocked:
+            line += f", {r.blocked} blocked (removal requests)"
         if r.error:
             line += f" - {r.error.removeprefix(r.url + ': ')}"  # the client's messages start with the URL
         (err if r.status == "error" else out).print(line, markup=False, highlight=False)
@@ -274,7 +284,8 @@ def import_(
         grouped = _group_into_stories(collector.store)
     for what, why in report.failed:
         err.print(f"failed: {what}: {why}", markup=False, highlight=False)
-    out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed, "
+    blocked = f", {report.blocked} blocked (removal requests)" if report.blocked else ""
+    out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed{blocked}, "
               f"{grouped} article(s) placed in stories")
 
 
@@ -334,11 +345,248 @@ def cluster(
 
 
 @app.command()
+def analyze(
+    path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
+) -> None:
+    """Print each article's entities and attributed statements, one JSON object a line, in input order.
+
+    Nothing is read from or written to the database. A bad line is reported and skipped.
+    """
+    from newsdesk.analyze.labels import LabelFileError, default_registry
+    from newsdesk.analyze.nlp import ModelMissingError
+    from newsdesk.analyze.statements import analyze_texts
+    from newsdesk.stories.records import RecordError, read_records
+
+    errors: list[RecordError] = []
+    ids: list[Any] = []
+
+    def texts(stream: Any) -> Any:
+        for record in read_records(stream):
+            if isinstance(record, RecordError):
+                errors.append(record)
+                err.print(f"{path}:{record.line}: {record.message}", markup=False, highlight=False)
+            else:
+                ids.append(record.id)
+                yield record.text
+
+    try:
+        registry = default_registry()
+        with (sys.stdin if str(path) == "-" else open(path, encoding="utf-8")) as stream:
+            for index, result in enumerate(analyze_texts(texts(stream), is_state_media=registry.is_state_media,
+                                                         is_outlet=registry.is_outlet)):
+                record = {"id": ids[index], "entities": [e.to_contract() for e in result.entities],
+                          "statements": [s.to_contract() for s in result.statements]}
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except (OSError, UnicodeDecodeError, LabelFileError, ModelMissingError) as exc:
+        err.print(f"[red]error:[/red] {path}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("analyze-pending")
+def analyze_pending(
+    ctx: typer.Context,
+    limit: Annotated[int | None, typer.Option(min=1, help="Analyse at most this many articles.")] = None,
+) -> None:
+    """Find the entities and statements of stored articles not analysed yet, then refresh their stories.
+
+    Originals go through the models; a copy takes its origin's analysis. Safe to stop at any time.
+    """
+    from newsdesk.analyze.labels import LabelFileError
+    from newsdesk.analyze.nlp import ModelMissingError
+    from newsdesk.analyze.stage import AnalysisStage
+
+    with _store(ctx) as store:
+        try:
+            stage = AnalysisStage(store, _settings(ctx))
+            with Progress(TextColumn("analysing"), TextColumn("{task.description}"), console=err,
+                          transient=True) as progress:
+                task = progress.add_task("", total=None)
+                stage.process_pending(limit, on_batch=lambda r: progress.update(
+                    task, description=f"{r.articles} article(s), {len(r.stories)} story(ies)"))
+        except (LabelFileError, ModelMissingError) as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from exc
+    r = stage.report
+    out.print(f"{r.articles} article(s) analysed ({r.analysed} through the models, {r.borrowed} copies took "
+              f"their origin's analysis, {r.failed} failed), {len(r.stories)} story(ies) updated")
+
+
+@app.command()
 def export(ctx: typer.Context) -> None:
     """Print every stored article, one JSON object a line."""
     with _store(ctx) as store:
         for article in store.iter_articles():
             sys.stdout.write(json.dumps(article.to_contract(), ensure_ascii=False) + "\n")
+
+
+# ---- removal requests -----------------------------------------------------------------------------
+
+removals_app = typer.Typer(help="Review removal requests (accept, reject) and export the transparency report.",
+                           no_args_is_help=True)
+app.add_typer(removals_app, name="removals")
+admin_app = typer.Typer(help="Administrator accounts (they review removal requests on the web site).",
+                        no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@contextmanager
+def _desk(ctx: typer.Context) -> Any:
+    from newsdesk.removal import RemovalDesk
+
+    with _store(ctx) as store:
+        yield RemovalDesk(store, _settings(ctx))
+
+
+def _removal_failed(exc: Exception) -> typer.Exit:
+    err.print(f"error: {exc}", markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+@removals_app.command("list")
+def removals_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="received, needs_info, accepted or rejected.")] = None,
+) -> None:
+    """Removal requests, newest first."""
+    from newsdesk.removal import RemovalError
+
+    with _desk(ctx) as desk:
+        try:
+            requests = desk.list(status=status)
+        except RemovalError as exc:
+            raise _removal_failed(exc) from exc
+    # The receipt is what a requester quotes: never cut, whatever the terminal's width.
+    table = Table("id", Column("receipt", no_wrap=True, min_width=22), "status", "received", "reason", "relationship",
+                  Column("targets", overflow="fold"))
+    for r in requests:
+        status_text = r.status + (" (suppressed provisionally)" if r.provisional and r.status != "accepted" else "")
+        targets = ", ".join(f"{t.scope}: {t.value}" for t in r.targets)
+        table.add_row(str(r.id), r.public_id, status_text, _when(r.received_at), r.reason, r.relationship, targets)
+    out.print(table)
+
+
+@removals_app.command("show")
+def removals_show(ctx: typer.Context, request: Annotated[str, typer.Argument(help="Request id or receipt.")]) -> None:
+    """One request: requester, targets, what they resolved to, decision, audit log."""
+    with _desk(ctx) as desk:
+        view = desk.get(request)
+        if view is None:
+            err.print(f"error: no removal request {request}", markup=False, highlight=False)
+            raise typer.Exit(1)
+        entries = desk.audit(view.id)
+    lines = [
+        f"request {view.id} (receipt {view.public_id}): {view.status}"
+        + (", suppressed provisionally on receipt" if view.provisional else ""),
+        f"from {view.name} <{view.email}>, {view.relationship}; reason: {view.reason}",
+        f"received {_when(view.received_at)}; decided {_when(view.decided_at)}"
+        + (f" by {view.decided_by}: {view.decision_reason}" if view.decision_reason else ""),
+        "details: " + (view.details or "-"),
+        "targets:",
+        *[f"  {t.scope}: {t.value}" + (f" -> articles {t.resolved}" if t.resolved is not None else "")
+          for t in view.targets],
+        "audit:",
+        *[f"  {_when(e.at)} {e.actor} {e.action} {json.dumps(e.detail, ensure_ascii=False)}"
+          for e in reversed(entries)],
+    ]
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+
+
+@removals_app.command("accept")
+def removals_accept(
+    ctx: typer.Context,
+    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
+    reason: Annotated[str, typer.Option(help="Why (kept, and shown to the requester).")],
+    by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
+) -> None:
+    """Accept a request: remove what it names everywhere and block it from coming back."""
+    from newsdesk.removal import RemovalError
+
+    with _desk(ctx) as desk:
+        try:
+            report = desk.accept(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        except RemovalError as exc:
+            raise _removal_failed(exc) from exc
+    out.print(f"accepted request {report.request_id}: {len(report.article_ids)} article(s) removed, "
+              f"{len(report.story_ids)} story(ies) updated ({len(report.stories_emptied)} now empty), "
+              f"{report.blocked} blocklist entr(ies), {len(report.sources_deactivated)} source(s) stopped, "
+              f"in {report.seconds:.2f} s")
+
+
+@removals_app.command("reject")
+def removals_reject(
+    ctx: typer.Context,
+    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
+    reason: Annotated[str, typer.Option(help="Why (kept, and shown to the requester).")],
+    by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
+) -> None:
+    """Reject a request; what it suppressed provisionally is restored."""
+    from newsdesk.removal import RemovalError
+
+    with _desk(ctx) as desk:
+        try:
+            report = desk.reject(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        except RemovalError as exc:
+            raise _removal_failed(exc) from exc
+    out.print(f"rejected request {report.request_id}" +
+              (f": {len(report.restored)} article(s) restored" if report.restored else ""))
+
+
+@removals_app.command("info")
+def removals_info(
+    ctx: typer.Context,
+    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
+    reason: Annotated[str, typer.Option(help="What information is missing.")],
+    by: Annotated[str | None, typer.Option(help="Who asks (recorded in the audit log).")] = None,
+) -> None:
+    """Ask the requester for more information (status needs_info)."""
+    from newsdesk.removal import RemovalError
+
+    with _desk(ctx) as desk:
+        try:
+            view = desk.ask_info(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        except RemovalError as exc:
+            raise _removal_failed(exc) from exc
+    out.print(f"request {view.id} now needs information: {view.decision_reason}", markup=False, highlight=False)
+
+
+@removals_app.command("export")
+def removals_export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+) -> None:
+    """The transparency report as JSON: counts by month, reason, scope and outcome; no personal data."""
+    with _desk(ctx) as desk:
+        report = json.dumps(desk.transparency_report(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(report, encoding="utf-8")
+        out.print(f"wrote {output}")
+    else:
+        sys.stdout.write(report)
+
+
+@admin_app.command("add")
+def admin_add(
+    ctx: typer.Context,
+    name: str,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input.")] = False,
+) -> None:
+    """Add an administrator; the password is asked twice (or read from standard input)."""
+    from newsdesk.removal import AdminError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _desk(ctx) as desk:
+        try:
+            admin_id = desk.create_admin(name, password)
+        except AdminError as exc:
+            raise _removal_failed(exc) from exc
+    out.print(f"administrator {name} added (id {admin_id})", markup=False, highlight=False)
 
 
 @app.command()

@@ -44,6 +44,16 @@ class Settings:
     serve_workers: int = 1
     disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
     public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
+    source_labels_file: str = ""  # a TOML file of extra outlet labels (format of newsdesk/data/source-labels.toml)
+    # Removal requests (newsdesk.removal): suppress what a request names as soon as it is received (quarantined,
+    # restored if rejected) instead of only when an administrator accepts it.
+    removal_provisional: bool = False
+    removal_rate_limit: int = 5  # requests accepted from one client per removal_rate_window
+    removal_rate_window: int = 60 * 60  # seconds
+    admin_session_minutes: int = 60  # an administrator's session ends this long after it started
+    # Server secret (client address hashing for rate limits); empty: generated once and kept in the database,
+    # so every process sharing the database uses the same one.
+    secret_key: str = ""
 
     @property
     def user_agent(self) -> str:

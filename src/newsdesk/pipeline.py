@@ -30,11 +30,12 @@ from newsdesk.errors import (
 )
 from newsdesk.extract import canonicalize_url, extract_article
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
+from newsdesk.removal import RemovalDesk
 from newsdesk.sources.http import PoliteClient
 from newsdesk.sources.parse import parse_source, split_content_type
 from newsdesk.sources.warc import iter_warc
 from newsdesk.store import Store
-from newsdesk.store.repository import utcnow
+from newsdesk.store.repository import content_hash, utcnow
 from newsdesk.store.schema import Source
 
 FEED_ACCEPT = (
@@ -56,6 +57,7 @@ class SourceReport:
     new_articles: int = 0
     failed: int = 0
     skipped: int = 0
+    blocked: int = 0  # entries not fetched or not stored: on the removal blocklist
     error: str | None = None
 
 
@@ -63,6 +65,7 @@ class SourceReport:
 class ImportReport:
     stored: int = 0
     known: int = 0
+    blocked: int = 0  # pages not stored: on the removal blocklist
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
 
 
@@ -104,11 +107,32 @@ def next_interval(current: int, entries: list[FeedEntry], new_count: int, settin
     return int(min(max(proposal, settings.min_interval), settings.max_interval))
 
 
+class BlockedSourceError(ValueError):
+    """A source on a domain whose publisher opted out (a removal request): it may not be added."""
+
+
 class Collector:
-    def __init__(self, settings: Settings, store: Store, client: PoliteClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, client: PoliteClient | None = None,
+        removals: RemovalDesk | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.client = client or PoliteClient(settings)
+        # The removal blocklist, asked before every fetch and every store: nothing removed comes back.
+        self.removals = removals or RemovalDesk(store, settings)
+        self._logged: set[tuple[str, str]] = set()  # (action, URL) audited in this pass: one entry each
+
+    def _refused(self, action: str, url: str, why: str) -> None:
+        """Audit a fetch or store the blocklist refused, once per URL per pass (a blocked entry stays in its
+        feed for days; an entry a pass keeps the log readable)."""
+        if (action, url) in self._logged:
+            return
+        self._logged.add((action, url))
+        self.removals.log(action, {"url": url, "why": why})
+
+    def _blocked_source(self, url: str) -> str | None:
+        return self.removals.domain_blocked(url) or self.removals.is_blocked(url=url)
 
     def close(self) -> None:
         self.client.close()
@@ -125,6 +149,8 @@ class Collector:
         url = url.strip()
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url!r}")
+        if why := self._blocked_source(url):
+            raise BlockedSourceError(f"{url} cannot be added: {why}")
         kind, site_url, note = "auto", None, ""
         if discover:
             try:
@@ -137,6 +163,8 @@ class Collector:
                     site_url, url = url, parsed.feed_links[0]
                     kind = "auto"
                     note = f"found the feed {url} on that page"
+                    if why := self._blocked_source(url):
+                        raise BlockedSourceError(f"{url} (the feed of {site_url}) cannot be added: {why}")
                 else:
                     kind = "page" if parsed.kind == "html" else parsed.kind
                     title = title or parsed.title
@@ -153,7 +181,13 @@ class Collector:
     ) -> list[SourceReport]:
         """Fetch every due source (or all), hosts in parallel, each host's sources one after another."""
         by_host: dict[str, list[Source]] = defaultdict(list)
+        self._logged = set()
         for src in self.store.due_sources(utcnow(), include_not_due):
+            if why := self._blocked_source(src.url):
+                # A publisher's opt-out: the source is never asked again (it was deactivated when the request
+                # was accepted; one added since by hand or OPML is skipped here).
+                self._refused("blocked_fetch", src.url, why)
+                continue
             by_host[host_of(src.url)].append(src)
         reports: list[SourceReport] = []
 
@@ -224,6 +258,10 @@ class Collector:
 
     def _collect(self, src: Source, entry: FeedEntry, report: SourceReport) -> bool:
         """Fetch, extract and store one entry. False when the host asked us to stop for now."""
+        if why := self.removals.is_blocked(url=entry.url):
+            report.blocked += 1
+            self._refused("blocked_fetch", entry.url, why)
+            return True
         if self.store.is_known(entry.url, canonicalize_url(entry.url)):
             return True
         try:
@@ -257,8 +295,20 @@ class Collector:
             return
         article.canonical_url = choose_canonical(doc.url, article.canonical_url)
         article.url = entry.url  # the link as the source published it, so the next pass knows it
+        if why := self._blocked_article(article, doc.url):
+            report.blocked += 1
+            self._refused("blocked_store", entry.url, why)
+            return
         _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(doc.url))
         report.new_articles += int(created)
+
+    def _blocked_article(self, article: Article, fetched_url: str | None = None) -> str | None:
+        """The blocklist's answer for an extracted article: its addresses (the link, where the fetch ended,
+        the canonical URL), its exact text, then near copies of removed text."""
+        if fetched_url and fetched_url != article.url and (why := self.removals.is_blocked(url=fetched_url)):
+            return why
+        return self.removals.is_blocked(url=article.url, canonical=article.canonical_url,
+                                        content_hash=content_hash(article.text), text=article.text)
 
     # ---- health and schedule -------------------------------------------------------------------
 
@@ -298,6 +348,7 @@ class Collector:
     def import_paths(self, paths: Iterable[str | Path], url: str | None = None) -> ImportReport:
         """Import .html, .html.gz and WARC/ARC files (directories are walked). Idempotent."""
         report = ImportReport()
+        self._logged = set()
         for path in _expand(paths):
             name = path.name.lower()
             try:
@@ -316,6 +367,10 @@ class Collector:
         label: str | None = None, file_path: Path | None = None,
     ) -> None:
         label = label or url or "?"
+        if url and (why := self.removals.is_blocked(url=url)):
+            report.blocked += 1
+            self._refused("blocked_store", url, why)
+            return
         if url and self.store.is_known(url, canonicalize_url(url)):
             report.known += 1
             return
@@ -333,6 +388,10 @@ class Collector:
             article.url = article.canonical_url = canonicalize_url(article.canonical_url)
         else:  # a saved page that names no address: its file is the only identity it has
             article.url = article.canonical_url = (file_path or Path(label)).resolve().as_uri()
+        if why := self._blocked_article(article):
+            report.blocked += 1
+            self._refused("blocked_store", article.url, why)
+            return
         _, created = self.store.save_article(article, source_name=host_of(article.url) or None)
         if created:
             report.stored += 1

@@ -62,6 +62,7 @@ class Site:
     """The running server and what was put in its store."""
 
     url: str
+    db: str = ""  # the store's SQLAlchemy URL (tests may add to it, e.g. an administrator)
     articles: dict[str, dict] = field(default_factory=dict)  # local article URL -> corpus record
     stories: dict[int, str] = field(default_factory=dict)  # story id -> headline
     story_of: dict[int, int] = field(default_factory=dict)  # corpus id -> story id
@@ -108,7 +109,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
                    "url": "", "source": "Brenmoor Gazette"})
     store = Store(db)
     store.migrate()
-    site = Site(url="")
+    site = Site(url="", db=db)
     ids: dict[int, int] = {}
     for rec in corpus:
         slug = rec["source"].lower().replace(" ", "")

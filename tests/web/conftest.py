@@ -9,7 +9,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,16 +106,13 @@ def fill(store: Store) -> tuple[dict[str, int], dict[str, int]]:
     return sources, ids
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
-    store = Store(db)
-    store.migrate()
-    sources, ids = fill(store)
-    story_of = {a.id: a.story_id for a in store.iter_articles()}
-    store.close()
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """A real server (uvicorn in a thread, on a free loopback port) for `settings`; yields its URL. Uvicorn's
+    defaults are kept: X-Forwarded-For is honoured from the loopback, as behind a local reverse proxy, so a
+    test can speak as several clients."""
     port = free_port()
-    config = uvicorn.Config(create_app(Settings(database_url=db)), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -127,6 +125,42 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             time.sleep(0.05)
     else:
         raise RuntimeError("the test server did not start")
-    yield Site(url=url, db=db, sources=sources, story_of=story_of, ids=ids)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def filled_store(db: str) -> tuple[dict[str, int], dict[str, int], dict[int, int]]:
+    """A new store at `db` filled by `fill`: (sources, named article ids, article id -> story id)."""
+    store = Store(db)
+    store.migrate()
+    sources, ids = fill(store)
+    story_of = {a.id: a.story_id for a in store.iter_articles()}
+    store.close()
+    return sources, ids, story_of
+
+
+@pytest.fixture(scope="session")
+def start_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Site]]:
+    """`start_site(prepare=None, **settings)`: a store and a server of their own, for tests that change what
+    the shared `site` shows (removal). `prepare(db)` runs on the filled store before the server starts."""
+    with ExitStack() as stack:
+        def start(prepare: Callable[[str], None] | None = None, **settings: object) -> Site:
+            db = f"sqlite:///{tmp_path_factory.mktemp('web-own') / 'web.db'}"
+            sources, ids, story_of = filled_store(db)
+            if prepare is not None:
+                prepare(db)
+            url = stack.enter_context(serving(Settings(database_url=db, **settings)))
+            return Site(url=url, db=db, sources=sources, story_of=story_of, ids=ids)
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+    sources, ids, story_of = filled_store(db)
+    with serving(Settings(database_url=db)) as url:
+        yield Site(url=url, db=db, sources=sources, story_of=story_of, ids=ids)

@@ -1,6 +1,9 @@
-"""The OpenAPI document checked with schemathesis against the live server: every GET endpoint, a bounded
-number of generated requests each; no answer may be a 5xx, and every answer must match its schema and be
-a documented status code."""
+"""The OpenAPI document checked with schemathesis against the live server: every endpoint (the GETs and
+POST /api/removal-requests), a bounded number of generated requests each; no answer may be a 5xx, and every
+answer must match its schema and be a documented status code.
+
+The generated removal requests are filed in the shared test store: they are only received, never decided, so
+they change nothing that other tests read, and past the rate limit they get the documented 429."""
 
 from __future__ import annotations
 
@@ -16,25 +19,36 @@ def api_schema(site):
     return schemathesis.openapi.from_url(f"{site.url}/openapi.json")
 
 
-ENDPOINTS = ["/api/stories", "/api/stories/{story_id}", "/api/articles", "/api/articles/{article_id}",
-             "/api/sources", "/api/sources/{source_id}", "/api/search"]
+GET_ENDPOINTS = ["/api/stories", "/api/stories/{story_id}", "/api/articles", "/api/articles/{article_id}",
+                 "/api/sources", "/api/sources/{source_id}", "/api/search", "/api/removal-requests/{public_id}"]
+POST_ENDPOINTS = ["/api/removal-requests"]
+ENDPOINTS = sorted({*GET_ENDPOINTS, *POST_ENDPOINTS})
+OPERATIONS = [(p, "GET") for p in GET_ENDPOINTS] + [(p, "POST") for p in POST_ENDPOINTS]
 
 
 def test_openapi_document_describes_every_endpoint(site):
     doc = site.get("/openapi.json").json()
-    assert sorted(doc["paths"]) == sorted(ENDPOINTS)
-    for path in ENDPOINTS:
-        op = doc["paths"][path]["get"]
-        assert "$ref" in op["responses"]["200"]["content"]["application/json"]["schema"]
+    assert sorted(doc["paths"]) == ENDPOINTS
+    for path, method in OPERATIONS:
+        op = doc["paths"][path][method.lower()]
+        ok = "201" if method == "POST" else "200"
+        assert "$ref" in op["responses"][ok]["content"]["application/json"]["schema"]
+    post = doc["paths"]["/api/removal-requests"]["post"]
+    assert {"201", "422", "429"} <= set(post["responses"])
+    assert "Retry-After" in post["responses"]["429"]["headers"]
+    request_body = doc["components"]["schemas"]["RemovalRequestIn"]
+    assert set(request_body["required"]) >= {"name", "email", "relationship", "reason", "good_faith"}
+    for field in ("urls", "story_ids", "statement", "domain", "scope"):
+        assert field in request_body["properties"]
     story = doc["components"]["schemas"]["StoryOut"]["properties"]
     for field in ("id", "headline", "brief", "articles", "sources_count", "independent_sources_count",
                   "entities", "statements", "updated", "disclaimer"):
         assert field in story
 
 
-@pytest.mark.parametrize("path", ENDPOINTS)
-def test_api_conforms(api_schema, path):
-    operation = api_schema[path]["GET"]
+@pytest.mark.parametrize(("path", "method"), OPERATIONS)
+def test_api_conforms(api_schema, path, method):
+    operation = api_schema[path][method]
 
     @given(case=operation.as_strategy())
     @settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))

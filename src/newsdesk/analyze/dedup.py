@@ -299,6 +299,19 @@ class CopyDetector:
             self._copies.setdefault(origin, []).append(key)
         return origin
 
+    def match(self, text: str | None = None, *, sig: bytes | Signature | None = None) -> Key | None:
+        """The registered article this text (or signature) is a near-copy of, without registering it: the
+        earliest registered match, or None. For checks against a fixed set, e.g. the removal blocklist."""
+        s = sig if isinstance(sig, Signature) else self._signature(text, sig)
+        if not s.shingle_count:
+            return None
+        best: tuple[int, Key] | None = None
+        for cand in self._lsh.query(_minhash(s.hashvalues, self.num_perm, self.seed)):
+            entry = self._entries[cand]
+            if self.is_copy(s, entry.sig) and (best is None or entry.seq < best[0]):
+                best = (entry.seq, cand)
+        return best[1] if best else None
+
     def remove(self, key: Key) -> None:
         """Forget an article. If it was an origin, its earliest remaining copy becomes the origin of the
         others. Raises KeyError for an unknown key."""

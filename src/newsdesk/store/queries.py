@@ -26,8 +26,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, TextClause, exists, func, select, text, tuple_
 
+from newsdesk.analyze.aggregate import name_key
 from newsdesk.store.repository import Store
-from newsdesk.store.schema import ArticleRow, Source, StoryRow
+from newsdesk.store.schema import ArticleRow, Meta, Source, StoryEntityRow, StoryRow
 
 TAU_HOURS = 12.0
 CANDIDATE_DAYS = 3
@@ -117,6 +118,25 @@ class StoryView:
     outlets: list[str] = field(default_factory=list)  # independent outlets first, then by name
     articles: list[ArticleSummary] = field(default_factory=list)
     score: float | None = None
+    # Every article of the story was removed following a removal request: show a notice, not the story.
+    removed: bool = False
+    # Who and who said what (newsdesk.analyze.aggregate): [{name, type, mentions, role?, key}] and grouped
+    # statements [{speaker, speaker_role, text, verb, kind, status, quote, article_id, start, end, article_ids,
+    # independent_origins, outlets, state_media_only}], most corroborated first. Empty until analysed.
+    entities: list[dict] = field(default_factory=list)
+    statements: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class EntityView:
+    """One entity across stories (`story_entities`): `key` is "type:folded name", e.g. "person:kim jong un"."""
+
+    key: str
+    name: str  # as the newest story names it
+    type: str
+    role: str | None
+    stories: int  # how many stories it appears in
+    mentions: int  # over those stories
 
 
 @dataclass
@@ -188,7 +208,8 @@ _A, _S = ArticleRow.__table__.c, StoryRow.__table__.c
 _ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.published, _A.fetched, _A.language,
                   _A.story_id, _A.duplicate_of)
 _STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
-                _S.article_count, _S.sources_count, _S.independent_sources_count)
+                _S.article_count, _S.sources_count, _S.independent_sources_count, _S.removal_request_id,
+                _S.entities, _S.statements)
 _ARTICLE_NAMES = ", ".join(c.name for c in _ARTICLE_TYPED)
 _STORY_NAMES = ", ".join(c.name for c in _STORY_TYPED)
 
@@ -204,7 +225,7 @@ def _stories_sql(n: int) -> TextClause:
 
 @lru_cache(maxsize=256)
 def _heads_sql(n: int) -> TextClause:
-    typed = tuple(c for c in _STORY_TYPED if c.name != "brief")
+    typed = tuple(c for c in _STORY_TYPED if c.name not in ("brief", "entities", "statements"))
     return text(f"SELECT {', '.join(c.name for c in typed)} FROM stories WHERE id IN ({_marks(n)})").columns(*typed)
 
 
@@ -231,7 +252,10 @@ def _article(row: Any) -> ArticleSummary:
 def _story(row: Any) -> StoryView:
     return StoryView(id=row[0], headline=row[1], brief=list(row[2] or []), created_at=_time(row[3]),
                      updated_at=_time(row[4]), first_published=_time(row[5]), last_published=_time(row[6]),
-                     article_count=row[7], sources_count=row[8], independent_sources_count=row[9])
+                     article_count=row[7], sources_count=row[8], independent_sources_count=row[9],
+                     removed=len(row) > 10 and row[10] is not None,
+                     entities=list(row[11] or []) if len(row) > 11 else [],
+                     statements=list(row[12] or []) if len(row) > 12 else [])
 
 
 def _source(row: Source) -> SourceView:
@@ -261,14 +285,18 @@ class Reader:
     # ---- versions (ETags, caches) ------------------------------------------------------------------
 
     def data_version(self) -> str:
-        """Changes whenever a story or an article is added or a story is updated (three index lookups)."""
+        """Changes whenever a story or an article is added or a story is updated, and after every removal
+        or restoration (which can delete rows without moving any of the maxima): four index lookups."""
         with self.store.session() as s:
             row = s.execute(select(
                 select(func.max(StoryRow.updated_at)).scalar_subquery(),
                 select(func.max(StoryRow.id)).scalar_subquery(),
                 select(func.max(ArticleRow.id)).scalar_subquery(),
+                select(Meta.value).where(Meta.key == "content_version").scalar_subquery(),
+                # entities and statements are rewritten without moving a story's update time
+                select(Meta.value).where(Meta.key == "analysis_version").scalar_subquery(),
             )).one()
-        return f"{row[0]}|{row[1]}|{row[2]}"
+        return f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}"
 
     # ---- stories ------------------------------------------------------------------------------------
 
@@ -414,6 +442,64 @@ class Reader:
         timeline = sorted(groups.values(), key=lambda g: (g.origin.when, g.origin.id))
         ordered = sorted(groups.values(), key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
         return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count)
+
+    # ---- entities -----------------------------------------------------------------------------------
+
+    def entity(self, key: str) -> EntityView | None:
+        """One entity by its key ("person:kim jong un"), or None when no story names it."""
+        with self.store.session() as s:
+            counts = s.execute(select(func.count(), func.coalesce(func.sum(StoryEntityRow.mentions), 0))
+                               .where(StoryEntityRow.entity_key == key)).one()
+            if not counts[0]:
+                return None
+            newest = s.execute(select(StoryEntityRow.name, StoryEntityRow.type, StoryEntityRow.role)
+                               .where(StoryEntityRow.entity_key == key)
+                               .order_by(StoryEntityRow.story_id.desc()).limit(1)).one()
+            role = newest[2] or s.scalar(select(StoryEntityRow.role).where(
+                StoryEntityRow.entity_key == key, StoryEntityRow.role.is_not(None))
+                .order_by(StoryEntityRow.story_id.desc()).limit(1))
+        return EntityView(key=key, name=newest[0], type=newest[1], role=role, stories=counts[0],
+                          mentions=int(counts[1]))
+
+    def entity_stories(self, key: str, limit: int = 20, cursor: str | None = None) -> Page[StoryView]:
+        """The stories an entity appears in, newest first (by when the story was first seen: ids only grow),
+        through the (entity_key, story_id) index."""
+        q = select(StoryEntityRow.story_id).where(StoryEntityRow.entity_key == key)
+        if cursor:
+            q = q.where(StoryEntityRow.story_id < decode_cursor(cursor, "entity", {"i": int})["i"])
+        with self.store.session() as s:
+            ids = list(s.scalars(q.order_by(StoryEntityRow.story_id.desc()).limit(limit + 1)))
+        more = len(ids) > limit
+        ids = ids[:limit]
+        nxt = encode_cursor("entity", i=ids[-1]) if more and ids else None
+        return Page(self.stories_by_ids(ids), nxt)
+
+    def find_entities(self, name_prefix: str, limit: int = 20) -> list[EntityView]:
+        """Entities whose name starts with `name_prefix` (case, spacing and hyphens ignored), those in the
+        most stories first."""
+        prefix = name_key(name_prefix)
+        if not prefix:
+            return []
+        # A range over the name index, not LIKE: portable, and SQLite uses the index for it.
+        in_range = (StoryEntityRow.name_key >= prefix) & (StoryEntityRow.name_key < prefix + "\U0010ffff")
+        stories = func.count().label("stories")
+        q = (select(StoryEntityRow.entity_key, func.max(StoryEntityRow.story_id), stories,
+                    func.sum(StoryEntityRow.mentions))
+             .where(in_range).group_by(StoryEntityRow.entity_key)
+             .order_by(stories.desc(), StoryEntityRow.entity_key).limit(limit))
+        with self.store.session() as s:
+            found = s.execute(q).all()
+            if not found:
+                return []
+            newest = {(k, sid): (n, t, r) for k, sid, n, t, r in s.execute(
+                select(StoryEntityRow.entity_key, StoryEntityRow.story_id, StoryEntityRow.name, StoryEntityRow.type,
+                       StoryEntityRow.role)
+                .where(tuple_(StoryEntityRow.entity_key, StoryEntityRow.story_id).in_([(r[0], r[1]) for r in found])))}
+        out = []
+        for key, sid, count, mentions in found:
+            name, type_, role = newest[(key, sid)]
+            out.append(EntityView(key=key, name=name, type=type_, role=role, stories=count, mentions=int(mentions)))
+        return out
 
     # ---- articles -----------------------------------------------------------------------------------
 

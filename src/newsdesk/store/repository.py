@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +14,22 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.models import Article
-from newsdesk.store.schema import ArticleRow, Source, StoryRow, UrlFailure, UTCDateTime
+from newsdesk.store.schema import (
+    ArticleAnalysisRow,
+    ArticleRow,
+    Meta,
+    RemovalAudit,
+    Source,
+    StoryEntityRow,
+    StoryRow,
+    UrlFailure,
+    UTCDateTime,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -76,6 +87,84 @@ def _stored(row: ArticleRow) -> StoredArticle:
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
         story_joined_at=row.story_joined_at, minhash=row.minhash,
     )
+
+
+@dataclass
+class AnalysisRecord:
+    """One article's stored analysis. For a copy that borrowed its origin's analysis, `derived_from` names the
+    origin and `entities`/`statements` are the origin's (filled in when read; not stored twice)."""
+
+    article_id: int
+    entities: list[dict] | None
+    statements: list[dict] | None
+    analyzer: str
+    derived_from: int | None = None
+    error: str | None = None
+    analyzed_at: datetime | None = None
+
+
+@dataclass
+class StoryAnalysis:
+    """A story's aggregate as stored: its `entities` and `statements` columns and its `story_entities` rows
+    (dicts with entity_key, name_key, name, type, role, mentions)."""
+
+    entities: list[dict]
+    statements: list[dict]
+    index: list[dict]
+
+
+ANALYSIS_VERSION = "analysis_version"  # meta key: changes whenever a story's analysis is rewritten
+
+StoryAggregator = Callable[[list[StoredArticle], dict[int, AnalysisRecord]], StoryAnalysis]
+
+
+def load_analyses(s: Session, article_ids: Iterable[int]) -> dict[int, AnalysisRecord]:
+    """The analyses of these articles (those that have one), a borrowed analysis filled from its origin."""
+    ids = list(dict.fromkeys(article_ids))
+    out: dict[int, AnalysisRecord] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in s.scalars(select(ArticleAnalysisRow).where(ArticleAnalysisRow.article_id.in_(chunk))):
+            out[row.article_id] = AnalysisRecord(row.article_id, row.entities, row.statements, row.analyzer,
+                                                 row.derived_from, row.error, row.analyzed_at)
+    sources = list({r.derived_from for r in out.values() if r.derived_from is not None})
+    data: dict[int, tuple[list[dict] | None, list[dict] | None]] = {}
+    for start in range(0, len(sources), 500):
+        data.update({i: (e, st) for i, e, st in s.execute(
+            select(ArticleAnalysisRow.article_id, ArticleAnalysisRow.entities, ArticleAnalysisRow.statements)
+            .where(ArticleAnalysisRow.article_id.in_(sources[start:start + 500])))})
+    for r in out.values():
+        if r.derived_from is not None:
+            r.entities, r.statements = data.get(r.derived_from, ([], []))
+    return out
+
+
+def members_in(s: Session, story_id: int) -> list[StoredArticle]:
+    """A story's articles in the order they joined it, read in session `s`."""
+    rows = s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id)
+                     .order_by(ArticleRow.story_joined_at, ArticleRow.id))
+    return [_stored(r) for r in rows]
+
+
+def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> None:
+    """Replace a story's entities, statements and entity index in session `s` (the caller commits)."""
+    s.execute(update(StoryRow).where(StoryRow.id == story_id)
+              .values(entities=analysis.entities, statements=analysis.statements))
+    s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
+    if analysis.index:
+        s.execute(insert(StoryEntityRow), [{**row, "story_id": story_id} for row in analysis.index])
+    # Stories change here without a new article or update time: move the data version (ETags, caches) on.
+    s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
+
+
+def refresh_story_analysis_in(s: Session, story_id: int, aggregate: StoryAggregator,
+                              members: list[StoredArticle] | None = None) -> None:
+    """Recompute a story's analysis from its current members (read in `s` unless given) and write it in `s`."""
+    members = members_in(s, story_id) if members is None else members
+    if not members:
+        write_story_analysis(s, story_id, StoryAnalysis([], [], []))
+        return
+    write_story_analysis(s, story_id, aggregate(members, load_analyses(s, [m.id for m in members])))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -288,6 +377,27 @@ class Store:
             )
             return [_stored(r) for r in rows]
 
+    def article_exists(self, article_id: int) -> bool:
+        with self.session() as s:
+            return s.get(ArticleRow, article_id) is not None
+
+    # ---- removals (written by newsdesk.removal; read here by the story engine) -------------------------
+
+    SUPPRESSION_ACTIONS = ("suppressed", "provisional_suppression")
+
+    def removed_marker(self) -> int:
+        """The newest audit entry of a suppression: the point from which `removed_article_ids` reads."""
+        with self.session() as s:
+            return s.scalar(select(func.max(RemovalAudit.id))
+                            .where(RemovalAudit.action.in_(self.SUPPRESSION_ACTIONS))) or 0
+
+    def removed_article_ids(self, after: int) -> list[int]:
+        """Ids of the articles removed or quarantined by suppressions logged after audit entry `after`."""
+        with self.session() as s:
+            rows = s.scalars(select(RemovalAudit.detail).where(
+                RemovalAudit.id > after, RemovalAudit.action.in_(self.SUPPRESSION_ACTIONS)).order_by(RemovalAudit.id))
+            return [int(i) for detail in rows for i in (detail or {}).get("article_ids", [])]
+
     def count_articles(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(ArticleRow)) or 0
@@ -355,10 +465,79 @@ class Store:
             yield from (_stored(r) for r in rows)
             last = rows[-1].id
 
-    def update_story(self, story_id: int, **values: Any) -> None:
+    def update_story(self, story_id: int, *, analysis: StoryAnalysis | None = None, **values: Any) -> None:
+        """Write a story's columns and, when given, its analysis (entity index included), in one transaction."""
         with self.session() as s:
-            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            if values:
+                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            if analysis is not None:
+                write_story_analysis(s, story_id, analysis)
             s.commit()
+
+    # ---- analysis ------------------------------------------------------------------------------
+
+    def pending_analysis(self, limit: int = 64, *, after: tuple[int, int] = (0, 0)) -> list[StoredArticle]:
+        """Articles without an analysis, originals before copies (a copy can then borrow its origin's), each
+        kind by id. `after` is the (kind, id) of the last one seen: 0 originals, 1 copies."""
+        done = exists().where(ArticleAnalysisRow.article_id == ArticleRow.id)
+        originals, copies = [], []
+        with self.session() as s:
+            if after[0] == 0:
+                originals = list(s.scalars(
+                    select(ArticleRow).where(~done, ArticleRow.duplicate_of.is_(None), ArticleRow.id > after[1])
+                    .order_by(ArticleRow.id).limit(limit)))
+            if len(originals) < limit:
+                floor = after[1] if after[0] == 1 else 0
+                copies = list(s.scalars(
+                    select(ArticleRow).where(~done, ArticleRow.duplicate_of.is_not(None), ArticleRow.id > floor)
+                    .order_by(ArticleRow.id).limit(limit - len(originals))))
+        return [_stored(r) for r in originals + copies]
+
+    def analyses(self, article_ids: Iterable[int]) -> dict[int, AnalysisRecord]:
+        """The stored analyses of these articles (see `AnalysisRecord`)."""
+        with self.session() as s:
+            return load_analyses(s, article_ids)
+
+    def save_analyses(self, records: list[AnalysisRecord], aggregate: StoryAggregator | None = None) -> list[int]:
+        """Store the analyses of articles that have none yet, and, in the same transaction, recompute with
+        `aggregate` the analysis of every story they are in: a pass killed at any point leaves either both or
+        neither. Articles analysed meanwhile (another process) or removed meanwhile are skipped. Returns the
+        ids of the stories refreshed."""
+        if not records:
+            return []
+        now = utcnow()
+        ids = [r.article_id for r in records]
+        with self.session() as s:
+            # The write comes first: on SQLite it takes the write lock, so what is read below cannot change
+            # before the commit (a read-then-write transaction could fail to upgrade its snapshot).
+            s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
+            wanted = ids + [r.derived_from for r in records if r.derived_from is not None]
+            present = set(s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(wanted))))
+            analysed = set(s.scalars(select(ArticleAnalysisRow.article_id)
+                                     .where(ArticleAnalysisRow.article_id.in_(ids))))
+            rows = [dict(article_id=r.article_id, derived_from=r.derived_from, entities=r.entities,
+                         statements=r.statements, analyzer=r.analyzer, error=r.error, analyzed_at=now)
+                    for r in records if r.article_id in present and r.article_id not in analysed
+                    and (r.derived_from is None or r.derived_from in present)]
+            if rows:
+                s.execute(insert(ArticleAnalysisRow), rows)
+            stories: list[int] = []
+            if aggregate is not None and rows:
+                stories = sorted(set(s.scalars(select(ArticleRow.story_id).where(
+                    ArticleRow.id.in_([r["article_id"] for r in rows]), ArticleRow.story_id.is_not(None)))))
+                for story_id in stories:
+                    refresh_story_analysis_in(s, story_id, aggregate)
+            s.commit()
+            return stories
+
+    def analysis_stats(self) -> dict[str, int]:
+        """How many articles are analysed (borrowed analyses among them) and how many wait."""
+        with self.session() as s:
+            analysed = s.scalar(select(func.count()).select_from(ArticleAnalysisRow)) or 0
+            borrowed = s.scalar(select(func.count()).select_from(ArticleAnalysisRow)
+                                .where(ArticleAnalysisRow.derived_from.is_not(None))) or 0
+            total = s.scalar(select(func.count()).select_from(ArticleRow)) or 0
+        return {"analysed": analysed, "borrowed": borrowed, "pending": max(total - analysed, 0)}
 
     def get_story(self, story_id: int) -> StoryRow | None:
         with self.session() as s:

@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -106,6 +108,13 @@ class StoryRow(Base):
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     sources_count: Mapped[int] = mapped_column(Integer, default=0)  # outlets
     independent_sources_count: Mapped[int] = mapped_column(Integer, default=0)  # origins: copies count once
+    # Set when every article of the story was removed following this removal request: the story keeps its id
+    # (links to it stay valid) and pages show a notice instead of its content.
+    removal_request_id: Mapped[int | None] = mapped_column(ForeignKey("removal_requests.id"))
+    # Who and who said what over the whole story (newsdesk.analyze.aggregate; migration 0005), recomputed with
+    # the rest of the story from its current members, so a removed article's words leave with it.
+    entities: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    statements: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class UrlFailure(Base):
@@ -124,9 +133,169 @@ class UrlFailure(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Meta(Base):
+    """Small shared values every process reads (the generated secret key, version counters)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# ---- removal requests (newsdesk.removal; migration 0004) ------------------------------------------------
+
+
+class RemovalRequest(Base):
+    """A rights holder's request to remove content. Never deleted: it is the record of what was asked."""
+
+    __tablename__ = "removal_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable: the requester's receipt
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(String(320))
+    relationship: Mapped[str] = mapped_column(String(16))  # owner, agent, subject
+    reason: Mapped[str] = mapped_column(String(16))  # copyright, privacy, defamation, other
+    details: Mapped[str] = mapped_column(Text, default="")
+    good_faith: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # received, needs_info, accepted, rejected
+    provisional: Mapped[bool] = mapped_column(default=False)  # suppressed (quarantined) on receipt
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    client_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256(client address + secret)
+
+
+class RemovalTarget(Base):
+    __tablename__ = "removal_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("removal_requests.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # article, copies, story, domain
+    value: Mapped[str] = mapped_column(String(2048))  # a URL, a story id or a domain, as given
+    resolved: Mapped[list[int] | None] = mapped_column(JSON)  # article ids it named when suppressed
+    sources: Mapped[list[int] | None] = mapped_column(JSON)  # sources deactivated (domain scope)
+
+
+class BlockEntry(Base):
+    """What the collector must never fetch or store again. kind: url, canonical, content_hash, signature
+    (value: the removed article's content hash, signature: its MinHash bytes), domain (a registered domain)."""
+
+    __tablename__ = "blocklist"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_blocklist_kind_value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(2048), index=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("removal_requests.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RemovedItem(Base):
+    """The proof kept after an article is purged: where it was and what it hashed to. No title, no text."""
+
+    __tablename__ = "removed_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("removal_requests.id"), index=True)
+    article_id: Mapped[int] = mapped_column(Integer, index=True)  # the former id (never reused: see removal)
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(String(2048))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RemovalAudit(Base):
+    """Append-only log of every request and decision (the database refuses UPDATE and DELETE on it).
+    `detail` never holds the requester's name or email."""
+
+    __tablename__ = "removal_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("removal_requests.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # requester, admin:NAME, cli, system, collector
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class QuarantineRow(Base):
+    """An article suppressed provisionally: the whole row, so that a rejection restores it exactly."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("removal_requests.id"), index=True)
+    article_id: Mapped[int] = mapped_column(Integer, unique=True)
+    article: Mapped[dict] = mapped_column(JSON)
+    story_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Admin(Base):
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # scrypt$n$r$p$salt$hash (base64)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdminSession(Base):
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the cookie's token
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# ---- analysis (newsdesk.analyze.stage; migration 0005) -----------------------------------------------------
+
+
+class ArticleAnalysisRow(Base):
+    """One article's entities and statements (the `newsdesk analyze` dicts, offsets into the article's text).
+
+    A copy of an already analysed article is not run through the models again: its row names the article whose
+    analysis it shares in `derived_from` and holds no data of its own. Both keys cascade, so removing an article
+    also drops the rows of the copies that borrowed its analysis (they are analysed again from their own text)."""
+
+    __tablename__ = "article_analysis"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    derived_from: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    # SQL NULL when derived (none_as_null: not the JSON text 'null')
+    entities: Mapped[list[dict] | None] = mapped_column(JSON(none_as_null=True))
+    statements: Mapped[list[dict] | None] = mapped_column(JSON(none_as_null=True))
+    analyzed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    analyzer: Mapped[str] = mapped_column(String(64))  # what produced it (stage version and spaCy model)
+    error: Mapped[str | None] = mapped_column(Text)  # set when the analysis failed (stored empty, not retried)
+
+
+class StoryEntityRow(Base):
+    """One entity of one story, so that an entity's page lists its stories through an index, newest first."""
+
+    __tablename__ = "story_entities"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    entity_key: Mapped[str] = mapped_column(String(320), primary_key=True)  # "person:kim jong un"
+    name_key: Mapped[str] = mapped_column(String(300))  # "kim jong un": look-ups by name prefix
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str | None] = mapped_column(Text)
+    mentions: Mapped[int] = mapped_column(Integer)
+
+
 Index("ix_sources_due", Source.active, Source.next_fetch_at)
 # read paths of the web layer (migration 0003)
 Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
 Index("ix_articles_story_outlet", ArticleRow.story_id, ArticleRow.source_name, ArticleRow.duplicate_of)
 Index("ix_articles_source_name", ArticleRow.source_name)
 Index("ix_sources_last_status", Source.last_status)
+# an entity's stories, newest (highest id) first; entities by name prefix (migration 0005)
+Index("ix_story_entities_key_story", StoryEntityRow.entity_key, StoryEntityRow.story_id)
+Index("ix_story_entities_name_key", StoryEntityRow.name_key, StoryEntityRow.entity_key)

@@ -32,6 +32,7 @@ __all__ = [
     "is_search_table",
     "is_supported",
     "parse_query",
+    "purge_deleted",
     "search_stories",
     "uninstall",
 ]
@@ -108,6 +109,16 @@ def uninstall(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
     conn.exec_driver_sql("DROP TABLE IF EXISTS articles_fts")
     conn.exec_driver_sql("DROP TABLE IF EXISTS stories_fts")
+
+
+def purge_deleted(conn: Connection) -> None:
+    """Merge each index into one segment, so that the terms of deleted rows (FTS5 only marks them deleted in
+    older segments) are gone from the file, not just unreachable (removal requests). Costs a rewrite of
+    the index; SQLite 3.42's secure-delete option would make it per row."""
+    if not is_supported(conn):
+        return
+    for table in SEARCH_TABLES:
+        conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
 
 # ---- the query language ------------------------------------------------------------------------------

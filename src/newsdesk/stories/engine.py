@@ -12,10 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from newsdesk.analyze.aggregate import MemberAnalysis, aggregate_story
 from newsdesk.analyze.dedup import CopyDetector, signature
+from newsdesk.analyze.labels import Registry
 from newsdesk.models import StoryDoc
 from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import utcnow
+from newsdesk.store.repository import AnalysisRecord, StoryAnalysis, refresh_story_analysis_in, utcnow
 from newsdesk.stories.brief import choose_headline, make_brief
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
 
@@ -82,10 +86,12 @@ def story_doc(article: StoredArticle) -> StoryDoc:
 class StoryEngine:
     """The live service's story stage: assigns stored articles that have no story yet, in arrival order."""
 
-    def __init__(self, store: Store, config: ClusterConfig | None = None) -> None:
+    def __init__(self, store: Store, config: ClusterConfig | None = None, registry: Registry | None = None) -> None:
         self.store = store
+        self.registry = registry  # source labels for the statements' state-media flag (None: the default)
         self.pipeline = StoryPipeline(config, new_story_id=store.create_story)
         self.lock = threading.Lock()  # one decision at a time: two articles of one event must meet
+        self._removed_seen = store.removed_marker()
         self._restore()
 
     @property
@@ -111,14 +117,19 @@ class StoryEngine:
         """Assign every article waiting for a story; refresh only the stories that changed. Returns how many."""
         done = 0
         with self.lock:
+            self._forget_removed()
             self._restore(joined_since=self._synced - timedelta(minutes=1))
             while batch := self.store.pending_articles():
                 touched: set[int] = set()
                 for article in batch:
+                    if article.id in self.pipeline.story_of or article.id in self.pipeline.copies:
+                        self._forget(article.id)  # an id SQLite reused after a removal: the old article is gone
                     doc = story_doc(article)
                     sig = signature(article.text) if article.text else None
                     result = self.pipeline.assign(doc, sig=sig)
                     origin = result.origin_id if isinstance(result.origin_id, int) else None
+                    if origin is not None and not self.store.article_exists(origin):
+                        origin = None  # removed meanwhile (a removal in another process): an original now
                     self.store.assign_story(article.id, result.story_id, duplicate_of=origin, minhash=sig,
                                             joined_at=utcnow())
                     touched.add(result.story_id)
@@ -128,26 +139,70 @@ class StoryEngine:
         return done
 
     def refresh(self, story_id: int) -> None:
-        """Recompute one story's headline, brief and counts from its members (cost: that story only)."""
+        """Recompute one story's headline, brief, counts, entities and statements from its members (cost: that
+        story only). A story left without members (all removed following a request) keeps what the removal
+        wrote. Members not analysed yet join the entities and statements when the analysis stage reaches them."""
         members = self.store.story_members(story_id)
         if not members:
             return
-        docs = [story_doc(a) for a in members]
-        brief = make_brief(docs)
-        dates = [a.published for a in members if a.published]
-        self.store.update_story(
-            story_id,
-            headline=choose_headline(docs),
-            brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations]}
-                   for s in brief],
-            updated_at=max(a.story_joined_at or a.fetched for a in members),
-            first_published=min(dates) if dates else None,
-            last_published=max(dates) if dates else None,
-            article_count=len(members),
-            sources_count=len({a.source or a.url for a in members}),
-            # Outlets that reported it themselves: ten reprints of one wire story count once.
-            independent_sources_count=len({a.source or a.url for a in members if a.duplicate_of is None}),
-        )
+        analyses = self.store.analyses(a.id for a in members)
+        self.store.update_story(story_id, analysis=story_analysis(members, analyses, self.registry),
+                                **story_values(members))
+
+    def _forget_removed(self) -> None:
+        """Drop from memory the articles removed (or quarantined) since the last look, possibly by another
+        process: a new article must not be called a copy of one that no longer exists, and SQLite may give a
+        removed article's id to a new one."""
+        for article_id in self.store.removed_article_ids(after=self._removed_seen):
+            self._forget(article_id)
+        self._removed_seen = self.store.removed_marker()
+
+    def _forget(self, article_id: int) -> None:
+        self.pipeline.story_of.pop(article_id, None)
+        if article_id in self.pipeline.copies:
+            self.pipeline.copies.remove(article_id)
+
+
+def story_values(members: list[StoredArticle]) -> dict:
+    """A story's headline, cited brief, dates and counts from its members (non-empty), as stored columns."""
+    docs = [story_doc(a) for a in members]
+    brief = make_brief(docs)
+    dates = [a.published for a in members if a.published]
+    return dict(
+        headline=choose_headline(docs),
+        brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations]}
+               for s in brief],
+        updated_at=max(a.story_joined_at or a.fetched for a in members),
+        first_published=min(dates) if dates else None,
+        last_published=max(dates) if dates else None,
+        article_count=len(members),
+        sources_count=len({a.source or a.url for a in members}),
+        # Outlets that reported it themselves: ten reprints of one wire story count once.
+        independent_sources_count=len({a.source or a.url for a in members if a.duplicate_of is None}),
+    )
+
+
+def story_analysis(members: list[StoredArticle], analyses: dict[int, AnalysisRecord],
+                   registry: Registry | None = None) -> StoryAnalysis:
+    """A story's entities, grouped statements and entity index from its members' stored analyses (members not
+    analysed yet, or whose analysis failed, add nothing). Recomputed with `story_values`, from the same members."""
+    entries = []
+    for a in members:
+        record = analyses.get(a.id)
+        if record is None or record.error:
+            continue
+        entries.append(MemberAnalysis(a.id, a.duplicate_of or a.id, a.url, a.source, list(record.entities or []),
+                                      list(record.statements or []), record.derived_from))
+    result = aggregate_story(entries, registry)
+    return StoryAnalysis(result.entities, result.statements, result.index)
+
+
+def refresh_story_analysis(s: Session, story_id: int, members: list[StoredArticle] | None = None,
+                           registry: Registry | None = None) -> None:
+    """Rewrite a story's entities, statements and entity index from its current members inside the caller's
+    transaction `s` (the removal desk's, right after it deleted articles): no word of an article that left
+    stays. With no members left, all three are emptied."""
+    refresh_story_analysis_in(s, story_id, lambda ms, an: story_analysis(ms, an, registry), members)
 
 
 def cluster_stream(docs: Iterable[StoryDoc]) -> Iterator[tuple[Key, int]]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from newsdesk.store import search as fts
@@ -96,6 +97,8 @@ class StoryOut(BaseModel):
     last_published: datetime | None
     disclaimer: str
     score: float | None = Field(None, description="front-page rank score (order=rank only)")
+    removed: bool = Field(False, description="every article of the story was removed following a removal request "
+                                             "(then headline is null and the lists are empty; answered with 410)")
     timeline: list[TimelineEntryOut] | None = Field(None, description="one story only: reporting in time order")
 
 
@@ -174,7 +177,7 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
         sources_count=s.sources_count, independent_sources_count=s.independent_sources_count, outlets=s.outlets,
         entities=[], statements=[], first_seen=s.created_at, updated=s.updated_at,
         first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
-        score=s.score, timeline=timeline,
+        score=s.score, timeline=timeline, removed=s.removed and s.article_count == 0,
     )
 
 
@@ -228,13 +231,18 @@ def list_stories(
     return stories_page_out(page, request)
 
 
-@router.get("/stories/{story_id}", response_model=StoryOut, responses=NOT_FOUND)
-def get_story(request: Request, story_id: Annotated[int, _id("story")]) -> StoryOut:
+@router.get("/stories/{story_id}", response_model=StoryOut, responses={
+    **NOT_FOUND, 410: {"model": StoryOut, "description": "the story's content was removed following a removal "
+                                                         "request: `removed` is true, the lists are empty"}})
+def get_story(request: Request, story_id: Annotated[int, _id("story")]) -> Any:
     """One story with all its articles (copies name their origin in duplicate_of) and its timeline."""
     detail = reader_of(request).story(story_id)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
-    return story_out(detail.story, base_url(request), disclaimer(settings_of(request)), detail)
+    out = story_out(detail.story, base_url(request), disclaimer(settings_of(request)), detail)
+    if out.removed:  # as the page: Gone, with the story's (empty) shape so that clients can read `removed`
+        return JSONResponse(out.model_dump(mode="json"), status_code=410)
+    return out
 
 
 @router.get("/articles", response_model=ArticlesOut, responses=ERRORS)

@@ -32,9 +32,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk.config import Settings
+from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.queries import BadCursor, Reader
-from newsdesk.web import api, feeds, pages
+from newsdesk.web import admin, api, feeds, pages, removal
 from newsdesk.web.common import UserError
 from newsdesk.web.metrics import Metrics
 
@@ -49,6 +50,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 MAX_ETAG_BODY = 4 * 1024 * 1024  # bodies larger than this stream through without an ETag
+MAX_POST_BODY = 1024 * 1024  # forms and removal requests are small; a larger declared body is refused (413)
 
 
 class BackgroundFetcher:
@@ -90,6 +92,8 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 CACHED_PREFIXES = ("/api/stories", "/api/search", "/api/articles", "/stories/", "/search", "/feed.")
+# Never cached, whatever the prefixes above grow into: per-user and per-request answers (sessions, receipts).
+UNCACHED_PREFIXES = ("/admin", "/removal", "/api/removal-requests")
 
 
 class ResponseCache:
@@ -105,7 +109,12 @@ class ResponseCache:
     @staticmethod
     def cacheable(scope: Scope) -> bool:
         path = scope["path"]
-        return scope["method"] == "GET" and (path == "/" or path.startswith(CACHED_PREFIXES))
+        return (scope["method"] == "GET" and (path == "/" or path.startswith(CACHED_PREFIXES))
+                and not path.startswith(UNCACHED_PREFIXES))
+
+    def invalidate(self) -> None:
+        """Check the data version on the next request (after a removal in this process: not a second later)."""
+        self._version = (-1e9, "")
 
     def key(self, scope: Scope, *, refresh: bool = True) -> tuple[Any, ...] | None:
         """The cache key; None when the data version is due for a check and `refresh` is false (the check
@@ -128,7 +137,7 @@ class ResponseCache:
             return hit
 
     def put(self, key: tuple[Any, ...], start: dict[str, Any], body: bytes) -> None:
-        if len(body) > self.max_body:
+        if len(body) > self.max_body or _private(start.get("headers", [])):
             return
         with self._lock:
             self._entries[key] = (start, body)
@@ -160,6 +169,11 @@ class WebMiddleware:
             return
         started = time.perf_counter()
         method = scope["method"]
+        if method == "POST" and _declared_length(scope) > MAX_POST_BODY:
+            response = _error(Request(scope), 413, f"the request body is larger than {MAX_POST_BODY} bytes")
+            await response(scope, receive, self._secured(send))
+            self.metrics.observe(method, "unmatched", 413, time.perf_counter() - started)
+            return
         if_none_match = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
         state: dict[str, Any] = {"status": 500, "start": None, "body": [], "size": 0, "passthrough": False}
         cache_key = None
@@ -178,11 +192,11 @@ class WebMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
-                headers += SECURITY_HEADERS
+                headers = _with_security_headers(message.get("headers", []))
                 message = {**message, "headers": headers}
                 has_etag = any(k.lower() == b"etag" for k, _ in headers)
-                if method in ("GET", "HEAD") and message["status"] == 200 and not has_etag:
+                # A no-store answer (admin pages, a requester's status) is neither hashed, cached nor revalidated.
+                if method in ("GET", "HEAD") and message["status"] == 200 and not has_etag and not _private(headers):
                     state["start"] = message  # hold it until the body is known
                     return
                 state["passthrough"] = True
@@ -221,6 +235,35 @@ class WebMiddleware:
             self.metrics.observe(method, path, state["status"], time.perf_counter() - started)
 
 
+    @staticmethod
+    def _secured(send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": _with_security_headers(message.get("headers", []))}
+            await send(message)
+        return wrapped
+
+
+def _with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The route's headers plus each security header it did not set itself (a page may be stricter, e.g. a
+    status page with Referrer-Policy: no-referrer)."""
+    headers = list(headers)
+    present = {k.lower() for k, _ in headers}
+    return headers + [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+
+
+def _private(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any((k.lower() == b"cache-control" and b"no-store" in v.lower()) or k.lower() == b"set-cookie"
+               for k, v in headers)
+
+
+def _declared_length(scope: Scope) -> int:
+    for k, v in scope.get("headers", []):
+        if k == b"content-length":
+            return int(v) if v.isdigit() else 0
+    return 0
+
+
 _KEEP_ON_304 = {b"etag", b"cache-control", b"content-security-policy", b"x-content-type-options",
                 b"referrer-policy", b"x-frame-options", b"vary"}
 _CACHED_ROUTES: dict[str, str] = {}  # path -> route template, so cached answers are counted under their route
@@ -232,7 +275,9 @@ def _wants_html(request: Request) -> bool:
                 or path == "/openapi.json")
 
 
-_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 422: "Bad request"}
+_TITLES = {400: "Bad request", 401: "Not logged in", 403: "Refused", 404: "Not found", 405: "Method not allowed",
+           409: "Already decided", 410: "Removed", 413: "Too large", 415: "Unsupported form", 422: "Bad request",
+           429: "Too many requests"}
 
 
 def _error(request: Request, status: int, message: str, detail: Any = None) -> Response:
@@ -282,6 +327,9 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
     app.state.store = store
     app.state.reader = Reader(store)
     app.state.metrics = metrics
+    app.state.desk = RemovalDesk(store, settings)  # cheap: it reads the database only when asked something
+    app.state.login_throttle = admin.LoginThrottle()
+    app.state.cache = ResponseCache(app.state.reader)
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
@@ -293,6 +341,8 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if request.method == "POST" and request.url.path == "/api/removal-requests":
+            return removal.body_errors(exc)  # {field: message}, like the desk's own 422
         return _error(request, 422, _validation_message(exc), detail=jsonable_encoder(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
@@ -315,8 +365,11 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     app.include_router(api.router)
+    app.include_router(removal.api_router)
+    app.include_router(removal.router)
+    app.include_router(admin.router)
     app.include_router(feeds.router)  # before pages: /stories/{id}/feed.atom is not a story id
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    app.add_middleware(WebMiddleware, metrics=metrics, cache=ResponseCache(app.state.reader))
+    app.add_middleware(WebMiddleware, metrics=metrics, cache=app.state.cache)
     return app

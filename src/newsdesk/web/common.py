@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Request
 
 from newsdesk.config import Settings
+from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
 from newsdesk.stories.brief import DEFAULT_DISCLAIMER
 
@@ -30,6 +31,58 @@ def settings_of(request: Request) -> Settings:
 
 def reader_of(request: Request) -> Reader:
     return request.app.state.reader
+
+
+def desk_of(request: Request) -> RemovalDesk:
+    return request.app.state.desk
+
+
+def client_address(request: Request) -> str:
+    """The client's address as uvicorn gives it (X-Forwarded-For is honoured only from the proxies uvicorn
+    trusts, by default the loopback), used to rate-limit removal requests and admin logins."""
+    return request.client.host if request.client else "unknown"
+
+
+def is_https(request: Request) -> bool:
+    """Whether the reader sees this site over https (directly, through a trusted proxy, or as configured)."""
+    return request.url.scheme == "https" or settings_of(request).public_url.lower().startswith("https://")
+
+
+def cross_site_origin(request: Request) -> str | None:
+    """The Origin of a POST when it is another site's (a form posted from elsewhere), else None.
+
+    Browsers send Origin with every POST; a request without one (a command-line client) is not a forged
+    browser form. The host is compared without the scheme, because a proxy that terminates TLS hands the
+    app plain http while the browser says https."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    ours = {(request.headers.get("host") or "").lower()}
+    if settings_of(request).public_url:
+        ours.add(urlsplit(settings_of(request).public_url).netloc.lower())
+    try:
+        theirs = urlsplit(origin.strip()).netloc.lower()
+    except ValueError:
+        return origin
+    return None if theirs and theirs in ours else origin
+
+
+async def read_form(request: Request, max_fields: int = 40) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (what an HTML form without script sends) as a dict; a field
+    sent twice keeps its first value, as each form here has each field once."""
+    raw = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if raw and content_type != "application/x-www-form-urlencoded":  # an empty body is an empty form
+        raise UserError(415, "send the form as application/x-www-form-urlencoded")
+    body = raw.decode("utf-8", "replace")
+    try:
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError as exc:
+        raise UserError(400, f"the form has more than {max_fields} fields") from exc
+    sent: dict[str, str] = {}
+    for key, value in pairs:
+        sent.setdefault(key, value)
+    return sent
 
 
 def disclaimer(settings: Settings) -> str:
@@ -89,17 +142,22 @@ def make_filters(
                    language=(language or "").strip().lower() or None)
 
 
+def is_number(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() then refuses or reads otherwise."""
+    return value.isascii() and value.isdigit()
+
+
 def parse_source(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
-    if not value.strip().isdigit() or len(value.strip()) > 15:
+    if not is_number(value.strip()) or len(value.strip()) > 15:
         raise UserError(400, f"source: {value!r} is not a source id (a whole number, see /sources)")
     return int(value)
 
 
 def parse_id(value: str, what: str) -> int:
     """An id from a page's path: anything but a plausible number is a 404 (there is no such page)."""
-    if not value.isdigit() or len(value) > 15 or int(value) < 1:
+    if not is_number(value) or len(value) > 15 or int(value) < 1:
         raise UserError(404, f"there is no {what} {value!r}")
     return int(value)
 

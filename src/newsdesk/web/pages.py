@@ -1,5 +1,6 @@
-"""Server-rendered pages: front page, story, sources, search, removal. No JavaScript; every piece of
-publisher text goes through Jinja's autoescape, and only http(s) URLs are put in an href."""
+"""Server-rendered pages: front page, story, sources, search (the removal form is in removal.py, the
+administrators' pages in admin.py). No JavaScript; every piece of publisher text goes through Jinja's
+autoescape, and only http(s) URLs are put in an href."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.store.queries import Filters
+from newsdesk.store.queries import Filters, StoryView
 from newsdesk.web.common import (
     UserError,
+    desk_of,
     disclaimer,
     make_filters,
     parse_id,
@@ -64,6 +66,12 @@ def front_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
     return render(request, "index.html", {"stories": page.items, "next": page.next, "first": not cursor})
 
 
+def is_removed(story: StoryView) -> bool:
+    """Every article of the story was removed following a request. A story that gained new reporting since
+    then is a story again."""
+    return story.removed and story.article_count == 0
+
+
 def _citation_numbers(brief: list[dict]) -> dict[int, int]:
     numbers: dict[int, int] = {}
     for sentence in brief:
@@ -80,6 +88,11 @@ def story_page(request: Request, story_id: str) -> HTMLResponse:
     detail = reader_of(request).story(sid)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
+    if is_removed(detail.story):
+        # 410 Gone, not 404: the story existed and was taken down on purpose, which crawlers and caches should
+        # learn (and drop it for good); the body still tells a reader why. Not 200: there is no story to index.
+        return render(request, "story_removed.html", {"request_id": desk_of(request).story_removal(sid)},
+                      status=410)
     numbers = _citation_numbers(detail.story.brief)
     by_id = {a.id: a for a in detail.story.articles}
     cited = [(n, aid, by_id.get(aid)) for aid, n in numbers.items()]
@@ -137,12 +150,3 @@ def search_page(
         return render(request, "search.html", context, status=exc.status)
     context.update(results=found, next=nxt, feed_qs=query_string({k: v for k, v in form.items()}))
     return render(request, "search.html", context)
-
-
-@router.get("/removal", response_class=HTMLResponse)
-def removal_page(request: Request, story: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
-    found = None
-    if story and story.isdigit() and len(story) <= 15:
-        views = reader_of(request).stories_by_ids([int(story)], articles_each=0)
-        found = views[0] if views else None
-    return render(request, "removal.html", {"story": found})

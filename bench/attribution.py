@@ -1,0 +1,211 @@
+"""Quote attribution, NER speed and the cost of analysis in the pipeline.
+
+    .venv/bin/python bench/attribution.py [--ecb FILE] [--aeb DIR] [--show-errors]
+
+1. Speaker precision and recall on direct quotes with named speakers, labelled by hand in 48 ECB+ articles
+   (bench/attribution-labels.json: article id, character offsets of the quoted words, speaker name; no text).
+   A predicted statement counts when it is a direct quote whose speaker is a named entity; it matches a
+   labelled quote when their spans overlap, and its speaker is right when the names are equal ignoring
+   case, or one contains the other, or they share the surname (last word). Precision = right predictions /
+   predictions (in the labelled articles); recall = labelled quotes with a right overlapping prediction /
+   labelled quotes. Targets: P >= 0.85, R >= 0.80.
+2. Analysis throughput (words per second, words = whitespace-separated tokens) over all ECB+ articles.
+3. Extraction alone (newsdesk.extract.extract_article over the ../shared/data/aeb pages) against extraction
+   followed by analysis of the same pages, in one process: the ratio of their throughputs must be >= 0.5.
+4. The live analysis stage (newsdesk.analyze.stage.AnalysisStage) on the same extracted pages stored in a
+   temporary SQLite file and grouped into stories: articles per second with the rows and the stories'
+   entities and statements written, against analysis alone (3.). A copy borrows its origin's analysis
+   instead of running the models; the aeb pages are all originals, so that saving does not show here
+   (the number of borrowed analyses is printed). No target.
+
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+DEFAULT_ECB = ROOT.parent / "shared" / "data" / "ecbplus" / "ecbplus-train-dev.jsonl"
+DEFAULT_AEB = ROOT.parent / "shared" / "data" / "aeb"
+LABELS = ROOT / "bench" / "attribution-labels.json"
+
+
+def speaker_matches(predicted: str | None, gold: str) -> bool:
+    if not predicted:
+        return False
+    p, g = predicted.lower().strip(), gold.lower().strip()
+    return p == g or p in g or g in p or p.split()[-1] == g.split()[-1]
+
+
+def attribution(ecb: Path, show_errors: bool) -> tuple[float, float, int, int]:
+    from newsdesk.analyze.labels import default_registry
+    from newsdesk.analyze.statements import analyze_texts
+
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))["articles"]
+    rows = {}
+    with ecb.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            rows[row["id"]] = row
+    missing = [a["id"] for a in labels if a["id"] not in rows]
+    if missing:
+        sys.exit(f"labelled articles missing from {ecb}: {', '.join(missing)}")
+    registry = default_registry()
+    texts = [rows[a["id"]]["text"] for a in labels]
+    results = list(analyze_texts(texts, is_state_media=registry.is_state_media, is_outlet=registry.is_outlet))
+    predicted = right = found = total = 0
+    for article, result in zip(labels, results, strict=True):
+        gold = article["quotes"]
+        total += len(gold)
+        preds = [s for s in result.statements if s.quote and s.speaker_type is not None]
+        hit = [False] * len(gold)
+        for s in preds:
+            predicted += 1
+            overlapping = [i for i, q in enumerate(gold) if s.start < q["end"] and q["start"] < s.end]
+            good = [i for i in overlapping if speaker_matches(s.speaker, gold[i]["speaker"])]
+            if good:
+                right += 1
+                for i in good:
+                    hit[i] = True
+            elif show_errors:
+                why = f"gold {gold[overlapping[0]]['speaker']!r}" if overlapping else "no labelled quote"
+                print(f"  FP {article['id']} {s.start}-{s.end} speaker {s.speaker!r} ({why})")
+        found += sum(hit)
+        if show_errors:
+            text = rows[article["id"]]["text"]
+            for q, h in zip(gold, hit, strict=True):
+                if not h:
+                    got = [(s.speaker, s.quote) for s in result.statements if s.start < q["end"] and q["start"] < s.end]
+                    print(f"  FN {article['id']} {q['start']}-{q['end']} gold {q['speaker']!r} got {got} "
+                          f"| {text[q['start']:q['start'] + 50]!r}")
+    precision = right / predicted if predicted else 0.0
+    recall = found / total if total else 0.0
+    return precision, recall, predicted, total
+
+
+def throughput(ecb: Path) -> tuple[float, int, int]:
+    from newsdesk.analyze.statements import analyze_texts
+
+    with ecb.open(encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in fh]
+    words = sum(len(t.split()) for t in texts)
+    list(analyze_texts(texts[:8]))  # load the model outside the timing
+    start = time.perf_counter()
+    for _ in analyze_texts(texts):
+        pass
+    return words / (time.perf_counter() - start), words, len(texts)
+
+
+def pipeline_share(aeb: Path) -> tuple[float, float, int]:
+    from newsdesk.analyze.statements import analyze_texts
+    from newsdesk.errors import ExtractionError
+    from newsdesk.extract import extract_article
+
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+    truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = [(gzip.decompress((aeb / "html" / f"{key}.html.gz").read_bytes()), truth[key].get("url"))
+             for key in sorted(truth) if (aeb / "html" / f"{key}.html.gz").is_file()]
+
+    def extracted() -> list[str]:
+        out = []
+        for html, url in pages:
+            try:
+                out.append(extract_article(html, url).text)
+            except ExtractionError:
+                out.append("")
+        return out
+
+    extracted()  # warm caches and imports for both runs alike
+    list(analyze_texts(["Warm-up text, said Ana Kovac."]))
+    start = time.perf_counter()
+    extracted()
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in analyze_texts(extracted()):
+        pass
+    both = time.perf_counter() - start
+    return alone, both, len(pages)
+
+
+def stage_throughput(aeb: Path) -> tuple[float, int, int, int]:
+    """(seconds, articles, borrowed, stories refreshed) of one AnalysisStage pass over the stored aeb pages."""
+    import tempfile
+
+    from newsdesk.analyze.stage import AnalysisStage
+    from newsdesk.errors import ExtractionError
+    from newsdesk.extract import extract_article
+    from newsdesk.store import Store
+    from newsdesk.stories.engine import StoryEngine
+
+    truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/bench.db")
+        store.migrate()
+        for key in sorted(truth):
+            path = aeb / "html" / f"{key}.html.gz"
+            if not path.is_file():
+                continue
+            url = truth[key].get("url") or f"https://aeb.example/{key}"
+            try:
+                article = extract_article(gzip.decompress(path.read_bytes()), url)
+            except ExtractionError:
+                continue
+            article.url, article.canonical_url = f"https://aeb.example/{key}", None  # one row per page
+            store.save_article(article, source_name=url.split("/")[2] if "://" in url else "aeb")
+        StoryEngine(store).process_pending()
+        stage = AnalysisStage(store)
+        start = time.perf_counter()
+        stage.process_pending()
+        took = time.perf_counter() - start
+        store.close()
+    r = stage.report
+    return took, r.articles, r.borrowed, len(r.stories)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ecb", type=Path, default=DEFAULT_ECB)
+    parser.add_argument("--aeb", type=Path, default=DEFAULT_AEB)
+    parser.add_argument("--show-errors", action="store_true", help="print every wrong or missed attribution")
+    args = parser.parse_args()
+    if not args.ecb.is_file():
+        sys.exit(f"ECB+ data not found: {args.ecb} (the shared data lives in ../shared/data/ecbplus)")
+    if not (args.aeb / "ground-truth.json").is_file():
+        sys.exit(f"extraction benchmark data not found: {args.aeb} (../shared/data/aeb)")
+    failed = []
+    precision, recall, predicted, total = attribution(args.ecb, args.show_errors)
+    print(f"speaker attribution on {total} hand-labelled quotes: precision {precision:.3f} "
+          f"({predicted} named-speaker quotes predicted), recall {recall:.3f}  (targets P >= 0.85, R >= 0.80)")
+    if precision < 0.85:
+        failed.append("precision")
+    if recall < 0.80:
+        failed.append("recall")
+    wps, words, articles = throughput(args.ecb)
+    print(f"analysis (NER + attribution) throughput on {articles} ECB+ articles ({words} words): {wps:,.0f} words/s")
+    alone, both, pages = pipeline_share(args.aeb)
+    ratio = alone / both
+    print(f"pipeline on {pages} aeb pages: extraction alone {pages / alone:.1f} pages/s, extraction + analysis "
+          f"{pages / both:.1f} pages/s; analysis takes {(both - alone) / both:.0%} of the time; "
+          f"throughput ratio {ratio:.2f} (target >= 0.50)")
+    if ratio < 0.5:
+        failed.append("pipeline ratio")
+    took, stored, borrowed, stories = stage_throughput(args.aeb)
+    print(f"analysis stage on {stored} stored aeb articles: {stored / took:.1f} articles/s with rows and "
+          f"{stories} stories' entities and statements written (analysis alone: {pages / (both - alone):.1f} "
+          f"pages/s); {borrowed} copies borrowed their origin's analysis (the aeb pages are all originals)")
+    if failed:
+        print("MISSED: " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

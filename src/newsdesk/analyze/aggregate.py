@@ -1,0 +1,217 @@
+"""From the analyses of a story's articles to the story's entities and statements (plain data, no database).
+
+Every article's analysis is stored as the dicts of the `newsdesk analyze` contract (plus what merging needs:
+an entity's aliases and gender, a statement's speaker type). A story's aggregate is recomputed whole from its
+current members whenever the story is, so an article that leaves (a removal) takes its words with it:
+
+* entities: `merge_entities` over the members' analyses, each analysis once (a copy that borrowed its
+  origin's analysis does not count its mentions twice);
+* statements: `group_statements` over the members' statements, each carried with its article's origin (copies
+  of one origin count once) and outlet; a copy that borrowed its origin's analysis joins the groups of its
+  origin's statements without being compared again (grouping costs grow with the square of the statements).
+
+Grouping compares every statement with the groups before it, so a story of hundreds of articles would cost
+seconds each time it is recomputed. Two bounds keep it near a tenth of a second: the same words from the same
+speaker are compared once (their carriers follow them into the group), and only the first
+`MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped. Entities with the
+same type and name are added up before merging, which merges them exactly as `merge_entities` would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsdesk.analyze.corroboration import Carried, group_statements
+from newsdesk.analyze.entities import Entity, merge_entities
+from newsdesk.analyze.labels import Registry, default_registry, rests_only_on_state_media
+from newsdesk.analyze.statements import ArticleAnalysis, Statement
+
+# Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
+ANALYZER_VERSION = "1"
+MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
+MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
+MAX_INDEXED_ENTITIES = 200
+MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.3 s on the reference machine)
+_KEY_SPLIT = re.compile(r"[\s\-‐‑–]+")
+
+
+def name_key(name: str) -> str:
+    """An entity name folded for look-ups: case, spacing and hyphens do not matter ("Kim Jong-un" is
+    "kim jong un")."""
+    return " ".join(w for w in _KEY_SPLIT.split(name.casefold()) if w)[:300]
+
+
+def entity_key(name: str, type_: str) -> str:
+    """The key that names one entity across stories: its type and folded name, "person:kim jong un"."""
+    return f"{type_.lower()}:{name_key(name)}"
+
+
+# ---- one article: to and from the stored dicts ---------------------------------------------------------
+
+
+def entity_to_dict(entity: Entity) -> dict[str, Any]:
+    out = entity.to_contract()
+    if entity.aliases and entity.aliases != [entity.name]:
+        out["aliases"] = list(entity.aliases)
+    if entity.gender:
+        out["gender"] = entity.gender
+    return out
+
+
+def entity_from_dict(data: Mapping[str, Any]) -> Entity:
+    return Entity(name=data["name"], type=data["type"], mentions=int(data.get("mentions") or 1),
+                  role=data.get("role"), aliases=list(data.get("aliases") or [data["name"]]),
+                  gender=data.get("gender"))
+
+
+def statement_to_dict(statement: Statement) -> dict[str, Any]:
+    out = statement.to_contract()
+    if statement.speaker_type:
+        out["speaker_type"] = statement.speaker_type
+    return out
+
+
+def statement_from_dict(data: Mapping[str, Any]) -> Statement:
+    return Statement(speaker=data.get("speaker"), speaker_role=data.get("speaker_role"), text=data["text"],
+                     verb=data.get("verb") or "say", kind=data.get("kind") or "other",
+                     status=data.get("status") or "claim", start=int(data.get("start") or 0),
+                     end=int(data.get("end") or 0), quote=bool(data.get("quote")),
+                     speaker_type=data.get("speaker_type"))
+
+
+def analysis_to_dicts(result: ArticleAnalysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """An article's (entities, statements) as stored."""
+    return [entity_to_dict(e) for e in result.entities], [statement_to_dict(s) for s in result.statements]
+
+
+# ---- one story -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberAnalysis:
+    """What the story aggregate needs of one member article."""
+
+    article_id: int
+    origin_id: int  # the article it copies, else its own id
+    url: str
+    source: str | None  # the outlet's name
+    entities: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    shared_with: int | None = None  # the article whose analysis it borrowed (a copy), else None
+
+
+@dataclass
+class StoryAggregate:
+    entities: list[dict[str, Any]] = field(default_factory=list)  # {name, type, mentions, role?, key}
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    index: list[dict[str, Any]] = field(default_factory=list)  # story_entities rows (without story_id)
+
+
+def _outlet_name(m: MemberAnalysis) -> str:
+    return m.source or (urlsplit(m.url).hostname or m.url).removeprefix("www.")
+
+
+def _label_address(m: MemberAnalysis, registry: Registry) -> str:
+    """The address the registry knows this article's outlet by: its URL, else the domain of the outlet its
+    source name names (a feed of KCNA articles republished under another host)."""
+    if registry.label_for(m.url) is None:
+        label = registry.label_for_name(m.source)
+        if label is not None:
+            return label.domains[0]
+    return m.url
+
+
+def _combined(entity_lists: Iterable[list[dict[str, Any]]]) -> list[Entity]:
+    """The entities of several analyses with the same type and name added up (mentions summed, aliases joined,
+    the longest role kept), in first-seen order."""
+    out: dict[tuple[str, str], Entity] = {}
+    for entities in entity_lists:
+        for data in entities:
+            e = entity_from_dict(data)
+            seen = out.get((e.type, e.name))
+            if seen is None:
+                out[(e.type, e.name)] = e
+                continue
+            seen.mentions += e.mentions
+            seen.aliases += [a for a in e.aliases if a not in seen.aliases]
+            if e.role and (seen.role is None or len(e.role) > len(seen.role)):
+                seen.role = e.role
+            seen.gender = seen.gender or e.gender
+    return list(out.values())
+
+
+def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None = None) -> StoryAggregate:
+    """The story's entities, grouped statements and entity index from its members (in the order they joined)."""
+    registry = registry or default_registry()
+    present = {m.article_id for m in members}
+    position = {m.article_id: i for i, m in enumerate(members)}
+    # A copy whose analysis is its origin's, with the origin in the story: it adds carriers, not statements.
+    borrowed: dict[int, list[MemberAnalysis]] = {}
+    own: list[MemberAnalysis] = []
+    for m in members:
+        if m.shared_with is not None and m.shared_with in present:
+            borrowed.setdefault(m.shared_with, []).append(m)
+        else:
+            own.append(m)
+
+    merged = merge_entities([_combined(m.entities for m in own)])
+    keyed = [(entity_key(e.name, e.type), e) for e in merged]
+    # Speakers named by an alias ("Kim") take the story's canonical name when only one entity has that alias.
+    alias_of: dict[str, Entity | None] = {}
+    for e in merged:
+        if e.type in ("PERSON", "ORG"):
+            for alias in {a.casefold() for a in [e.name, *e.aliases]}:
+                alias_of[alias] = e if alias not in alias_of else None
+
+    by_id = {m.article_id: m for m in members}
+    # The same words from the same speaker are one candidate; the others carrying them follow it.
+    same: dict[tuple[str, str], list[Carried]] = {}
+    for m in own:
+        for d in sorted(m.statements, key=lambda d: d.get("start") or 0):
+            item = Carried(m.article_id, m.origin_id, statement_from_dict(d), _label_address(m, registry))
+            key = ((item.statement.speaker or "").casefold(), " ".join(item.statement.text.casefold().split()))
+            if key in same or len(same) < MAX_GROUPED_STATEMENTS:
+                same.setdefault(key, []).append(item)
+    firsts = {id(items[0]): items for items in same.values()}
+    statements: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+    for group in group_statements([items[0] for items in same.values()]):
+        items = [c for first in group.items for c in firsts[id(first)]]
+        for item in list(items):
+            items += [Carried(c.article_id, c.origin_id, item.statement, _label_address(c, registry))
+                      for c in borrowed.get(int(item.article_id), [])]
+        rep = group.statement
+        home = next(c for c in group.items if c.statement is rep)
+        entity = alias_of.get((rep.speaker or "").casefold())
+        origins = {c.origin_id for c in items}
+        first = min((position[int(c.article_id)], c.statement.start) for c in items)
+        statements.append(((-len(origins), *first), {
+            "speaker": entity.name if entity else rep.speaker,
+            "speaker_role": rep.speaker_role or (entity.role if entity else None),
+            "text": rep.text, "verb": rep.verb, "kind": rep.kind, "status": rep.status, "quote": rep.quote,
+            "article_id": home.article_id, "start": rep.start, "end": rep.end,
+            "article_ids": list(dict.fromkeys(c.article_id for c in items)),
+            "independent_origins": len(origins),
+            "outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items)),
+            "state_media_only": rests_only_on_state_media(((c.outlet, c.statement.kind) for c in items), registry),
+        }))
+    statements.sort(key=lambda s: s[0])
+
+    def entity_out(key: str, e: Entity) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": e.name, "type": e.type, "mentions": e.mentions}
+        if e.role:
+            out["role"] = e.role
+        out["key"] = key
+        return out
+
+    index: dict[str, dict[str, Any]] = {}
+    for key, e in keyed[:MAX_INDEXED_ENTITIES]:
+        if key not in index and name_key(e.name):  # two merged entities may fold to one key: the first wins
+            index[key] = {"entity_key": key, "name_key": name_key(e.name), "name": e.name, "type": e.type,
+                          "role": e.role, "mentions": e.mentions}
+    return StoryAggregate(entities=[entity_out(k, e) for k, e in keyed[:MAX_STORY_ENTITIES]],
+                          statements=[s for _, s in statements[:MAX_STORY_STATEMENTS]],
+                          index=list(index.values()))

