@@ -10,10 +10,12 @@ from localserver import Response
 from removal_helpers import HTML, OTHER, RSS, UNIQUE, WIRE, page, rss, submission, write_warc
 from sqlalchemy import text
 
+from newsdesk.models import Article
 from newsdesk.pipeline import BlockedSourceError, Collector
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.queries import Reader
+from newsdesk.store.repository import utcnow
 from newsdesk.store.search import parse_query, search_stories
 from newsdesk.stories.engine import StoryEngine
 
@@ -161,6 +163,15 @@ def test_story_scope_shows_the_story_as_removed(collector, desk, server):
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM stories_fts WHERE rowid = :i AND stories_fts MATCH 'ferry'"),
                             {"i": story_id}).scalar() == 0
+    # New reporting that joins the story later brings it back as an ordinary story, with only the new text.
+    new_id, _ = store.save_article(Article(url="https://later.example.org/follow-up", title="Ferry inquiry opens",
+                                           text="An inquiry into the ferry sinking opened on Monday in the port."))
+    store.assign_story(new_id, story_id, duplicate_of=None, minhash=None, joined_at=utcnow())
+    StoryEngine(store).refresh(story_id)
+    row = store.get_story(story_id)
+    assert (row.article_count, row.removal_request_id, row.headline) == (1, None, "Ferry inquiry opens")
+    (view,) = reader.stories_by_ids([story_id])
+    assert not view.removed
 
 
 def test_domain_opt_out_stops_fetching_that_domain(collector, desk, server):

@@ -561,7 +561,7 @@ class RemovalDesk:
         refresh_story_analysis(s, story_id, members)
         if members:
             s.execute(update(StoryRow).where(StoryRow.id == story_id)
-                      .values(**story_values(members), removal_request_id=None))
+                      .values(**story_values(members)))
             return False
         s.execute(update(StoryRow).where(StoryRow.id == story_id).values(
             headline=None, brief=[], article_count=0, sources_count=0, independent_sources_count=0,

@@ -179,6 +179,8 @@ def story_values(members: list[StoredArticle]) -> dict:
         sources_count=len({a.source or a.url for a in members}),
         # Outlets that reported it themselves: ten reprints of one wire story count once.
         independent_sources_count=len({a.source or a.url for a in members if a.duplicate_of is None}),
+        # A story with members is not removed, even one that new reporting joined after a removal emptied it.
+        removal_request_id=None,
     )
 
 
