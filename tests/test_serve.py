@@ -28,7 +28,7 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
     store = Store(db)
     store.migrate()
     store.save_article(Article(url="https://evil.example/1", title="<script>alert(1)</script> Headline",
-                               text="Body text."))
+                               text="Mayor Lena Vogt of Brisvale said the harbour would reopen on Monday."))
     store.add_source("http://127.0.0.1:9/unreachable.xml", interval=900)  # offline source: must not stop serving
     store.close()
     port = free_port()
@@ -52,6 +52,12 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
             time.sleep(0.1)
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Headline" in page
         assert "<script>alert(1)" not in page
+        for _ in range(300):  # then the analysis stage gives the story its entities (the model loads first)
+            stories = httpx.get(f"http://127.0.0.1:{port}/api/stories").json()["stories"]
+            if stories and stories[0]["entities"]:
+                break
+            time.sleep(0.1)
+        assert "person:lena vogt" in {e["key"] for e in stories[0]["entities"]}
         time.sleep(1.5)  # let the background pass hit the unreachable source
         sources = httpx.get(f"http://127.0.0.1:{port}/sources").text
         assert "error" in sources

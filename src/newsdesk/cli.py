@@ -184,6 +184,29 @@ def _group_into_stories(store: Store) -> int:
     return StoryEngine(store).process_pending()
 
 
+def _analyse_new(ctx: typer.Context, store: Store) -> str:
+    """After a fetch or import, as after each background pass of `serve`: the analysis stage over at most
+    `analysis_batch` pending articles. Returns the words for the summary line (empty when it is off).
+
+    A missing model or a bad labels file is reported but does not fail the command: what was fetched is
+    stored and grouped, and `newsdesk analyze-pending` can analyse it later."""
+    from newsdesk.analyze.labels import LabelFileError
+    from newsdesk.analyze.nlp import ModelMissingError
+    from newsdesk.analyze.stage import AnalysisStage
+
+    batch = _settings(ctx).analysis_batch
+    if batch <= 0:
+        return ""
+    try:
+        analysed = AnalysisStage(store, _settings(ctx)).process_pending(batch)
+    except (LabelFileError, ModelMissingError) as exc:
+        err.print(f"analysis skipped: {exc}", markup=False, highlight=False)
+        return ""
+    pending = store.analysis_stats()["pending"]
+    left = f" ({pending} left for `newsdesk analyze-pending` or the next pass)" if pending else ""
+    return f", {analysed} article(s) analysed{left}"
+
+
 # ---- stories --------------------------------------------------------------------------------------
 
 stories_app = typer.Typer(help="Read the stories newsdesk has grouped.", no_args_is_help=True)
@@ -257,6 +280,7 @@ def fetch(
 
             reports = collector.fetch_due(include_not_due=all_sources, on_done=done)
         grouped = _group_into_stories(collector.store)
+        analysed = _analyse_new(ctx, collector.store)
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
     for r in sorted(reports, key=lambda r: r.source_id):
@@ -269,7 +293,7 @@ def fetch(
             line += f" - {r.error.removeprefix(r.url + ': ')}"  # the client's messages start with the URL
         (err if r.status == "error" else out).print(line, markup=False, highlight=False)
     out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s), "
-              f"{grouped} article(s) placed in stories")
+              f"{grouped} article(s) placed in stories{analysed}")
 
 
 @app.command("import")
@@ -282,11 +306,12 @@ def import_(
     with _collector(ctx) as collector:
         report = collector.import_paths(paths, url=url)
         grouped = _group_into_stories(collector.store)
+        analysed = _analyse_new(ctx, collector.store)
     for what, why in report.failed:
         err.print(f"failed: {what}: {why}", markup=False, highlight=False)
     blocked = f", {report.blocked} blocked (removal requests)" if report.blocked else ""
     out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed{blocked}, "
-              f"{grouped} article(s) placed in stories")
+              f"{grouped} article(s) placed in stories{analysed}")
 
 
 @app.command()

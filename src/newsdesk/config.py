@@ -36,6 +36,10 @@ class Settings:
     max_entries_per_source: int = 200  # articles taken from one feed pass
     fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
     serve_fetch_interval: int = 60  # seconds between two background passes while serving
+    # Articles the analysis stage (entities, who said what) takes per background pass and per `newsdesk fetch` or
+    # `import`: it runs at about ten articles a second, so a bound keeps a big import from holding up the next
+    # fetch; the rest waits for the next pass (or `newsdesk analyze-pending`). 0 turns it off there.
+    analysis_batch: int = 200
     # Threads answering requests in one server process. Requests are CPU-bound Python (templates, JSON) under
     # one GIL: more threads than cores only queue behind each other and stretch the slowest answers.
     serve_threads: int = 4

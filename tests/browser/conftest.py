@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stories"))
 from corpus import records  # noqa: E402
 from localserver import LocalServer, Response  # noqa: E402
 
+from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
+from newsdesk.config import Settings  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.stories.engine import StoryEngine  # noqa: E402
@@ -122,6 +124,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
             Article(url=rec["url"], title=rec["title"], text=rec["text"], published=published, language="en"),
             source_name=rec["source"])
     StoryEngine(store).process_pending()
+    # Who and where, who said what: the story pages link their people and places to entity pages.
+    AnalysisStage(store, Settings(database_url=db)).process_pending()
     by_article = {a.id: a.story_id for a in store.iter_articles()}
     site.story_of = {cid: by_article[aid] for cid, aid in ids.items()}
     site.stories = {s.id: s.headline or "" for s in store.list_stories(limit=100)}

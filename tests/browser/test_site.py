@@ -11,6 +11,7 @@ import pytest
 
 QUAKE = 1  # corpus id of the wire story of the Marrask earthquake (its story has 5 articles)
 ELECTION = 6
+LATER_QUAKE = 7  # corpus id of the earthquake a year later (the same head of the emergency agency speaks)
 XSS = 8  # the story whose title and body carry script
 
 
@@ -67,6 +68,30 @@ def test_open_a_story_and_follow_a_citation(page, site, screenshot, article_serv
     page.wait_for_url(target)
     assert page.locator("article h1").inner_text() == site.articles[target]["title"]
     assert any(r.path == urlsplit(target).path for r in article_server.requests)
+
+
+def test_open_an_entity_page_from_a_story(page, site, screenshot):
+    """Who and where on the story page links each person to a page of every story that names them: the head
+    of the emergency agency speaks in both earthquakes, a year apart."""
+    story_id, later = site.story_with(QUAKE), site.story_with(LATER_QUAKE)
+    site.require(f"/stories/{story_id}", "the story page")
+    page.goto(site.url + f"/stories/{story_id}")
+    who = page.locator("section[aria-labelledby=entities-h]")
+    assert who.locator("h2").inner_text().strip() == "Who and where"
+    said = page.locator("section[aria-labelledby=statements-h]")
+    assert said.count() == 1 and "We are still pulling people from the rubble" in said.inner_text()
+    screenshot(page, "story-who-said-what")
+    link = who.get_by_role("link", name="Irena Kovalt")
+    href = link.get_attribute("href")
+    assert href and href.startswith("/entities/")
+    link.click()
+    wait_path(page, re.escape(href) + "$")
+    assert page.locator("h1").inner_text().strip() == "Irena Kovalt"
+    hrefs = page.locator('main a[href^="/stories/"]').evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert hrefs[:2] == [f"/stories/{later}", f"/stories/{story_id}"], hrefs  # newest first
+    screenshot(page, "entity")
+    page.get_by_role("link", name=site.stories[story_id]).click()
+    wait_path(page, rf"/stories/{story_id}$")
 
 
 def test_search_finds_a_story_and_opens_it(page, site, screenshot):

@@ -1,4 +1,5 @@
-"""Removal tests: real SQLite files, real local HTTP servers, the real collector and story engine."""
+"""Removal tests: real stores (a SQLite file, or a database on the test PostgreSQL server in the modules marked
+`both_engines`), real local HTTP servers, the real collector and story engine."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from newsdesk.store import Store
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'news.db'}", allow_private_hosts=True,
+def settings(db_url) -> Settings:
+    return Settings(database_url=db_url, allow_private_hosts=True,
                     min_host_delay=0.0, request_timeout=3.0, connect_timeout=2.0)
 
 

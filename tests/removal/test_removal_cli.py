@@ -1,9 +1,10 @@
-"""`newsdesk removals ...` and `newsdesk admin add` through typer's CliRunner on a real SQLite file."""
+"""`newsdesk removals ...` and `newsdesk admin add` through typer's CliRunner on a real store (both engines)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from removal_helpers import submission
 from typer.testing import CliRunner
 
@@ -11,6 +12,9 @@ from newsdesk.cli import app
 from newsdesk.removal import RemovalDesk
 
 runner = CliRunner()
+
+
+pytestmark = pytest.mark.both_engines
 
 
 def run(settings, *args: str, stdin: str | None = None):

@@ -23,6 +23,8 @@ from newsdesk.removal.models import normalize_domain
 from newsdesk.store import Store
 from newsdesk.store.schema import AdminSession
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_submit_gives_an_unguessable_receipt_and_a_status_view(desk):
     receipt = desk.submit(submission(urls=["https://news.example.com/a?utm_source=x"]), client="198.51.100.7")
@@ -135,6 +137,10 @@ def test_audit_log_records_each_step_and_refuses_update_and_delete(desk, store):
         with pytest.raises(DatabaseError, match="append-only"):
             conn.execute(text("DELETE FROM removal_audit"))
         conn.rollback()
+        if conn.dialect.name == "postgresql":  # PostgreSQL's trigger refuses TRUNCATE too
+            with pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"):
+                conn.execute(text("TRUNCATE removal_audit"))
+            conn.rollback()
         assert conn.execute(text("SELECT count(*) FROM removal_audit")).scalar() == 4
 
 

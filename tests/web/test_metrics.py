@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 SAMPLE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+Inf]+$')
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_metrics_format_and_figures(site):

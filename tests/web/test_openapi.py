@@ -3,7 +3,8 @@ POST /api/removal-requests), a bounded number of generated requests each; no ans
 answer must match its schema and be a documented status code.
 
 The generated removal requests are filed in the shared test store: they are only received, never decided, so
-they change nothing that other tests read, and past the rate limit they get the documented 429."""
+they change nothing that other tests read, and past the rate limit they get the documented 429. The requests
+go to the analysed store (tests/web/whosaid.py), where stories carry entities and statements."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 
 @pytest.fixture(scope="session")
-def api_schema(site):
-    return schemathesis.openapi.from_url(f"{site.url}/openapi.json")
+def api_schema(analysed_site):
+    # The analysed store: stories carry entities and statements, so their schemas are checked against real ones.
+    return schemathesis.openapi.from_url(f"{analysed_site.url}/openapi.json")
 
 
 GET_ENDPOINTS = ["/api/stories", "/api/stories/{story_id}", "/api/articles", "/api/articles/{article_id}",
-                 "/api/sources", "/api/sources/{source_id}", "/api/search", "/api/removal-requests/{public_id}"]
+                 "/api/sources", "/api/sources/{source_id}", "/api/search", "/api/removal-requests/{public_id}",
+                 "/api/entities", "/api/entities/{key}"]
 POST_ENDPOINTS = ["/api/removal-requests"]
 ENDPOINTS = sorted({*GET_ENDPOINTS, *POST_ENDPOINTS})
 OPERATIONS = [(p, "GET") for p in GET_ENDPOINTS] + [(p, "POST") for p in POST_ENDPOINTS]

@@ -9,6 +9,8 @@ import pytest
 
 EVIL_TITLE = '<script>alert("title")</script> Harbour volcano erupts'  # as tests/web/conftest.py stores it
 
+pytestmark = pytest.mark.both_engines
+
 
 class Links(HTMLParser):
     def __init__(self) -> None:
@@ -183,3 +185,56 @@ def test_accessible_layout(site):
     assert css.status_code == 200 and "focus-visible" in css.text and "@media" in css.text
     levels = [int(h) for h in re.findall(r"<h([1-6])", site.get(f"/stories/{site.story_of[site.ids['wire']]}").text)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+WORDS = ("amber basalt cobalt dune ember fjord garnet harbour indigo juniper kelp lagoon meadow nectar obsidian "
+         "pumice quartz russet saffron tundra umber velvet willow xenon yarrow zephyr").split()
+
+
+def _grow_wire_story(db: str) -> None:
+    """Sixty more articles in the wire story, published after its first ones."""
+    from datetime import UTC, datetime, timedelta
+
+    from newsdesk.models import Article
+    from newsdesk.store import Store
+    from newsdesk.store.repository import utcnow
+    from newsdesk.stories.engine import StoryEngine
+
+    store = Store(db)
+    wire = next(a for a in store.iter_articles() if a.url == "https://wireagency.example/news/1")
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    for i in range(60):
+        aid, _ = store.save_article(Article(
+            url=f"https://regional{i}.example/quake-follow-up", title=f"Quake follow-up number {i}",
+            text=f"Notice {i}: " + " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(12)) + ".",
+            published=start + timedelta(minutes=i)), source_name=f"Regional {i}")
+        store.assign_story(aid, wire.story_id, duplicate_of=None, minhash=None, joined_at=utcnow())
+    StoryEngine(store).refresh(wire.story_id)
+    store.close()
+
+
+def test_a_large_story_page_lists_its_first_articles_and_pages_through_the_rest(start_site):
+    site = start_site(prepare=_grow_wire_story)
+    sid = site.story_of[site.ids["wire"]]
+    story = site.get(f"/api/stories/{sid}").json()
+    total = story["articles_count"] if "articles_count" in story else len(story["articles"])
+    assert total > 60
+    page = site.get(f"/stories/{sid}").text
+    assert re.search(rf"Showing the first \d+ of {total} articles", page)
+    assert f'href="/stories/{sid}/articles"' in page
+    shown = re.findall(r'<li class="origin">', page) + re.findall(r"\(copy\):", page)
+    assert 50 <= len(shown) < total
+    # every article the brief cites is named on the page, wherever it falls in the story
+    for sentence in story["brief"]:
+        for c in sentence["citations"]:
+            assert f'href="{c["url"]}"' in page
+    first = site.get(f"/stories/{sid}/articles")
+    assert first.status_code == 200
+    urls = re.findall(r'<a href="(https://[^"]+)" rel="noopener">', first.text)
+    assert len(urls) == 50 and "Quake follow-up number 59" in first.text  # newest first
+    nxt = re.search(r'rel="next" href="([^"]+)"', first.text).group(1).replace("&amp;", "&")
+    second = site.get(nxt)
+    rest = re.findall(r'<a href="(https://[^"]+)" rel="noopener">', second.text)
+    assert len(rest) == total - 50 and not set(rest) & set(urls)
+    assert site.get("/stories/424242/articles").status_code == 404
+    assert site.get(f"/stories/{sid}/articles?cursor=bogus").status_code == 400

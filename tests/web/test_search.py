@@ -7,6 +7,8 @@ import pytest
 
 from newsdesk.store.search import QuerySyntaxError, _safe_snippet, parse_query
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.mark.parametrize("query,expected", [
     ("quake", '"quake"'),

@@ -215,3 +215,31 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
     return StoryAggregate(entities=[entity_out(k, e) for k, e in keyed[:MAX_STORY_ENTITIES]],
                           statements=[s for _, s in statements[:MAX_STORY_STATEMENTS]],
                           index=list(index.values()))
+
+
+_FLAGGED = ("speculation", "denial")  # what a reader must not take for established fact
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.replace("\u201c", '"').replace("\u201d", '"').split()).strip(' "').lower()
+
+
+def sentence_status(sentence: str, statements: list[dict]) -> str | None:
+    """"speculation" or "denial" when a brief sentence carries (or is carried by) a statement of that status
+    in the story's statements, so that the brief can say so instead of letting a hedge read like fact."""
+    said = _squash(sentence)
+    if not said:
+        return None
+    found = None
+    for st in statements:
+        status = st.get("status") if isinstance(st, dict) else None
+        if status not in _FLAGGED:
+            continue
+        for key in ("text", "quote"):
+            words = _squash(str(st.get(key) or ""))
+            if len(words) >= 12 and (words in said or said in words):
+                if status == "speculation":
+                    return status
+                found = status
+    return found
+

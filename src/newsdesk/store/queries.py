@@ -60,7 +60,9 @@ def decode_cursor(cursor: str, kind: str, fields: dict[str, type | tuple[type, .
         raise BadCursor("cursor belongs to another list: pass back exactly the 'next' value of this list")
     for name, kind_ in fields.items():
         value = data.get(name)
-        if not isinstance(value, kind_) or isinstance(value, bool):
+        # An integer beyond 64 bits cannot be bound to an SQL parameter (an OverflowError, not a 400).
+        if (not isinstance(value, kind_) or isinstance(value, bool)
+                or (isinstance(value, int) and not -2**63 <= value < 2**63)):
             raise BadCursor(f"cursor is damaged (field {name!r}): pass back exactly the 'next' value of this list")
     return data
 
@@ -238,8 +240,9 @@ def _outlets_sql(n: int) -> TextClause:
 @lru_cache(maxsize=256)
 def _firsts_sql(n: int) -> TextClause:
     """The first :lim articles (by publication, then id) of each of n stories, story by story."""
+    # Each derived table named (f0, f1...): PostgreSQL before 16 requires it.
     parts = [f"SELECT * FROM (SELECT {_ARTICLE_NAMES} FROM articles WHERE story_id = :i{k} "
-             f"ORDER BY published, id LIMIT :lim)" for k in range(n)]
+             f"ORDER BY published, id LIMIT :lim) AS f{k}" for k in range(n)]
     return text(" UNION ALL ".join(parts)).columns(*_ARTICLE_TYPED)
 
 
@@ -414,13 +417,21 @@ class Reader:
             found = {r[0]: _story((*r[:2], None, *r[2:])) for r in rows}
         return [found[i] for i in ids if i in found]
 
-    def story(self, story_id: int) -> StoryDetail | None:
+    def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES) -> StoryDetail | None:
+        """A story with its first `limit` articles (by publication) and every article its brief cites, grouped
+        by origin, and its timeline."""
         found = self.stories_by_ids([story_id], articles_each=0)
         if not found:
             return None
         story = found[0]
         with self.store.engine.connect() as conn:
-            rows = conn.execute(_firsts_sql(1), {"i0": story_id, "lim": MAX_STORY_ARTICLES}).all()
+            rows = conn.execute(_firsts_sql(1), {"i0": story_id, "lim": limit}).all()
+            loaded = {r[0] for r in rows}
+            cited = {c.get("article_id") for sentence in story.brief for c in sentence.get("citations", [])}
+            missing = sorted(i for i in cited if isinstance(i, int) and i not in loaded)
+            if missing:  # a citation must name its article even when the story has more than `limit`
+                rows += conn.execute(select(*_ARTICLE_COLS).where(ArticleRow.id.in_(missing),
+                                                                  ArticleRow.story_id == story_id)).all()
         members = [_article(r) for r in rows]
         story.articles = members
         by_id = {a.id: a for a in members}
@@ -480,8 +491,13 @@ class Reader:
         prefix = name_key(name_prefix)
         if not prefix:
             return []
-        # A range over the name index, not LIKE: portable, and SQLite uses the index for it.
-        in_range = (StoryEntityRow.name_key >= prefix) & (StoryEntityRow.name_key < prefix + "\U0010ffff")
+        # A range over the name index, not LIKE: portable, and SQLite uses the index for it. The range means
+        # "starts with" only in code-point order: PostgreSQL compares in the C collation, whatever the database's,
+        # through the C-collation index of migration 0006.
+        key = StoryEntityRow.name_key
+        if self.store.engine.dialect.name == "postgresql":
+            key = key.collate("C")
+        in_range = (key >= prefix) & (key < prefix + "\U0010ffff")
         stories = func.count().label("stories")
         q = (select(StoryEntityRow.entity_key, func.max(StoryEntityRow.story_id), stories,
                     func.sum(StoryEntityRow.mentions))

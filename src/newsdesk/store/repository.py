@@ -7,14 +7,14 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, make_url, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,7 @@ from newsdesk.store.schema import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6E657773  # PostgreSQL advisory lock key taken while migrating ("news")
 
 
 def utcnow() -> datetime:
@@ -41,6 +42,10 @@ def utcnow() -> datetime:
 def content_hash(text: str) -> str:
     """Hash of the body with case and whitespace folded: the same text re-wrapped is the same copy."""
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
+
+
+def _no_nul(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value else value
 
 
 @dataclass
@@ -176,11 +181,31 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# PostgreSQL connection pool per process: a web process answers with NEWSDESK_SERVE_THREADS threads and a
+# background fetch; 5 kept open and 10 more on a burst leave room for many processes under the server's
+# default max_connections (100). Recycled after 30 minutes so that a restarted server or a proxy that drops
+# idle connections is met with a fresh one; pre-ping checks each connection as it leaves the pool.
+PG_POOL = {"pool_size": 5, "max_overflow": 10, "pool_recycle": 1800, "pool_pre_ping": True, "pool_timeout": 30}
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 (the driver newsdesk installs; SQLAlchemy would pick
+    psycopg2 for them); every other URL is left as given."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        # SQLite keeps SQLAlchemy's default pool for files (a queue of connections, one file, WAL mode).
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() == "postgresql":
+        return create_engine(url, **PG_POOL)
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -198,6 +223,10 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Several processes may start at once (serve --workers, workers): one migrates, the others wait
+                # for its commit and then find nothing to do. Released at the end of the transaction.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
@@ -285,6 +314,11 @@ class Store:
         An exact copy of a stored body (same text, another URL) is stored too, with duplicate_of
         pointing at the first article that had that body.
         """
+        # PostgreSQL text cannot hold NUL; extraction removes control characters already, but an Article built
+        # elsewhere may not have: stored the same way on both engines, without them.
+        article = replace(article, title=_no_nul(article.title), text=_no_nul(article.text) or "",
+                          authors=[_no_nul(a) or "" for a in article.authors], language=_no_nul(article.language))
+        source_name = _no_nul(source_name)
         canonical = article.canonical_url or article.url
         digest = content_hash(article.text)
         with self.session() as s:

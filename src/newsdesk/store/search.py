@@ -1,16 +1,25 @@
-"""Full-text search: the one SQLite-specific module (FTS5). PostgreSQL's own full-text search will sit
-behind the same functions (`install`, `parse_query`, `search_stories`).
+"""Full-text search behind one set of functions (`install`, `parse_query`, `search_stories`, `purge_deleted`),
+with an implementation per engine: SQLite's FTS5 and PostgreSQL's own text search. The only engine-specific
+module of the store.
 
-Two FTS5 indexes, kept in step by triggers so that no writer has to know about them:
+SQLite: two FTS5 indexes, kept in step by triggers so that no writer has to know about them:
 
 - `articles_fts(title, text)`: external content over `articles` (the text is stored once), reindexed only
   when an article's title or text changes (joining a story does not touch it);
 - `stories_fts(headline, brief)`: its own copy of each story's headline and the plain text of its brief
   sentences (the brief is JSON in `stories`), rewritten when the headline or brief changes.
 
-Users never write FTS5 syntax: `parse_query` reads a small, forgiving language (words, "phrases", prefix*,
-OR, NOT/-word, parentheses), reports mistakes as `QuerySyntaxError` with the position, and emits an FTS5
-expression in which every term is a quoted string, so no user input can reach the FTS5 parser unquoted.
+PostgreSQL (migration 0006): the same two names are side tables `articles_fts(id, vector)` and
+`stories_fts(id, vector)` holding a weighted tsvector (title or headline weight A, text or brief weight B) with a
+GIN index, written by triggers on the same columns and deleted with their row (foreign key cascade). Side tables,
+not a column of `articles`: a story assignment updates an article row, and a tsvector in that row would be
+copied and reindexed on every such update. Ranking is ts_rank_cd, snippets come from ts_headline.
+
+Users never write FTS5 or tsquery syntax: `parse_query` reads a small, forgiving language (words, "phrases",
+prefix*, OR, NOT/-word, parentheses), reports mistakes as `QuerySyntaxError` with the position, and returns a
+`ParsedQuery`: the FTS5 expression (every term a quoted string, so no user input reaches the FTS5 parser
+unquoted) that also carries the parsed tree, from which the PostgreSQL tsquery is built with every term a bound
+parameter.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import nh3
 from sqlalchemy import Connection, text
 
 __all__ = [
+    "ParsedQuery",
     "QuerySyntaxError",
     "SearchHit",
     "include_name",
@@ -34,6 +44,7 @@ __all__ = [
     "parse_query",
     "purge_deleted",
     "search_stories",
+    "tsquery_sql",
     "uninstall",
 ]
 
@@ -78,18 +89,75 @@ def is_search_table(name: str | None) -> bool:
     return bool(name) and any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)
 
 
+# Indexes that one engine has beside the model's (migration 0006: PostgreSQL's C-collation name index).
+ENGINE_INDEXES = ("ix_story_entities_name_key_c",)
+
+
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:
-    """Alembic's include_name hook: compare everything but the search tables."""
+    """Alembic's include_name hook: compare everything but the search tables and the engine-only indexes."""
+    if type_ == "index" and name in ENGINE_INDEXES:
+        return False
     return not (type_ == "table" and is_search_table(name))
 
 
+# PostgreSQL: the text search configuration is named in every call, so that nothing depends on the server's
+# default_text_search_config. English stemming, as SQLite's porter tokenizer.
+PG_CONFIG = "english"
+_PG_ARTICLE_VECTOR = (f"setweight(to_tsvector('{PG_CONFIG}', coalesce({{t}}.title, '')), 'A') || "
+                      f"setweight(to_tsvector('{PG_CONFIG}', coalesce({{t}}.text, '')), 'B')")
+# The plain text of a brief: its sentences' `text`, in order (the brief is JSON; anything but a list is empty).
+_PG_BRIEF_TEXT = ("(SELECT string_agg(e ->> 'text', ' ') FROM json_array_elements(CASE WHEN json_typeof({t}.brief) "
+                  "= 'array' THEN {t}.brief ELSE '[]'::json END) AS e)")
+_PG_STORY_VECTOR = (f"setweight(to_tsvector('{PG_CONFIG}', coalesce({{t}}.headline, '')), 'A') || "
+                    f"setweight(to_tsvector('{PG_CONFIG}', coalesce({_PG_BRIEF_TEXT}, '')), 'B')")
+_PG_DDL = [
+    # ON DELETE CASCADE: a deleted article or story (a removal) takes its index row with it, in its transaction.
+    """CREATE TABLE IF NOT EXISTS articles_fts (
+         id integer PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+         vector tsvector NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS articles_fts_vector ON articles_fts USING gin (vector)",
+    """CREATE TABLE IF NOT EXISTS stories_fts (
+         id integer PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+         vector tsvector NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS stories_fts_vector ON stories_fts USING gin (vector)",
+    f"""CREATE OR REPLACE FUNCTION articles_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO articles_fts (id, vector) VALUES (NEW.id, {_PG_ARTICLE_VECTOR.format(t="NEW")})
+          ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
+          RETURN NULL;
+        END $$""",
+    f"""CREATE OR REPLACE FUNCTION stories_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO stories_fts (id, vector) VALUES (NEW.id, {_PG_STORY_VECTOR.format(t="NEW")})
+          ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
+          RETURN NULL;
+        END $$""",
+    # Only when the indexed columns change: joining a story (story_id, minhash...) does not reindex an article.
+    "DROP TRIGGER IF EXISTS articles_fts_sync ON articles",
+    """CREATE TRIGGER articles_fts_sync AFTER INSERT OR UPDATE OF title, text ON articles
+       FOR EACH ROW EXECUTE FUNCTION articles_fts_sync()""",
+    "DROP TRIGGER IF EXISTS stories_fts_sync ON stories",
+    """CREATE TRIGGER stories_fts_sync AFTER INSERT OR UPDATE OF headline, brief ON stories
+       FOR EACH ROW EXECUTE FUNCTION stories_fts_sync()""",
+]
+
+
 def is_supported(conn: Connection) -> bool:
-    return conn.dialect.name == "sqlite"
+    return conn.dialect.name in ("sqlite", "postgresql")
 
 
 def install(conn: Connection) -> None:
-    """Create the indexes and triggers and index what is stored already (migration 0003; SQLite only)."""
-    if not is_supported(conn):
+    """Create the indexes and triggers and index what is stored already (migration 0003 on SQLite, 0006 on
+    PostgreSQL). Idempotent: running it again rebuilds the index from the tables."""
+    if conn.dialect.name == "postgresql":
+        for statement in _PG_DDL:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(f"INSERT INTO articles_fts (id, vector) SELECT a.id, {_PG_ARTICLE_VECTOR.format(t='a')} "
+                             "FROM articles AS a ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector")
+        conn.exec_driver_sql(f"INSERT INTO stories_fts (id, vector) SELECT s.id, {_PG_STORY_VECTOR.format(t='s')} "
+                             "FROM stories AS s ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector")
+        return
+    if conn.dialect.name != "sqlite":
         return
     for statement in _DDL:
         conn.exec_driver_sql(statement)
@@ -102,7 +170,15 @@ def install(conn: Connection) -> None:
 
 
 def uninstall(conn: Connection) -> None:
-    if not is_supported(conn):
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS articles_fts_sync ON articles")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS stories_fts_sync ON stories")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS articles_fts_sync()")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS stories_fts_sync()")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS articles_fts")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS stories_fts")
+        return
+    if conn.dialect.name != "sqlite":
         return
     for name in ("articles_fts_ai", "articles_fts_ad", "articles_fts_au", "stories_fts_ai", "stories_fts_ad",
                  "stories_fts_au"):
@@ -114,8 +190,12 @@ def uninstall(conn: Connection) -> None:
 def purge_deleted(conn: Connection) -> None:
     """Merge each index into one segment, so that the terms of deleted rows (FTS5 only marks them deleted in
     older segments) are gone from the file, not just unreachable (removal requests). Costs a rewrite of
-    the index; SQLite 3.42's secure-delete option would make it per row."""
-    if not is_supported(conn):
+    the index; SQLite 3.42's secure-delete option would make it per row.
+
+    PostgreSQL: nothing to do in the transaction. A deleted article's index row goes with it (cascade) and no
+    query can reach it after the commit; the dead row versions, in the tables and the GIN index alike, are
+    reclaimed by (auto)vacuum, as for every other deleted row."""
+    if conn.dialect.name != "sqlite":
         return
     for table in SEARCH_TABLES:
         conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
@@ -179,6 +259,82 @@ def _has_token_chars(term: str) -> bool:
     return any(ch.isalnum() for ch in term)
 
 
+# The parsed query, engine-neutral: a term is a word or a phrase as the user wrote it (prefix: it ended in *).
+@dataclass(frozen=True)
+class Term:
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class All:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Any_:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Without:
+    """`keep` and not `drop` (FTS5's binary NOT)."""
+
+    keep: Node
+    drop: Node
+
+
+Node = Term | All | Any_ | Without
+
+
+def _fts5(node: Node) -> str:
+    if isinstance(node, Term):
+        return _quote(node.text) + ("*" if node.prefix else "")
+    if isinstance(node, All):
+        return "(" + " AND ".join(_fts5(p) for p in node.parts) + ")"
+    if isinstance(node, Any_):
+        return "(" + " OR ".join(_fts5(p) for p in node.parts) + ")"
+    return f"({_fts5(node.keep)} NOT {_fts5(node.drop)})"
+
+
+class ParsedQuery(str):
+    """The FTS5 MATCH expression (the string itself) and the tree it was written from (`tree`), which the
+    PostgreSQL path turns into a tsquery: one value serves both engines, so callers need not know which."""
+
+    tree: Node
+
+    def __new__(cls, tree: Node) -> ParsedQuery:
+        obj = super().__new__(cls, _fts5(tree))
+        obj.tree = tree
+        return obj
+
+
+def tsquery_sql(node: Node, params: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """A PostgreSQL expression of type tsquery for a parsed query, and its bound parameters.
+
+    No user text is ever part of the SQL or of tsquery syntax: each term is a bound parameter given to
+    phraseto_tsquery (which reads plain text: a word of several tokens, like "x-ray", or a phrase becomes
+    lexemes that must follow each other), and the operators are SQL's tsquery operators (&&, ||, !!). A prefix
+    term marks its last lexeme with :* by rewriting phraseto_tsquery's own canonical output (quoted lexemes)
+    and casting it back, which reads tsquery syntax without stemming it again. A term that is only stop words
+    gives an empty tsquery, which && and || leave out (as PostgreSQL's websearch_to_tsquery does)."""
+    params = {} if params is None else params
+    if isinstance(node, Term):
+        name = f"t{len(params)}"
+        params[name] = node.text
+        plain = f"phraseto_tsquery('{PG_CONFIG}', :{name})"
+        if not node.prefix:
+            return plain, params
+        return (f"(SELECT CASE WHEN numnode(p) = 0 THEN p ELSE (p::text || ':*')::tsquery END FROM {plain} AS p)",
+                params)
+    if isinstance(node, Without):
+        keep, _ = tsquery_sql(node.keep, params)
+        drop, _ = tsquery_sql(node.drop, params)
+        return f"({keep} && !!{drop})", params
+    op = " && " if isinstance(node, All) else " || "
+    return "(" + op.join(tsquery_sql(p, params)[0] for p in node.parts) + ")", params
+
+
 class _Parser:
     """query := or ; or := and (OR and)* ; and := unary ((AND)? unary)* ; unary := (NOT|-)? atom ;
     atom := word | word* | "phrase" | ( or )"""
@@ -189,14 +345,14 @@ class _Parser:
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
-    def parse(self) -> str:
+    def parse(self) -> Node:
         expr = self.or_()
         tok = self.peek()
         if tok is not None:
             raise QuerySyntaxError(f"unexpected ')' at position {tok.pos}: no '(' opened it")
         return expr
 
-    def or_(self) -> str:
+    def or_(self) -> Node:
         parts = [self.and_()]
         while (tok := self.peek()) is not None and tok.kind == "or":
             self.i += 1
@@ -204,11 +360,11 @@ class _Parser:
             if nxt is None or nxt.kind in ("or", "and", "rparen"):
                 raise QuerySyntaxError(f"OR at position {tok.pos} needs a search term after it")
             parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return parts[0] if len(parts) == 1 else Any_(tuple(parts))
 
-    def and_(self) -> str:
-        positives: list[str] = []
-        negatives: list[str] = []
+    def and_(self) -> Node:
+        positives: list[Node] = []
+        negatives: list[Node] = []
         start = self.peek()
         while (tok := self.peek()) is not None and tok.kind not in ("or", "rparen"):
             if tok.kind == "and":
@@ -237,12 +393,12 @@ class _Parser:
                 raise QuerySyntaxError(f"OR at position {start.pos} needs a search term before it")
             where = f" at position {start.pos}" if start is not None else ""
             raise QuerySyntaxError(f"expected a search term{where}")
-        expr = positives[0] if len(positives) == 1 else "(" + " AND ".join(positives) + ")"
+        expr = positives[0] if len(positives) == 1 else All(tuple(positives))
         for neg in negatives:
-            expr = f"({expr} NOT {neg})"
+            expr = Without(expr, neg)
         return expr
 
-    def atom(self) -> str | None:
+    def atom(self) -> Node | None:
         tok = self.toks[self.i]
         self.i += 1
         if tok.kind == "lparen":
@@ -260,17 +416,18 @@ class _Parser:
         if tok.kind == "phrase":
             if not _has_token_chars(tok.value):
                 return None  # "" or "!!!": nothing to look for
-            return _quote(tok.value)
+            return Term(tok.value)
         word = tok.value
         prefix = word.endswith("*")
         core = word.rstrip("*")
         if not _has_token_chars(core):
             return None  # punctuation alone, e.g. "&" or "*"
-        return _quote(core) + ("*" if prefix else "")
+        return Term(core, prefix)
 
 
-def parse_query(query: str) -> str:
-    """The FTS5 MATCH expression for a user's query, or QuerySyntaxError with a precise message."""
+def parse_query(query: str) -> ParsedQuery:
+    """The parsed query (the FTS5 MATCH expression, carrying its tree), or QuerySyntaxError with a precise
+    message."""
     query = _XML_BAD.sub(" ", query or "").strip()
     if not query:
         raise QuerySyntaxError("the query is empty: give at least one word")
@@ -281,7 +438,7 @@ def parse_query(query: str) -> str:
         if any(t.kind in ("or", "and", "not", "lparen", "rparen") for t in toks):
             _Parser(toks).parse()  # raises with the operator and its position
         raise QuerySyntaxError("the query has no word to look for (letters or digits)")
-    return _Parser(toks).parse()
+    return ParsedQuery(_Parser(toks).parse())
 
 
 # ---- searching -----------------------------------------------------------------------------------------
@@ -290,7 +447,7 @@ def parse_query(query: str) -> str:
 @dataclass
 class SearchHit:
     story_id: int
-    score: float  # bm25: lower is better
+    score: float  # lower is better: bm25 on SQLite, minus ts_rank_cd on PostgreSQL
     article_id: int | None  # the best-matching article, None when the story's own text matched best
     snippet: str  # safe HTML: escaped text with <mark> around the matched terms
 
@@ -328,6 +485,9 @@ def search_stories(
 ) -> tuple[list[SearchHit], bool]:
     """Stories ranked by their best match (headline and brief weigh more than article text), one page of
     them, and whether more follow. `match` comes from `parse_query`. Dates are naive UTC or aware."""
+    if conn.dialect.name == "postgresql":
+        return _search_postgresql(conn, match, since=since, until=until, source_id=source_id, outlet=outlet,
+                                  language=language, limit=limit, offset=offset)
     params: dict[str, Any] = {"q": match, "lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset}
     art_filters = []
     story_filters = []
@@ -413,6 +573,115 @@ def _snippets(conn: Connection, match: str, rows: list[Any]) -> dict[tuple[int, 
         for sid, snip in found:
             out[(sid, None)] = _safe_snippet(snip)
     return out
+
+
+# ts_rank_cd's weights for D, C, B, A: title and headline (A) weigh twice the text and brief (B), as in bm25 above.
+_PG_WEIGHTS = "'{0.1, 0.2, 0.5, 1.0}'"
+
+
+def _pg_rank(alias: str) -> str:
+    """ts_rank_cd of the row `alias` (articles_fts or stories_fts) for the query `q.q`. Normalisation 1: divided
+    by 1 + log(length), so that a long article does not win by its length alone."""
+    return f"ts_rank_cd({_PG_WEIGHTS}, {alias}.vector, q.q, 1)"
+
+
+# ts_headline's options: the same control-character markers as FTS5's snippet() (then _safe_snippet), about
+# as many words as snippet(..., 24). A constant: never built from user input.
+_PG_HEADLINE = (f'StartSel="{_MARK_ON}", StopSel="{_MARK_OFF}", MaxWords=24, MinWords=12, ShortWord=2, '
+                'MaxFragments=1, FragmentDelimiter=" … "')
+
+
+def _search_postgresql(
+    conn: Connection, match: str, *, since: datetime | None, until: datetime | None, source_id: int | None,
+    outlet: str | None, language: str | None, limit: int, offset: int,
+) -> tuple[list[SearchHit], bool]:
+    """search_stories on PostgreSQL: the same candidates, filters, ordering and paging as the FTS5 query."""
+    if not isinstance(match, ParsedQuery):
+        raise TypeError("search_stories on PostgreSQL needs the ParsedQuery that parse_query returns")
+    query, params = tsquery_sql(match.tree)
+    params.update({"lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset})
+    art_filters = []
+    story_filters = []
+    if since is not None:
+        params["since"] = _aware(since)
+        art_filters.append("coalesce(a.published, a.fetched) >= :since")
+        story_filters.append("coalesce(s.last_published, s.updated_at) >= :since")
+    if until is not None:
+        params["until"] = _aware(until)
+        art_filters.append("coalesce(a.published, a.fetched) <= :until")
+        story_filters.append("coalesce(s.first_published, s.created_at) <= :until")
+    narrowed = source_id is not None or outlet is not None or language is not None
+    if source_id is not None:
+        params["source_id"] = source_id
+        art_filters.append("a.source_id = :source_id")
+    if outlet is not None:
+        params["outlet"] = outlet
+        art_filters.append("a.source_name = :outlet")
+    if language is not None:
+        params["language"] = language.lower()
+        art_filters.append("lower(a.language) = :language")
+    art_where = "".join(f" AND {f}" for f in art_filters)
+    story_where = "".join(f" AND {f}" for f in story_filters)
+    story_hits = "" if narrowed else f"""
+        UNION ALL
+        SELECT s.id AS sid, NULL::integer AS aid, -{_pg_rank("sf")} * 1.2 AS score
+        FROM stories_fts AS sf JOIN stories AS s ON s.id = sf.id, q
+        WHERE sf.vector @@ q.q AND s.article_count > 0{story_where}"""
+    # One pass with all MAX_ARTICLE_HITS candidates: ranking reads the stored vector of every match whatever the
+    # LIMIT, so the FTS5 path's narrower first try would save nothing here. DISTINCT ON keeps each story's best
+    # hit (SQLite's min() with a bare column); a story's own text wins a tie with an article.
+    sql = f"""
+        WITH q AS MATERIALIZED (SELECT {query} AS q),
+        top AS MATERIALIZED (
+            SELECT af.id, -{_pg_rank("af")} AS score FROM articles_fts AS af, q
+            WHERE af.vector @@ q.q ORDER BY score, af.id LIMIT :lim
+        ), art AS (
+            SELECT a.story_id AS sid, a.id AS aid, t.score AS score
+            FROM top AS t JOIN articles AS a ON a.id = t.id
+            WHERE a.story_id IS NOT NULL{art_where}
+        ), hits AS (SELECT sid, aid, score FROM art{story_hits}
+        ), best AS (SELECT DISTINCT ON (sid) sid, aid, score FROM hits ORDER BY sid, score, aid NULLS FIRST)
+        SELECT sid, aid, score AS best FROM best ORDER BY best, sid LIMIT :limit OFFSET :offset
+    """
+    rows = conn.execute(text(sql), params).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    snippets = _snippets_postgresql(conn, query, params, rows)
+    hits = [SearchHit(story_id=r[0], article_id=r[1], score=float(r[2]),
+                      snippet=snippets.get((r[0], r[1]), "")) for r in rows]
+    return hits, more
+
+
+def _snippets_postgresql(conn: Connection, query: str, params: dict[str, Any],
+                         rows: list[Any]) -> dict[tuple[int, int | None], str]:
+    """ts_headline for one page of hits only (it parses the whole text again: the costly part)."""
+    out: dict[tuple[int, int | None], str] = {}
+    terms = {k: v for k, v in params.items() if k.startswith("t")}
+    article_ids = [int(r[1]) for r in rows if r[1] is not None]
+    story_ids = [int(r[0]) for r in rows if r[1] is None]
+    if article_ids:
+        found = conn.execute(text(
+            f"WITH q AS MATERIALIZED (SELECT {query} AS q) "
+            f"SELECT a.id, ts_headline('{PG_CONFIG}', coalesce(a.title, '') || E'\\n\\n' || a.text, q.q, :opts) "
+            "FROM articles AS a, q WHERE a.id = ANY(:ids)"), {**terms, "opts": _PG_HEADLINE, "ids": article_ids}).all()
+        by_article = {a: s for a, s in found}
+        for r in rows:
+            if r[1] is not None:
+                out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
+    if story_ids:
+        body = f"coalesce(s.headline, '') || E'\\n\\n' || coalesce({_PG_BRIEF_TEXT.format(t='s')}, '')"
+        found = conn.execute(text(
+            f"WITH q AS MATERIALIZED (SELECT {query} AS q) "
+            f"SELECT s.id, ts_headline('{PG_CONFIG}', {body}, q.q, :opts) FROM stories AS s, q WHERE s.id = ANY(:ids)"),
+            {**terms, "opts": _PG_HEADLINE, "ids": story_ids}).all()
+        for sid, snip in found:
+            out[(sid, None)] = _safe_snippet(snip)
+    return out
+
+
+def _aware(value: datetime) -> datetime:
+    """PostgreSQL compares timestamptz: naive values are UTC (as everywhere in the store)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _db_time(value: datetime) -> str:

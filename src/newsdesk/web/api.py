@@ -3,26 +3,32 @@ so that /openapi.json describes every answer. Shapes follow the contract in DESI
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from newsdesk.analyze.aggregate import entity_key, sentence_status
 from newsdesk.store import search as fts
-from newsdesk.store.queries import ArticleSummary, Page, SourceView, StoryDetail, StoryView
+from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.web.common import (
+    MAX_KEY,
     MAX_LIMIT,
     UserError,
     base_url,
+    canonical_key,
     disclaimer,
+    entity_path,
     make_filters,
     reader_of,
     settings_of,
 )
 
 router = APIRouter(prefix="/api", tags=["api"])
+log = logging.getLogger(__name__)
 
 MAX_ID = 2**53  # ids beyond this cannot be stored (and JSON numbers stop being exact)
 
@@ -47,6 +53,8 @@ class CitationOut(BaseModel):
 class BriefSentenceOut(BaseModel):
     text: str
     citations: list[CitationOut]
+    status: Literal["speculation", "denial"] | None = Field(
+        None, description="set when the sentence carries speculation or a denial: not established fact")
 
 
 class ArticleOut(BaseModel):
@@ -79,6 +87,38 @@ class TimelineEntryOut(BaseModel):
     copies: list[int] = Field(description="ids of the articles that reprinted this one")
 
 
+EntityType = Literal["PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT"]
+StatementKind = Literal["official", "state_media", "expert", "analyst", "anonymous", "other"]
+StatementStatus = Literal["reported", "claim", "speculation", "denial"]
+
+
+class EntityOut(BaseModel):
+    name: str = Field(description="the canonical name (the longest the story's articles give)")
+    type: EntityType
+    role: str | None = Field(None, description="title or role where the text gives one, e.g. 'Foreign Minister'")
+    mentions: int = Field(description="mentions over the story's articles (a copy's are its origin's, counted once)")
+    key: str = Field(description="the entity across stories: type and folded name, e.g. 'person:kim jong un'")
+    url: str = Field(description="the entity's page: every story it appears in")
+
+
+class StatementOut(BaseModel):
+    speaker: str | None = Field(description="who said it, as the story names them; null when unattributed")
+    speaker_role: str | None
+    text: str = Field(description="the words, verbatim from the article `article_id` (characters start to end)")
+    verb: str = Field(description="the attribution verb, as a lemma: say, tell, deny, warn, according to, ...")
+    kind: StatementKind = Field(description="who the speaker is")
+    status: StatementStatus = Field(description="reported: the outlet states it; claim: someone asserts it; "
+                                                "speculation: hedged or predictive; denial: someone rejects it")
+    quote: bool = Field(False, description="a direct quote (else reported speech)")
+    article_id: int = Field(description="the article whose wording is shown")
+    start: int
+    end: int
+    article_ids: list[int] = Field(description="every article of the story that carries this statement")
+    independent_origins: int = Field(description="how many independent reports carry it (copies count once)")
+    outlets: list[str]
+    state_media_only: bool = Field(description="only state-controlled media carry it")
+
+
 class StoryOut(BaseModel):
     id: int
     url: str = Field(description="the story's page")
@@ -89,8 +129,9 @@ class StoryOut(BaseModel):
     sources_count: int
     independent_sources_count: int
     outlets: list[str]
-    entities: list[dict[str, Any]]
-    statements: list[dict[str, Any]]
+    entities: list[EntityOut] = Field(description="who and where: people, organisations, places, groups, events")
+    statements: list[StatementOut] = Field(description="who said what, grouped across the story's articles, "
+                                                       "the most corroborated first")
     first_seen: datetime
     updated: datetime
     first_published: datetime | None
@@ -100,6 +141,29 @@ class StoryOut(BaseModel):
     removed: bool = Field(False, description="every article of the story was removed following a removal request "
                                              "(then headline is null and the lists are empty; answered with 410)")
     timeline: list[TimelineEntryOut] | None = Field(None, description="one story only: reporting in time order")
+
+
+class EntitySummaryOut(BaseModel):
+    key: str
+    name: str = Field(description="as the newest story names it")
+    type: EntityType
+    role: str | None
+    stories: int = Field(description="how many stories it appears in")
+    mentions: int = Field(description="mentions over those stories")
+    url: str = Field(description="the entity's page")
+    api_url: str = Field(description="the entity and its stories in this API")
+
+
+class EntitiesOut(BaseModel):
+    query: str
+    entities: list[EntitySummaryOut] = Field(description="entities whose name starts with the query, those in "
+                                                         "the most stories first")
+
+
+class EntityStoriesOut(BaseModel):
+    entity: EntitySummaryOut
+    stories: list[StoryOut] = Field(description="the stories it appears in, newest first")
+    next: str | None = Field(description="cursor of the next page, or null on the last page")
 
 
 class StoriesOut(BaseModel):
@@ -162,6 +226,38 @@ def article_out(a: ArticleSummary, base: str) -> ArticleOut:
                       duplicate_of=a.duplicate_of, story_url=f"{base}/stories/{a.story_id}" if a.story_id else None)
 
 
+def entities_out(entities: list[dict], base: str) -> list[EntityOut]:
+    out = []
+    for e in entities:
+        try:
+            key = e.get("key") or entity_key(e["name"], e["type"])
+            out.append(EntityOut(**{k: e.get(k) for k in ("name", "type", "role", "mentions")}, key=key,
+                                 url=base + entity_path(key)))
+        except (KeyError, TypeError, ValidationError):
+            # Written by an older analyser: leave it out rather than fail the whole story.
+            log.warning("entity left out of the API: %r", e)
+    return out
+
+
+_STATEMENT_FIELDS = tuple(StatementOut.model_fields)
+
+
+def statements_out(statements: list[dict]) -> list[StatementOut]:
+    out = []
+    for st in statements:
+        try:
+            out.append(StatementOut(**{k: st[k] for k in _STATEMENT_FIELDS if k in st}))
+        except (TypeError, ValidationError):
+            log.warning("statement left out of the API: %r", st)
+    return out
+
+
+def entity_summary_out(e: EntityView, base: str) -> EntitySummaryOut:
+    return EntitySummaryOut(key=e.key, name=e.name, type=e.type, role=e.role, stories=e.stories,
+                            mentions=e.mentions, url=base + entity_path(e.key),
+                            api_url=base + "/api" + entity_path(e.key))
+
+
 def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail | None = None) -> StoryOut:
     timeline = None
     if detail is not None:
@@ -170,12 +266,14 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
                     for g in detail.timeline]
     brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
         CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
-        if isinstance(c.get("article_id"), int)]) for b in s.brief if isinstance(b, dict)]
+        if isinstance(c.get("article_id"), int)], status=sentence_status(str(b.get("text", "")), s.statements))
+        for b in s.brief if isinstance(b, dict)]
     return StoryOut(
         id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,
         articles=[article_out(a, base) for a in s.articles], article_count=s.article_count,
         sources_count=s.sources_count, independent_sources_count=s.independent_sources_count, outlets=s.outlets,
-        entities=[], statements=[], first_seen=s.created_at, updated=s.updated_at,
+        entities=entities_out(s.entities, base), statements=statements_out(s.statements),
+        first_seen=s.created_at, updated=s.updated_at,
         first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
         score=s.score, timeline=timeline, removed=s.removed and s.article_count == 0,
     )
@@ -283,6 +381,39 @@ def get_source(request: Request, source_id: Annotated[int, _id("source")]) -> So
     if found is None:
         raise UserError(404, f"there is no source {source_id}")
     return source_out(found, base_url(request))
+
+
+@router.get("/entities", response_model=EntitiesOut, responses=ERRORS)
+def find_entities(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description=(
+        "the start of a name: case, spacing and hyphens do not matter ('kim j' finds Kim Jong Un)"))],
+    limit: Annotated[int, Query(ge=1, le=100, description="at most this many, 1 to 100")] = 20,
+) -> EntitiesOut:
+    """People, organisations, places, groups and events whose name starts with `q`, those in the most stories
+    first."""
+    base = base_url(request)
+    return EntitiesOut(query=q, entities=[entity_summary_out(e, base)
+                                          for e in reader_of(request).find_entities(q, limit)])
+
+
+@router.get("/entities/{key:path}", response_model=EntityStoriesOut, responses=NOT_FOUND)
+def get_entity(
+    request: Request,
+    key: Annotated[str, Path(min_length=1, max_length=MAX_KEY, description=(
+        "the entity's key, its type and folded name, e.g. person:kim jong un (from a story's `entities` or "
+        "/api/entities)"))],
+    limit: Limit = 20, cursor: CursorQ = None,
+) -> EntityStoriesOut:
+    """One entity and the stories it appears in, newest first."""
+    reader = reader_of(request)
+    found = reader.entity(canonical_key(key))
+    if found is None:
+        raise UserError(404, f"there is no entity {key!r} (find one with /api/entities?q=)")
+    page = reader.entity_stories(found.key, limit, cursor)
+    base, text = base_url(request), disclaimer(settings_of(request))
+    return EntityStoriesOut(entity=entity_summary_out(found, base), next=page.next,
+                            stories=[story_out(s, base, text) for s in page.items])
 
 
 def run_search(request: Request, q: str, limit: int, cursor: str | None, since: datetime | None,

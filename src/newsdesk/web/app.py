@@ -54,12 +54,17 @@ MAX_POST_BODY = 1024 * 1024  # forms and removal requests are small; a larger de
 
 
 class BackgroundFetcher:
-    """Runs a fetch pass every `serve_fetch_interval` seconds until stopped."""
+    """Runs a fetch pass every `serve_fetch_interval` seconds until stopped: fetch, group into stories, then
+    analyse (entities and statements) up to `analysis_batch` new articles."""
+
+    ANALYSIS_STEP = 32  # articles per call of the stage, so that a shutdown waits for at most one step
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings, self.store = settings, store
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="background-fetch", daemon=True)
+        self._analysis: Any = None  # the AnalysisStage, made on the first pass that needs it
+        self._analysis_off = settings.analysis_batch <= 0
 
     def _loop(self) -> None:
         from newsdesk.pipeline import Collector
@@ -77,9 +82,38 @@ class BackgroundFetcher:
                     stories.process_pending()
                 except Exception:  # the service must keep running whatever one pass hit
                     log.exception("fetch pass failed")
+                # Its own guard: stories are already saved, and a failing analysis must not stop fetching.
+                self.analyse()
                 self.stop.wait(self.settings.serve_fetch_interval)
         finally:
             collector.close()
+
+    def analyse(self) -> int:
+        """One analysis pass over at most `analysis_batch` pending articles; never raises. Returns how many
+        articles got an analysis."""
+        if self._analysis_off:
+            return 0
+        from newsdesk.analyze.labels import LabelFileError
+        from newsdesk.analyze.nlp import ModelMissingError
+        from newsdesk.analyze.stage import AnalysisStage
+
+        done = 0
+        try:
+            if self._analysis is None:
+                # Made once: the spaCy pipeline loads on first use and stays loaded for later passes.
+                self._analysis = AnalysisStage(self.store, self.settings)
+            while done < self.settings.analysis_batch and not self.stop.is_set():
+                step = self._analysis.process_pending(min(self.ANALYSIS_STEP, self.settings.analysis_batch - done))
+                done += step
+                if step == 0:
+                    break
+        except (ModelMissingError, LabelFileError) as exc:
+            # Configuration, not data: every later pass would fail the same way, so say it once and stop trying.
+            log.error("analysis is off until the service restarts: %s", exc)
+            self._analysis_off = True
+        except Exception:  # noqa: BLE001 - a failing analysis is logged; the next pass tries again
+            log.exception("analysis pass failed")
+        return done
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -91,7 +125,8 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-CACHED_PREFIXES = ("/api/stories", "/api/search", "/api/articles", "/stories/", "/search", "/feed.")
+CACHED_PREFIXES = ("/api/stories", "/api/search", "/api/articles", "/api/entities", "/stories/", "/search", "/feed.",
+                   "/entities")
 # Never cached, whatever the prefixes above grow into: per-user and per-request answers (sessions, receipts).
 UNCACHED_PREFIXES = ("/admin", "/removal", "/api/removal-requests")
 

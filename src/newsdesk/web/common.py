@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Request
 
+from newsdesk.analyze.aggregate import entity_key
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
@@ -166,3 +167,19 @@ def query_string(params: dict[str, Any]) -> str:
     from urllib.parse import urlencode
 
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+MAX_KEY = 400  # an entity key is its type and a name folded to at most 300 characters
+
+
+def canonical_key(key: str) -> str:
+    """An entity key as the store writes it: "PERSON:Kim Jong-un" and "person:kim  jong un" are both
+    "person:kim jong un", so that a hand-typed or differently spelt link finds the entity. A key without a
+    type is returned as it is (and found nowhere)."""
+    type_, sep, name = key.strip().partition(":")
+    return entity_key(name, type_.strip()) if sep and type_.strip() else key
+
+
+def entity_path(key: str) -> str:
+    """The path of an entity's page (its key quoted: it holds a colon, spaces and any character of a name)."""
+    return "/entities/" + quote(key, safe=":")

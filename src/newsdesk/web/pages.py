@@ -4,6 +4,7 @@ autoescape, and only http(s) URLs are put in an href."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,11 +13,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.store.queries import Filters, StoryView
+from newsdesk.analyze.aggregate import sentence_status
+from newsdesk.store.queries import ArticleSummary, Filters, StoryView
 from newsdesk.web.common import (
+    MAX_KEY,
     UserError,
+    canonical_key,
     desk_of,
     disclaimer,
+    entity_path,
     make_filters,
     parse_id,
     parse_source,
@@ -32,6 +37,9 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates")) 
 templates.env.auto_reload = False  # templates ship with the package: no stat() of each file per request
 
 PER_PAGE = 20
+# Articles listed on a story page; a story of hundreds links to all of them (a page that size is slow to make
+# and unreadable on a phone; Google News' full coverage also pages).
+STORY_PAGE_ARTICLES = 50
 # The footer of every page but a story's (which carries the story's own disclaimer, once).
 SITE_NOTICE = ("Stories here are aggregated automatically from public sources and may contain errors; verify "
                "information independently. Rights holders can request removal of their content.")
@@ -48,7 +56,113 @@ def _iso(value: datetime | None) -> str:
 templates.env.filters["when"] = _fmt_time
 templates.env.filters["iso"] = _iso
 templates.env.filters["href"] = safe_href
+templates.env.filters["entity_path"] = entity_path
 templates.env.globals["qs"] = query_string
+
+# ---- who and where, who said what: view models of the story row's own JSON (no query per item) ----------
+
+TYPE_LABELS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place", "NORP": "group",
+               "EVENT": "event"}
+templates.env.globals["type_labels"] = TYPE_LABELS
+# (section id, heading, entity types), in the order the story page shows them.
+ENTITY_SECTIONS = (("people", "People", ("PERSON",)), ("organisations", "Organisations", ("ORG",)),
+                   ("places", "Places", ("GPE", "LOC")), ("groups", "Groups and nationalities", ("NORP",)),
+                   ("events", "Events", ("EVENT",)))
+# (status, heading, what it means): reported fact first, then what people assert, guess and deny, each under
+# its own heading so that a reader never takes a claim or a guess for something established.
+STATEMENT_SECTIONS = (
+    ("reported", "Reported", "What outlets state themselves, attributed to them."),
+    ("claim", "Claims", "What someone asserts. Attributed to them, not established by this site."),
+    ("speculation", "Speculation",
+     "Hedged or predictive: what someone thinks may be true or may happen. Not established fact."),
+    ("denial", "Denials", "What someone rejects or denies."),
+)
+STATUS_LABELS = {"reported": "Reported", "claim": "Claim", "speculation": "Speculation", "denial": "Denial"}
+KIND_LABELS = {"official": "official", "state_media": "state media", "expert": "expert", "analyst": "analyst",
+               "anonymous": "anonymous source"}  # "other" says nothing: no label
+_PAST = {"say": "said", "tell": "told", "write": "wrote", "speak": "spoke", "think": "thought", "admit": "admitted",
+         "quip": "quipped", "refer": "referred", "rebut": "rebutted", "read": "read", "begin": "began", "go": "went"}
+
+
+def said(verb: str | None) -> str:
+    """The attribution verb (stored as a lemma) in the past tense of a news report: "warn" -> "warned"."""
+    verb = (verb or "say").strip().lower()
+    if verb in _PAST:
+        return _PAST[verb]
+    if " " in verb or not verb.isalpha():  # "according to"
+        return verb
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
+@dataclass
+class EntitySection:
+    id: str
+    heading: str
+    entities: list[dict]
+
+
+@dataclass
+class StatementView:
+    data: dict  # the stored statement
+    speaker_key: str | None  # the speaker's entity in this story, for a link to its page
+    kind_label: str | None
+    said: str
+    citing: list[ArticleSummary] = field(default_factory=list)  # its articles among those the page lists
+    unlisted: int = 0  # its articles beyond those
+
+    @property
+    def speaker(self) -> str:
+        """The speaker as the line shows it: it starts the sentence ("The institute said") unless it follows
+        "According to"."""
+        name = self.data.get("speaker") or ""
+        return name if self.said == "according to" else name[:1].upper() + name[1:]
+
+
+@dataclass
+class StatementSection:
+    status: str
+    heading: str
+    explanation: str
+    statements: list[StatementView]
+
+
+def entity_sections(entities: list[dict]) -> list[EntitySection]:
+    """The story's entities by kind; people with a role (who they are is known) before the others, each
+    group otherwise in the story's order (most prominent first)."""
+    out = []
+    for sid, heading, types in ENTITY_SECTIONS:
+        chosen = [e for e in entities if e.get("type") in types and e.get("name") and e.get("key")]
+        if sid == "people":
+            chosen.sort(key=lambda e: not e.get("role"))  # stable: the story's order within each half
+        if chosen:
+            out.append(EntitySection(sid, heading, chosen))
+    return out
+
+
+def statement_sections(statements: list[dict], entities: list[dict],
+                       articles: dict[int, ArticleSummary]) -> list[StatementSection]:
+    """The story's statements under their status, in the story's order (most corroborated first), each with
+    the articles that carry it taken from those the page already has."""
+    speakers = {}
+    for e in entities:
+        if e.get("type") in ("PERSON", "ORG") and e.get("name") and e.get("key"):
+            speakers.setdefault(e["name"].casefold(), e["key"])
+    by_status: dict[str, list[StatementView]] = {}
+    for st in statements:
+        if not isinstance(st, dict) or not st.get("text"):
+            continue
+        ids = [i for i in st.get("article_ids") or [] if isinstance(i, int)]
+        view = StatementView(data=st, speaker_key=speakers.get((st.get("speaker") or "").casefold()),
+                             kind_label=KIND_LABELS.get(st.get("kind") or ""), said=said(st.get("verb")),
+                             citing=[articles[i] for i in ids if i in articles],
+                             unlisted=sum(1 for i in ids if i not in articles))
+        by_status.setdefault(st.get("status") or "claim", []).append(view)
+    return [StatementSection(status, heading, explanation, by_status[status])
+            for status, heading, explanation in STATEMENT_SECTIONS if by_status.get(status)]
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -85,7 +199,7 @@ def _citation_numbers(brief: list[dict]) -> dict[int, int]:
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(request: Request, story_id: str) -> HTMLResponse:
     sid = parse_id(story_id, "story")
-    detail = reader_of(request).story(sid)
+    detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
     if is_removed(detail.story):
@@ -98,9 +212,47 @@ def story_page(request: Request, story_id: str) -> HTMLResponse:
     cited = [(n, aid, by_id.get(aid)) for aid, n in numbers.items()]
     return render(request, "story.html", {
         "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "numbers": numbers,
-        "cited": cited, "articles": by_id, "entities": [], "statements": [],
+        "cited": cited, "articles": by_id, "entity_sections": entity_sections(detail.story.entities),
+        "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
+        "status_labels": STATUS_LABELS,
+        "brief_status": [sentence_status(str(b.get("text", "")), detail.story.statements) for b in detail.story.brief],
         "shown": len(detail.story.articles), "total": detail.articles_total,
     })
+
+
+@router.get("/stories/{story_id}/articles", response_class=HTMLResponse)
+def story_articles_page(request: Request, story_id: str, cursor: Cursor = None) -> HTMLResponse:
+    """Every article of a story, newest first, 50 a page (the story page shows the first ones)."""
+    sid = parse_id(story_id, "story")
+    reader = reader_of(request)
+    found = reader.stories_by_ids([sid], articles_each=0)
+    if not found:
+        raise UserError(404, f"there is no story {sid}")
+    if is_removed(found[0]):
+        return render(request, "story_removed.html", {"request_id": desk_of(request).story_removal(sid)},
+                      status=410)
+    page = reader.articles(50, cursor, story_id=sid)
+    return render(request, "story_articles.html", {"story": found[0], "articles": page.items, "next": page.next,
+                                                   "first": not cursor})
+
+
+@router.get("/entities", response_class=HTMLResponse)
+def entities_page(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    """Look up a person, organisation or place by the start of its name."""
+    found = reader_of(request).find_entities(q, PER_PAGE) if q.strip() else []
+    return render(request, "entities.html", {"q": q, "searched": bool(q.strip()), "entities": found})
+
+
+@router.get("/entities/{key:path}", response_class=HTMLResponse)
+def entity_page(request: Request, key: str, cursor: Cursor = None) -> HTMLResponse:
+    """One entity and every story it appears in, newest first."""
+    reader = reader_of(request)
+    entity = reader.entity(canonical_key(key)) if len(key) <= MAX_KEY else None
+    if entity is None:
+        raise UserError(404, f"there is no person, organisation or place {key!r}")
+    page = reader.entity_stories(entity.key, PER_PAGE, cursor)
+    return render(request, "entity.html", {"entity": entity, "stories": page.items, "next": page.next,
+                                           "first": not cursor})
 
 
 @router.get("/sources", response_class=HTMLResponse)

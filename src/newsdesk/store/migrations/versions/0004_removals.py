@@ -23,10 +23,11 @@ _SQLITE_AUDIT = [
          SELECT RAISE(ABORT, 'removal_audit is append-only: DELETE refused');
        END""",
 ]
+# The message by concatenation, not with a percent-sign placeholder: psycopg would read that sign as its own.
 _POSTGRES_AUDIT = [
     """CREATE OR REPLACE FUNCTION removal_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         RAISE EXCEPTION 'removal_audit is append-only: % refused', TG_OP;
+         RAISE EXCEPTION USING MESSAGE = 'removal_audit is append-only: ' || TG_OP || ' refused';
        END $$""",
     """CREATE TRIGGER removal_audit_no_change BEFORE UPDATE OR DELETE ON removal_audit
        FOR EACH ROW EXECUTE FUNCTION removal_audit_append_only()""",
