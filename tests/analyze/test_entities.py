@@ -50,6 +50,13 @@ def test_appositive_role_and_surname_merge():
     assert okafor.role == "director of the port authority"
 
 
+def test_a_clause_naming_a_source_after_a_name_is_not_its_role():
+    text = ("Kim Jong Un held talks with Xi Jinping, the official Korean Central News Agency reported on Friday. "
+            "The talks lasted two hours.")
+    xi = by_name(analyze_text(text).entities)["Xi Jinping"]
+    assert xi.role is None
+
+
 @pytest.mark.parametrize("raw, clean", [
     ("Kim’s", "Kim"), ("the United Nations,", "United Nations"), ("\u201cReuters\u201d", "Reuters"),
     ("U.S.", "U.S."), ("Obama.", "Obama"), ("  Elena\nVoss ", "Elena Voss"),

@@ -227,6 +227,12 @@ def _affiliation(doc: Any, i: int, ent_of: dict[int, Any]) -> str | None:
     return None
 
 
+# Verbs that make ", the official news agency reported" a clause (its own subject and verb), not an
+# appositive: the parser may not have tagged the sentence, so the commonest are listed.
+_CLAUSE_VERBS = frozenset("said says reported reports told added announced stated wrote claimed noted confirmed "
+                          "denied insisted warned quoted cited".split())
+
+
 def _appositive(doc: Any, i: int, ent_of: dict[int, Any]) -> str | None:
     """ ", a spokesperson for the ministry," right after a name, or None."""
     if i >= len(doc) or doc[i].text != ",":
@@ -244,6 +250,8 @@ def _appositive(doc: Any, i: int, ent_of: dict[int, Any]) -> str | None:
         return None
     if words[0].pos_ == "VERB" or _norm(words[0].text) in ("said", "says", "told", "who", "which", "and"):
         return None
+    if any(t.pos_ == "VERB" or _norm(t.text) in _CLAUSE_VERBS for t in words[1:]):
+        return None  # ", the official news agency reported": a clause naming a source, not the name's role
     first = 1 if _norm(words[0].text) in _DETERMINERS else 0
     if first >= len(words):
         return None
