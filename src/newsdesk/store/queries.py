@@ -379,22 +379,24 @@ class Reader:
         nxt = encode_cursor("updated", t=_time(rows[-1][1]).isoformat(), i=rows[-1][0]) if more and rows else None
         return Page(self.stories_by_ids([r[0] for r in rows]), nxt)
 
-    def stories_by_ids(self, ids: list[int], articles_each: int = LIST_ARTICLES) -> list[StoryView]:
-        """The stories in the given order, each with its outlets and first articles: three queries in all."""
+    def stories_by_ids(self, ids: list[int], articles_each: int = LIST_ARTICLES,
+                       outlets: bool = True) -> list[StoryView]:
+        """The stories in the given order, each with its outlets (unless `outlets` is false) and first
+        articles: three queries in all."""
         if not ids:
             return []
         unique = list(dict.fromkeys(ids))
         params = {f"i{k}": sid for k, sid in enumerate(unique)}
         with self.store.engine.connect() as conn:
             found = {r[0]: _story(r) for r in conn.execute(_stories_sql(len(unique)), params)}
-            outlets = conn.execute(_outlets_sql(len(unique)), params).all()
+            outlet_rows = conn.execute(_outlets_sql(len(unique)), params).all() if outlets else []
             firsts: list[Any] = []
             if articles_each > 0:
                 # One statement, one index range (story_id, published) per story, each stopped by its LIMIT:
                 # a story with thousands of articles costs no more than one with ten.
                 firsts = list(conn.execute(_firsts_sql(len(unique)), {**params, "lim": articles_each}))
         names: dict[int, list[tuple[int, str]]] = {}
-        for sid, name, copy_flag in outlets:
+        for sid, name, copy_flag in outlet_rows:
             if name:
                 names.setdefault(sid, []).append((1 if copy_flag else 0, name))
         for sid, entries in names.items():
@@ -417,10 +419,11 @@ class Reader:
             found = {r[0]: _story((*r[:2], None, *r[2:])) for r in rows}
         return [found[i] for i in ids if i in found]
 
-    def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES) -> StoryDetail | None:
+    def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES, outlets: bool = True) -> StoryDetail | None:
         """A story with its first `limit` articles (by publication) and every article its brief cites, grouped
-        by origin, and its timeline."""
-        found = self.stories_by_ids([story_id], articles_each=0)
+        by origin, and its timeline; its outlets' names unless `outlets` is false (the page lists the articles
+        themselves, and naming the outlets reads every article of a large story)."""
+        found = self.stories_by_ids([story_id], articles_each=0, outlets=outlets)
         if not found:
             return None
         story = found[0]

@@ -199,7 +199,7 @@ def _citation_numbers(brief: list[dict]) -> dict[int, int]:
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(request: Request, story_id: str) -> HTMLResponse:
     sid = parse_id(story_id, "story")
-    detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES)
+    detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES, outlets=False)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
     if is_removed(detail.story):
