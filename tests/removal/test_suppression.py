@@ -245,6 +245,31 @@ def test_provisional_suppression_then_rejection_restores_exactly(collector, serv
     assert actions == ["received", "provisional_suppression", "rejected", "restored"]
 
 
+def test_rejecting_a_provisional_request_does_not_restore_what_another_accepted_request_names(
+        collector, server, settings):
+    store = collector.store
+    desk = RemovalDesk(store, replace(settings, removal_provisional=True))
+    collector.removals = desk
+    ids = collect(collector, server)
+    first = desk.submit(submission(urls=[server.url(ORIGIN)]), client="a")
+    second = desk.submit(submission(urls=[server.url(ORIGIN)], reason="privacy", relationship="subject"),
+                         client="b")
+    assert not store.article_exists(ids[ORIGIN])  # set aside by the first request
+    desk.accept(second.public_id, actor="admin:eve", reason="Private person named.")
+    report = desk.reject(first.public_id, actor="admin:eve", reason="Not the rights holder.")
+    assert report.restored == []
+    assert not store.article_exists(ids[ORIGIN]) and fts_hits(store, "quillfeather") == []
+    assert desk.is_blocked(url=server.url(ORIGIN)) is not None
+    (fetch,) = collector.fetch_due(include_not_due=True)
+    assert fetch.blocked == 1 and not store.article_exists(ids[ORIGIN])
+    second_id = desk.get(second.public_id).id
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT request_id FROM removed_items WHERE article_id = :a"),
+                            {"a": ids[ORIGIN]}).scalar() == second_id
+        assert conn.execute(text("SELECT count(*) FROM quarantine")).scalar() == 0
+    assert "kept_removed" in [e.action for e in desk.audit(second.public_id)]
+
+
 def test_provisional_then_accept_purges_the_quarantine(collector, server, settings):
     store = collector.store
     desk = RemovalDesk(store, replace(settings, removal_provisional=True))

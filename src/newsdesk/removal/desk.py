@@ -579,6 +579,28 @@ class RemovalDesk:
                                          .order_by(QuarantineRow.article_id)))
             touched: set[int] = set()
             moved: dict[int, int] = {}
+            # An article another, accepted request also names stays removed under that request: a rejection
+            # only undoes what this request alone did. (The accepted one found nothing to remove, as this one
+            # had set the article aside, and its blocklist entries were this one's.)
+            claims = self._accepted_claims(s, req.id)
+            kept: list[QuarantineRow] = []
+            for q in quarantined:
+                claimer = _claimed_by(q, claims)
+                if claimer is None:
+                    continue
+                kept.append(q)
+                data = q.article
+                s.add(RemovedItem(request_id=claimer, article_id=q.article_id, url=data["url"],
+                                  canonical_url=data["canonical_url"], content_hash=data["content_hash"],
+                                  story_id=q.story_id, removed_at=utcnow()))
+                values = [v for v in (data["url"], data["canonical_url"], data["content_hash"]) if v]
+                s.execute(update(BlockEntry).where(BlockEntry.request_id == req.id, BlockEntry.value.in_(values))
+                          .values(request_id=claimer))
+                self._audit(s, claimer, actor, "kept_removed", {"article_id": q.article_id,
+                                                                "rejected_request_id": req.id})
+                if q.story_id is not None:
+                    touched.add(q.story_id)
+            quarantined = [q for q in quarantined if q not in kept]
             for q in quarantined:
                 values = _row_from_json(q.article)
                 if s.get(ArticleRow, values["id"]) is not None:
@@ -608,6 +630,13 @@ class RemovalDesk:
                     if s.get(ArticleRow, int(copy_id)) is not None:
                         s.execute(update(ArticleRow).where(ArticleRow.id == int(copy_id)).values(duplicate_of=new_id))
             s.execute(delete(QuarantineRow).where(QuarantineRow.request_id == req.id))
+            # Addresses and domains an accepted request also names move to it; what only this one blocked goes.
+            for entry in s.scalars(select(BlockEntry).where(BlockEntry.request_id == req.id,
+                                                            BlockEntry.kind.in_(("url", "canonical", "domain")))):
+                claimer = claims["domains" if entry.kind == "domain" else "urls"].get(entry.value)
+                if claimer is not None:
+                    entry.request_id = claimer
+            s.flush()
             s.execute(delete(BlockEntry).where(BlockEntry.request_id == req.id))
             for t in s.scalars(select(RemovalTarget).where(RemovalTarget.request_id == req.id)):
                 for src_id in t.sources or []:
@@ -624,6 +653,28 @@ class RemovalDesk:
         self.blocklist.invalidate()
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _accepted_claims(s: Session, rejected_id: int) -> dict[str, dict[Any, int]]:
+        """What accepted requests (other than `rejected_id`) name: addresses (as given and canonical),
+        story ids and domains, each with the first request that names it."""
+        claims: dict[str, dict[Any, int]] = {"urls": {}, "stories": {}, "domains": {}}
+        rows = s.execute(select(RemovalTarget.scope, RemovalTarget.value, RemovalTarget.request_id)
+                         .join(RemovalRequest, RemovalRequest.id == RemovalTarget.request_id)
+                         .where(RemovalRequest.status == "accepted", RemovalRequest.id != rejected_id)
+                         .order_by(RemovalTarget.id))
+        for scope, value, request_id in rows:
+            if scope == "domain":
+                claims["domains"].setdefault(value, request_id)
+            elif "://" in value:
+                claims["urls"].setdefault(value, request_id)
+                try:
+                    claims["urls"].setdefault(canonicalize_url(value), request_id)
+                except ValueError:
+                    pass
+            elif scope == "story" and value.isdigit():
+                claims["stories"].setdefault(int(value), request_id)
+        return claims
 
     # ---- engine specifics ----------------------------------------------------------------------------
 
@@ -776,4 +827,18 @@ class RemovalDesk:
             "fetches_refused": refused.get("blocked_fetch", 0),
             "stores_refused": refused.get("blocked_store", 0),
         }
+
+
+def _claimed_by(q: QuarantineRow, claims: dict[str, dict[Any, int]]) -> int | None:
+    """The accepted request that also names this set-aside article, or None."""
+    data = q.article
+    for key in (data.get("url"), data.get("canonical_url")):
+        if key in claims["urls"]:
+            return claims["urls"][key]
+    if q.story_id is not None and q.story_id in claims["stories"]:
+        return claims["stories"][q.story_id]
+    for key in (data.get("url"), data.get("canonical_url")):
+        if key and registered_domain(key) in claims["domains"]:
+            return claims["domains"][registered_domain(key)]
+    return None
 
