@@ -88,6 +88,13 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
         return self
 
+    def down(self) -> None:
+        """Stop the server, keeping its data (an outage: `up()` brings it back on the same port)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def up(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
+
     def stop(self) -> None:
         try:
             if (self.data / "postmaster.pid").exists():

@@ -301,8 +301,21 @@ def import_(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help=".html, .html.gz, .warc(.gz), .arc(.gz) files or folders")],
     url: Annotated[str | None, typer.Option(help="The address of the page (for a single .html file).")] = None,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Queue one task per file for the fetch workers (needs NEWSDESK_BROKER_URL; the files must "
+                        "be readable at the same path on the workers).")] = False,
 ) -> None:
     """Import local pages and web archives (e.g. a CC-NEWS WARC file). Re-importing adds nothing."""
+    if queue:
+        from newsdesk.pipeline import expand_paths
+        from newsdesk.tasks import FETCH_QUEUE, import_file
+
+        _broker(ctx)
+        files = [str(p.resolve()) for p in expand_paths(paths)]
+        for f in files:
+            import_file.apply_async((f, url), queue=FETCH_QUEUE)
+        out.print(f"{len(files)} file(s) queued for the fetch workers")
+        return
     with _collector(ctx) as collector:
         report = collector.import_paths(paths, url=url)
         grouped = _group_into_stories(collector.store)
@@ -621,6 +634,90 @@ def migrate(ctx: typer.Context) -> None:
         out.print(f"database ready: {store.url}")
 
 
+# ---- scale-out (Celery) ---------------------------------------------------------------------------
+
+QUEUE_CHOICES = {"fetch": "fetch", "stories": "stories", "all": "fetch,stories"}
+
+
+def _broker(ctx: typer.Context) -> Any:
+    """The Celery app configured from the settings, or exit 2 saying what is missing."""
+    from newsdesk.tasks import BrokerNotConfiguredError, configure
+
+    try:
+        return configure(_settings(ctx))
+    except BrokerNotConfiguredError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    queues: Annotated[str, typer.Option(help="fetch (any number of these), stories (exactly one) or all.")] = "all",
+    concurrency: Annotated[int | None, typer.Option(
+        min=1, max=256, help="Tasks at once (fetch; else one per CPU). A stories worker always runs one.")] = None,
+) -> None:
+    """Run a Celery worker (needs NEWSDESK_BROKER_URL): fetch tasks, story assignment and analysis, or both."""
+    import os
+
+    from newsdesk.config import settings_to_env
+
+    if queues not in QUEUE_CHOICES:
+        err.print(f"error: --queues must be one of {', '.join(QUEUE_CHOICES)}, not {queues!r}", markup=False)
+        raise typer.Exit(2)
+    if queues == "stories" and concurrency not in (None, 1):
+        err.print("error: a stories worker runs one task at a time (one decider; see newsdesk.tasks)", markup=False)
+        raise typer.Exit(2)
+    import logging
+
+    celery = _broker(ctx)
+    with _store(ctx):
+        pass  # migrate once here, before the pool processes start
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per page fetched would drown the task log
+    import newsdesk.pipeline  # noqa: F401 - loaded once before the pool forks, not in every pool process
+    # Pool processes read the settings again from the environment (--db included).
+    os.environ.update(settings_to_env(_settings(ctx)))
+    argv = ["worker", f"--queues={QUEUE_CHOICES[queues]}", "--loglevel=INFO", "--without-gossip",
+            "--without-mingle", f"--hostname=newsdesk-{queues}-{os.getpid()}@%h"]
+    if queues == "stories":
+        # One decider, in this very process: its memory of the stories lives as long as the worker.
+        argv += ["--pool=solo", "--concurrency=1"]
+    elif concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    celery.worker_main(argv)
+
+
+@app.command()
+def scheduler(
+    ctx: typer.Context,
+    interval: Annotated[float | None, typer.Option(
+        min=0.1, help="Seconds between two passes (else NEWSDESK_SCHEDULER_INTERVAL, 10).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+) -> None:
+    """Queue every due source for the fetch workers, again and again (needs NEWSDESK_BROKER_URL). Safe beside
+    running workers and even beside a second scheduler: a source is claimed in the store before it is queued."""
+    import logging
+    import time
+
+    from newsdesk.tasks import TRANSIENT, schedule_due
+
+    _broker(ctx)
+    settings = _settings(ctx)
+    wait = interval if interval is not None else settings.scheduler_interval
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with _store(ctx) as store:
+        while True:
+            try:
+                queued = schedule_due(store, settings)
+                if queued:
+                    out.print(f"{datetime.now(UTC):%H:%M:%S} queued {queued} source(s)", highlight=False)
+            except TRANSIENT as exc:  # PostgreSQL or Redis restarting: try again on the next pass
+                err.print(f"scheduler pass failed, will retry: {exc}", markup=False, highlight=False)
+            if once:
+                return
+            time.sleep(wait)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -641,6 +738,11 @@ def serve(
     from newsdesk.web.app import BackgroundFetcher, create_app
 
     settings = _settings(ctx)
+    if settings.broker_url and background_fetch:
+        # With a broker, `newsdesk scheduler` and the workers fetch and group: a fetcher here would be a second
+        # story decider beside the stories worker.
+        background_fetch = False
+        out.print("NEWSDESK_BROKER_URL is set: fetching is left to `newsdesk scheduler` and `newsdesk worker`")
     with _store(ctx) as store:
         if default_sources and not store.list_sources():
             opml = resources.files("newsdesk").joinpath("data/default-sources.opml").read_bytes()

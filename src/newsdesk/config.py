@@ -55,6 +55,16 @@ class Settings:
     removal_rate_limit: int = 5  # requests accepted from one client per removal_rate_window
     removal_rate_window: int = 60 * 60  # seconds
     admin_session_minutes: int = 60  # an administrator's session ends this long after it started
+    # Scale-out (newsdesk.tasks): a Redis URL for Celery, e.g. redis://host:6379/0. Empty: everything runs
+    # in-process (`newsdesk fetch`, the background fetcher of `newsdesk serve`), as on one machine.
+    broker_url: str = ""
+    # Seconds before Redis hands a task that was taken but not acknowledged (a worker that died mid-task) to another
+    # worker. Longer than the slowest task, or a slow task runs twice (harmless, tasks are idempotent, but wasted).
+    broker_visibility_timeout: int = 60 * 60
+    scheduler_interval: float = 10.0  # seconds between two passes of `newsdesk scheduler`
+    # A source handed to the workers is not due again for this long, unless its fetch ends first (it then sets the
+    # real next fetch): a slow worker's source is not queued twice, a lost task's source is queued again later.
+    fetch_lease: int = 30 * 60
     # Server secret (client address hashing for rate limits); empty: generated once and kept in the database,
     # so every process sharing the database uses the same one.
     secret_key: str = ""

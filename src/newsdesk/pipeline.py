@@ -413,5 +413,8 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
+expand_paths = _expand  # the files an import of these paths reads (folders walked), e.g. one task per file
+
+
 def extract_file(path: Path, url: str | None = None) -> Article:
     return extract_article(path.read_bytes(), url)  # extraction itself inflates .html.gz, capped

@@ -3,10 +3,12 @@ so a crash or kill loses at most the article being written and the next run resu
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ from newsdesk.store.schema import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6E657773  # PostgreSQL advisory lock key taken while migrating ("news")
+STORY_LOCK = 0x73746F72  # PostgreSQL advisory lock key held while stories are decided ("stor")
 
 
 def utcnow() -> datetime:
@@ -289,6 +292,42 @@ class Store:
             s.execute(update(Source).where(Source.id == source_id).values(**values))
             s.commit()
 
+    def claim_source(self, source_id: int, seen_next_fetch_at: datetime, until: datetime) -> bool:
+        """Push a due source's next fetch to `until` if nobody moved it since it was read as `seen_next_fetch_at`
+        (compare and set): the scheduler hands it to the workers once, even with two schedulers running."""
+        with self.session() as s:
+            done = s.execute(update(Source).where(Source.id == source_id, Source.next_fetch_at == seen_next_fetch_at)
+                             .values(next_fetch_at=until))
+            s.commit()
+            return done.rowcount == 1  # type: ignore[attr-defined]
+
+    @contextmanager
+    def story_lock(self) -> Iterator[None]:
+        """Held while stories are decided, across processes and machines: two deciders at once could split one
+        event. PostgreSQL: a session advisory lock, freed by the server when the holder's connection dies (a
+        killed worker leaves no stale lock). SQLite (one machine): an exclusive lock on a file beside the database,
+        freed by the kernel when its process dies."""
+        if self.engine.dialect.name == "postgresql":
+            # Autocommit: the lock belongs to the session, and the connection must not sit idle in a transaction
+            # while the stories are decided on other connections.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_lock({STORY_LOCK})")
+                try:
+                    yield
+                finally:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({STORY_LOCK})")
+            return
+        database = make_url(self.url).database
+        if not database or database == ":memory:":
+            yield  # a private in-memory database: nobody else can decide
+            return
+        with open(f"{database}.stories.lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     # ---- articles ------------------------------------------------------------------------------
 
     def is_known(self, *urls: str) -> bool:
@@ -341,12 +380,14 @@ class Store:
                 duplicate_of=(first.duplicate_of or first.id) if first else None,
             )
             s.add(row)
-            if source_id is not None:
-                s.execute(
-                    update(Source).where(Source.id == source_id)
-                    .values(articles_found=Source.articles_found + 1)
-                )
             try:
+                # The insert is flushed here at the latest (the UPDATE below autoflushes it): a concurrent writer's
+                # same URL fails at that point on PostgreSQL, at the commit on SQLite; both are caught.
+                if source_id is not None:
+                    s.execute(
+                        update(Source).where(Source.id == source_id)
+                        .values(articles_found=Source.articles_found + 1)
+                    )
                 s.commit()
             except IntegrityError:  # another writer stored the same URL between our check and insert
                 s.rollback()
