@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -350,6 +351,23 @@ def extract(
         raise typer.Exit(1)
 
 
+def _open_records(path: Path) -> Any:
+    """The JSON-lines input of `cluster` and `analyze`: the file, or standard input for "-"."""
+    return sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+
+
+def _good_records(stream: Any, path: Path, errors: list[Any]) -> Iterator[Any]:
+    """The readable records of `stream`; each bad line is reported on stderr and added to `errors`."""
+    from newsdesk.stories.records import RecordError, read_records
+
+    for record in read_records(stream):
+        if isinstance(record, RecordError):
+            errors.append(record)
+            err.print(f"{path}:{record.line}: {record.message}", markup=False, highlight=False)
+        else:
+            yield record
+
+
 @app.command()
 def cluster(
     path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
@@ -359,21 +377,11 @@ def cluster(
     Nothing is read from or written to the database. A bad line is reported and skipped.
     """
     from newsdesk.stories.engine import cluster_stream
-    from newsdesk.stories.records import RecordError, read_records
 
-    errors: list[RecordError] = []
-
-    def good_records(stream: Any) -> Any:
-        for record in read_records(stream):
-            if isinstance(record, RecordError):
-                errors.append(record)
-                err.print(f"{path}:{record.line}: {record.message}", markup=False, highlight=False)
-            else:
-                yield record
-
+    errors: list[Any] = []
     try:
-        with (sys.stdin if str(path) == "-" else open(path, encoding="utf-8")) as stream:
-            for article_id, story_id in cluster_stream(good_records(stream)):
+        with _open_records(path) as stream:
+            for article_id, story_id in cluster_stream(_good_records(stream, path, errors)):
                 sys.stdout.write(f"{article_id}\t{story_id}\n")
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"[red]error:[/red] {path}: {exc}")
@@ -393,23 +401,18 @@ def analyze(
     from newsdesk.analyze.labels import LabelFileError, default_registry
     from newsdesk.analyze.nlp import ModelMissingError
     from newsdesk.analyze.statements import analyze_texts
-    from newsdesk.stories.records import RecordError, read_records
 
-    errors: list[RecordError] = []
+    errors: list[Any] = []
     ids: list[Any] = []
 
     def texts(stream: Any) -> Any:
-        for record in read_records(stream):
-            if isinstance(record, RecordError):
-                errors.append(record)
-                err.print(f"{path}:{record.line}: {record.message}", markup=False, highlight=False)
-            else:
-                ids.append(record.id)
-                yield record.text
+        for record in _good_records(stream, path, errors):
+            ids.append(record.id)
+            yield record.text
 
     try:
         registry = default_registry()
-        with (sys.stdin if str(path) == "-" else open(path, encoding="utf-8")) as stream:
+        with _open_records(path) as stream:
             for index, result in enumerate(analyze_texts(texts(stream), is_state_media=registry.is_state_media,
                                                          is_outlet=registry.is_outlet)):
                 record = {"id": ids[index], "entities": [e.to_contract() for e in result.entities],

@@ -57,8 +57,8 @@ from newsdesk.removal.models import (
     UnknownRequest,
     validate,
 )
-from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import utcnow
+from newsdesk.store import Store
+from newsdesk.store.repository import members_in, utcnow
 from newsdesk.store.schema import (
     Admin,
     AdminSession,
@@ -115,15 +115,6 @@ def _row_from_json(data: dict[str, Any]) -> dict[str, Any]:
     if values.get("minhash"):
         values["minhash"] = base64.b64decode(values["minhash"])
     return values
-
-
-def _stored(row: ArticleRow) -> StoredArticle:
-    return StoredArticle(
-        id=row.id, url=row.url, canonical_url=row.canonical_url, source=row.source_name, title=row.title,
-        text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
-        fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
-        story_joined_at=row.story_joined_at, minhash=row.minhash,
-    )
 
 
 class RemovalDesk:
@@ -555,8 +546,7 @@ class RemovalDesk:
         # the stories package imports the store: import late
         from newsdesk.stories.engine import refresh_story_analysis, story_values
 
-        members = [_stored(r) for r in s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id)
-                                                 .order_by(ArticleRow.story_joined_at, ArticleRow.id))]
+        members = members_in(s, story_id)
         # Entities and statements too (the removed articles' analyses went with their rows, by cascade).
         refresh_story_analysis(s, story_id, members)
         if members:

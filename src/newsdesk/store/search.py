@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -489,28 +490,7 @@ def search_stories(
         return _search_postgresql(conn, match, since=since, until=until, source_id=source_id, outlet=outlet,
                                   language=language, limit=limit, offset=offset)
     params: dict[str, Any] = {"q": match, "lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset}
-    art_filters = []
-    story_filters = []
-    if since is not None:
-        params["since"] = _db_time(since)
-        art_filters.append("coalesce(a.published, a.fetched) >= :since")
-        story_filters.append("coalesce(s.last_published, s.updated_at) >= :since")
-    if until is not None:
-        params["until"] = _db_time(until)
-        art_filters.append("coalesce(a.published, a.fetched) <= :until")
-        story_filters.append("coalesce(s.first_published, s.created_at) <= :until")
-    narrowed = source_id is not None or outlet is not None or language is not None
-    if source_id is not None:
-        params["source_id"] = source_id
-        art_filters.append("a.source_id = :source_id")
-    if outlet is not None:
-        params["outlet"] = outlet
-        art_filters.append("a.source_name = :outlet")
-    if language is not None:
-        params["language"] = language.lower()
-        art_filters.append("lower(a.language) = :language")
-    art_where = "".join(f" AND {f}" for f in art_filters)
-    story_where = "".join(f" AND {f}" for f in story_filters)
+    art_where, story_where, narrowed = _filters(params, _db_time, since, until, source_id, outlet, language)
     # Story-level matches are left out when the user narrows to a source or language: those are properties
     # of articles, and a story matches only through an article that has them.
     story_hits = "" if narrowed else f"""
@@ -600,28 +580,7 @@ def _search_postgresql(
         raise TypeError("search_stories on PostgreSQL needs the ParsedQuery that parse_query returns")
     query, params = tsquery_sql(match.tree)
     params.update({"lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset})
-    art_filters = []
-    story_filters = []
-    if since is not None:
-        params["since"] = _aware(since)
-        art_filters.append("coalesce(a.published, a.fetched) >= :since")
-        story_filters.append("coalesce(s.last_published, s.updated_at) >= :since")
-    if until is not None:
-        params["until"] = _aware(until)
-        art_filters.append("coalesce(a.published, a.fetched) <= :until")
-        story_filters.append("coalesce(s.first_published, s.created_at) <= :until")
-    narrowed = source_id is not None or outlet is not None or language is not None
-    if source_id is not None:
-        params["source_id"] = source_id
-        art_filters.append("a.source_id = :source_id")
-    if outlet is not None:
-        params["outlet"] = outlet
-        art_filters.append("a.source_name = :outlet")
-    if language is not None:
-        params["language"] = language.lower()
-        art_filters.append("lower(a.language) = :language")
-    art_where = "".join(f" AND {f}" for f in art_filters)
-    story_where = "".join(f" AND {f}" for f in story_filters)
+    art_where, story_where, narrowed = _filters(params, _aware, since, until, source_id, outlet, language)
     story_hits = "" if narrowed else f"""
         UNION ALL
         SELECT s.id AS sid, NULL::integer AS aid, -{_pg_rank("sf")} * 1.2 AS score
@@ -677,6 +636,36 @@ def _snippets_postgresql(conn: Connection, query: str, params: dict[str, Any],
         for sid, snip in found:
             out[(sid, None)] = _safe_snippet(snip)
     return out
+
+
+def _filters(
+    params: dict[str, Any], as_time: Callable[[datetime], Any], since: datetime | None, until: datetime | None,
+    source_id: int | None, outlet: str | None, language: str | None,
+) -> tuple[str, str, bool]:
+    """The search filters as SQL conditions on articles (`a`) and on stories (`s`), their values put in
+    `params` (times through `as_time`: each engine compares times in its own form), and whether the user
+    narrowed to a source, outlet or language."""
+    art_filters = []
+    story_filters = []
+    if since is not None:
+        params["since"] = as_time(since)
+        art_filters.append("coalesce(a.published, a.fetched) >= :since")
+        story_filters.append("coalesce(s.last_published, s.updated_at) >= :since")
+    if until is not None:
+        params["until"] = as_time(until)
+        art_filters.append("coalesce(a.published, a.fetched) <= :until")
+        story_filters.append("coalesce(s.first_published, s.created_at) <= :until")
+    if source_id is not None:
+        params["source_id"] = source_id
+        art_filters.append("a.source_id = :source_id")
+    if outlet is not None:
+        params["outlet"] = outlet
+        art_filters.append("a.source_name = :outlet")
+    if language is not None:
+        params["language"] = language.lower()
+        art_filters.append("lower(a.language) = :language")
+    narrowed = source_id is not None or outlet is not None or language is not None
+    return ("".join(f" AND {f}" for f in art_filters), "".join(f" AND {f}" for f in story_filters), narrowed)
 
 
 def _aware(value: datetime) -> datetime:
