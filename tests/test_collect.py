@@ -1,4 +1,4 @@
-"""The collector end to end: real local HTTP servers, a real SQLite file, the real pipeline."""
+"""The collector end to end: real local HTTP servers, a real store (SQLite and PostgreSQL), the real pipeline."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from newsdesk.store import Store
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'news.db'}", allow_private_hosts=True,
+def settings(db_url) -> Settings:
+    return Settings(database_url=db_url, allow_private_hosts=True,
                     min_host_delay=0.0, request_timeout=3.0, connect_timeout=2.0)
 
 
@@ -179,11 +181,11 @@ def test_failures_are_reported_while_other_sources_succeed(collector, server, se
     assert "404" in health[urls["gone.xml"]].last_error
 
 
-def test_redirect_to_loopback_is_refused_without_the_setting(tmp_path):
+def test_redirect_to_loopback_is_refused_without_the_setting(db_url):
     with LocalServer("127.0.0.2") as outside, LocalServer("127.0.0.1") as inside:
         inside.route("/secret.xml", Response(200, rss(inside.url("").rstrip("/"), [1]), RSS))
         outside.route("/feed.xml", Response(302, b"", {"Location": inside.url("/secret.xml")}))
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'n.db'}", allowed_private_hosts="127.0.0.2",
+        settings = Settings(database_url=db_url, allowed_private_hosts="127.0.0.2",
                             min_host_delay=0.0, request_timeout=3.0)
         store = Store(settings.database_url)
         store.migrate()
@@ -194,6 +196,7 @@ def test_redirect_to_loopback_is_refused_without_the_setting(tmp_path):
         assert report.status == "error"
         assert store.list_sources()[0].last_error_reason == "unsafe_url"
         assert inside.hits("/secret.xml") == []
+        store.close()
 
 
 def test_page_source_and_autodiscovery(collector, server):

@@ -1,4 +1,5 @@
-"""Stories end to end: a real SQLite store, the live engine, and `newsdesk cluster` on the same articles."""
+"""Stories end to end: a real store (SQLite and PostgreSQL), the live engine, and `newsdesk cluster` on the same
+articles."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.records import read_records
 
+pytestmark = pytest.mark.both_engines
+
 
 def save(store: Store, rec: dict) -> int:
     published = read_records([json.dumps(rec)]).__next__().published
@@ -27,8 +30,8 @@ def save(store: Store, rec: dict) -> int:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'news.db'}")
+def store(db_url):
+    s = Store(db_url)
     s.migrate()
     yield s
     s.close()

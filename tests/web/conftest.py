@@ -151,6 +151,10 @@ def start_site(request: pytest.FixtureRequest, engine: str,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Site]]:
     """`start_site(prepare=None, **settings)`: a store and a server of their own, for tests that change what
     the shared `site` shows (removal). `prepare(db)` runs on the filled store before the server starts."""
+    if engine == "postgresql":
+        # The server now, not at the first start(): set up before this fixture, it is stopped after it, so the
+        # databases made here can still be dropped at the end of the session.
+        request.getfixturevalue("pg_server")
     with ExitStack() as stack:
         def start(prepare: Callable[[str], None] | None = None, **settings: object) -> Site:
             db = new_database(request, engine, tmp_path_factory.mktemp("web-own"), "web.db")

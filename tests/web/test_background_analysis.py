@@ -1,5 +1,6 @@
 """The service's background loop runs the analysis stage after grouping stories: a bounded number of articles a
-pass, the model loaded once, and a failing analysis logged without stopping the loop (real SQLite store)."""
+pass, the model loaded once, and a failing analysis logged without stopping the loop (a real store, on SQLite and
+on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from newsdesk.web.app import BackgroundFetcher  # noqa: E402
 
 TOWNS = ["Ashcombe", "Bramleigh", "Cindermoor"]
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path / 'news.db'}")
+def store(db_url):
+    s = Store(db_url)
     s.migrate()
     for i, town in enumerate(TOWNS):
         s.save_article(Article(

@@ -28,6 +28,8 @@ POST_ENDPOINTS = ["/api/removal-requests"]
 ENDPOINTS = sorted({*GET_ENDPOINTS, *POST_ENDPOINTS})
 OPERATIONS = [(p, "GET") for p in GET_ENDPOINTS] + [(p, "POST") for p in POST_ENDPOINTS]
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_openapi_document_describes_every_endpoint(site):
     doc = site.get("/openapi.json").json()

@@ -96,7 +96,8 @@ def test_the_search_page_has_one_search_box(site):
 
 
 @pytest.mark.parametrize("path", ["/stories/424242", "/stories/abc", "/stories/0", "/sources/424242",
-                                  "/sources/x", "/no/such/page"])
+                                  "/sources/x", "/no/such/page",
+                                  "/stories/2147483648", "/sources/2147483648"])  # past PostgreSQL's INTEGER
 def test_unknown_pages_are_404_pages(site, path):
     r = site.get(path)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

@@ -1,7 +1,7 @@
-"""Removal requests through the web, against a real server and a real SQLite store of their own (acceptance
-deletes content, so the shared `site` of the other web tests is left alone): the form and the API, their
-errors, the rate limit, the requester's status page, administrators' login, queue and decisions, and the
-content gone from every page, answer, feed and search once a request is accepted.
+"""Removal requests through the web, against a real server and a real store of their own, on SQLite and on
+PostgreSQL (acceptance deletes content, so the shared `site` of the other web tests is left alone): the form and
+the API, their errors, the rate limit, the requester's status page, administrators' login, queue and decisions,
+and the content gone from every page, answer, feed and search once a request is accepted.
 
 The server honours X-Forwarded-For from the loopback (uvicorn's default), so each test speaks as its own
 client address and the per-client rate limit of one test does not reach another."""
@@ -12,13 +12,15 @@ import html
 import itertools
 import json
 import re
-import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 import feedparser
 import httpx
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
@@ -29,6 +31,8 @@ ADMIN, PASSWORD = "editor", "correct horse battery staple"
 NAME, EMAIL = "Ada Requester", "ada.requester@example.org"
 _addresses = (f"198.51.100.{i}" for i in itertools.count(1))
 
+pytestmark = pytest.mark.both_engines
+
 
 @dataclass
 class RemovalSite:
@@ -38,14 +42,20 @@ class RemovalSite:
     ids: dict[str, int]
     story_of: dict[int, int]
 
+    @cached_property
+    def engine(self) -> Engine:
+        """To read the rows behind the pages, on either engine."""
+        return create_engine(self.db)
+
     def client(self, address: str | None = None) -> httpx.Client:
         """A client of its own address (a fresh one unless given)."""
         return httpx.Client(base_url=self.url, timeout=30, follow_redirects=False,
                             headers={"X-Forwarded-For": address or next(_addresses)})
 
-    def sql(self, statement: str, *params: object) -> list[tuple]:
-        with sqlite3.connect(self.db.removeprefix("sqlite:///")) as conn:
-            return conn.execute(statement, params).fetchall()
+    def sql(self, statement: str, **params: object) -> list[tuple]:
+        with self.engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
 
 
 def _add_admin(db: str) -> None:
@@ -57,9 +67,11 @@ def _add_admin(db: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def rsite(start_site) -> RemovalSite:
+def rsite(start_site) -> Iterator[RemovalSite]:
     s = start_site(_add_admin, removal_rate_limit=RATE_LIMIT, admin_session_minutes=5)
-    return RemovalSite(url=s.url, db=s.db, sources=s.sources, ids=s.ids, story_of=s.story_of)
+    site = RemovalSite(url=s.url, db=s.db, sources=s.sources, ids=s.ids, story_of=s.story_of)
+    yield site
+    site.engine.dispose()
 
 
 def token_of(page: str, name: str = "form_token") -> str:
@@ -96,11 +108,11 @@ def csrf(client: httpx.Client, request_id: int) -> str:
 
 
 def request_id_of(rsite: RemovalSite, public_id: str) -> int:
-    return rsite.sql("SELECT id FROM removal_requests WHERE public_id = ?", public_id)[0][0]
+    return rsite.sql("SELECT id FROM removal_requests WHERE public_id = :p", p=public_id)[0][0]
 
 
 def status_of(rsite: RemovalSite, request_id: int) -> str:
-    return rsite.sql("SELECT status FROM removal_requests WHERE id = ?", request_id)[0][0]
+    return rsite.sql("SELECT status FROM removal_requests WHERE id = :i", i=request_id)[0][0]
 
 
 def file_request(rsite: RemovalSite, **overrides: object) -> tuple[str, int]:
@@ -160,9 +172,10 @@ def test_a_request_through_the_form_reaches_its_status_page(rsite):
     public_id = location.rsplit("/", 1)[1]
     assert public_id in status.text  # the reference, to quote
     rid = request_id_of(rsite, public_id)
-    assert rsite.sql("SELECT scope, value FROM removal_targets WHERE request_id = ?", rid) == [
+    assert rsite.sql("SELECT scope, value FROM removal_targets WHERE request_id = :i", i=rid) == [
         ("article", "https://coastpost.example/news/6")]
-    assert rsite.sql("SELECT details, name, email FROM removal_requests WHERE id = ?", rid) == [("Mine.", NAME, EMAIL)]
+    assert rsite.sql("SELECT details, name, email FROM removal_requests WHERE id = :i", i=rid) == [
+        ("Mine.", NAME, EMAIL)]
 
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [
@@ -254,7 +267,7 @@ def test_a_request_through_the_api(rsite):
     assert got["targets"] == [{"scope": "copies", "value": "https://coastpost.example/news/4"}]
     assert NAME not in status.text and EMAIL not in status.text and "Copied from my site" not in status.text
     rid = request_id_of(rsite, body["id"])
-    assert rsite.sql("SELECT details FROM removal_requests WHERE id = ?", rid) == [("Copied from my site.",)]
+    assert rsite.sql("SELECT details FROM removal_requests WHERE id = :i", i=rid) == [("Copied from my site.",)]
 
 
 def test_status_pages_of_unknown_requests_are_404_and_never_reachable_by_number(rsite):
@@ -409,7 +422,7 @@ def test_admin_actions_without_session_or_csrf_change_nothing(rsite):
             foreign = c.post(f"/admin/removals/{rid}/accept", data={"reason": "yes", "csrf_token": csrf(other, rid)})
             assert foreign.status_code == 403
     assert status_of(rsite, rid) == "received"
-    assert [a for (a,) in rsite.sql("SELECT action FROM removal_audit WHERE request_id = ?", rid)] == ["received"]
+    assert [a for (a,) in rsite.sql("SELECT action FROM removal_audit WHERE request_id = :i", i=rid)] == ["received"]
 
 
 def test_queue_filters_and_pages(rsite):
@@ -604,3 +617,4 @@ def test_provisional_suppression_hides_on_receipt_and_a_rejection_restores(start
     with site.client() as c:
         assert c.get(f"/api/articles/{aid}").json()["url"] == url  # back, with its id
         assert url in c.get(f"/stories/{quake}").text
+    site.engine.dispose()

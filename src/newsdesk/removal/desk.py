@@ -60,6 +60,7 @@ from newsdesk.removal.models import (
 from newsdesk.store import Store
 from newsdesk.store.repository import members_in, utcnow
 from newsdesk.store.schema import (
+    MAX_ID,
     Admin,
     AdminSession,
     ArticleRow,
@@ -175,7 +176,9 @@ class RemovalDesk:
         targets = self._targets_of(clean)
         with self.store.session() as s:
             if clean.story_ids:
-                known = set(s.scalars(select(StoryRow.id).where(StoryRow.id.in_(clean.story_ids))))
+                # Ids beyond MAX_ID name no story (and PostgreSQL refuses to look them up).
+                known = set(s.scalars(select(StoryRow.id).where(
+                    StoryRow.id.in_([i for i in clean.story_ids if i <= MAX_ID]))))
                 missing = [i for i in clean.story_ids if i not in known]
                 if missing:
                     raise RemovalValidationError(
@@ -220,7 +223,8 @@ class RemovalDesk:
 
     def _request(self, s: Session, key: int | str) -> RemovalRequest:
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            req = s.get(RemovalRequest, int(key))
+            # No id is beyond MAX_ID, and PostgreSQL refuses to look one up.
+            req = s.get(RemovalRequest, int(key)) if int(key) <= MAX_ID else None
         else:
             req = s.scalar(select(RemovalRequest).where(RemovalRequest.public_id == key))
         if req is None:

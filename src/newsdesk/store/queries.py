@@ -28,7 +28,7 @@ from sqlalchemy import Select, TextClause, exists, func, select, text, tuple_
 
 from newsdesk.analyze.aggregate import name_key
 from newsdesk.store.repository import Store
-from newsdesk.store.schema import ArticleRow, Meta, Source, StoryEntityRow, StoryRow
+from newsdesk.store.schema import MAX_ID, ArticleRow, Meta, Source, StoryEntityRow, StoryRow
 
 TAU_HOURS = 12.0
 CANDIDATE_DAYS = 3
@@ -60,9 +60,10 @@ def decode_cursor(cursor: str, kind: str, fields: dict[str, type | tuple[type, .
         raise BadCursor("cursor belongs to another list: pass back exactly the 'next' value of this list")
     for name, kind_ in fields.items():
         value = data.get(name)
-        # An integer beyond 64 bits cannot be bound to an SQL parameter (an OverflowError, not a 400).
+        # The integers are ids (or offsets), compared with id columns: beyond MAX_ID, PostgreSQL refuses the
+        # comparison (and beyond 64 bits no engine can bind them), an error instead of a 400.
         if (not isinstance(value, kind_) or isinstance(value, bool)
-                or (isinstance(value, int) and not -2**63 <= value < 2**63)):
+                or (isinstance(value, int) and not -MAX_ID <= value <= MAX_ID)):
             raise BadCursor(f"cursor is damaged (field {name!r}): pass back exactly the 'next' value of this list")
     return data
 
@@ -491,7 +492,8 @@ class Reader:
     def find_entities(self, name_prefix: str, limit: int = 20) -> list[EntityView]:
         """Entities whose name starts with `name_prefix` (case, spacing and hyphens ignored), those in the
         most stories first."""
-        prefix = name_key(name_prefix)
+        # NUL dropped, as from every name the store saves: PostgreSQL cannot even compare text holding one.
+        prefix = name_key(name_prefix.replace("\x00", ""))
         if not prefix:
             return []
         # A range over the name index, not LIKE: portable, and SQLite uses the index for it. The range means

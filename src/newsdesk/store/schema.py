@@ -26,6 +26,12 @@ class Base(DeclarativeBase):
     pass
 
 
+# The largest id a row can have on every engine: the id columns are INTEGER, 32 bits on PostgreSQL (64 on SQLite).
+# Ids from outside (paths, parameters, cursors, removal requests) are checked against it before they reach a
+# query: PostgreSQL refuses even to compare an INTEGER column with a larger number ("integer out of range").
+MAX_ID = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Always UTC and timezone-aware in Python; SQLite keeps no offset, so it stores naive UTC."""
 

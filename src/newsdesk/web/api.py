@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from newsdesk.analyze.aggregate import entity_key, sentence_status
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
+from newsdesk.store.schema import MAX_ID
 from newsdesk.web.common import (
     MAX_KEY,
     MAX_LIMIT,
@@ -30,7 +31,6 @@ from newsdesk.web.common import (
 router = APIRouter(prefix="/api", tags=["api"])
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**53  # ids beyond this cannot be stored (and JSON numbers stop being exact)
 
 
 class ErrorOut(BaseModel):

@@ -13,6 +13,7 @@ from newsdesk.analyze.aggregate import entity_key
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
+from newsdesk.store.schema import MAX_ID
 from newsdesk.stories.brief import DEFAULT_DISCLAIMER
 
 MAX_LIMIT = 200
@@ -139,6 +140,7 @@ def make_filters(
     since, until = as_utc(since, "since"), as_utc(until, "until")
     if since and until and since > until:
         raise UserError(400, f"since ({since.isoformat()}) is after until ({until.isoformat()})")
+    outlet = (outlet or "").replace("\x00", "")  # dropped, as in canonical_key
     return Filters(since=since, until=until, source_id=source, outlet=outlet or None,
                    language=(language or "").strip().lower() or None)
 
@@ -151,14 +153,14 @@ def is_number(value: str) -> bool:
 def parse_source(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
-    if not is_number(value.strip()) or len(value.strip()) > 15:
+    if not is_number(value.strip()) or len(value.strip()) > 15 or int(value) > MAX_ID:
         raise UserError(400, f"source: {value!r} is not a source id (a whole number, see /sources)")
     return int(value)
 
 
 def parse_id(value: str, what: str) -> int:
     """An id from a page's path: anything but a plausible number is a 404 (there is no such page)."""
-    if not is_number(value) or len(value) > 15 or int(value) < 1:
+    if not is_number(value) or len(value) > 15 or not 1 <= int(value) <= MAX_ID:
         raise UserError(404, f"there is no {what} {value!r}")
     return int(value)
 
@@ -176,6 +178,7 @@ def canonical_key(key: str) -> str:
     """An entity key as the store writes it: "PERSON:Kim Jong-un" and "person:kim  jong un" are both
     "person:kim jong un", so that a hand-typed or differently spelt link finds the entity. A key without a
     type is returned as it is (and found nowhere)."""
+    key = key.replace("\x00", "")  # as the store drops it from all it saves: PostgreSQL cannot compare text with NUL
     type_, sep, name = key.strip().partition(":")
     return entity_key(name, type_.strip()) if sep and type_.strip() else key
 

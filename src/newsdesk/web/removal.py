@@ -36,6 +36,7 @@ from newsdesk.removal import (
     RequestView,
 )
 from newsdesk.removal.models import validate
+from newsdesk.store.schema import MAX_ID
 from newsdesk.web.common import (
     UserError,
     base_url,
@@ -51,7 +52,6 @@ from newsdesk.web.common import (
 router = APIRouter(include_in_schema=False)  # the pages
 api_router = APIRouter(prefix="/api", tags=["removal requests"])
 
-MAX_ID = 2**53  # as in api.py: larger story ids cannot exist (and SQLite could not even compare them)
 FORM_TOKEN_AGE = 24 * 3600  # a form left open longer than a day is sent back to be checked and resent
 MAX_FORM_FIELDS = 40
 # The receipt is secrets.token_urlsafe(16) (22 characters). A number is never a receipt: the desk would read it
