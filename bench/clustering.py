@@ -116,6 +116,17 @@ of the time, so early lines are from intermediate versions):
       protagonist conflict only (no year conflict)                    0.907 / 0.909 (0.897)
       years 1 / 3 / 10 with the penalty                               0.909 / 0.892 (0.892), 0.910 / 0.899
                                                                       (0.896), 0.915 / 0.891 (0.909)
+  third round (experiment code outside the repository; constants on train, dev run on finished configurations):
+    spaCy parse of title + two lead sentences: event trigger (main non-reporting verb) and its subject/object
+      names. Within-topic AUC 0.9402 -> args as terms w2/w4 0.9414/0.9421, triggers 0.9400, trigger+arg
+      pairs 0.9381/0.9297, differing trigger as penalty 0.9333; online: trigger conflict penalty 0.833 /
+      0.819 (0.822) (triggers differ inside one event all the time), argument conflict 0.910 / 0.914
+      (0.889), args as terms 0.913 / 0.904 (0.905); 7 ms a parse against 2.1 ms for the whole clusterer
+    conflicts over the whole text: years 0.903 / 0.897, months 0.903 / 0.905, both 0.889 / 0.897, numbers
+      0.886 / 0.868; quantities with their unit as typed terms: AUC 0.9402 -> 0.9359-0.9402
+    logistic score per candidate (per-kind cosines, lead-only centroid, conflict flag) fitted on train's own
+      online candidates: 0.918 / 0.932 (0.908) in sample, dev 0.852 / 0.855 (0.919): grouped dev worse than
+      today's 0.867, not a robust gain, not kept
   text handling kept for correctness, each within noise on ECB+: Title Case headlines are not names,
   possessives, "U. S." / "5. 6" / "2, 000" put back together, codes such as IE7 kept whole, clock times dropped.
 """

@@ -5,6 +5,7 @@ make are compared with an in-process run of the same feeds."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from redisserver import RedisServer, find_redis_server
 
 from newsdesk.config import Settings
 from newsdesk.pipeline import Collector
+from newsdesk.removal import RemovalDesk
+from newsdesk.removal.models import RemovalSubmission
 from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine
 
@@ -218,7 +221,7 @@ def test_worker_and_scheduler_store_each_article_once_in_the_same_stories(
 
 @pytest.mark.postgresql
 def test_killed_fetch_worker_loses_and_duplicates_nothing(request, tmp_path, server, broker_url, processes):
-    feeds, per_feed = 20, 20
+    feeds, per_feed = 50, 100  # 5,000 articles (issue 7's acceptance figure)
     # A little latency per page, so that the kill lands while both workers have tasks in flight.
     urls = serve_feeds(server, feeds, per_feed, delay=0.02)
     db_url = new_database(request, "postgresql", tmp_path)
@@ -231,12 +234,15 @@ def test_killed_fetch_worker_loses_and_duplicates_nothing(request, tmp_path, ser
     procs.start("fetch-b", "worker", "--queues", "fetch", "--concurrency", "2")
     procs.start("scheduler", "scheduler", "--interval", "0.5")
     store = Store(db_url)
+    started = time.monotonic()
     try:
-        wait_for(lambda: store.count_articles() >= len(urls) // 5, 120, procs, "first articles")
+        wait_for(lambda: store.count_articles() >= len(urls) // 5, 600, procs, "first articles")
         procs.kill("fetch-a")  # kill -9, pool processes included
         stored_at_kill = store.count_articles()
         procs.start("fetch-a", "worker", "--queues", "fetch", "--concurrency", "2")
-        wait_for(settled(store, len(urls), analysed=False), 120, procs, "run after the kill")
+        wait_for(settled(store, len(urls), analysed=False), 900, procs, "run after the kill")
+        print(f"{len(urls)} articles: {stored_at_kill} stored at the kill, all stored and in stories after "
+              f"{time.monotonic() - started:.0f} s")
         articles = list(store.iter_articles())
         sources = store.list_sources()
     finally:
@@ -244,6 +250,81 @@ def test_killed_fetch_worker_loses_and_duplicates_nothing(request, tmp_path, ser
     assert stored_at_kill < len(urls), "the kill came after the work was done: nothing was tested"
     assert sorted(a.url for a in articles) == sorted(urls)
     assert all(s.last_status == "ok" for s in sources), [(s.url, s.last_error) for s in sources]
+    started = time.monotonic()
+    single = in_process_run(tmp_path, server, feeds)
+    print(f"single-process run: {time.monotonic() - started:.0f} s")
+    assert partition(db_url) == single
+
+
+@pytest.mark.postgresql
+def test_a_removal_holds_across_workers(request, tmp_path, server, broker_url, processes):
+    """A request accepted elsewhere (an editor's machine, `newsdesk removals accept`) while workers run: the
+    article leaves its story, and no worker fetches or stores it again, under its address or as a copy."""
+    feeds, per_feed = 2, 6
+    urls = serve_feeds(server, feeds, per_feed)
+    db_url = new_database(request, "postgresql", tmp_path)
+    add_sources(db_url, server, feeds)
+    procs = processes(worker_env(db_url, broker_url, NEWSDESK_ANALYSIS_BATCH="0"))
+    procs.start("worker", "worker", "--queues", "all", "--concurrency", "2")
+    procs.start("scheduler", "scheduler", "--interval", "0.5")
+    store = Store(db_url)
+    try:
+        wait_for(settled(store, len(urls), analysed=False), 120, procs, "first run")
+        removed = server.url("/articles/3.html")
+        story = next(a.story_id for a in store.iter_articles() if a.url == removed)
+        desk = RemovalDesk(store, Settings(database_url=db_url))
+        receipt = desk.submit(RemovalSubmission(
+            name="Ada Example", email="ada@example.com", relationship="owner", reason="copyright", good_faith=True,
+            urls=[removed], details="We own this report."), client="192.0.2.1")
+        report = desk.accept(receipt.public_id, actor="admin:eve", reason="The requester owns the report.")
+        assert len(report.article_ids) == 1 and story in report.story_ids
+        fetched_before = len(server.hits("/articles/3.html"))
+        # A new feed lists the removed address again, a reprint of it under another address, and new articles.
+        base = server.url("").rstrip("/")
+        server.route("/articles/reprint-3.html", Response(200, article_html(3, title="Reprinted: bridge"), HTML))
+        fresh = [100, 101]
+        for i in fresh:
+            server.route(f"/articles/{i}.html", Response(200, article_html(i), HTML))
+        server.route("/late.xml", Response(200, rss(base, [3, 100, 101]).replace(
+            "</channel>", f"<item><title>Reprint</title><link>{base}/articles/reprint-3.html</link></item>"
+            "</channel>"), RSS))
+        store.add_source(server.url("/late.xml"), interval=3600, kind="rss", title="Late Gazette")
+        expected = {u for u in urls if u != removed} | {server.url(f"/articles/{i}.html") for i in fresh}
+        wait_for(lambda: len(server.hits("/articles/reprint-3.html")) > 0 and settled(
+            store, len(expected), analysed=False)(), 120, procs, "run after the removal")
+        stored = {a.url for a in store.iter_articles()}
+        members = {a.url for a in store.story_members(story)}
+    finally:
+        store.close()
+    assert stored == expected  # neither the removed address nor its reprint came back
+    assert len(server.hits("/articles/3.html")) == fetched_before  # the removed address was not even fetched
+    assert removed not in members
+
+
+@pytest.mark.parametrize("store_engine", [pytest.param("postgresql", marks=pytest.mark.postgresql), "sqlite"])
+def test_two_story_deciders_started_by_mistake_still_make_one_story_per_event(
+        request, tmp_path, server, broker_url, processes, store_engine):
+    """The stories queue is meant for one worker; with two, the store's story lock (an advisory lock on
+    PostgreSQL, a file lock on SQLite) still lets one decide at a time, each first reading what the other
+    decided, so articles of one event that arrive together on both still end in one story."""
+    feeds, per_feed = 6, 12
+    urls = serve_feeds(server, feeds, per_feed, shared=2, delay=0.1)  # feeds finish apart: both deciders get work
+    db_url = new_database(request, store_engine, tmp_path)
+    add_sources(db_url, server, feeds)
+    procs = processes(worker_env(db_url, broker_url, NEWSDESK_ANALYSIS_BATCH="0"))
+    procs.start("stories-a", "worker", "--queues", "stories")
+    procs.start("stories-b", "worker", "--queues", "stories")
+    procs.start("fetch", "worker", "--queues", "fetch", "--concurrency", "4")
+    procs.start("scheduler", "scheduler", "--interval", "0.5")
+    store = Store(db_url)
+    try:
+        wait_for(settled(store, len(urls), analysed=False), 180, procs, "run with two deciders")
+    finally:
+        store.close()
+    procs.stop_all()  # their logs complete
+    grouped = [sum(int(n) for n in re.findall(r"'grouped': (\d+)", (tmp_path / f"stories-{x}.log").read_text()))
+               for x in "ab"]
+    assert sum(grouped) == len(urls) and min(grouped) > 0, f"one decider did everything: {grouped}"
     assert partition(db_url) == in_process_run(tmp_path, server, feeds)
 
 
