@@ -432,7 +432,8 @@ def analyze_pending(
 ) -> None:
     """Find the entities and statements of stored articles not analysed yet, then refresh their stories.
 
-    Originals go through the models; a copy takes its origin's analysis. Safe to stop at any time.
+    Originals go through the models; a copy takes its origin's analysis. Then articles an older version of the
+    analyser analysed are analysed again. Safe to stop at any time.
     """
     from newsdesk.analyze.labels import LabelFileError
     from newsdesk.analyze.nlp import ModelMissingError
@@ -450,8 +451,9 @@ def analyze_pending(
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from exc
     r = stage.report
+    again = f"; {r.redone} of them analysed again (an older analyser had done them)" if r.redone else ""
     out.print(f"{r.articles} article(s) analysed ({r.analysed} through the models, {r.borrowed} copies took "
-              f"their origin's analysis, {r.failed} failed), {len(r.stories)} story(ies) updated")
+              f"their origin's analysis, {r.failed} failed), {len(r.stories)} story(ies) updated{again}")
 
 
 @app.command()

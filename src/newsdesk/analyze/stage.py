@@ -7,7 +7,10 @@ stories are formed, over the articles that have no analysis yet:
 * a copy (`duplicate_of` set) borrows its origin's analysis instead of running the models on near-identical
   text: its row names the origin (`derived_from`) and stores nothing twice;
 * each batch's rows and the recomputed aggregates of the stories they belong to are written in one
-  transaction, so a killed pass redoes only the batch it was in, and a second pass finds nothing to do.
+  transaction, so a killed pass redoes only the batch it was in, and a second pass finds nothing to do;
+* when the analyser changes (`ANALYZER`: a new version of the rules, another model), the articles analysed by
+  the old one are analysed again, after every new article, and their stories refreshed: better rules reach
+  old stories too, without holding up the news.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class AnalysisReport:
     borrowed: int = 0  # copies that took their origin's analysis
     failed: int = 0  # stored empty with the error (not retried)
     stories: set[int] = field(default_factory=set)  # stories whose entities and statements were recomputed
+    redone: int = 0  # of all these, articles an older analyser had analysed
 
     @property
     def articles(self) -> int:
@@ -54,20 +58,24 @@ class AnalysisStage:
 
     def process_pending(self, limit: int | None = None,
                         on_batch: Callable[[AnalysisReport], None] | None = None) -> int:
-        """Analyse up to `limit` articles (all pending when None); returns how many got an analysis row."""
+        """Analyse up to `limit` articles (all pending when None): first those without an analysis, then those
+        an older analyser analysed. Returns how many got an analysis row."""
         self.report = report = AnalysisReport()
-        after = (0, 0)
-        while limit is None or report.articles < limit:
-            size = self.batch_size if limit is None else min(self.batch_size, limit - report.articles)
-            batch = self.store.pending_analysis(size, after=after)
-            if not batch:
-                break
-            last = batch[-1]
-            after = (0 if last.duplicate_of is None else 1, last.id)
-            records = self._analyse(batch, report)
-            report.stories.update(self.store.save_analyses(records, self._aggregate))
-            if on_batch is not None:
-                on_batch(report)
+        for outdated_for in (None, ANALYZER):
+            after = (0, 0)
+            while limit is None or report.articles < limit:
+                size = self.batch_size if limit is None else min(self.batch_size, limit - report.articles)
+                batch = self.store.pending_analysis(size, after=after, outdated_for=outdated_for)
+                if not batch:
+                    break
+                last = batch[-1]
+                after = (0 if last.duplicate_of is None else 1, last.id)
+                if outdated_for is not None:
+                    report.redone += len(batch)
+                records = self._analyse(batch, report)
+                report.stories.update(self.store.save_analyses(records, self._aggregate))
+                if on_batch is not None:
+                    on_batch(report)
         return report.articles
 
     def _aggregate(self, members: list[StoredArticle], analyses: dict[int, AnalysisRecord]) -> StoryAnalysis:
@@ -84,7 +92,7 @@ class AnalysisStage:
         batch_ids = {a.id for a in originals}
         for a in copies:
             origin = stored.get(a.duplicate_of)  # type: ignore[arg-type]
-            if origin is not None and not origin.error:
+            if origin is not None and not origin.error and origin.analyzer == ANALYZER:
                 borrow.append((a, origin.derived_from or origin.article_id))
             elif a.duplicate_of in batch_ids:
                 borrow.append((a, a.duplicate_of))  # checked below, once the origin has run

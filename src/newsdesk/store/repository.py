@@ -551,20 +551,27 @@ class Store:
 
     # ---- analysis ------------------------------------------------------------------------------
 
-    def pending_analysis(self, limit: int = 64, *, after: tuple[int, int] = (0, 0)) -> list[StoredArticle]:
+    def pending_analysis(self, limit: int = 64, *, after: tuple[int, int] = (0, 0),
+                         outdated_for: str | None = None) -> list[StoredArticle]:
         """Articles without an analysis, originals before copies (a copy can then borrow its origin's), each
-        kind by id. `after` is the (kind, id) of the last one seen: 0 originals, 1 copies."""
-        done = exists().where(ArticleAnalysisRow.article_id == ArticleRow.id)
+        kind by id. `after` is the (kind, id) of the last one seen: 0 originals, 1 copies. With `outdated_for`
+        (the analyser now running, as `AnalysisRecord.analyzer` names it): instead the articles whose analysis
+        another analyser made (an older version of the rules or model), in the same order."""
+        if outdated_for is None:
+            waiting = ~exists().where(ArticleAnalysisRow.article_id == ArticleRow.id)
+        else:
+            waiting = exists().where(ArticleAnalysisRow.article_id == ArticleRow.id,
+                                     ArticleAnalysisRow.analyzer != outdated_for)
         originals, copies = [], []
         with self.session() as s:
             if after[0] == 0:
                 originals = list(s.scalars(
-                    select(ArticleRow).where(~done, ArticleRow.duplicate_of.is_(None), ArticleRow.id > after[1])
+                    select(ArticleRow).where(waiting, ArticleRow.duplicate_of.is_(None), ArticleRow.id > after[1])
                     .order_by(ArticleRow.id).limit(limit)))
             if len(originals) < limit:
                 floor = after[1] if after[0] == 1 else 0
                 copies = list(s.scalars(
-                    select(ArticleRow).where(~done, ArticleRow.duplicate_of.is_not(None), ArticleRow.id > floor)
+                    select(ArticleRow).where(waiting, ArticleRow.duplicate_of.is_not(None), ArticleRow.id > floor)
                     .order_by(ArticleRow.id).limit(limit - len(originals))))
         return [_stored(r) for r in originals + copies]
 
@@ -574,10 +581,10 @@ class Store:
             return load_analyses(s, article_ids)
 
     def save_analyses(self, records: list[AnalysisRecord], aggregate: StoryAggregator | None = None) -> list[int]:
-        """Store the analyses of articles that have none yet, and, in the same transaction, recompute with
-        `aggregate` the analysis of every story they are in: a pass killed at any point leaves either both or
-        neither. Articles analysed meanwhile (another process) or removed meanwhile are skipped. Returns the
-        ids of the stories refreshed."""
+        """Store the analyses of articles that have none yet, or one another analyser made (it is replaced), and,
+        in the same transaction, recompute with `aggregate` the analysis of every story they are in: a pass
+        killed at any point leaves either both or neither. Articles analysed meanwhile by the same analyser
+        (another process) or removed meanwhile are skipped. Returns the ids of the stories refreshed."""
         if not records:
             return []
         now = utcnow()
@@ -588,12 +595,16 @@ class Store:
             s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
             wanted = ids + [r.derived_from for r in records if r.derived_from is not None]
             present = set(s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(wanted))))
-            analysed = set(s.scalars(select(ArticleAnalysisRow.article_id)
-                                     .where(ArticleAnalysisRow.article_id.in_(ids))))
+            made_by: dict[int, str] = {article_id: analyzer for article_id, analyzer in s.execute(
+                select(ArticleAnalysisRow.article_id, ArticleAnalysisRow.analyzer)
+                .where(ArticleAnalysisRow.article_id.in_(ids)))}
             rows = [dict(article_id=r.article_id, derived_from=r.derived_from, entities=r.entities,
                          statements=r.statements, analyzer=r.analyzer, error=r.error, analyzed_at=now)
-                    for r in records if r.article_id in present and r.article_id not in analysed
+                    for r in records if r.article_id in present and made_by.get(r.article_id) != r.analyzer
                     and (r.derived_from is None or r.derived_from in present)]
+            replaced = [row["article_id"] for row in rows if row["article_id"] in made_by]
+            if replaced:
+                s.execute(delete(ArticleAnalysisRow).where(ArticleAnalysisRow.article_id.in_(replaced)))
             if rows:
                 s.execute(insert(ArticleAnalysisRow), rows)
             stories: list[int] = []
