@@ -560,10 +560,16 @@ class Store:
         if outdated_for is None:
             waiting = ~exists().where(ArticleAnalysisRow.article_id == ArticleRow.id)
         else:
-            waiting = exists().where(ArticleAnalysisRow.article_id == ArticleRow.id,
-                                     ArticleAnalysisRow.analyzer != outdated_for)
+            # Two ranges of the analyser index (`!=` would read every row, and this runs on every pass).
+            waiting = ArticleRow.id.in_(select(ArticleAnalysisRow.article_id).where(or_(
+                ArticleAnalysisRow.analyzer < outdated_for, ArticleAnalysisRow.analyzer > outdated_for)))
         originals, copies = [], []
         with self.session() as s:
+            if outdated_for is None and (s.scalar(select(func.count()).select_from(ArticleAnalysisRow)) or 0) >= (
+                    s.scalar(select(func.count()).select_from(ArticleRow)) or 0):
+                # Every article has its row (rows go with their article): two counts instead of a search
+                # through every article for one without, which is what would answer "none" otherwise.
+                return []
             if after[0] == 0:
                 originals = list(s.scalars(
                     select(ArticleRow).where(waiting, ArticleRow.duplicate_of.is_(None), ArticleRow.id > after[1])
