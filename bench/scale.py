@@ -251,8 +251,6 @@ def measure_fresh(url: str, server: LocalServer, step: int, fresh: list[dict]) -
 def growth(pg: PostgresServer, sizes: list[int], fresh_count: int) -> None:
     from web import _LOWER_WORD, DATA, generate, load_base
 
-    from newsdesk.analyze.stage import AnalysisStage  # noqa: F401  (imported here so the timing excludes it)
-
     base = load_base(DATA)
     events = _event_of(base)
     vocab = sorted({w for r in base if r["key"].startswith("gn-") for w in _LOWER_WORD.findall(r["text"])})
