@@ -111,36 +111,29 @@ _PG_BRIEF_TEXT = ("(SELECT string_agg(e ->> 'text', ' ') FROM json_array_element
                   "= 'array' THEN {t}.brief ELSE '[]'::json END) AS e)")
 _PG_STORY_VECTOR = (f"setweight(to_tsvector('{PG_CONFIG}', coalesce({{t}}.headline, '')), 'A') || "
                     f"setweight(to_tsvector('{PG_CONFIG}', coalesce({_PG_BRIEF_TEXT}, '')), 'B')")
-_PG_DDL = [
-    # ON DELETE CASCADE: a deleted article or story (a removal) takes its index row with it, in its transaction.
-    """CREATE TABLE IF NOT EXISTS articles_fts (
-         id integer PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
-         vector tsvector NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS articles_fts_vector ON articles_fts USING gin (vector)",
-    """CREATE TABLE IF NOT EXISTS stories_fts (
-         id integer PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
-         vector tsvector NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS stories_fts_vector ON stories_fts USING gin (vector)",
-    f"""CREATE OR REPLACE FUNCTION articles_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          INSERT INTO articles_fts (id, vector) VALUES (NEW.id, {_PG_ARTICLE_VECTOR.format(t="NEW")})
-          ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
-          RETURN NULL;
-        END $$""",
-    f"""CREATE OR REPLACE FUNCTION stories_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          INSERT INTO stories_fts (id, vector) VALUES (NEW.id, {_PG_STORY_VECTOR.format(t="NEW")})
-          ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
-          RETURN NULL;
-        END $$""",
-    # Only when the indexed columns change: joining a story (story_id, minhash...) does not reindex an article.
-    "DROP TRIGGER IF EXISTS articles_fts_sync ON articles",
-    """CREATE TRIGGER articles_fts_sync AFTER INSERT OR UPDATE OF title, text ON articles
-       FOR EACH ROW EXECUTE FUNCTION articles_fts_sync()""",
-    "DROP TRIGGER IF EXISTS stories_fts_sync ON stories",
-    """CREATE TRIGGER stories_fts_sync AFTER INSERT OR UPDATE OF headline, brief ON stories
-       FOR EACH ROW EXECUTE FUNCTION stories_fts_sync()""",
-]
+# Each PostgreSQL index: its side table, the table it indexes, that row's weighted tsvector, and the columns
+# whose change reindexes a row (only those: joining a story, story_id or minhash, does not reindex an article).
+_PG_INDEXES = (("articles_fts", "articles", _PG_ARTICLE_VECTOR, "title, text"),
+               ("stories_fts", "stories", _PG_STORY_VECTOR, "headline, brief"))
+
+
+def _pg_ddl(fts: str, table: str, vector: str, columns: str) -> list[str]:
+    return [
+        # ON DELETE CASCADE: a deleted article or story (a removal) takes its index row with it, in its transaction.
+        f"""CREATE TABLE IF NOT EXISTS {fts} (
+             id integer PRIMARY KEY REFERENCES {table} (id) ON DELETE CASCADE,
+             vector tsvector NOT NULL)""",
+        f"CREATE INDEX IF NOT EXISTS {fts}_vector ON {fts} USING gin (vector)",
+        f"""CREATE OR REPLACE FUNCTION {fts}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              INSERT INTO {fts} (id, vector) VALUES (NEW.id, {vector.format(t="NEW")})
+              ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector;
+              RETURN NULL;
+            END $$""",
+        f"DROP TRIGGER IF EXISTS {fts}_sync ON {table}",
+        f"""CREATE TRIGGER {fts}_sync AFTER INSERT OR UPDATE OF {columns} ON {table}
+           FOR EACH ROW EXECUTE FUNCTION {fts}_sync()""",
+    ]
 
 
 def is_supported(conn: Connection) -> bool:
@@ -151,12 +144,11 @@ def install(conn: Connection) -> None:
     """Create the indexes and triggers and index what is stored already (migration 0003 on SQLite, 0006 on
     PostgreSQL). Idempotent: running it again rebuilds the index from the tables."""
     if conn.dialect.name == "postgresql":
-        for statement in _PG_DDL:
-            conn.exec_driver_sql(statement)
-        conn.exec_driver_sql(f"INSERT INTO articles_fts (id, vector) SELECT a.id, {_PG_ARTICLE_VECTOR.format(t='a')} "
-                             "FROM articles AS a ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector")
-        conn.exec_driver_sql(f"INSERT INTO stories_fts (id, vector) SELECT s.id, {_PG_STORY_VECTOR.format(t='s')} "
-                             "FROM stories AS s ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector")
+        for fts, table, vector, columns in _PG_INDEXES:
+            for statement in _pg_ddl(fts, table, vector, columns):
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(f"INSERT INTO {fts} (id, vector) SELECT r.id, {vector.format(t='r')} FROM {table} "
+                                 "AS r ON CONFLICT (id) DO UPDATE SET vector = EXCLUDED.vector")
         return
     if conn.dialect.name != "sqlite":
         return
@@ -172,12 +164,10 @@ def install(conn: Connection) -> None:
 
 def uninstall(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS articles_fts_sync ON articles")
-        conn.exec_driver_sql("DROP TRIGGER IF EXISTS stories_fts_sync ON stories")
-        conn.exec_driver_sql("DROP FUNCTION IF EXISTS articles_fts_sync()")
-        conn.exec_driver_sql("DROP FUNCTION IF EXISTS stories_fts_sync()")
-        conn.exec_driver_sql("DROP TABLE IF EXISTS articles_fts")
-        conn.exec_driver_sql("DROP TABLE IF EXISTS stories_fts")
+        for fts, table, _vector, _columns in _PG_INDEXES:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {fts}_sync ON {table}")
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fts}_sync()")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {fts}")
         return
     if conn.dialect.name != "sqlite":
         return
