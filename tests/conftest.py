@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from localserver import LocalServer  # noqa: E402
 from pg import PostgresServer, find_bin_dir, new_database  # noqa: E402
 
+from newsdesk.store import Store  # noqa: E402
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 # The store engines. A test module marked `both_engines` (pytestmark) runs each of its tests that uses the
@@ -57,6 +59,15 @@ def pg_server() -> Iterator[PostgresServer]:
 def db_url(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> str:
     """An empty store for this test, on this test's engine."""
     return new_database(request, engine, tmp_path)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """An empty, migrated store on this test's engine (modules with a store of another kind define their own)."""
+    s = Store(db_url)
+    s.migrate()
+    yield s
+    s.close()
 
 
 @pytest.fixture

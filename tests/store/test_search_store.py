@@ -26,14 +26,6 @@ ARTICLES = {
 }
 
 
-@pytest.fixture
-def store(db_url):
-    s = Store(db_url)
-    s.migrate()
-    yield s
-    s.close()
-
-
 def fill(store: Store) -> dict[str, int]:
     """One story per article, as the story engine would leave them (headline and a one-sentence brief)."""
     stories = {}

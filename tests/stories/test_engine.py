@@ -29,14 +29,6 @@ def save(store: Store, rec: dict) -> int:
     return article_id
 
 
-@pytest.fixture
-def store(db_url):
-    s = Store(db_url)
-    s.migrate()
-    yield s
-    s.close()
-
-
 def stories_by_article(store: Store) -> dict[int, int]:
     return {a.id: a.story_id for a in store.iter_articles()}
 
