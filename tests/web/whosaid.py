@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from beijing_visit import COPY, COPY_URL, ORIGIN, ORIGIN_URL, STATE, STATE_URL
+
 from newsdesk.analyze.aggregate import entity_key
 from newsdesk.analyze.stage import AnalysisStage
 from newsdesk.config import Settings
@@ -15,28 +17,8 @@ from newsdesk.models import Article
 from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine
 
-KIM = entity_key("Kim Jong Un", "PERSON")
 VOGT = entity_key("Lena Vogt", "PERSON")
 
-ORIGIN_URL = "https://apnews.com/article/kim-beijing-visit"
-ORIGIN = (
-    "North Korean leader Kim Jong Un arrived in Beijing on Tuesday for talks with Chinese President Xi Jinping, "
-    "his first trip abroad this year.\n\n"
-    "\u201cThe visit is of great significance for the friendship between our two countries,\u201d Chinese Foreign "
-    "Ministry spokesperson Guo Jiakun said at a briefing in Beijing.\n\n"
-    "Kim travelled by armoured train and was met at the station by senior Chinese officials. The talks are "
-    "expected to last two days, and the two leaders will attend a banquet on Wednesday evening.\n\n"
-    "South Korea's Unification Ministry said it was closely watching the visit."
-)
-COPY_URL = "https://www.harbordaily.example/world/kim-armoured-train"
-COPY = ORIGIN.rsplit("\n\n", 1)[0] + "\n\nFollow Harbor Daily for more world news every morning."
-STATE_URL = "https://english.news.cn/20250902/kim-xi-talks.html"
-STATE = (
-    "Kim Jong Un, the leader of North Korea, arrived in Beijing on Tuesday for talks with Xi Jinping, "
-    "the official Korean Central News Agency reported.\n\n"
-    "KCNA said the two leaders had agreed to open three new border crossings on the Yalu River.\n\n"
-    "Analysts believe Kim may be seeking fresh economic aid from China after a poor harvest."
-)
 SCRIPT_QUOTE = "We will <script>alert('quote')</script> never let the sea take this town again"
 HARBOUR_URL = "https://brisvalecourier.example/harbour-wall"
 HARBOUR = (
