@@ -131,9 +131,6 @@ class Collector:
         self._logged.add((action, url))
         self.removals.log(action, {"url": url, "why": why})
 
-    def _blocked_source(self, url: str) -> str | None:
-        return self.removals.domain_blocked(url) or self.removals.is_blocked(url=url)
-
     def close(self) -> None:
         self.client.close()
 
@@ -149,7 +146,7 @@ class Collector:
         url = url.strip()
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url!r}")
-        if why := self._blocked_source(url):
+        if why := self.removals.source_blocked(url):
             raise BlockedSourceError(f"{url} cannot be added: {why}")
         kind, site_url, note = "auto", None, ""
         if discover:
@@ -163,7 +160,7 @@ class Collector:
                     site_url, url = url, parsed.feed_links[0]
                     kind = "auto"
                     note = f"found the feed {url} on that page"
-                    if why := self._blocked_source(url):
+                    if why := self.removals.source_blocked(url):
                         raise BlockedSourceError(f"{url} (the feed of {site_url}) cannot be added: {why}")
                 else:
                     kind = "page" if parsed.kind == "html" else parsed.kind
@@ -183,12 +180,8 @@ class Collector:
         by_host: dict[str, list[Source]] = defaultdict(list)
         self._logged = set()
         for src in self.store.due_sources(utcnow(), include_not_due):
-            if why := self._blocked_source(src.url):
-                # A publisher's opt-out: the source is never asked again (it was deactivated when the request
-                # was accepted; one added since by hand or OPML is skipped here).
-                self._refused("blocked_fetch", src.url, why)
-                continue
-            by_host[host_of(src.url)].append(src)
+            if not self._refused_source(src):
+                by_host[host_of(src.url)].append(src)
         reports: list[SourceReport] = []
 
         def run_host(sources: list[Source]) -> None:
@@ -203,6 +196,19 @@ class Collector:
             for future in [pool.submit(run_host, group) for group in by_host.values()]:
                 future.result()
         return reports
+
+    def fetch_one(self, src: Source) -> SourceReport | None:
+        """One source as a pass of its own (a worker's task); None when the blocklist refuses it."""
+        self._logged = set()
+        return None if self._refused_source(src) else self.fetch_source(src)
+
+    def _refused_source(self, src: Source) -> bool:
+        if why := self.removals.source_blocked(src.url):
+            # A publisher's opt-out: the source is never asked again (it was deactivated when the request was
+            # accepted; one added since by hand or OPML is skipped here).
+            self._refused("blocked_fetch", src.url, why)
+            return True
+        return False
 
     def fetch_source(self, src: Source) -> SourceReport:
         report = SourceReport(src.id, src.url, "ok")
@@ -349,7 +355,7 @@ class Collector:
         """Import .html, .html.gz and WARC/ARC files (directories are walked). Idempotent."""
         report = ImportReport()
         self._logged = set()
-        for path in _expand(paths):
+        for path in expand_paths(paths):
             name = path.name.lower()
             try:
                 if name.endswith(WARC_SUFFIXES):
@@ -405,15 +411,13 @@ def _is_permanent(exc: FetchError) -> bool:
     return isinstance(exc, HTTPStatusError) and 400 <= exc.status < 500 and exc.status not in (408, 429)
 
 
-def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """The files an import of these paths reads (folders walked for WARC and HTML files, in name order)."""
     for p in map(Path, paths):
         if p.is_dir():
             yield from sorted(f for f in p.rglob("*") if f.name.lower().endswith(WARC_SUFFIXES + HTML_SUFFIXES))
         else:
             yield p
-
-
-expand_paths = _expand  # the files an import of these paths reads (folders walked), e.g. one task per file
 
 
 def extract_file(path: Path, url: str | None = None) -> Article:

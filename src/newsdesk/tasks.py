@@ -209,16 +209,13 @@ def _note_transient(source_id: int, exc: Exception) -> None:
 @app.task(name="newsdesk.fetch_source", bind=True, **RETRY)
 def fetch_source(self: Any, source_id: int) -> dict[str, Any]:
     """Fetch one source, as one unit of a `newsdesk fetch` pass; then ask for story assignment."""
-    collector = worker.collector
-    collector._logged = set()  # blocklist refusals are audited once per URL per pass: a task is a pass
     src = worker.store.get_source(source_id)
     if src is None or not src.active:
         return {"source_id": source_id, "status": "gone"}
-    if why := collector._blocked_source(src.url):
-        collector._refused("blocked_fetch", src.url, why)
-        return {"source_id": source_id, "status": "blocked"}
     try:
-        report = collector.fetch_source(src)
+        report = worker.collector.fetch_one(src)
+        if report is None:
+            return {"source_id": source_id, "status": "blocked"}
         # A retried run may find everything stored by the run that failed after storing: ask anyway.
         if report.new_articles or self.request.retries:
             request_assignment()
@@ -266,7 +263,7 @@ def schedule_due(store: Store, settings: Settings) -> int:
     now = utcnow()
     queued = 0
     for src in store.due_sources(now):
-        if removals.domain_blocked(src.url) or removals.is_blocked(url=src.url):
+        if removals.source_blocked(src.url):
             continue  # an opt-out: never asked again (the fetch task would refuse it too)
         if not store.claim_source(src.id, src.next_fetch_at, now + timedelta(seconds=settings.fetch_lease)):
             continue  # another scheduler took it

@@ -713,6 +713,11 @@ class RemovalDesk:
         """Why sources on this site may not be added or fetched, or None."""
         return self.blocklist.domain_blocked(url_or_host)
 
+    def source_blocked(self, url: str) -> str | None:
+        """Why a source at this address may not be added or fetched (its site opted out, or the address itself
+        was removed), or None."""
+        return self.domain_blocked(url) or self.is_blocked(url=url)
+
     # ---- administrators ------------------------------------------------------------------------------
 
     def create_admin(self, name: str, password: str) -> int:
