@@ -39,7 +39,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from newsdesk.analyze.stage import ANALYZER
+from newsdesk.analyze.stage import ANALYZER, ResidentAnalysis
 from newsdesk.config import Settings, load_settings
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
@@ -115,8 +115,7 @@ class _Process:
         self._store: Store | None = None
         self._collector: Any = None
         self._stories: Any = None
-        self._analysis: Any = None
-        self._analysis_off = False
+        self._analysis: ResidentAnalysis | None = None
         self._redis: redis.Redis | None = None
 
     def use(self, settings: Settings) -> None:
@@ -161,23 +160,11 @@ class _Process:
         return self._redis
 
     def analyse(self) -> int:
-        """Up to `analysis_batch` pending articles through the analysis stage; a missing model or labels file
-        switches it off for this process (said once), like the background fetcher of `serve`."""
-        batch = self.settings.analysis_batch
-        if batch <= 0 or self._analysis_off:
-            return 0
-        from newsdesk.analyze.labels import LabelFileError
-        from newsdesk.analyze.nlp import ModelMissingError
-        from newsdesk.analyze.stage import AnalysisStage
-
-        try:
-            if self._analysis is None:
-                self._analysis = AnalysisStage(self.store, self.settings)
-            return self._analysis.process_pending(batch)
-        except (ModelMissingError, LabelFileError) as exc:
-            log.error("analysis is off in this worker until it restarts: %s", exc)
-            self._analysis_off = True
-            return 0
+        """Up to `analysis_batch` pending articles through the analysis stage (off for this process after a
+        missing model or labels file, said once, as in the background fetcher of `serve`)."""
+        if self._analysis is None:
+            self._analysis = ResidentAnalysis(self.store, self.settings, "this worker")
+        return self._analysis.process_pending(self.settings.analysis_batch)
 
 
 worker = _Process()

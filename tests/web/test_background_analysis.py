@@ -47,16 +47,16 @@ def pending(store: Store) -> int:
 def test_a_pass_analyses_at_most_the_batch_and_reuses_its_stage(store):
     fetcher = BackgroundFetcher(Settings(database_url=store.url, analysis_batch=2), store)
     assert fetcher.analyse() == 2 and pending(store) == 1
-    stage = fetcher._analysis
+    stage = fetcher.analysis.stage
     assert fetcher.analyse() == 1 and pending(store) == 0
-    assert fetcher._analysis is stage  # made once: the model is not loaded again
+    assert fetcher.analysis.stage is stage  # made once: the model is not loaded again
     assert fetcher.analyse() == 0
     assert any(e["key"] == "person:lena vogt" for s in store.list_stories() for e in s.entities)
 
 
 def test_analysis_batch_zero_turns_it_off(store):
     fetcher = BackgroundFetcher(Settings(database_url=store.url, analysis_batch=0), store)
-    assert fetcher.analyse() == 0 and fetcher._analysis is None and pending(store) == len(TOWNS)
+    assert fetcher.analyse() == 0 and fetcher.analysis.stage is None and pending(store) == len(TOWNS)
 
 
 def test_a_failing_pass_is_logged_and_the_next_one_works(store, monkeypatch, caplog):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsdesk.analyze.aggregate import ANALYZER_VERSION, analysis_to_dicts
-from newsdesk.analyze.labels import Registry, load_registry
+from newsdesk.analyze.labels import LabelFileError, Registry, load_registry
 from newsdesk.analyze.nlp import MODEL, ModelMissingError
 from newsdesk.analyze.statements import ArticleAnalysis, analyze_texts
 from newsdesk.config import Settings
@@ -142,3 +142,28 @@ class AnalysisStage:
         for a in articles:
             out += self._run_models([a])
         return out
+
+
+class ResidentAnalysis:
+    """The analysis stage as a long-running process keeps it (the server's background fetcher, a stories worker):
+    made on first use, so the language model loads once and only where there is work; switched off for good by a
+    configuration error (the model or the labels file missing), said once, since every later pass would fail
+    alike. Other errors are the caller's (the server logs them and tries again; a worker's task retries)."""
+
+    def __init__(self, store: Store, settings: Settings, where: str) -> None:
+        self.store, self.settings, self.where = store, settings, where
+        self.off = settings.analysis_batch <= 0
+        self.stage: AnalysisStage | None = None
+
+    def process_pending(self, limit: int) -> int:
+        """Analyse up to `limit` articles (see AnalysisStage.process_pending); 0 when switched off."""
+        if self.off:
+            return 0
+        try:
+            if self.stage is None:
+                self.stage = AnalysisStage(self.store, self.settings)
+            return self.stage.process_pending(limit)
+        except (ModelMissingError, LabelFileError) as exc:
+            log.error("analysis is off in %s until it restarts: %s", self.where, exc)
+            self.off = True
+            return 0

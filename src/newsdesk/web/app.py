@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsdesk.analyze.stage import ResidentAnalysis
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
@@ -64,8 +65,7 @@ class BackgroundFetcher:
         self.settings, self.store = settings, store
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="background-fetch", daemon=True)
-        self._analysis: Any = None  # the AnalysisStage, made on the first pass that needs it
-        self._analysis_off = settings.analysis_batch <= 0
+        self.analysis = ResidentAnalysis(store, settings, "the server")
 
     def _loop(self) -> None:
         from newsdesk.pipeline import Collector
@@ -92,26 +92,13 @@ class BackgroundFetcher:
     def analyse(self) -> int:
         """One analysis pass over at most `analysis_batch` pending articles; never raises. Returns how many
         articles got an analysis."""
-        if self._analysis_off:
-            return 0
-        from newsdesk.analyze.labels import LabelFileError
-        from newsdesk.analyze.nlp import ModelMissingError
-        from newsdesk.analyze.stage import AnalysisStage
-
         done = 0
         try:
-            if self._analysis is None:
-                # Made once: the spaCy pipeline loads on first use and stays loaded for later passes.
-                self._analysis = AnalysisStage(self.store, self.settings)
             while done < self.settings.analysis_batch and not self.stop.is_set():
-                step = self._analysis.process_pending(min(self.ANALYSIS_STEP, self.settings.analysis_batch - done))
+                step = self.analysis.process_pending(min(self.ANALYSIS_STEP, self.settings.analysis_batch - done))
                 done += step
                 if step == 0:
                     break
-        except (ModelMissingError, LabelFileError) as exc:
-            # Configuration, not data: every later pass would fail the same way, so say it once and stop trying.
-            log.error("analysis is off until the service restarts: %s", exc)
-            self._analysis_off = True
         except Exception:  # noqa: BLE001 - a failing analysis is logged; the next pass tries again
             log.exception("analysis pass failed")
         return done
