@@ -225,7 +225,7 @@ def story_articles_page(request: Request, story_id: str, cursor: Cursor = None) 
     """Every article of a story, newest first, 50 a page (the story page shows the first ones)."""
     sid = parse_id(story_id, "story")
     reader = reader_of(request)
-    found = reader.stories_by_ids([sid], articles_each=0)
+    found = reader.stories_by_ids([sid], articles_each=0, outlets=False)  # the page lists the articles themselves
     if not found:
         raise UserError(404, f"there is no story {sid}")
     if is_removed(found[0]):
