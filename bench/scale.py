@@ -164,14 +164,8 @@ def fill_background(store: Store, rows: list[dict], events: dict[str, str], stor
         for i in range(0, len(new), 5000):
             part = new[i : i + 5000]
             ids = conn.scalars(insert(StoryRow.__table__).returning(StoryRow.__table__.c.id,
-                                                                     sort_by_parameter_order=True), [
-                {"headline": groups[k][0]["title"], "brief": [], "created_at": groups[k][0]["published"] + hour,
-                 "updated_at": max(r["published"] for r in groups[k]),
-                 "first_published": min(r["published"] for r in groups[k]),
-                 "last_published": max(r["published"] for r in groups[k]), "article_count": len(groups[k]),
-                 "sources_count": len({r["source"] for r in groups[k]}),
-                 "independent_sources_count": len(groups[k]), "entities": [], "statements": []}
-                for k in part]).all()
+                                                                     sort_by_parameter_order=True),
+                               [story_row(groups[k], hour) for k in part]).all()
             story_of.update(zip(part, ids, strict=True))
         for i in range(0, len(rows), 5000):
             conn.execute(insert(ArticleRow.__table__), [
@@ -182,6 +176,15 @@ def fill_background(store: Store, rows: list[dict], events: dict[str, str], stor
                 for r in rows[i : i + 5000]])
     with store.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+
+
+def story_row(members: list[dict], delay: timedelta) -> dict:
+    """The stories row of one replayed event, as the engine would leave it (no brief: not read here)."""
+    times = [r["published"] for r in members]
+    return {"headline": members[0]["title"], "brief": [], "created_at": members[0]["published"] + delay,
+            "updated_at": max(times), "first_published": min(times), "last_published": max(times),
+            "article_count": len(members), "sources_count": len({r["source"] for r in members}),
+            "independent_sources_count": len(members), "entities": [], "statements": []}
 
 
 def fresh_articles(base: list[dict], vocab: list[str], count: int) -> list[dict]:
