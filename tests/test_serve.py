@@ -21,9 +21,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
-    """One process, or two answering while the parent alone fetches and groups stories."""
+@pytest.mark.parametrize(("workers", "access_log"), [(1, False), (2, True)])
+def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers, access_log):
+    """One process, or two answering while the parent alone fetches and groups stories; a line per request
+    only when asked for (--access-log)."""
     db = f"sqlite:///{tmp_path / 'n.db'}"
     store = Store(db)
     store.migrate()
@@ -34,9 +35,10 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
     port = free_port()
     env = {**os.environ, "NEWSDESK_DATABASE_URL": db, "NEWSDESK_ALLOW_PRIVATE_HOSTS": "1",
            "NEWSDESK_SERVE_FETCH_INTERVAL": "1"}
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115 (closed in finally; a pipe could fill up and block)
     proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--workers", str(workers)] + (["--access-log"] if access_log else []), env=env,
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(100):
             try:
@@ -66,3 +68,6 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert ('"GET /?cursor=bogus HTTP/1.1" 400' in output) is access_log, output[-2000:]

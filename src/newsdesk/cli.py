@@ -732,6 +732,9 @@ def serve(
     default_sources: Annotated[bool, typer.Option(help="Add the default world-news feeds to an empty store.")] = True,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Server processes (else the serve_workers setting, 1).")] = None,
+    access_log: Annotated[bool | None, typer.Option(
+        "--access-log/--no-access-log", help="A line per request on stderr (else the access_log setting, off).",
+        show_default=False)] = None,
 ) -> None:
     """Serve the site and API; fetch due sources in the background."""
     import os
@@ -756,8 +759,10 @@ def serve(
                                  site_url=o.html_url, category=o.category)
             out.print("added the default world-news sources (see `newsdesk sources list`)")
     processes = workers or settings.serve_workers
+    log_requests = settings.access_log if access_log is None else access_log
     if processes <= 1:
-        uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info",
+                    access_log=log_requests)
         return
     # Several processes answer requests; this one only supervises them and, alone, fetches and groups
     # stories (two story engines deciding at once could split one event).
@@ -768,7 +773,7 @@ def serve(
             fetcher.thread.start()
         try:
             uvicorn.run("newsdesk.web.app:app_from_environment", factory=True, workers=processes, host=host,
-                        port=port, log_level="info")
+                        port=port, log_level="info", access_log=log_requests)
         finally:
             if fetcher:
                 fetcher.stop.set()

@@ -46,6 +46,9 @@ class Settings:
     # Server processes (uvicorn workers) sharing the port; with more than one, the background fetcher runs
     # in the parent process, so that one process alone fetches and groups stories.
     serve_workers: int = 1
+    # One line on stderr per request answered (uvicorn's access log). Off by default, like gunicorn's: a proxy in
+    # front usually logs requests already, /metrics counts them, and the line costs a search 5% of its time.
+    access_log: bool = False
     disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
     public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
     source_labels_file: str = ""  # a TOML file of extra outlet labels (format of newsdesk/data/source-labels.toml)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import nh3
 from sqlalchemy import Connection, text
 
 __all__ = [
@@ -444,7 +443,9 @@ class SearchHit:
 
 
 def _safe_snippet(raw: str | None) -> str:
-    """Escape the publisher's text, then turn the FTS5 markers into <mark> (balanced), then sanitise."""
+    """Escape the publisher's text, then turn the FTS5 markers into <mark> (balanced). Every character of the
+    publisher's text goes through html.escape and the only markup is the <mark> pairs written here, so the
+    result is safe HTML as it stands (an nh3 pass over it cost 18 us a snippet and could change nothing)."""
     if not raw:
         return ""
     out: list[str] = []
@@ -462,7 +463,7 @@ def _safe_snippet(raw: str | None) -> str:
             out.append(html.escape(_XML_BAD.sub("", part), quote=True))
     if open_:
         out.append("</mark>")
-    return nh3.clean("".join(out), tags={"mark"}, attributes={})
+    return "".join(out)
 
 
 MAX_ARTICLE_HITS = 2000  # best article matches considered per query (keeps common words fast)
@@ -514,32 +515,41 @@ def search_stories(
         if rows and (rows[0][3] < lim or (len(rows) > limit and rows[-1][3] > 0 and rows[-1][2] < rows[-1][4])):
             break
     more = len(rows) > limit
+    few_matches = bool(rows) and rows[0][3] < params["lim"]
     rows = rows[:limit]
-    snippets = _snippets(conn, match, rows)
+    snippets = _snippets(conn, match, rows, few_matches)
     hits = [SearchHit(story_id=r[0], article_id=r[1], score=float(r[2]),
                       snippet=snippets.get((r[0], r[1]), "")) for r in rows]
     return hits, more
 
 
-def _snippets(conn: Connection, match: str, rows: list[Any]) -> dict[tuple[int, int | None], str]:
-    """Snippets for one page of hits only (snippet() is the costly part of a query)."""
+def _snippets(conn: Connection, match: str, rows: list[Any],
+              few_article_matches: bool = False) -> dict[tuple[int, int | None], str]:
+    """Snippets for one page of hits only (snippet() is the costly part of a query).
+
+    `rowid IN (...)` makes FTS5 start the whole query over for each id (its plan is one rowid lookup per
+    value), which costs more than walking every match once when there are a few thousand: the unary plus
+    keeps the ids out of FTS5's plan, so they filter one pass over the matches (measured on the 100k bench
+    store: 0.4 ms instead of 1.0 for a page of 20). Only when the matches are known to be fewer than the
+    ranking's cap (`few_article_matches`): a word in every article would make that one pass the slow way."""
     out: dict[tuple[int, int | None], str] = {}
     article_ids = [r[1] for r in rows if r[1] is not None]
     story_ids = [r[0] for r in rows if r[1] is None]
     if article_ids:
         marks = ", ".join(str(int(a)) for a in article_ids)
+        rowid = "+rowid" if few_article_matches else "rowid"
         found = conn.execute(text(
             f"SELECT rowid, snippet(articles_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM articles_fts "
-            f"WHERE articles_fts MATCH :q AND rowid IN ({marks})"), {"q": match}).all()
+            f"WHERE articles_fts MATCH :q AND {rowid} IN ({marks})"), {"q": match}).all()
         by_article = {a: s for a, s in found}
         for r in rows:
             if r[1] is not None:
                 out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
-    if story_ids:
+    if story_ids:  # the ranking query walked every story match already: one more pass costs no more
         marks = ", ".join(str(int(s)) for s in story_ids)
         found = conn.execute(text(
             f"SELECT rowid, snippet(stories_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM stories_fts "
-            f"WHERE stories_fts MATCH :q AND rowid IN ({marks})"), {"q": match}).all()
+            f"WHERE stories_fts MATCH :q AND +rowid IN ({marks})"), {"q": match}).all()
         for sid, snip in found:
             out[(sid, None)] = _safe_snippet(snip)
     return out
