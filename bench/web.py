@@ -15,10 +15,12 @@ names. The articles are bulk-inserted with SQLAlchemy core (in publication order
 ``StoryEngine`` groups them into stories in one pass (its time is printed: it is the live service's story
 stage, one article at a time, each decision committed).
 
-Load. ``newsdesk serve --no-background-fetch --no-default-sources`` runs in its own process (one uvicorn
-worker, as a user starts it); the load generator is another process (asyncio with a minimal HTTP/1.1 GET
-client, as httpx cost 3 ms of CPU a request; ``--clients`` keep-alive connections, each sending its next
-request when the previous answer is read: a closed loop; ``Accept-Encoding: gzip`` as browsers send).
+Load. ``newsdesk serve --no-background-fetch --no-default-sources --workers N`` runs in its own processes: by
+default one server process per core, as the README advises for a site under load (``--workers 1``: one
+process, as ``newsdesk serve`` starts by default); the load generator is another process (asyncio with a
+minimal HTTP/1.1 GET client, as httpx cost 3 ms of CPU a request; ``--clients`` keep-alive connections, each
+sending its next request when the previous answer is read: a closed loop; ``Accept-Encoding: gzip`` as
+browsers send).
 Per endpoint: a warm-up, then ``--requests`` requests or ``--duration`` seconds, whichever ends first.
 Endpoints: the front page ``/``, ``/api/stories`` (one URL each: a response cache may answer them), story
 pages ``/stories/{id}`` over up to 5,000 distinct stories (the 200 largest and random others) and
@@ -388,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--requests", type=int, help="measured requests per endpoint (default 2,000; --quick 300)")
     parser.add_argument("--duration", type=float, default=60.0, help="at most this many seconds per endpoint")
-    parser.add_argument("--workers", type=int, default=1, help="server processes (newsdesk serve --workers)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="server processes (newsdesk serve --workers; default one per core)")
     parser.add_argument("--quick", action="store_true", help="10,000 articles and fewer requests: a fast check")
     parser.add_argument("--loadgen", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

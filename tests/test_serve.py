@@ -71,3 +71,126 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers, acc
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert ('"GET /?cursor=bogus HTTP/1.1" 400' in output) is access_log, output[-2000:]
+
+
+# ---- several server processes (newsdesk.web.processes) --------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    """The server processes `pid` started (not multiprocessing's resource tracker)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z" and _is_worker(int(entry)):
+                found.add(int(entry))
+    return found
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"spawn_main" in fh.read()
+    except OSError:
+        return False
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """Established TCP connections to `port` whose socket the process `pid` holds."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    held = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            for line in fh.readlines()[1:]:
+                cols = line.split()
+                if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "01" and cols[9] in inodes:
+                    held += 1
+    return held
+
+
+def _start_workers(tmp_path, workers: int) -> tuple[subprocess.Popen, int]:
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    Store(db).migrate()
+    port = free_port()
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": db}
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port), "--workers",
+                             str(workers), "--no-background-fetch", "--no-default-sources"], env=env,
+                            stdout=open(tmp_path / "serve.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return proc, port
+
+
+def _keep_alive_get(conn: socket.socket, port: int) -> bytes:
+    conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_workers_share_a_burst_of_keep_alive_connections_evenly(tmp_path):
+    """Twelve connections opened at once land four on each of three processes (uvicorn's own workers let the
+    first process to wake take most of them), and every connection is answered."""
+    proc, port = _start_workers(tmp_path, 3)
+    conns = []
+    try:
+        workers = _children(proc.pid)
+        assert len(workers) == 3
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(12)]
+        for c in conns:
+            assert _keep_alive_get(c, port).startswith(b"HTTP/1.1 200")
+        assert sorted(_connections_held(pid, port) for pid in workers) == [4, 4, 4]
+    finally:
+        for c in conns:
+            c.close()
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+def test_a_dead_worker_is_replaced_and_a_dead_parent_takes_its_workers_along(tmp_path):
+    proc, port = _start_workers(tmp_path, 2)
+    try:
+        first = _children(proc.pid)
+        assert len(first) == 2
+        victim = min(first)
+        os.kill(victim, 9)
+        for _ in range(20):  # new connections go to the live worker meanwhile, none is lost
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        for _ in range(100):
+            now = _children(proc.pid)
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.1)
+        assert len(now) == 2 and victim not in now and (first - {victim}) <= now
+        for _ in range(20):
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        proc.kill()  # no chance to stop its workers: they must notice and go
+        proc.wait(timeout=10)
+        for _ in range(100):
+            alive = [pid for pid in now if _is_worker(pid)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert alive == [], (tmp_path / "serve.log").read_text()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -744,6 +744,7 @@ def serve(
     from newsdesk.config import settings_to_env
     from newsdesk.sources.opml import parse_opml
     from newsdesk.web.app import BackgroundFetcher, create_app
+    from newsdesk.web.processes import run_processes
 
     settings = _settings(ctx)
     if settings.broker_url and background_fetch:
@@ -772,8 +773,8 @@ def serve(
         if fetcher:
             fetcher.thread.start()
         try:
-            uvicorn.run("newsdesk.web.app:app_from_environment", factory=True, workers=processes, host=host,
-                        port=port, log_level="info", access_log=log_requests)
+            run_processes("newsdesk.web.app:app_from_environment", processes=processes, host=host, port=port,
+                          access_log=log_requests)
         finally:
             if fetcher:
                 fetcher.stop.set()
