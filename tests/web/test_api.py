@@ -118,6 +118,25 @@ def test_etag_and_304(site, path):
     assert site.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/", "/stories/1", "/api/stories", "/feed.atom", "/search?q=quake"])
+def test_gzip_for_clients_that_take_it_and_plain_text_for_the_others(site, path):
+    """Pages, API and feeds are compressed when the client says it takes gzip; the response cache keeps the two
+    representations apart (a plain client never gets gzip from it) and each has its own ETag."""
+    zipped = site.get(path, headers={"Accept-Encoding": "gzip"})
+    plain = site.get(path, headers={"Accept-Encoding": "identity"})
+    assert zipped.status_code == plain.status_code == 200
+    assert zipped.headers["content-encoding"] == "gzip" and "accept-encoding" in zipped.headers["vary"].lower()
+    assert "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # httpx decodes the gzip body
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 2
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    for headers, encoded in (({"Accept-Encoding": "identity"}, False), ({"Accept-Encoding": "gzip"}, True)):
+        again = site.get(path, headers=headers)  # now from the response cache
+        assert ("content-encoding" in again.headers) is encoded and again.content == plain.content
+    revalidated = site.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert revalidated.status_code == 304
+
+
 @pytest.mark.parametrize("path,status,words", [
     ("/api/stories?cursor=not-a-cursor", 400, "cursor"),
     ("/api/stories?cursor=eyJrIjoiYXJ0aWNsZXMiLCJpIjoxfQ", 400, "another list"),
