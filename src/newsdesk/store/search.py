@@ -29,9 +29,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 __all__ = [
     "ParsedQuery",
@@ -505,7 +506,7 @@ def search_stories(
         SELECT sid, aid, min(score) AS best, (SELECT count(*) FROM top) AS found, (SELECT max(score) FROM top) AS cut
         FROM hits GROUP BY sid ORDER BY best, sid LIMIT :limit OFFSET :offset
     """
-    statement = text(sql)
+    statement = _statement(sql)
     rows: list[Any] = []
     for lim in (FIRST_ARTICLE_HITS, MAX_ARTICLE_HITS):
         params["lim"] = lim
@@ -533,26 +534,36 @@ def _snippets(conn: Connection, match: str, rows: list[Any],
     store: 0.4 ms instead of 1.0 for a page of 20). Only when the matches are known to be fewer than the
     ranking's cap (`few_article_matches`): a word in every article would make that one pass the slow way."""
     out: dict[tuple[int, int | None], str] = {}
-    article_ids = [r[1] for r in rows if r[1] is not None]
-    story_ids = [r[0] for r in rows if r[1] is None]
+    article_ids = [int(r[1]) for r in rows if r[1] is not None]
+    story_ids = [int(r[0]) for r in rows if r[1] is None]
     if article_ids:
-        marks = ", ".join(str(int(a)) for a in article_ids)
-        rowid = "+rowid" if few_article_matches else "rowid"
-        found = conn.execute(text(
-            f"SELECT rowid, snippet(articles_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM articles_fts "
-            f"WHERE articles_fts MATCH :q AND {rowid} IN ({marks})"), {"q": match}).all()
+        found = conn.execute(_snippet_sql("articles_fts", len(article_ids), scan=few_article_matches),
+                             {"q": match, **{f"i{k}": a for k, a in enumerate(article_ids)}}).all()
         by_article = {a: s for a, s in found}
         for r in rows:
             if r[1] is not None:
                 out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
     if story_ids:  # the ranking query walked every story match already: one more pass costs no more
-        marks = ", ".join(str(int(s)) for s in story_ids)
-        found = conn.execute(text(
-            f"SELECT rowid, snippet(stories_fts, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM stories_fts "
-            f"WHERE stories_fts MATCH :q AND +rowid IN ({marks})"), {"q": match}).all()
+        found = conn.execute(_snippet_sql("stories_fts", len(story_ids), scan=True),
+                             {"q": match, **{f"i{k}": s for k, s in enumerate(story_ids)}}).all()
         for sid, snip in found:
             out[(sid, None)] = _safe_snippet(snip)
     return out
+
+
+# SQLAlchemy parses a text() for its parameters and compiles each new statement: a few statements made once and
+# kept cost a search far less than a new one each time (a statement with the ids written in was new every time).
+@lru_cache(maxsize=64)
+def _statement(sql: str) -> TextClause:
+    return text(sql)
+
+
+@lru_cache(maxsize=128)
+def _snippet_sql(table: str, n: int, *, scan: bool) -> TextClause:
+    rowid = "+rowid" if scan else "rowid"
+    marks = ", ".join(f":i{k}" for k in range(n))
+    return text(f"SELECT rowid, snippet({table}, -1, '{_MARK_ON}', '{_MARK_OFF}', '…', 24) FROM {table} "
+                f"WHERE {table} MATCH :q AND {rowid} IN ({marks})")
 
 
 # ts_rank_cd's weights for D, C, B, A: title and headline (A) weigh twice the text and brief (B), as in bm25 above.
