@@ -551,7 +551,7 @@ def _snippets(conn: Connection, match: str, rows: list[Any],
     return out
 
 
-# SQLAlchemy parses a text() for its parameters and compiles each new statement: a few statements made once and
+# SQLAlchemy parses a text() for its parameters and compiles each new statement: statements made once and
 # kept cost a search far less than a new one each time (a statement with the ids written in was new every time).
 @lru_cache(maxsize=64)
 def _statement(sql: str) -> TextClause:
@@ -613,7 +613,7 @@ def _search_postgresql(
         ), best AS (SELECT DISTINCT ON (sid) sid, aid, score FROM hits ORDER BY sid, score, aid NULLS FIRST)
         SELECT sid, aid, score AS best FROM best ORDER BY best, sid LIMIT :limit OFFSET :offset
     """
-    rows = conn.execute(text(sql), params).all()
+    rows = conn.execute(_statement(sql), params).all()
     more = len(rows) > limit
     rows = rows[:limit]
     snippets = _snippets_postgresql(conn, query, params, rows)
@@ -630,7 +630,7 @@ def _snippets_postgresql(conn: Connection, query: str, params: dict[str, Any],
     article_ids = [int(r[1]) for r in rows if r[1] is not None]
     story_ids = [int(r[0]) for r in rows if r[1] is None]
     if article_ids:
-        found = conn.execute(text(
+        found = conn.execute(_statement(
             f"WITH q AS MATERIALIZED (SELECT {query} AS q) "
             f"SELECT a.id, ts_headline('{PG_CONFIG}', coalesce(a.title, '') || E'\\n\\n' || a.text, q.q, :opts) "
             "FROM articles AS a, q WHERE a.id = ANY(:ids)"), {**terms, "opts": _PG_HEADLINE, "ids": article_ids}).all()
@@ -640,7 +640,7 @@ def _snippets_postgresql(conn: Connection, query: str, params: dict[str, Any],
                 out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
     if story_ids:
         body = f"coalesce(s.headline, '') || E'\\n\\n' || coalesce({_PG_BRIEF_TEXT.format(t='s')}, '')"
-        found = conn.execute(text(
+        found = conn.execute(_statement(
             f"WITH q AS MATERIALIZED (SELECT {query} AS q) "
             f"SELECT s.id, ts_headline('{PG_CONFIG}', {body}, q.q, :opts) FROM stories AS s, q WHERE s.id = ANY(:ids)"),
             {**terms, "opts": _PG_HEADLINE, "ids": story_ids}).all()
