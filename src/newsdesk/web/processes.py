@@ -11,7 +11,10 @@ The parent process (which also fetches and groups stories, see cli.serve) accept
 passes each connection's file descriptor to the next live worker over a Unix socket pair (SCM_RIGHTS). Each
 worker runs an ordinary uvicorn server whose "listening socket" is its end of the pair: asyncio's event loop
 calls accept() on it, which here receives the next connection from the parent. A worker that dies is replaced
-and gets no connections meanwhile; a worker whose parent is gone shuts down.
+and gets no connections meanwhile (those it held, or was handed at the instant it died, are lost with it, as
+with uvicorn's workers); a worker whose parent is gone shuts down. The dealing thread shares the parent's
+Python lock with the background fetcher, so while the analysis model runs a new connection may wait a few
+milliseconds to be handed over; requests on open keep-alive connections do not pass through the parent.
 """
 
 from __future__ import annotations
