@@ -196,3 +196,28 @@ def test_a_dead_worker_is_replaced_and_a_dead_parent_takes_its_workers_along(tmp
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_metrics_count_the_requests_of_every_worker(tmp_path):
+    """A scrape reaches one process; its counters are the whole server's (each process shares its counts)."""
+    proc, port = _start_workers(tmp_path, 2)
+    try:
+        for _ in range(10):  # new connections: dealt to both processes in turn
+            assert httpx.get(f"http://127.0.0.1:{port}/api/stories").status_code == 200
+        time.sleep(2.5)  # each process writes its counts at least once a second
+
+        def served() -> float:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            wanted = 'newsdesk_http_requests_total{method="GET",route="/api/stories",status="200"}'
+            line = next(li for li in text.splitlines() if li.startswith(wanted))
+            return float(line.rsplit(" ", 1)[1])
+
+        assert served() == served() == 10  # two scrapes, one from each process
+        victim = min(_children(proc.pid))
+        os.kill(victim, 15)  # a worker that stops keeps counting in the totals
+        while _is_worker(victim):
+            time.sleep(0.01)
+        assert served() == 10
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -11,9 +11,11 @@ record and never stops the service.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -327,10 +329,12 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process of `newsdesk serve --workers N`: settings come from the NEWSDESK_*
-    variables the parent set, and the parent fetches (see cli.serve)."""
+    variables the parent set, and the parent fetches (see cli.serve). The parent also names a directory where
+    the processes share their request counts (newsdesk.web.metrics)."""
     from newsdesk.config import load_settings
 
-    return create_app(load_settings(), background_fetch=False)
+    return create_app(load_settings(), background_fetch=False,
+                      metrics_dir=os.environ.get(METRICS_DIR_VARIABLE) or None)
 
 
 @contextmanager
@@ -352,9 +356,12 @@ def quiet_garbage_collector() -> Iterator[None]:
         gc.unfreeze()
 
 
-def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI:
+METRICS_DIR_VARIABLE = "NEWSDESK_SERVE_METRICS_DIR"  # set by newsdesk.web.processes for its worker processes
+
+
+def create_app(settings: Settings, *, background_fetch: bool = False, metrics_dir: str | None = None) -> FastAPI:
     store = Store(settings.database_url)
-    metrics = Metrics()
+    metrics = Metrics(metrics_dir)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -365,6 +372,8 @@ def create_app(settings: Settings, *, background_fetch: bool = False) -> FastAPI
             fetcher.thread.start()
         with quiet_garbage_collector():
             yield
+        with contextlib.suppress(OSError):
+            metrics.share()  # the last counts of a process that stops (a restart keeps the totals)
         if fetcher:
             fetcher.stop.set()
             fetcher.thread.join(timeout=5)

@@ -144,7 +144,12 @@ class WorkerProcesses:
                 self.workers[i] = replacement
 
     def run(self) -> None:
+        import shutil
+        import tempfile
+
         import uvicorn.config
+
+        from newsdesk.web.app import METRICS_DIR_VARIABLE
 
         logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)  # the workers' log format, in the parent too
         log.setLevel(logging.INFO)
@@ -154,6 +159,8 @@ class WorkerProcesses:
         log.info("Uvicorn running on http://%s:%d with %d server processes (Press CTRL+C to quit)",
                  self.host, self.port, self.processes)
         previous = {sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+        # The workers (spawned: they take this environment) share their request counts there, see web.metrics.
+        os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="newsdesk-metrics-")
         try:
             self.workers = [self._start_worker() for _ in range(self.processes)]
             dealer = threading.Thread(target=self._deal, args=(listener,), name="newsdesk-dealer", daemon=True)
@@ -166,6 +173,7 @@ class WorkerProcesses:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            shutil.rmtree(os.environ.pop(METRICS_DIR_VARIABLE), ignore_errors=True)
 
     def _stop_all(self) -> None:
         for worker in self.workers:
