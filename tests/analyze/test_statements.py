@@ -81,6 +81,24 @@ def test_he_resolves_to_the_last_male_speaker_not_the_last_woman():
     assert quote.speaker == "Daniel Reyes"
 
 
+def test_the_title_names_the_person_who_holds_it():
+    """"the mayor said" is the mayor named before, "the governor" the latest governor named before it (an
+    abbreviated title counts); a title nobody named before, or without "the", stays a description."""
+    text = ("Mayor Lena Vogt of Brisvale opened the harbour on Monday. "
+            "\u201cWe waited three years for this,\u201d the mayor said. "
+            "The minister said the port would need more dredging. "
+            "Alaska Gov. Sarah Palin and Gov. Tom Ashby of Yukon toured the quay. "
+            "\u201cIt is a great day,\u201d the governor told reporters. "
+            "A spokesman said the works had cost too much.")
+    st = analyze_text(text).statements
+    mayor = find(st, "waited three years")
+    assert (mayor.speaker, mayor.speaker_role, mayor.kind) == ("Lena Vogt", "Mayor", "official")
+    assert find(st, "more dredging").speaker.lower() == "the minister"
+    governor = find(st, "great day")
+    assert (governor.speaker, governor.kind) == ("Tom Ashby", "official")  # the latest of the two named
+    assert find(st, "cost too much").speaker == "A spokesman"
+
+
 def test_reported_speech_according_to_told_anonymous_and_denial():
     st = analyze_text(REPORTED).statements
     check_offsets(REPORTED, st)
@@ -136,6 +154,9 @@ def test_batch_matches_single():
     ("a source familiar with the matter", None, "anonymous"),
     ("people close to the talks", None, "anonymous"),
     ("Tomas Brandt", "dock worker", "other"),
+    ("Sarah Palin", "Alaska Gov.", "official"),
+    ("Mike Gen", None, "other"),
+    ("Jack Ketsoyan", "rep", "other"),
     (None, None, "anonymous"),
 ])
 def test_kind_rules(speaker, role, kind):

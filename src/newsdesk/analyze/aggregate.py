@@ -31,7 +31,7 @@ from newsdesk.analyze.labels import Registry, default_registry, rests_only_on_st
 from newsdesk.analyze.statements import ArticleAnalysis, Statement
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
 MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
 MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
 MAX_INDEXED_ENTITIES = 200

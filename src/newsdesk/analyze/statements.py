@@ -74,6 +74,8 @@ _OFFICIAL = re.compile(r"\b(spokes\w+|ministers?|ministry|president|officials?|g
                        r"general|diplomats?|envoy|prosecutors?|authorities|authority|council|parliament|"
                        r"congress|cabinet|office|agency|regime|king|queen|chief|director|officer|"
                        r"commander|administration)\b", re.I)
+# Abbreviated official titles, looked for in a role only ("Alaska Gov."): in a name they are often just a name.
+_OFFICIAL_ROLE = re.compile(r"\b(gov|sen|gen|lt|sgt|supt|insp|cmdr|cmdt)\.", re.I)
 _FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
                "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
                "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
@@ -149,7 +151,7 @@ def classify_kind(speaker: str | None, role: str | None = None, entity_type: str
         return "analyst"
     if _EXPERT.search(words):
         return "expert"
-    if _OFFICIAL.search(words):
+    if _OFFICIAL.search(words) or (role and _OFFICIAL_ROLE.search(role)):
         return "official"
     return "other"
 
@@ -258,11 +260,42 @@ class _Resolver:
             if name:
                 entity = Entity(name, "PERSON", 1, role=role)
                 return name, role, entity
+        entity = self.by_title(token, position)
+        if entity is not None:
+            return entity.name, entity.role, entity
         phrase = _phrase(token)
         return phrase, None, None
 
+    def by_title(self, token: Any, position: int) -> Entity | None:
+        """The person a definite description names: "the mayor said" after "Mayor Lena Vogt", "The Governor of
+        Alaska" after "Alaska Gov. Sarah Palin" (the latest such person named before `position`). Only a
+        singular title word with "the": "a spokesman" or "officials" name nobody in particular."""
+        title = token.lower_.strip(".")
+        if title not in TITLE_WORDS or token.tag_ not in ("NN", "NNP") or not any(
+                c.dep_ == "det" and c.lower_ == "the" for c in token.children):
+            return None
+        best: Entity | None = None
+        for (s, _e), entity in self.spans:
+            if s >= position:
+                break
+            if entity.type == "PERSON" and entity.role and title in _title_words(entity.role):
+                best = entity
+        return best
+
     def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
         self.history.append((position, entity, text))
+
+
+# Abbreviated titles in roles ("Alaska Gov."), so that "the governor" finds them.
+_TITLE_ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
+                        "lt": "lieutenant", "sgt": "sergeant", "prof": "professor", "dr": "doctor",
+                        "det": "detective", "supt": "superintendent", "insp": "inspector", "col": "colonel",
+                        "capt": "captain", "pres": "president", "cmdr": "commander", "atty": "attorney"}
+
+
+def _title_words(role: str) -> set[str]:
+    words = {w.strip(".,").lower() for w in role.split()}
+    return words | {_TITLE_ABBREVIATIONS[w] for w in words if w in _TITLE_ABBREVIATIONS}
 
 
 _VOICE_NOUNS = {"statement", "letter", "release", "spokesman", "spokeswoman", "spokesperson", "rep", "representative",
