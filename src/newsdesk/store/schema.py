@@ -75,6 +75,9 @@ class Source(Base):
     last_error_reason: Mapped[str | None] = mapped_column(String(64))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     articles_found: Mapped[int] = mapped_column(Integer, default=0)
+    # lease (migration 0008): the process fetching this source now, and until when (a dead process's lease ends)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    leased_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ArticleRow(Base):
@@ -137,6 +140,27 @@ class UrlFailure(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArticleFailure(Base):
+    """One article's failure in one stage (`stories`: copy-folding and grouping; `analysis`), migration 0008.
+
+    The stage records it and goes on with the other articles. After MAX_STAGE_ATTEMPTS attempts under the same
+    `software` (the stage's version string) the article is set aside: the stage's pending queries skip it until
+    the software changes, then it is tried again."""
+
+    __tablename__ = "article_failures"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text)
+    software: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+MAX_STAGE_ATTEMPTS = 3
 
 
 class Meta(Base):
@@ -305,5 +329,7 @@ Index("ix_sources_last_status", Source.last_status)
 # an entity's stories, newest (highest id) first; entities by name prefix (migration 0005)
 Index("ix_story_entities_key_story", StoryEntityRow.entity_key, StoryEntityRow.story_id)
 Index("ix_story_entities_name_key", StoryEntityRow.name_key, StoryEntityRow.entity_key)
+# a stage's failures under one software version, counted per pass (migration 0008)
+Index("ix_article_failures_stage", ArticleFailure.stage, ArticleFailure.software, ArticleFailure.attempts)
 # the analyses another analyser made, looked up on every analysis pass (migration 0007)
 Index("ix_article_analysis_analyzer", ArticleAnalysisRow.analyzer, ArticleAnalysisRow.article_id)
