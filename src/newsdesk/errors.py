@@ -54,3 +54,9 @@ class ExtractionError(NewsdeskError):
     """A page from which no article body could be extracted."""
 
     reason = "extraction_failed"
+
+
+class TimeBudgetError(NewsdeskError):
+    """One item's work ran past its time budget (newsdesk.timebudget): the item is set aside, the stage goes on."""
+
+    reason = "time_budget"
