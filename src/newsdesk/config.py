@@ -40,6 +40,10 @@ class Settings:
     # `import`: it runs at about ten articles a second, so a bound keeps a big import from holding up the next
     # fetch; the rest waits for the next pass (or `newsdesk analyze-pending`). 0 turns it off there.
     analysis_batch: int = 200
+    # Seconds one article may take in one stage (copy-folding and grouping, analysis; `newsdesk analyze` and
+    # `cluster` too): past it the article's work stops, the failure is recorded on the article and the stage goes
+    # on with the others (newsdesk.timebudget). An article analyses in ~0.1 s; no text may hold the service.
+    article_time_budget: float = 20.0
     # Threads answering requests in one server process. Requests are CPU-bound Python (templates, JSON) under
     # one GIL: more threads than cores only queue behind each other and stretch the slowest answers.
     serve_threads: int = 4
