@@ -350,7 +350,7 @@ def _subject(verb: Any) -> Any:
         if child.dep_ in _SUBJECT_DEPS:
             return child
     # "…, noting that …" and "… and added …" share the subject of the verb they hang on.
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
         for child in verb.head.children:
             if child.dep_ in _SUBJECT_DEPS:
                 return child
@@ -371,7 +371,9 @@ def _fallback_subject(verb: Any, quote_spans: list[tuple[int, int]], offset: int
             continue
         if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("PRP", "NNP", "NNS", "NN"):
             if tok.ent_type_:
-                while tok.head is not tok and tok.head.ent_type_ == tok.ent_type_ and tok.head.i in range(
+                # Up to the head of the name. spaCy makes a new Token object on every access, so a root is
+                # known by its index (`tok.head is tok` is never true: the loop never ended at a root).
+                while tok.head.i != tok.i and tok.head.ent_type_ == tok.ent_type_ and tok.head.i in range(
                         tok.i - 4, tok.i + 5):
                     tok = tok.head
             return tok
