@@ -1,10 +1,11 @@
-"""canonicalize_url: one address per article, predictable and idempotent."""
+"""canonicalize_url: one address per article, predictable and idempotent; url_key: one key for every spelling."""
 
 from __future__ import annotations
 
 import pytest
 
 from newsdesk.extract import canonicalize_url
+from newsdesk.extract.urls import key_host, key_spellings, registered_domain, url_key
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,71 @@ def test_ipv6_host_and_userinfo():
 def test_malformed_input_never_raises():
     for url in ["http://[::1", "http://news.example:99999999/x", "\x00http://a\x7f/b", "::::", "http://"]:
         assert isinstance(canonicalize_url(url), str)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # escapes of unreserved characters are the characters themselves; reserved ones stay escaped
+        ("https://news.example/r%75les/%7Eeditor?q=%61%2Fb", "https://news.example/rules/~editor?q=a%2Fb"),
+        ("https://news.example/a/%2E%2E/b", "https://news.example/b"),
+        # a run of slashes in the path is one slash
+        ("https://news.example//news///rules/", "https://news.example/news/rules/"),
+        # the host in its IDNA form, without a trailing dot
+        ("https://Bücher.Example./a", "https://xn--bcher-kva.example/a"),
+    ],
+)
+def test_canonical_form_of_equivalent_spellings(url, expected):
+    assert canonicalize_url(url) == expected
+    assert canonicalize_url(expected) == expected
+
+
+SAME_PAGE = [
+    "http://news.example/news/rules/ferry.html",
+    "https://news.example/news/rules/ferry.html",
+    "http://news.example:80/news/rules/ferry.html",
+    "https://news.example:443/news/rules/ferry.html",
+    "http://news.example/news/rules/ferry.html/",
+    "http://news.example/news/r%75les/ferry.html",
+    "http://news.example/news//rules/ferry.html",
+    "http://news.example/news/x/../rules/./ferry.html",
+    "http://NEWS.example./news/rules/ferry.html?utm_source=rss&fbclid=1#comments",
+    "http://editor@news.example/news/rules/ferry.html",
+]
+
+
+@pytest.mark.parametrize("url", SAME_PAGE)
+def test_one_key_for_every_spelling_of_a_page(url):
+    assert url_key(url) == "//news.example/news/rules/ferry.html"
+    # "already stored" finds a page stored under any spelling with this key
+    assert url_key(url) in {url_key(s) for s in key_spellings(url)}
+    assert set(key_spellings("http://news.example/news/rules/ferry.html")) >= {
+        "http://news.example/news/rules/ferry.html", "https://news.example/news/rules/ferry.html/"}
+
+
+@pytest.mark.parametrize("other", [
+    "http://news.example/news/rules/ferry.HTML",  # the path's case counts
+    "http://news.example:8080/news/rules/ferry.html",  # another port
+    "http://news.example/news/rules/ferry.html?id=2",  # a real parameter
+    "http://sport.news.example/news/rules/ferry.html",  # another host
+])
+def test_other_pages_have_other_keys(other):
+    assert url_key(other) != url_key(SAME_PAGE[0])
+
+
+def test_key_host_splits_the_host_off():
+    assert key_host(url_key("http://127.0.0.1:8080/a?b=1")) == ("127.0.0.1", ":8080/a?b=1")
+    assert key_host(url_key("http://[::1]:8080/a")) == ("::1", ":8080/a")
+    assert key_host(url_key("https://news.example")) == ("news.example", "")
+
+
+@pytest.mark.parametrize(("value", "domain"), [
+    ("https://text.npr.org/nx-s1-1", "npr.org"),
+    ("www.bbc.co.uk", "bbc.co.uk"),
+    ("https://news.example.com/a", "example.com"),
+    ("http://127.0.0.1:8080/a", "127.0.0.1"),
+    ("[::1]:80", "::1"),
+    ("localhost", "localhost"),
+])
+def test_registered_domain_uses_the_public_suffix_list(value, domain):
+    assert registered_domain(value) == domain
