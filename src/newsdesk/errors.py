@@ -38,6 +38,12 @@ class HTTPStatusError(FetchError):
         self.retry_after = retry_after
 
 
+class BlockedError(FetchError):
+    """A redirect led to an address on the removal blocklist: it was not requested."""
+
+    reason = "blocked"
+
+
 class HostBackoffError(FetchError):
     """The host asked us to wait (429/503 with Retry-After) and the wait is not over."""
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from newsdesk.config import Settings
 from newsdesk.errors import (
+    BlockedError,
     ExtractionError,
     FetchError,
     HostBackoffError,
@@ -29,6 +30,7 @@ from newsdesk.errors import (
     UnsafeURLError,
 )
 from newsdesk.extract import canonicalize_url, extract_article
+from newsdesk.extract.urls import registered_domain, url_key
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.removal import RemovalDesk
 from newsdesk.sources.http import PoliteClient
@@ -73,23 +75,21 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _registered_domain(host: str) -> str:
-    parts = host.removeprefix("www.").split(".")
-    return ".".join(parts[-3:] if len(parts) > 2 and len(parts[-2]) <= 3 else parts[-2:])
-
-
 def choose_canonical(url: str, page_canonical: str | None) -> str:
     """The page's rel=canonical when it stays on the same site and names a real page, else our own.
 
     A cross-site canonical (a syndicated copy pointing at the original) must not merge two outlets'
     articles into one row, and sites that point every page's canonical at their home page must not
-    collapse all their articles into one.
+    collapse all their articles into one. Pages and sites are compared as the blocklist and "already stored"
+    compare them: by URL key, and by registered domain on the public suffix list.
     """
     own = canonicalize_url(url)
     if not page_canonical:
         return own
     theirs = canonicalize_url(page_canonical, base=url)
-    same_site = _registered_domain(host_of(theirs)) == _registered_domain(host_of(own))
+    if url_key(theirs) == url_key(own):
+        return theirs  # the same page: the publisher's spelling
+    same_site = registered_domain(theirs) == registered_domain(own)
     names_a_page = urlsplit(theirs).path.strip("/") != "" or urlsplit(own).path.strip("/") == ""
     return theirs if same_site and names_a_page else own
 
@@ -151,7 +151,7 @@ class Collector:
         kind, site_url, note = "auto", None, ""
         if discover:
             try:
-                doc = self.client.get(url, accept=FEED_ACCEPT)
+                doc = self.client.get(url, accept=FEED_ACCEPT, refuse=self._hop_refusal)
                 parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
             except NewsdeskError as exc:
                 note = f"not checked now ({exc}); the first fetch will tell"
@@ -202,6 +202,10 @@ class Collector:
         self._logged = set()
         return None if self._refused_source(src) else self.fetch_source(src)
 
+    def _hop_refusal(self, url: str) -> str | None:
+        """Asked by the client before it follows a redirect: nothing removed is requested, whatever led to it."""
+        return self.removals.is_blocked(url=url)
+
     def _refused_source(self, src: Source) -> bool:
         if why := self.removals.source_blocked(src.url):
             # A publisher's opt-out: the source is never asked again (it was deactivated when the request was
@@ -214,7 +218,8 @@ class Collector:
         report = SourceReport(src.id, src.url, "ok")
         started = utcnow()
         try:
-            doc = self.client.get(src.url, etag=src.etag, last_modified=src.last_modified, accept=FEED_ACCEPT)
+            doc = self.client.get(src.url, etag=src.etag, last_modified=src.last_modified, accept=FEED_ACCEPT,
+                                  refuse=self._hop_refusal)
             if doc.not_modified:
                 report.status = "not_modified"
                 self._source_succeeded(src, started, report, src.interval_seconds, doc)
@@ -241,7 +246,7 @@ class Collector:
         return report
 
     def _move_to_feed(self, src: Source, feed_url: str) -> tuple[FetchedDocument, ParsedSource]:
-        doc = self.client.get(feed_url, accept=FEED_ACCEPT)
+        doc = self.client.get(feed_url, accept=FEED_ACCEPT, refuse=self._hop_refusal)
         parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
         if parsed.kind != "html" and self.store.get_source(feed_url) is None:
             self.store.update_source(src.id, url=feed_url, site_url=src.url, kind=parsed.kind)
@@ -252,7 +257,7 @@ class Collector:
         entries = list(parsed.entries)
         for child in parsed.sitemaps[:MAX_CHILD_SITEMAPS]:
             try:
-                doc = self.client.get(child, accept=FEED_ACCEPT)
+                doc = self.client.get(child, accept=FEED_ACCEPT, refuse=self._hop_refusal)
                 entries.extend(parse_source(doc.content, doc.url, doc.headers.get("content-type", "")).entries)
             except NewsdeskError as exc:
                 report.failed += 1
@@ -268,13 +273,20 @@ class Collector:
             report.blocked += 1
             self._refused("blocked_fetch", entry.url, why)
             return True
-        if self.store.is_known(entry.url, canonicalize_url(entry.url)):
-            return True
+        if self.store.is_known(entry.url, retry_base=self.settings.min_interval, retry_cap=self.settings.max_backoff):
+            return True  # stored already, failed for good, or failed lately and waiting for its next try
         try:
-            doc = self.client.get(entry.url, accept=HTML_ACCEPT)
+            doc = self.client.get(entry.url, accept=HTML_ACCEPT, refuse=self._hop_refusal)
         except HostBackoffError as exc:
             report.error = str(exc)
             return False
+        except BlockedError as exc:  # a redirect into a removed address: stopped before it was requested
+            report.blocked += 1
+            self._refused("blocked_fetch", entry.url, str(exc))
+            # Not for good: the redirect may change, and a rejected removal unblocks the target.
+            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
+                                      permanent=False)
+            return True
         except FetchError as exc:
             report.failed += 1
             if isinstance(exc, RobotsDisallowedError):
@@ -377,7 +389,7 @@ class Collector:
             report.blocked += 1
             self._refused("blocked_store", url, why)
             return
-        if url and self.store.is_known(url, canonicalize_url(url)):
+        if url and self.store.is_known(url):
             report.known += 1
             return
         try:

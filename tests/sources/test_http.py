@@ -226,7 +226,7 @@ def test_localhost_refused_without_setting(server: LocalServer) -> None:
 def test_rebinding_caught_at_connect(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # A name that resolves to an allowed address when checked, then to loopback when connecting.
     answers = iter([["127.0.0.2"], ["127.0.0.1"]])
-    monkeypatch.setattr(http, "_resolve", lambda host, port: next(answers))
+    monkeypatch.setattr(http, "resolve_host", lambda host, port: next(answers))
     with make(allow_private_hosts=False, allowed_private_hosts="127.0.0.2") as c:
         with pytest.raises(UnsafeURLError, match="loopback"):
             c.get(f"http://rebind.test:{server.port}/", check_robots=False)

@@ -1,57 +1,56 @@
 """The blocklist as the collector asks it, many times a pass: an in-memory copy (sets of addresses, hashes and
 domains, and an LSH index of the removed articles' MinHash signatures) reloaded only when the blocklist
-changed, which a version row in `meta` tells in one primary-key lookup."""
+changed, which a version row in `meta` tells in one primary-key lookup.
+
+Addresses are compared by their URL key (newsdesk.extract.urls.url_key), computed from the stored values when the
+copy is loaded: every spelling of a removed address is blocked. An address given by IP is blocked when a removed
+address has the same key with a host name that resolves to that IP now, and the other way round. The name is
+resolved when such a check is made (the client's resolver, cached a few minutes), not when the address was
+removed: DNS moves, and what matters is where a fetch would connect today. Only addresses whose key differs from
+a removed one by its host alone cost a lookup, so the usual check costs none."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from tld import get_fld
 
 from newsdesk.analyze.dedup import CopyDetector
-from newsdesk.extract import canonicalize_url
+from newsdesk.extract.urls import key_host, registered_domain, url_key
+from newsdesk.sources.http import resolve_host
 from newsdesk.store import Store
 from newsdesk.store.schema import BlockEntry, Meta
 
+__all__ = ["BLOCKLIST_VERSION", "CONTENT_VERSION", "BlocklistIndex", "host_of", "registered_domain"]
+
 BLOCKLIST_VERSION = "blocklist_version"
 CONTENT_VERSION = "content_version"
+RESOLVE_TTL = 300.0  # seconds a host's addresses are trusted for the IP-for-name check
 
 
 def host_of(url_or_host: str) -> str:
-    value = url_or_host.strip().lower()
-    host = urlsplit(value).hostname if "://" in value else value.split("/")[0].split(":")[0]
-    return (host or "").strip(".")
+    """The host of a URL, or of a bare host name (with or without a port), as `url_key` writes it."""
+    value = url_or_host.strip()
+    return key_host(url_key(value if "://" in value else f"http://{value}"))[0]
 
 
-def registered_domain(url_or_host: str) -> str:
-    """example.com for https://news.example.com/a and for www.example.com; an address or a name without a
-    public suffix (127.0.0.1, localhost, intranet) is its own domain."""
-    host = host_of(url_or_host)
-    if not host:
-        return ""
-    fld = get_fld(host, fix_protocol=True, fail_silently=True)
-    return (fld or host.removeprefix("www.")).lower()
-
-
-def _address_keys(url: str | None) -> set[str]:
-    """The URL as given and in its canonical form (tracking parameters and fragments gone)."""
-    if not url:
-        return set()
-    keys = {url.strip()}
+def _is_ip(host: str) -> bool:
     try:
-        keys.add(canonicalize_url(url.strip()))
+        ipaddress.ip_address(host)
     except ValueError:
-        pass
-    return keys
+        return False
+    return True
 
 
 @dataclass
 class _Snapshot:
     version: str | None
-    addresses: dict[str, int | None]  # url or canonical URL -> request id
+    addresses: dict[str, int | None]  # URL key of a removed url or canonical URL -> request id
+    hosts: dict[str, set[str]]  # what follows the host in those keys -> the hosts they name
     hashes: dict[str, int | None]
     domains: dict[str, int | None]
     detector: CopyDetector | None
@@ -65,6 +64,7 @@ class BlocklistIndex:
         self.store = store
         self._lock = threading.Lock()
         self._snap: _Snapshot | None = None
+        self._resolved: dict[str, tuple[float, frozenset[str]]] = {}  # host -> (expires, addresses)
 
     def _version(self) -> str | None:
         with self.store.session() as s:
@@ -72,6 +72,7 @@ class BlocklistIndex:
 
     def _load(self, version: str | None) -> _Snapshot:
         addresses: dict[str, int | None] = {}
+        hosts: dict[str, set[str]] = defaultdict(set)
         hashes: dict[str, int | None] = {}
         domains: dict[str, int | None] = {}
         sig_requests: dict[str, int | None] = {}
@@ -80,7 +81,10 @@ class BlocklistIndex:
             rows = s.execute(select(BlockEntry.kind, BlockEntry.value, BlockEntry.signature, BlockEntry.request_id))
             for kind, value, sig, request_id in rows:
                 if kind in ("url", "canonical"):
-                    addresses[value] = request_id
+                    key = url_key(value)
+                    addresses.setdefault(key, request_id)
+                    host, rest = key_host(key)
+                    hosts[rest].add(host)
                 elif kind == "content_hash":
                     hashes[value] = request_id
                 elif kind == "domain":
@@ -90,7 +94,7 @@ class BlocklistIndex:
                     if value not in detector:
                         detector.add(value, sig=sig)
                         sig_requests[value] = request_id
-        return _Snapshot(version, addresses, hashes, domains, detector, sig_requests)
+        return _Snapshot(version, addresses, dict(hosts), hashes, domains, detector, sig_requests)
 
     def snapshot(self) -> _Snapshot:
         version = self._version()
@@ -119,14 +123,51 @@ class BlocklistIndex:
             return f"domain {reg} is blocked (removal request {snap.domains[reg]})"
         return None
 
+    def _address_blocked(self, key: str, snap: _Snapshot) -> str | None:
+        if key in snap.addresses:
+            return f"address {key} is blocked (removal request {snap.addresses[key]})"
+        host, rest = key_host(key)
+        others = snap.hosts.get(rest, set()) - {host}
+        if not others or not host:
+            return None
+        if _is_ip(host):  # a removed address named by host name, asked for by IP
+            for name in others:
+                if not _is_ip(name) and _same_ip(host, self._addresses(name)):
+                    blocked = f"//{name}{rest}"
+                    return (f"address {key} is blocked: {name} resolves to {host} "
+                            f"(address {blocked}, removal request {snap.addresses[blocked]})")
+            return None
+        ips = [ip for ip in others if _is_ip(ip)]  # a removed address named by IP, asked for by name
+        mine = self._addresses(host) if ips else frozenset()
+        for ip in ips:
+            if _same_ip(ip, mine):
+                blocked = f"//{_bracketed(ip)}{rest}"
+                return (f"address {key} is blocked: {host} resolves to {ip} "
+                        f"(address {blocked}, removal request {snap.addresses.get(blocked)})")
+        return None
+
+    def _addresses(self, host: str) -> frozenset[str]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._resolved.get(host)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            found = frozenset(resolve_host(host))
+        except OSError:
+            found = frozenset()  # an unknown name resolves to nothing: nothing to match
+        with self._lock:
+            self._resolved[host] = (now + RESOLVE_TTL, found)
+        return found
+
     def check(self, url: str | None = None, canonical: str | None = None, content_hash: str | None = None,
               text: str | None = None) -> str | None:
         """Why this may not be fetched or stored, or None. Cheapest tests first; the near-copy test (a MinHash
         signature of `text`, about a millisecond) only when removed articles' signatures exist."""
         snap = self.snapshot()
-        for key in _address_keys(url) | _address_keys(canonical):
-            if key in snap.addresses:
-                return f"address {key} is blocked (removal request {snap.addresses[key]})"
+        for address in dict.fromkeys(a.strip() for a in (url, canonical) if a and a.strip()):
+            if why := self._address_blocked(url_key(address), snap):
+                return why
         for address in (url, canonical):
             if address and (why := self.domain_blocked(address, snap)):
                 return why
@@ -137,3 +178,15 @@ class BlocklistIndex:
             if hit is not None:
                 return f"content is a near copy of removed content (removal request {snap.signature_requests[hit]})"
         return None
+
+
+def _same_ip(ip: str, addresses: frozenset[str]) -> bool:
+    try:
+        wanted = ipaddress.ip_address(ip)
+        return any(ipaddress.ip_address(a.split("%")[0]) == wanted for a in addresses)
+    except ValueError:
+        return False
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from newsdesk.analyze.dedup import signature
 from newsdesk.config import Settings
 from newsdesk.extract import canonicalize_url
+from newsdesk.extract.urls import key_spellings, url_key
 from newsdesk.removal import auth
 from newsdesk.removal.blocklist import (
     BLOCKLIST_VERSION,
@@ -338,19 +339,16 @@ class RemovalDesk:
 
     def _resolve(self, s: Session, targets: list[RemovalTarget]) -> tuple[dict[int, set[int]], set[str],
                                                                               set[str]]:
-        """Article ids per target, addresses to block (URLs as given and canonical), domains to block."""
+        """Article ids per target, addresses to block (URLs as given and canonical), domains to block. An address
+        finds the article stored under any spelling of its URL key."""
         found: dict[int, set[int]] = {}
         addresses: set[str] = set()
         domains: set[str] = set()
         for t in targets:
             ids: set[int] = set()
             if t.scope in ("article", "copies", "story") and "://" in t.value:
-                keys = {t.value}
-                try:
-                    keys.add(canonicalize_url(t.value))
-                except ValueError:
-                    pass
-                addresses |= keys
+                keys = set(key_spellings(t.value))
+                addresses |= {t.value, canonicalize_url(t.value)}
                 ids = set(s.scalars(select(ArticleRow.id).where(
                     or_(ArticleRow.url.in_(keys), ArticleRow.canonical_url.in_(keys)))))
                 if t.scope == "copies":
@@ -627,7 +625,8 @@ class RemovalDesk:
             # Addresses and domains an accepted request also names move to it; what only this one blocked goes.
             for entry in s.scalars(select(BlockEntry).where(BlockEntry.request_id == req.id,
                                                             BlockEntry.kind.in_(("url", "canonical", "domain")))):
-                claimer = claims["domains" if entry.kind == "domain" else "urls"].get(entry.value)
+                claimer = (claims["domains"].get(entry.value) if entry.kind == "domain"
+                           else claims["urls"].get(url_key(entry.value)))
                 if claimer is not None:
                     entry.request_id = claimer
             s.flush()
@@ -650,8 +649,8 @@ class RemovalDesk:
 
     @staticmethod
     def _accepted_claims(s: Session, rejected_id: int) -> dict[str, dict[Any, int]]:
-        """What accepted requests (other than `rejected_id`) name: addresses (as given and canonical),
-        story ids and domains, each with the first request that names it."""
+        """What accepted requests (other than `rejected_id`) name: addresses (by URL key), story ids and domains,
+        each with the first request that names it."""
         claims: dict[str, dict[Any, int]] = {"urls": {}, "stories": {}, "domains": {}}
         rows = s.execute(select(RemovalTarget.scope, RemovalTarget.value, RemovalTarget.request_id)
                          .join(RemovalRequest, RemovalRequest.id == RemovalTarget.request_id)
@@ -661,11 +660,7 @@ class RemovalDesk:
             if scope == "domain":
                 claims["domains"].setdefault(value, request_id)
             elif "://" in value:
-                claims["urls"].setdefault(value, request_id)
-                try:
-                    claims["urls"].setdefault(canonicalize_url(value), request_id)
-                except ValueError:
-                    pass
+                claims["urls"].setdefault(url_key(value), request_id)
             elif scope == "story" and value.isdigit():
                 claims["stories"].setdefault(int(value), request_id)
         return claims
@@ -704,9 +699,10 @@ class RemovalDesk:
     def is_blocked(self, url: str | None = None, canonical: str | None = None, content_hash: str | None = None,
                    text: str | None = None) -> str | None:
         """Why this may not be fetched or stored (a sentence naming the blocked address, domain or content and
-        the request), or None. URL and canonical URL are compared as given and canonicalised; a blocked domain
-        blocks its subdomains; `content_hash` is repository.content_hash of the text; `text` is checked for
-        near copies of removed articles (MinHash, as copy detection)."""
+        the request), or None. URL and canonical URL are compared by URL key (every spelling of a removed address,
+        its IP for its host name too: BlocklistIndex); a blocked domain blocks its subdomains; `content_hash` is
+        repository.content_hash of the text; `text` is checked for near copies of removed articles (MinHash, as
+        copy detection)."""
         return self.blocklist.check(url, canonical, content_hash, text)
 
     def domain_blocked(self, url_or_host: str) -> str | None:
@@ -832,8 +828,8 @@ def _claimed_by(q: QuarantineRow, claims: dict[str, dict[Any, int]]) -> int | No
     """The accepted request that also names this set-aside article, or None."""
     data = q.article
     for key in (data.get("url"), data.get("canonical_url")):
-        if key in claims["urls"]:
-            return claims["urls"][key]
+        if key and url_key(key) in claims["urls"]:
+            return claims["urls"][url_key(key)]
     if q.story_id is not None and q.story_id in claims["stories"]:
         return claims["stories"][q.story_id]
     for key in (data.get("url"), data.get("canonical_url")):

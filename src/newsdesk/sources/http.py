@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +27,7 @@ from protego import Protego
 
 from newsdesk.config import Settings
 from newsdesk.errors import (
+    BlockedError,
     FetchError,
     FetchTimeoutError,
     HostBackoffError,
@@ -60,8 +61,9 @@ def _time_left(timeout: float | None, kind: type[httpcore.TimeoutException]) -> 
     return left if timeout is None else min(timeout, left)
 
 
-def _resolve(host: str, port: int) -> list[str]:
-    """The addresses of host, in the resolver's order (IP literals resolve to themselves)."""
+def resolve_host(host: str, port: int = 80) -> list[str]:
+    """The addresses of host, in the resolver's order (IP literals resolve to themselves); OSError when the name
+    does not resolve."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
@@ -105,15 +107,15 @@ class _AddressPolicy:
     def checked_addresses(self, host: str, port: int) -> list[str]:
         """Resolve host and refuse it if ANY address is unsafe (a mixed answer is a rebinding trick)."""
         try:
-            addresses = _resolve(host, port)
+            addresses = resolve_host(host, port)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve host {host!r} ({exc.strerror or exc})") from None
         for ip in addresses:
             reason = self.refusal(ip)
             if reason:
                 raise UnsafeURLError(
-                    f"refused: {host} resolves to {reason}; "
-                    "set allow_private_hosts or allowed_private_hosts to fetch it"
+                    f"refused: {host} resolves to {reason}; set NEWSDESK_ALLOW_PRIVATE_HOSTS=1, or list the address "
+                    "in NEWSDESK_ALLOWED_PRIVATE_HOSTS, to fetch it"
                 )
         return addresses
 
@@ -264,12 +266,18 @@ class PoliteClient:
         self._client.close()
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            accept: str | None = None, check_robots: bool = True) -> FetchedDocument:
-        """Fetch url politely, following redirects; raises a FetchError subclass on any failure."""
+            accept: str | None = None, check_robots: bool = True,
+            refuse: Callable[[str], str | None] | None = None) -> FetchedDocument:
+        """Fetch url politely, following redirects; raises a FetchError subclass on any failure.
+
+        `refuse(url)` is asked before each redirect is followed, and says why that address must not be requested
+        (the removal blocklist), or None: a refused hop raises BlockedError and is never requested."""
         headers = {"If-None-Match": etag, "If-Modified-Since": last_modified, "Accept": accept}
         headers = {k: v for k, v in headers.items() if v}
         current = url
-        for _ in range(self.settings.max_redirects + 1):
+        for hop in range(self.settings.max_redirects + 1):
+            if hop and refuse is not None and (why := refuse(current)):
+                raise BlockedError(f"{url}: redirected to {current}, which is not fetched: {why}")
             target = self._checked_url(current)
             host = self._host(target.host)
             self._raise_if_backing_off(current, host)  # fail fast, without queueing on the lock

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, delete, event, exists, func, inser
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsdesk.extract.urls import key_spellings
 from newsdesk.models import Article
 from newsdesk.store.schema import (
     ArticleAnalysisRow,
@@ -45,6 +46,11 @@ def utcnow() -> datetime:
 def content_hash(text: str) -> str:
     """Hash of the body with case and whitespace folded: the same text re-wrapped is the same copy."""
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
+
+
+def _spellings(urls: Iterable[str | None]) -> list[str]:
+    """Every stored spelling that shares the URL key of one of `urls` (the URLs as given among them)."""
+    return list(dict.fromkeys(k for u in urls if u for k in key_spellings(u)))
 
 
 def _no_nul(value: str | None) -> str | None:
@@ -330,9 +336,14 @@ class Store:
 
     # ---- articles ------------------------------------------------------------------------------
 
-    def is_known(self, *urls: str) -> bool:
-        """True if an article has one of these URLs (as its URL or canonical URL), or a permanent failure."""
-        keys = list({u for u in urls if u})
+    def is_known(self, *urls: str, retry_base: float | None = None, retry_cap: float = 86400.0,
+                 now: datetime | None = None) -> bool:
+        """True if an article has the URL key of one of these URLs (as its URL or canonical URL, under any spelling
+        of that key: newsdesk.extract.urls.key_spellings), or the URL failed for good. With `retry_base` (seconds),
+        also while a URL that failed for now waits for its next try: `retry_base` after its last failure, twice
+        that after two failures in a row, and so on up to `retry_cap`, so that a page that times out or errs is
+        not asked again on every pass."""
+        keys = _spellings(urls)
         with self.session() as s:
             hit = s.scalar(
                 select(ArticleRow.id).where(or_(ArticleRow.url.in_(keys), ArticleRow.canonical_url.in_(keys)))
@@ -340,9 +351,17 @@ class Store:
             )
             if hit is not None:
                 return True
-            return s.scalar(
-                select(UrlFailure.id).where(UrlFailure.url.in_(keys), UrlFailure.permanent.is_(True)).limit(1)
-            ) is not None
+            failures = s.execute(select(UrlFailure.permanent, UrlFailure.attempts, UrlFailure.last_seen)
+                                 .where(UrlFailure.url.in_(keys))).all()
+        now = now or utcnow()
+        for permanent, attempts, last_seen in failures:
+            if permanent:
+                return True
+            if retry_base is not None and last_seen is not None:
+                wait = min(retry_base * 2 ** min(max(attempts - 1, 0), 30), retry_cap)
+                if last_seen + timedelta(seconds=wait) > now:
+                    return True
+        return False
 
     def save_article(
         self, article: Article, *, source_id: int | None = None, source_name: str | None = None,
@@ -360,12 +379,10 @@ class Store:
         source_name = _no_nul(source_name)
         canonical = article.canonical_url or article.url
         digest = content_hash(article.text)
+        keys = _spellings((article.url, canonical))
         with self.session() as s:
             existing = s.scalar(
-                select(ArticleRow.id).where(
-                    or_(ArticleRow.url.in_([article.url, canonical]),
-                        ArticleRow.canonical_url.in_([article.url, canonical]))
-                ).limit(1)
+                select(ArticleRow.id).where(or_(ArticleRow.url.in_(keys), ArticleRow.canonical_url.in_(keys))).limit(1)
             )
             if existing is not None:
                 return existing, False
