@@ -227,17 +227,33 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest migration (a no-op when it is there already)."""
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to the newest migration, or to `revision` (a no-op when it is there already)."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Several processes may start at once (serve --workers, workers): one migrates, the others wait
-                # for its commit and then find nothing to do. Released at the end of the transaction.
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # A migration may rebuild a table (SQLite cannot alter most things in place; 0009 does): dropping
+                # the old copy with foreign keys on would delete or null every row that points at it. Off while
+                # migrating (the pragma is ignored inside a transaction), and a migration that rebuilds checks
+                # the keys itself. One explicit transaction: pysqlite runs DDL outside any transaction of its
+                # own, and a crash halfway through a rebuild must leave the store as it was.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.exec_driver_sql("BEGIN")
+            try:
+                if conn.dialect.name == "postgresql":
+                    # Several processes may start at once (serve --workers, workers): one migrates, the others
+                    # wait for its commit and then find nothing to do. Released at the end of the transaction.
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                conn.commit()
+            finally:
+                if sqlite:  # the connection goes back to the pool as every other one is: keys enforced
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
 
     def session(self) -> Session:
         return self._sessions()

@@ -50,8 +50,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The tables whose ids pages, feeds and other records hold are AUTOINCREMENT on SQLite, whose plain tables give a
+# deleted newest row's id to the next one (migration 0009). PostgreSQL's sequences never give an id twice.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 class Source(Base):
     __tablename__ = "sources"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -82,6 +88,7 @@ class Source(Base):
 
 class ArticleRow(Base):
     __tablename__ = "articles"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -106,6 +113,7 @@ class StoryRow(Base):
     """One real-world event and every outlet's coverage of it. Its id never changes once given."""
 
     __tablename__ = "stories"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     headline: Mapped[str | None] = mapped_column(Text)
@@ -179,6 +187,7 @@ class RemovalRequest(Base):
     """A rights holder's request to remove content. Never deleted: it is the record of what was asked."""
 
     __tablename__ = "removal_requests"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(64), unique=True)  # unguessable: the requester's receipt
