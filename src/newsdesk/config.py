@@ -47,6 +47,9 @@ class Settings:
     # Threads answering requests in one server process. Requests are CPU-bound Python (templates, JSON) under
     # one GIL: more threads than cores only queue behind each other and stretch the slowest answers.
     serve_threads: int = 4
+    # Seconds one search may run before the database stops it (503, Retry-After): a search takes milliseconds, and
+    # a query that reads most of the index must not hold one of those few threads (newsdesk.store.search).
+    search_time_limit: float = 3.0
     # Server processes (uvicorn workers) sharing the port; with more than one, the background fetcher runs
     # in the parent process, so that one process alone fetches and groups stories.
     serve_workers: int = 1

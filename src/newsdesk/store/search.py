@@ -26,17 +26,23 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
+from sqlalchemy.exc import DBAPIError
+
+from newsdesk.errors import TimeBudgetError
+from newsdesk.timebudget import Deadline, check_deadline, deadline
 
 __all__ = [
     "ParsedQuery",
     "QuerySyntaxError",
+    "QueryTooCostly",
     "SearchHit",
     "include_name",
     "install",
@@ -418,7 +424,7 @@ class _Parser:
 
 def parse_query(query: str) -> ParsedQuery:
     """The parsed query (the FTS5 MATCH expression, carrying its tree), or QuerySyntaxError with a precise
-    message."""
+    message (QueryTooCostly when it is well formed but past one of the cost limits below)."""
     query = _XML_BAD.sub(" ", query or "").strip()
     if not query:
         raise QuerySyntaxError("the query is empty: give at least one word")
@@ -429,7 +435,85 @@ def parse_query(query: str) -> ParsedQuery:
         if any(t.kind in ("or", "and", "not", "lparen", "rparen") for t in toks):
             _Parser(toks).parse()  # raises with the operator and its position
         raise QuerySyntaxError("the query has no word to look for (letters or digits)")
-    return ParsedQuery(_Parser(toks).parse())
+    _check_nesting(toks)
+    tree = _Parser(toks).parse()
+    _check_cost(tree)
+    return ParsedQuery(tree)
+
+
+# ---- what one query may cost ------------------------------------------------------------------------
+#
+# A query's cost grows with the index terms it reads, not with its length: `a*` reads the list of every article
+# holding any word that starts with "a" (thousands of words), and `a* OR b* OR ... OR z*` (152 characters) read
+# the whole index and ranked every article: 5.7 s on a 30k-article store, while a search normally takes a few
+# milliseconds. So a query is refused (400, QueryTooCostly, saying which limit and how to narrow it) past these
+# bounds, and what passes is still held to a time limit while it runs (search_stories' `time_limit`).
+
+MIN_PREFIX_CHARS = 3  # letters or digits before a prefix's * (in its last word: "x-r*" is "x" then "r*")
+MAX_PREFIX_TERMS = 4
+MAX_TERMS = 32  # words in the whole query, each word of a phrase counted
+MAX_OR_BRANCHES = 8  # alternatives joined by OR, over all the ORs of the query
+MAX_NESTING = 8  # parentheses inside parentheses (each level is a recursion of the parser)
+
+_WORD_RUN = re.compile(r"[^\W_]+")  # what both engines' tokenizers keep as a word: letters and digits
+
+
+class QueryTooCostly(QuerySyntaxError):
+    """A well-formed query past one of the cost limits (a 400 like any mistake in a query: the user can narrow it)."""
+
+
+def _check_nesting(toks: list[_Tok]) -> None:
+    depth = 0
+    for tok in toks:
+        if tok.kind == "lparen":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryTooCostly(f"the query is too costly: the '(' at position {tok.pos} nests parentheses "
+                                     f"deeper than {MAX_NESTING} levels; write it with fewer parentheses")
+        elif tok.kind == "rparen":
+            depth = max(0, depth - 1)
+
+
+def _terms(node: Node) -> Iterator[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Without):
+        yield from _terms(node.keep)
+        yield from _terms(node.drop)
+    else:
+        for part in node.parts:
+            yield from _terms(part)
+
+
+def _or_branches(node: Node) -> int:
+    if isinstance(node, Term):
+        return 0
+    if isinstance(node, Without):
+        return _or_branches(node.keep) + _or_branches(node.drop)
+    own = len(node.parts) if isinstance(node, Any_) else 0
+    return own + sum(_or_branches(p) for p in node.parts)
+
+
+def _check_cost(tree: Node) -> None:
+    terms = list(_terms(tree))
+    prefixes = [t for t in terms if t.prefix]
+    for t in prefixes:
+        last = (_WORD_RUN.findall(t.text) or [t.text])[-1]
+        if len(last) < MIN_PREFIX_CHARS:
+            raise QueryTooCostly(f"the query is too costly: {t.text}* would match every word that starts with "
+                                 f"{last!r}; a prefix needs at least {MIN_PREFIX_CHARS} letters or digits before "
+                                 "the *: write more of the word")
+    if len(prefixes) > MAX_PREFIX_TERMS:
+        raise QueryTooCostly(f"the query is too costly: it has {len(prefixes)} prefix terms (word*), at most "
+                             f"{MAX_PREFIX_TERMS} are allowed in one query; use fewer prefixes or whole words")
+    words = sum(max(1, len(_WORD_RUN.findall(t.text))) for t in terms)
+    if words > MAX_TERMS:
+        raise QueryTooCostly(f"the query is too costly: it has {words} words (each word of a phrase counts), at "
+                             f"most {MAX_TERMS} are allowed; leave out some words or shorten the phrases")
+    branches = _or_branches(tree)
+    if branches > MAX_OR_BRANCHES:
+        raise QueryTooCostly(f"the query is too costly: it joins {branches} alternatives with OR, at most "
+                             f"{MAX_OR_BRANCHES} are allowed; search for fewer alternatives at a time")
 
 
 # ---- searching -----------------------------------------------------------------------------------------
@@ -474,13 +558,71 @@ FIRST_ARTICLE_HITS = 200  # tried first: enough for a page of most queries (see 
 def search_stories(
     conn: Connection, match: str, *, since: datetime | None = None, until: datetime | None = None,
     source_id: int | None = None, outlet: str | None = None, language: str | None = None,
-    limit: int = 20, offset: int = 0,
+    limit: int = 20, offset: int = 0, time_limit: float | None = None,
 ) -> tuple[list[SearchHit], bool]:
     """Stories ranked by their best match (headline and brief weigh more than article text), one page of
-    them, and whether more follow. `match` comes from `parse_query`. Dates are naive UTC or aware."""
-    if conn.dialect.name == "postgresql":
-        return _search_postgresql(conn, match, since=since, until=until, source_id=source_id, outlet=outlet,
-                                  language=language, limit=limit, offset=offset)
+    them, and whether more follow. `match` comes from `parse_query`. Dates are naive UTC or aware.
+
+    `time_limit`: seconds the search may take (None: no limit); past it the engine stops the query and
+    TimeBudgetError is raised (see `_time_limited`). On PostgreSQL the limit holds until the end of the
+    transaction `conn` is in: give the search a connection of its own."""
+    with deadline(time_limit, "the search") as budget, _time_limited(conn, budget):
+        if conn.dialect.name == "postgresql":
+            return _search_postgresql(conn, match, since=since, until=until, source_id=source_id, outlet=outlet,
+                                      language=language, limit=limit, offset=offset)
+        return _search_sqlite(conn, match, since=since, until=until, source_id=source_id, outlet=outlet,
+                              language=language, limit=limit, offset=offset)
+
+
+# SQLite calls the progress handler every this many virtual machine instructions: ~30 calls in a normal search
+# (~0.3 us each), and still several a second in a query that runs long.
+_PROGRESS_STEPS = 1000
+
+
+@contextmanager
+def _time_limited(conn: Connection, budget: Deadline | None) -> Iterator[None]:
+    """Make the engine itself stop a statement that runs past `budget` (a query is one call into the engine: no
+    Python check could run inside it), and turn its refusal into TimeBudgetError.
+
+    SQLite: a progress handler on the connection for the duration of the search, which aborts the running
+    statement once the deadline has passed. PostgreSQL: `SET LOCAL statement_timeout` in the search's
+    transaction, sent with that transaction's BEGIN in one message (psycopg would send its own BEGIN as a round
+    trip of its own before the first query: the limit costs no round trip), and a check of the deadline before
+    each later statement (each also runs under the timeout)."""
+    if budget is None:
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite":
+        raw.set_progress_handler(lambda: budget.remaining() < 0, _PROGRESS_STEPS)
+    elif conn.dialect.name == "postgresql":
+        from psycopg import pq
+
+        milliseconds = max(1, int(budget.remaining() * 1000))
+        if (not raw.autocommit and raw.isolation_level is None and raw.read_only is None
+                and raw.pgconn.transaction_status == pq.TransactionStatus.IDLE):
+            begun = raw.pgconn.exec_(b"BEGIN; SET LOCAL statement_timeout = %d" % milliseconds)
+            if begun.status != pq.ExecStatus.COMMAND_OK:
+                raise RuntimeError(f"could not start the search's transaction: {begun.get_error_message()}")
+        else:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+    try:
+        yield
+    except DBAPIError as exc:
+        stopped = ("interrupted" in str(exc.orig) if conn.dialect.name == "sqlite"
+                   else getattr(exc.orig, "sqlstate", None) == "57014")  # query_canceled: the statement timeout
+        if stopped:
+            raise TimeBudgetError(f"the search took longer than its time limit of {budget.seconds:g} s") from exc
+        raise
+    finally:
+        if conn.dialect.name == "sqlite":
+            raw.set_progress_handler(None, 0)
+
+
+def _search_sqlite(
+    conn: Connection, match: str, *, since: datetime | None, until: datetime | None, source_id: int | None,
+    outlet: str | None, language: str | None, limit: int, offset: int,
+) -> tuple[list[SearchHit], bool]:
     params: dict[str, Any] = {"q": match, "lim": MAX_ARTICLE_HITS, "limit": limit + 1, "offset": offset}
     art_where, story_where, narrowed = _filters(params, _db_time, since, until, source_id, outlet, language)
     # Story-level matches are left out when the user narrows to a source or language: those are properties
@@ -518,6 +660,7 @@ def search_stories(
     more = len(rows) > limit
     few_matches = bool(rows) and rows[0][3] < params["lim"]
     rows = rows[:limit]
+    check_deadline("snippets")
     snippets = _snippets(conn, match, rows, few_matches)
     hits = [SearchHit(story_id=r[0], article_id=r[1], score=float(r[2]),
                       snippet=snippets.get((r[0], r[1]), "")) for r in rows]
@@ -544,6 +687,7 @@ def _snippets(conn: Connection, match: str, rows: list[Any],
             if r[1] is not None:
                 out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
     if story_ids:  # the ranking query walked every story match already: one more pass costs no more
+        check_deadline("snippets")
         found = conn.execute(_snippet_sql("stories_fts", len(story_ids), scan=True),
                              {"q": match, **{f"i{k}": s for k, s in enumerate(story_ids)}}).all()
         for sid, snip in found:
@@ -616,6 +760,7 @@ def _search_postgresql(
     rows = conn.execute(_statement(sql), params).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    check_deadline("snippets")
     snippets = _snippets_postgresql(conn, query, params, rows)
     hits = [SearchHit(story_id=r[0], article_id=r[1], score=float(r[2]),
                       snippet=snippets.get((r[0], r[1]), "")) for r in rows]
@@ -640,6 +785,7 @@ def _snippets_postgresql(conn: Connection, query: str, params: dict[str, Any],
                 out[(r[0], r[1])] = _safe_snippet(by_article.get(r[1]))
     if story_ids:
         body = f"coalesce(s.headline, '') || E'\\n\\n' || coalesce({_PG_BRIEF_TEXT.format(t='s')}, '')"
+        check_deadline("snippets")
         found = conn.execute(_statement(
             f"WITH q AS MATERIALIZED (SELECT {query} AS q) "
             f"SELECT s.id, ts_headline('{PG_CONFIG}', {body}, q.q, :opts) FROM stories AS s, q WHERE s.id = ANY(:ids)"),
