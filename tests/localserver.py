@@ -24,7 +24,8 @@ class Response:
     body: bytes | str = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the body is written (slow servers)
-    drip: float = 0.0  # seconds between 1 KiB chunks of the body (slow bodies)
+    drip: float = 0.0  # seconds between chunks of the body (slow bodies)
+    drip_size: int = 1024  # bytes in one of those chunks (1: one byte at a time)
     chunked: bool = False  # Transfer-Encoding: chunked, no Content-Length (length unknown up front)
 
 
@@ -76,16 +77,17 @@ class LocalServer:
                         self.send_header(k, v)
                     self.end_headers()
                     if resp.chunked:
-                        for i in range(0, len(body), 1024):
-                            piece = body[i : i + 1024]
+                        size = resp.drip_size if resp.drip else 1024
+                        for i in range(0, len(body), size):
+                            piece = body[i : i + size]
                             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                             if resp.drip:
                                 self.wfile.flush()
                                 time.sleep(resp.drip)
                         self.wfile.write(b"0\r\n\r\n")
                     elif resp.drip:
-                        for i in range(0, len(body), 1024):
-                            self.wfile.write(body[i : i + 1024])
+                        for i in range(0, len(body), resp.drip_size):
+                            self.wfile.write(body[i : i + resp.drip_size])
                             self.wfile.flush()
                             time.sleep(resp.drip)
                     else:

@@ -25,6 +25,11 @@ class Settings:
     allowed_private_hosts: str = ""
     min_host_delay: float = 1.0  # seconds between two requests to one host
     request_timeout: float = 30.0  # total seconds for one response, body included
+    # Seconds one host may take in one fetch pass (its feeds, robots.txt and pages, one request at a time): a host
+    # that drips its pages cannot hold the pass. Past it, no new request goes to that host in this pass, a request
+    # under way ends when the budget does, and the entries not fetched wait for the next pass (the source stays
+    # due). 0: no budget.
+    host_time_budget: float = 120.0
     connect_timeout: float = 10.0
     max_body_bytes: int = 10 * 1024 * 1024  # decompressed
     max_redirects: int = 5

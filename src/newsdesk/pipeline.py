@@ -27,6 +27,7 @@ from newsdesk.errors import (
     NewsdeskError,
     ParseError,
     RobotsDisallowedError,
+    TimeBudgetError,
     UnsafeURLError,
 )
 from newsdesk.extract import canonicalize_url, extract_article
@@ -39,6 +40,7 @@ from newsdesk.sources.warc import iter_warc
 from newsdesk.store import Store
 from newsdesk.store.repository import content_hash, utcnow
 from newsdesk.store.schema import Source
+from newsdesk.timebudget import check_deadline, deadline
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -55,11 +57,12 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 class SourceReport:
     source_id: int
     url: str
-    status: str  # ok, not_modified, error
+    status: str  # ok, not_modified, error, deferred (not begun: the host's time budget ran out first)
     new_articles: int = 0
     failed: int = 0
     skipped: int = 0
     blocked: int = 0  # entries not fetched or not stored: on the removal blocklist
+    deferred: int = 0  # entries left for the next pass (the host's time budget ran out, or it asked us to wait)
     error: str | None = None
 
 
@@ -184,16 +187,18 @@ class Collector:
                 by_host[host_of(src.url)].append(src)
         reports: list[SourceReport] = []
 
-        def run_host(sources: list[Source]) -> None:
-            for src in sources:
-                report = self.fetch_source(src)
-                reports.append(report)
-                if on_done:
-                    on_done(report)
+        def run_host(host: str, sources: list[Source]) -> None:
+            # The host's time budget starts when its turn comes, so a host queued behind others loses none of it.
+            with deadline(self.settings.host_time_budget, what=f"host {host}"):
+                for src in sources:
+                    report = self.fetch_source(src)
+                    reports.append(report)
+                    if on_done:
+                        on_done(report)
 
         workers = max(1, min(self.settings.fetch_workers, len(by_host)))
         with ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
-            for future in [pool.submit(run_host, group) for group in by_host.values()]:
+            for future in [pool.submit(run_host, host, group) for host, group in by_host.items()]:
                 future.result()
         return reports
 
@@ -215,8 +220,13 @@ class Collector:
         return False
 
     def fetch_source(self, src: Source) -> SourceReport:
+        """Fetch one source and its new entries. Under a time budget (`fetch_due` gives each host one), what the
+        budget leaves undone waits for the next pass: a source not begun is left as it was (still due), and a
+        source begun is due again at once, without its ETag, so that the next pass sees every entry again."""
         report = SourceReport(src.id, src.url, "ok")
         started = utcnow()
+        doc: FetchedDocument | None = None
+        todo: list[FeedEntry] = []
         try:
             doc = self.client.get(src.url, etag=src.etag, last_modified=src.last_modified, accept=FEED_ACCEPT,
                                   refuse=self._hop_refusal)
@@ -234,15 +244,30 @@ class Collector:
                 entries: list[FeedEntry] = []
             else:
                 entries = self._entries(parsed, report)
-                for entry in entries[: self.settings.max_entries_per_source]:
-                    if not self._collect(src, entry, report):
-                        break
+                todo = entries[: self.settings.max_entries_per_source]
+                while todo:
+                    check_deadline("the next entry")
+                    if not self._collect(src, todo[0], report):
+                        break  # the host asked us to stop for now: the rest waits, as for the budget
+                    todo.pop(0)
+        except TimeBudgetError as exc:
+            if doc is None:
+                report.status, report.error = "deferred", f"not fetched in this pass: {exc}"
+                return report
+            report.deferred = len(todo) or 1
+            report.error = (f"the time budget of this host ({self.settings.host_time_budget:g} s a pass) ran out: "
+                            f"{len(todo) or 'the'} entries wait for the next pass")
+            self._source_succeeded(src, started, report, src.interval_seconds, doc, reason="time_budget",
+                                   next_at=utcnow())
+            return report
         except NewsdeskError as exc:
             self._source_failed(src, started, exc, report)
             return report
+        report.deferred = len(todo)
         interval = next_interval(src.interval_seconds, entries, report.new_articles, self.settings)
         kind = "page" if parsed.kind == "html" else parsed.kind
-        self._source_succeeded(src, started, report, interval, doc, title=parsed.title, kind=kind)
+        self._source_succeeded(src, started, report, interval, doc, title=parsed.title, kind=kind,
+                               reason="host_backoff" if report.error else None)
         return report
 
     def _move_to_feed(self, src: Source, feed_url: str) -> tuple[FetchedDocument, ParsedSource]:
@@ -259,6 +284,8 @@ class Collector:
             try:
                 doc = self.client.get(child, accept=FEED_ACCEPT, refuse=self._hop_refusal)
                 entries.extend(parse_source(doc.content, doc.url, doc.headers.get("content-type", "")).entries)
+            except TimeBudgetError:
+                raise
             except NewsdeskError as exc:
                 report.failed += 1
                 self.store.record_failure(child, source_id=report.source_id, reason=exc.reason,
@@ -293,7 +320,10 @@ class Collector:
                 report.skipped += 1
             self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
                                       permanent=_is_permanent(exc))
-            return not (isinstance(exc, HTTPStatusError) and exc.status in (429, 503))
+            if isinstance(exc, HTTPStatusError) and exc.status in (429, 503):
+                report.error = str(exc)  # the host asked us to wait: the rest of the entries wait too
+                return False
+            return True
         self._store_page(src, entry, doc, report)
         return True
 
@@ -305,7 +335,14 @@ class Collector:
             return
         try:
             charset = split_content_type(doc.headers.get("content-type", ""))[1]
-            article = extract_article(doc.content, doc.url, hint=entry, charset=charset)
+            with deadline(self.settings.article_time_budget, what=f"extracting {doc.url}"):
+                article = extract_article(doc.content, doc.url, hint=entry, charset=charset)
+        except TimeBudgetError as exc:
+            check_deadline("extracting a page")  # the host's budget ran out, not the page's: the pass stops here
+            report.failed += 1
+            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
+                                      permanent=True)
+            return
         except ExtractionError as exc:
             report.failed += 1
             self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason,
@@ -332,15 +369,19 @@ class Collector:
 
     def _source_succeeded(
         self, src: Source, started: datetime, report: SourceReport, interval: int, doc: FetchedDocument,
-        title: str | None = None, kind: str | None = None,
+        title: str | None = None, kind: str | None = None, reason: str | None = None,
+        next_at: datetime | None = None,
     ) -> None:
         values: dict[str, object] = dict(
             last_fetch_at=started, last_success_at=started, last_status=report.status,
             consecutive_failures=0, interval_seconds=interval,
-            next_fetch_at=started + timedelta(seconds=interval),
-            last_error=report.error, last_error_reason="host_backoff" if report.error else None,
+            next_fetch_at=next_at or started + timedelta(seconds=interval),
+            last_error=report.error, last_error_reason=reason if report.error else None,
         )
-        if not doc.not_modified:
+        if report.deferred:
+            # Entries were left for a later pass: the next fetch must read the whole document again, not a 304.
+            values.update(etag=None, last_modified=None)
+        elif not doc.not_modified:
             values.update(etag=doc.etag, last_modified=doc.last_modified)
         if title and not src.title:
             values["title"] = title

@@ -1,7 +1,11 @@
 """The polite, safe HTTP client every fetch goes through.
 
 Politeness: one User-Agent, robots.txt (protego) cached per origin, one request at a time per host with a
-minimum gap (or the robots Crawl-delay), and a per-host pause after 429/503 (Retry-After).
+minimum gap (or the robots Crawl-delay), and a per-host pause after 429/503 (Retry-After) or after
+HOST_TIMEOUTS timeouts in a row (growing while the host keeps timing out).
+Time: one deadline covers connect, headers and body (request_timeout), and never outlives the caller's time
+budget (newsdesk.timebudget: the collector gives each host one per pass); with too little of the budget left
+for a request, none is sent (TimeBudgetError).
 Safety: only http(s); addresses are checked after DNS resolution by the network backend itself, which
 then connects to the very address it checked (so DNS rebinding cannot slip a private address in);
 redirects are followed here, hop by hop, each hop checked again; bodies are capped on decompressed bytes
@@ -33,16 +37,20 @@ from newsdesk.errors import (
     HostBackoffError,
     HTTPStatusError,
     RobotsDisallowedError,
+    TimeBudgetError,
     TooLargeError,
     UnsafeURLError,
 )
 from newsdesk.models import FetchedDocument
+from newsdesk.timebudget import current_deadline
 
 ROBOTS_AGENT = "newsdesk"  # the token matched against robots.txt User-agent lines
 ROBOTS_MAX_BYTES = 500 * 1024  # Google reads the first 500 KiB of a robots.txt and ignores the rest
 ROBOTS_RETRY = 300.0  # seconds a host stays disallowed after its robots.txt failed (5xx, network)
 MAX_CRAWL_DELAY = 60.0  # a larger Crawl-delay would park a worker thread for too long per request
 DEFAULT_RETRY_AFTER = 60.0
+HOST_TIMEOUTS = 3  # timeouts in a row after which a host is left alone for a while
+MIN_REQUEST_TIME = 1.0  # a request is not started with less of the caller's time budget left
 _REDIRECTS = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024  # decompressed bytes produced per step, so a gzip bomb never inflates at once
 
@@ -229,6 +237,8 @@ class _Host:
     delay: float = 0.0  # minimum gap between two requests (settings or Crawl-delay)
     last_end: float = float("-inf")  # time.monotonic() when the last request ended
     backoff_until: float = 0.0  # time.time() before which the host is not contacted
+    backoff_why: str = "the host asked us to wait"
+    timeouts: int = 0  # requests in a row that timed out
 
 
 @dataclass
@@ -329,8 +339,15 @@ class PoliteClient:
 
     def _send(self, target: httpx.URL, url: str, headers: dict[str, str], limit: int,
               truncate: bool = False) -> _Reply:
-        """One request under one deadline; the body is read only for 2xx answers."""
+        """One request under one deadline (cut short by the caller's budget); the body is read only for 2xx
+        answers."""
         timeout = self.settings.request_timeout
+        budget = _budget_left(url)
+        if budget is not None and budget < timeout:
+            timeout = budget
+            why = "within the time budget left for this host"
+        else:
+            why = f"within {timeout:g} s"
         _deadline.at = time.monotonic() + timeout
         try:
             with self._client.stream("GET", target, headers=headers) as resp:
@@ -342,7 +359,7 @@ class PoliteClient:
         except httpx.ConnectTimeout:
             raise FetchTimeoutError(f"{url}: connecting to {target.host} timed out") from None
         except httpx.TimeoutException:
-            raise FetchTimeoutError(f"{url}: no complete response within {timeout:g} s") from None
+            raise FetchTimeoutError(f"{url}: no complete response {why} ({timeout:.1f} s)") from None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             raise FetchError(f"{url}: {str(exc) or type(exc).__name__}") from None
         except UnsafeURLError as exc:  # from the backend, which does not know the URL
@@ -386,15 +403,30 @@ class PoliteClient:
         """_send after the host's minimum gap; call with host.lock held."""
         wait = host.last_end + host.delay - time.monotonic()
         if wait > 0:
+            budget = _budget_left(url)
+            if budget is not None and budget < wait + MIN_REQUEST_TIME:
+                raise TimeBudgetError(f"{url}: not requested: the time budget left for this host ({budget:.1f} s) "
+                                      f"is shorter than its {host.delay:g} s gap between requests")
             time.sleep(wait)
         try:
             reply = self._send(target, url, headers, limit, truncate)
+        except FetchTimeoutError:
+            host.timeouts += 1
+            if host.timeouts >= HOST_TIMEOUTS:
+                # A host that keeps timing out is left alone, longer each time it does it again.
+                seconds = min(self.settings.min_interval * 2 ** min(host.timeouts - HOST_TIMEOUTS, 20),
+                              self.settings.max_backoff)
+                host.backoff_until = max(host.backoff_until, time.time() + seconds)
+                host.backoff_why = f"the host timed out {host.timeouts} times in a row"
+            raise
         finally:
             host.last_end = time.monotonic()
+        host.timeouts = 0
         if reply.status in (429, 503):
             seconds = _retry_after(reply.headers.get("retry-after"))
             seconds = min(DEFAULT_RETRY_AFTER if seconds is None else seconds, self.settings.max_backoff)
             host.backoff_until = max(host.backoff_until, time.time() + seconds)
+            host.backoff_why = "the host asked us to wait"
             reply.retry_after = seconds
         return reply
 
@@ -402,7 +434,7 @@ class PoliteClient:
         left = host.backoff_until - time.time()
         if left > 0:
             until = datetime.fromtimestamp(host.backoff_until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            raise HostBackoffError(f"{url}: the host asked us to wait; not contacted until {until} "
+            raise HostBackoffError(f"{url}: {host.backoff_why}; not contacted until {until} "
                                    f"({left:.0f} s from now)")
 
     def _enforce_robots(self, url: str, target: httpx.URL, host: _Host) -> None:
@@ -472,6 +504,17 @@ class PoliteClient:
             last_modified=reply.headers.get("last-modified") or (last_modified if not_modified else None),
             not_modified=not_modified,
         )
+
+
+def _budget_left(url: str) -> float | None:
+    """Seconds left of the caller's time budget (None: no budget); TimeBudgetError when too few for a request."""
+    budget = current_deadline()
+    if budget is None:
+        return None
+    left = budget.remaining()
+    if left < MIN_REQUEST_TIME:
+        raise TimeBudgetError(f"{url}: not requested: {budget.what}: time budget of {budget.seconds:g} s spent")
+    return left
 
 
 def _join(base: str, location: str) -> str:

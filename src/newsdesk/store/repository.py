@@ -443,7 +443,9 @@ class Store:
     ) -> None:
         now = utcnow()
         with self.session() as s:
-            row = s.scalar(select(UrlFailure).where(UrlFailure.url == url))
+            # One row per page: a failure of another spelling of its address counts as another attempt.
+            row = s.scalar(select(UrlFailure).where(UrlFailure.url.in_(_spellings([url]))).order_by(UrlFailure.id)
+                           .limit(1))
             if row is None:
                 s.add(UrlFailure(url=url, source_id=source_id, reason=reason, message=message,
                                  permanent=permanent, attempts=1, first_seen=now, last_seen=now))
