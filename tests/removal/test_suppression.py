@@ -282,7 +282,7 @@ def test_provisional_then_accept_purges_the_quarantine(collector, server, settin
         assert conn.execute(text("SELECT article_id FROM removed_items")).scalar() == ids[ORIGIN]
 
 
-def test_live_engine_survives_removed_ids_and_reused_ids(collector, desk, server):
+def test_live_engine_survives_removed_ids(collector, desk, server):
     from newsdesk.models import Article
 
     store = collector.store
@@ -291,15 +291,32 @@ def test_live_engine_survives_removed_ids_and_reused_ids(collector, desk, server
     assert ids[OTHER_PATH] == max(ids.values())
     accept_url(desk, server.url(OTHER_PATH))
     accept_url(desk, server.url(ORIGIN))  # the origin of the reprint: the engine must not cite it again
-    # A new article stored straight into the store (no collector, so no blocklist): SQLite hands it the id
-    # of the removed newest article, which the engine had in memory. (PostgreSQL's sequences never give an id
-    # twice: there the new article simply has a new id.)
+    # A new article stored straight into the store (no collector, so no blocklist): a new id on both engines,
+    # the removed newest article's included (SQLite's AUTOINCREMENT, PostgreSQL's sequences).
     new_id, _ = store.save_article(Article(url="https://elsewhere.example.com/ferry", title="Ferry again",
                                            text="\n\n".join(WIRE)), source_name="Elsewhere")
-    if store.engine.dialect.name == "sqlite":
-        assert new_id == ids[OTHER_PATH]
-    else:
-        assert new_id > max(ids.values())
+    assert new_id > max(ids.values())
     assert engine.process_pending() == 1
     row = next(a for a in store.iter_articles() if a.id == new_id)
     assert row.story_id is not None and row.duplicate_of in (None, ids[COPY])
+
+
+def test_live_engine_takes_a_restored_article_back(collector, server, settings):
+    from newsdesk.models import Article
+
+    store = collector.store
+    desk = RemovalDesk(store, replace(settings, removal_provisional=True))
+    ids = collect(collector, server)
+    engine = StoryEngine(store)  # running all along, as in `serve`
+    story = next(a.story_id for a in store.iter_articles() if a.id == ids[ORIGIN])
+    receipt = desk.submit(submission(urls=[server.url(ORIGIN)]), client="c")
+    assert engine.process_pending() == 0  # it forgets the article set aside
+    desk.reject(receipt.public_id, actor="admin:eve", reason="The article is the outlet's own.")
+    # Another reprint of the restored article, its own paragraph included: the restored article is its origin
+    # again, as it would have been had the request never come (its reprint does not stand in for it).
+    new_id, _ = store.save_article(Article(
+        url="https://elsewhere.example.com/ferry", title="Quillfeather crosses the strait",
+        text="\n\n".join([*WIRE, UNIQUE, "Reporting by the elsewhere desk."])), source_name="Elsewhere")
+    assert engine.process_pending() == 1
+    row = next(a for a in store.iter_articles() if a.id == new_id)
+    assert (row.duplicate_of, row.story_id) == (ids[ORIGIN], story)

@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,7 +24,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from newsdesk.config import Settings
-from newsdesk.removal import RemovalDesk
+from newsdesk.models import Article
+from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.store import Store
 
 RATE_LIMIT = 3
@@ -618,3 +620,31 @@ def test_provisional_suppression_hides_on_receipt_and_a_rejection_restores(start
         assert c.get(f"/api/articles/{aid}").json()["url"] == url  # back, with its id
         assert url in c.get(f"/stories/{quake}").text
     site.engine.dispose()
+
+
+def test_a_rejection_gives_the_newest_article_back_its_id_though_a_new_one_came_meanwhile(start_site):
+    own = start_site(removal_provisional=True)
+    store = Store(own.db)
+
+    def settled() -> None:  # changed from this process: the server checks the data version once a second
+        time.sleep(1.2)
+
+    try:
+        desk = RemovalDesk(store, Settings(database_url=own.db, removal_provisional=True))
+        newest = max(a.id for a in store.iter_articles())
+        with httpx.Client(base_url=own.url, timeout=30) as c:
+            url = c.get(f"/api/articles/{newest}").json()["url"]
+            receipt = desk.submit(RemovalSubmission(name=NAME, email=EMAIL, relationship="owner", reason="copyright",
+                                                    good_faith=True, urls=[url]), client="192.0.2.60")
+            later = Article(url="https://late.example.com/report", title="A later report",
+                            text="A later report on the harbour, in words of its own.")
+            later_id, _ = store.save_article(later)
+            assert later_id > newest  # SQLite gave it the id of the article set aside
+            settled()
+            assert c.get(f"/api/articles/{newest}").status_code == 404  # and this answered the later article
+            assert desk.reject(receipt.public_id, actor="cli", reason="Not theirs.").restored == [newest]
+            settled()
+            assert c.get(f"/api/articles/{newest}").json()["url"] == url
+            assert c.get(f"/api/articles/{later_id}").json()["url"] == later.url
+    finally:
+        store.close()

@@ -596,7 +596,8 @@ class RemovalDesk:
             for q in quarantined:
                 values = _row_from_json(q.article)
                 if s.get(ArticleRow, values["id"]) is not None:
-                    # SQLite gave the id to a new article meanwhile: the restored one takes a new id.
+                    # Only a quarantine older than migration 0009 can find its id taken (SQLite then gave a
+                    # removed article's id to the next one): the restored article takes a new id.
                     moved[values["id"]] = -1
                     values.pop("id")
                 if values.get("story_id") is not None and s.get(StoryRow, values["story_id"]) is None:

@@ -494,19 +494,28 @@ class Store:
     # ---- removals (written by newsdesk.removal; read here by the story engine) -------------------------
 
     SUPPRESSION_ACTIONS = ("suppressed", "provisional_suppression")
+    RESTORE_ACTION = "restored"  # a provisional request rejected: its articles put back, with their ids
 
     def removed_marker(self) -> int:
-        """The newest audit entry of a suppression: the point from which `removed_article_ids` reads."""
+        """The newest audit entry of a suppression or a restoration: the point from which `removal_changes`
+        reads."""
         with self.session() as s:
-            return s.scalar(select(func.max(RemovalAudit.id))
-                            .where(RemovalAudit.action.in_(self.SUPPRESSION_ACTIONS))) or 0
+            return s.scalar(select(func.max(RemovalAudit.id)).where(
+                RemovalAudit.action.in_((*self.SUPPRESSION_ACTIONS, self.RESTORE_ACTION)))) or 0
 
-    def removed_article_ids(self, after: int) -> list[int]:
-        """Ids of the articles removed or quarantined by suppressions logged after audit entry `after`."""
+    def removal_changes(self, after: int) -> tuple[int, list[int], bool]:
+        """What the suppressions and restorations logged after audit entry `after` did: the newest entry read
+        (where the next look starts), the ids of the articles they removed or quarantined, and whether any
+        articles were put back."""
         with self.session() as s:
-            rows = s.scalars(select(RemovalAudit.detail).where(
-                RemovalAudit.id > after, RemovalAudit.action.in_(self.SUPPRESSION_ACTIONS)).order_by(RemovalAudit.id))
-            return [int(i) for detail in rows for i in (detail or {}).get("article_ids", [])]
+            rows = s.execute(select(RemovalAudit.id, RemovalAudit.action, RemovalAudit.detail).where(
+                RemovalAudit.id > after, RemovalAudit.action.in_((*self.SUPPRESSION_ACTIONS, self.RESTORE_ACTION)))
+                .order_by(RemovalAudit.id)).all()
+        removed = [int(i) for _, action, detail in rows if action != self.RESTORE_ACTION
+                   for i in (detail or {}).get("article_ids", [])]
+        restored = any(action == self.RESTORE_ACTION and (detail or {}).get("article_ids")
+                       for _, action, detail in rows)
+        return (rows[-1].id if rows else after), removed, restored
 
     def count_articles(self) -> int:
         with self.session() as s:

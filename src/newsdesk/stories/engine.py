@@ -117,13 +117,13 @@ class StoryEngine:
         """Assign every article waiting for a story; refresh only the stories that changed. Returns how many."""
         done = 0
         with self.lock:
-            self._forget_removed()
+            self._follow_removals()
             self._restore(joined_since=self._synced - timedelta(minutes=1))
             while batch := self.store.pending_articles():
                 touched: set[int] = set()
                 for article in batch:
                     if article.id in self.pipeline.story_of or article.id in self.pipeline.copies:
-                        self._forget(article.id)  # an id SQLite reused after a removal: the old article is gone
+                        self._forget(article.id)  # an earlier attempt failed halfway (ids are never reused)
                     doc = story_doc(article)
                     sig = signature(article.text) if article.text else None
                     result = self.pipeline.assign(doc, sig=sig)
@@ -149,13 +149,19 @@ class StoryEngine:
         self.store.update_story(story_id, analysis=story_analysis(members, analyses, self.registry),
                                 **story_values(members))
 
-    def _forget_removed(self) -> None:
+    def _follow_removals(self) -> None:
         """Drop from memory the articles removed (or quarantined) since the last look, possibly by another
-        process: a new article must not be called a copy of one that no longer exists, and SQLite may give a
-        removed article's id to a new one."""
-        for article_id in self.store.removed_article_ids(after=self._removed_seen):
+        process: a new article must not be called a copy of one that no longer exists. Articles put back (a
+        provisional request rejected) come back with their ids, stories and copies: then everything is loaded
+        again from the store, as at a start, since the copy index cannot put an origin back ahead of copies
+        registered after it (rejections of provisional requests are rare)."""
+        self._removed_seen, removed, restored = self.store.removal_changes(after=self._removed_seen)
+        if restored:
+            self.pipeline = StoryPipeline(self.pipeline.config, new_story_id=self.store.create_story)
+            self._restore()
+            return
+        for article_id in removed:
             self._forget(article_id)
-        self._removed_seen = self.store.removed_marker()
 
     def _forget(self, article_id: int) -> None:
         self.pipeline.story_of.pop(article_id, None)
