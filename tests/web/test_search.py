@@ -3,6 +3,8 @@ filters and escaping."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from newsdesk.store.search import QuerySyntaxError, _safe_snippet, parse_query
@@ -118,3 +120,36 @@ def test_odd_queries_never_500(site, q):
     assert r.status_code in (200, 400, 422), (q, r.text)
     if r.status_code != 200:
         assert r.json()["message"]
+
+
+# ---- what a search may cost (issue 13) -------------------------------------------------------------------
+
+ALPHABET = " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz")  # 5.7 s on a 30k-article store before
+
+
+def test_a_costly_query_is_refused_everywhere_with_the_limit_named(site):
+    api = site.get("/api/search", params={"q": ALPHABET})
+    assert api.status_code == 400 and api.headers["content-type"].startswith("application/json")
+    message = api.json()["message"]
+    assert message.startswith("q: the query is too costly") and "at least 3 letters or digits" in message
+    page = site.get("/search", params={"q": ALPHABET})
+    assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+    assert "the query is too costly" in html.unescape(page.text)
+    assert f'value="{html.escape(ALPHABET)}"' in page.text  # the query is kept in the form, to narrow it there
+    for fmt in ("atom", "rss", "json"):
+        feed = site.get(f"/search/feed.{fmt}", params={"q": "abc* abd* abe* abf* abg*"})
+        assert feed.status_code == 400 and "5 prefix terms (word*), at most 4" in feed.json()["message"], fmt
+
+
+def test_a_search_past_its_time_limit_answers_503_with_retry_after(start_site):
+    slow = start_site(search_time_limit=0.000001)  # every search runs past a microsecond
+    api = slow.get("/api/search", params={"q": "earthquake"})
+    assert api.status_code == 503 and int(api.headers["retry-after"]) > 0
+    assert "stopped after its time limit" in api.json()["message"] and "narrow the query" in api.json()["message"]
+    page = slow.get("/search", params={"q": "earthquake"})
+    assert page.status_code == 503 and int(page.headers["retry-after"]) > 0
+    assert "stopped after its time limit" in page.text and 'value="earthquake"' in page.text
+    for fmt in ("atom", "rss", "json"):
+        feed = slow.get(f"/search/feed.{fmt}", params={"q": "earthquake"})
+        assert feed.status_code == 503 and int(feed.headers["retry-after"]) > 0, fmt
+    assert slow.get("/api/stories").status_code == 200  # the rest of the site does not depend on it

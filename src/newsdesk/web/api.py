@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from newsdesk.analyze.aggregate import entity_key, sentence_status
+from newsdesk.errors import TimeBudgetError
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.store.schema import MAX_ID
@@ -39,7 +40,8 @@ class ErrorOut(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "a parameter that cannot be used (bad cursor, query or date)"},
+    400: {"model": ErrorOut, "description": "a parameter that cannot be used (bad cursor or date, a query that "
+                                           "cannot be read or that would cost too much)"},
     422: {"model": ErrorOut, "description": "a parameter of the wrong type or out of bounds"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such id"}, **ERRORS}
@@ -416,6 +418,9 @@ def get_entity(
                             stories=[story_out(s, base, text) for s in page.items])
 
 
+SEARCH_RETRY_AFTER = 5  # seconds: a search stopped by its time limit is worth one more try, not a stream of them
+
+
 def run_search(request: Request, q: str, limit: int, cursor: str | None, since: datetime | None,
                until: datetime | None, source: int | None, outlet: str | None, language: str | None,
                *, heads_only: bool = False) -> tuple[list[tuple[fts.SearchHit, StoryView]], str | None]:
@@ -437,17 +442,26 @@ def run_search(request: Request, q: str, limit: int, cursor: str | None, since: 
         if not 0 <= offset <= 10_000:
             raise UserError(400, "cursor: it points past the last result that can be paged to (10,000)")
     reader = reader_of(request)
-    with reader.store.engine.connect() as conn:
-        hits, more = fts.search_stories(
-            conn, match, since=filters.since, until=filters.until, source_id=filters.source_id,
-            outlet=filters.outlet, language=filters.language, limit=limit, offset=offset)
+    time_limit = settings_of(request).search_time_limit
+    try:
+        with reader.store.engine.connect() as conn:
+            hits, more = fts.search_stories(
+                conn, match, since=filters.since, until=filters.until, source_id=filters.source_id,
+                outlet=filters.outlet, language=filters.language, limit=limit, offset=offset, time_limit=time_limit)
+    except TimeBudgetError as exc:
+        raise UserError(503, f"the search was stopped after its time limit of {time_limit:g} s: try again in a "
+                             "moment, or narrow the query (fewer alternatives and prefixes, rarer words, a date "
+                             "range or a source)", headers={"Retry-After": str(SEARCH_RETRY_AFTER)}) from exc
     ids = [h.story_id for h in hits]
     stories = {s.id: s for s in (reader.story_heads(ids) if heads_only else reader.stories_by_ids(ids))}
     found = [(h, stories[h.story_id]) for h in hits if h.story_id in stories]
     return found, encode_cursor("search", o=offset + limit) if more else None
 
 
-@router.get("/search", response_model=SearchOut, responses=ERRORS)
+@router.get("/search", response_model=SearchOut, responses={**ERRORS, 503: {
+    "model": ErrorOut, "description": "the search ran past its time limit and was stopped: retry after the "
+                                      "seconds in the Retry-After header, or narrow the query",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}}}})
 def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=500, description=(

@@ -107,6 +107,38 @@ class BackgroundFetcher:
         return done
 
 
+class Health:
+    """/healthz's answer, made on the event loop without waiting for anything: it must answer while every request
+    thread is busy (eight slow searches once held it 25 s, when it needed one of those threads). The article
+    count it reports is the last one read; a thread of its own reads it again, at most once a `refresh`."""
+
+    def __init__(self, store: Store, refresh: float = 1.0) -> None:
+        self.store, self.refresh = store, refresh
+        self.articles: int | None = None
+        self._read_at = -1e9
+        self._reading = threading.Lock()
+
+    def read(self) -> None:
+        """Count the articles now (blocking: at startup, then in the health thread); a failure keeps the last count."""
+        try:
+            self.articles = self.store.count_articles()
+        except Exception:  # noqa: BLE001 - a store that cannot answer now is tried again a `refresh` later
+            log.exception("healthz: could not count the articles")
+        finally:
+            self._read_at = time.monotonic()
+
+    def _read_and_release(self) -> None:
+        try:
+            self.read()
+        finally:
+            self._reading.release()
+
+    def answer(self) -> dict[str, Any]:
+        if time.monotonic() - self._read_at > self.refresh and self._reading.acquire(blocking=False):
+            threading.Thread(target=self._read_and_release, name="healthz-count", daemon=True).start()
+        return {"status": "ok", "articles": self.articles}
+
+
 def _etag_matches(header: str, etag: str) -> bool:
     wanted = etag.strip('"')
     for candidate in header.split(","):
@@ -362,10 +394,12 @@ METRICS_DIR_VARIABLE = "NEWSDESK_SERVE_METRICS_DIR"  # set by newsdesk.web.proce
 def create_app(settings: Settings, *, background_fetch: bool = False, metrics_dir: str | None = None) -> FastAPI:
     store = Store(settings.database_url)
     metrics = Metrics(metrics_dir)
+    health = Health(store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         store.migrate()
+        health.read()
         anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.serve_threads)
         fetcher = BackgroundFetcher(settings, store) if background_fetch else None
         if fetcher:
@@ -392,7 +426,9 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
-        return _error(request, exc.status, exc.message)
+        response = _error(request, exc.status, exc.message)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(BadCursor)
     async def bad_cursor(request: Request, exc: BadCursor) -> Response:
@@ -415,8 +451,8 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
         return response
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "articles": store.count_articles()})
+    async def healthz() -> JSONResponse:  # async: on the event loop, never queued behind the request threads
+        return JSONResponse(health.answer())
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_page() -> PlainTextResponse:

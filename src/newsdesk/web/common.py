@@ -20,11 +20,12 @@ MAX_LIMIT = 200
 
 
 class UserError(Exception):
-    """A request that cannot be answered as asked: a 4xx with a precise message (HTML or JSON by route)."""
+    """A request that cannot be answered as asked: a 4xx (or a 503 to retry) with a precise message (HTML or JSON
+    by route), and headers for the answer (Retry-After)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.headers = status, message, headers or {}
 
 
 def settings_of(request: Request) -> Settings:

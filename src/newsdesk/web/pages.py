@@ -299,6 +299,8 @@ def search_page(
                                 (language or "").strip() or None, heads_only=True)
     except UserError as exc:
         context["error"] = exc.message
-        return render(request, "search.html", context, status=exc.status)
+        response = render(request, "search.html", context, status=exc.status)
+        response.headers.update(exc.headers)
+        return response
     context.update(results=found, next=nxt, feed_qs=query_string({k: v for k, v in form.items()}))
     return render(request, "search.html", context)
