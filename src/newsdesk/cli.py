@@ -284,17 +284,25 @@ def fetch(
         analysed = _analyse_new(ctx, collector.store)
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
+    not_fetched = {status: sum(r.status == status for r in reports) for status in ("leased", "deferred")}
     for r in sorted(reports, key=lambda r: r.source_id):
         line = f"{r.url}: {r.status}, {r.new_articles} new"
+        if r.status in not_fetched:
+            line = f"{r.url}: skipped"
         if r.failed:
             line += f", {r.failed} failed"
         if r.blocked:
             line += f", {r.blocked} blocked (removal requests)"
+        if r.deferred:
+            line += f", {r.deferred} left for the next pass"
         if r.error:
             line += f" - {r.error.removeprefix(r.url + ': ')}"  # the client's messages start with the URL
         (err if r.status == "error" else out).print(line, markup=False, highlight=False)
-    out.print(f"{len(reports)} source(s) fetched, {new} new article(s), {len(failed_sources)} source error(s), "
-              f"{grouped} article(s) placed in stories{analysed}")
+    skipped = "".join(f", {n} {what}" for n, what in (
+        (not_fetched["leased"], "skipped (another newsdesk process has them)"),
+        (not_fetched["deferred"], "left for the next pass (their host's time budget ran out)")) if n)
+    out.print(f"{len(reports) - sum(not_fetched.values())} source(s) fetched{skipped}, {new} new article(s), "
+              f"{len(failed_sources)} source error(s), {grouped} article(s) placed in stories{analysed}")
 
 
 @app.command("import")

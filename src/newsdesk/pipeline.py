@@ -4,11 +4,21 @@ Each source is one unit of work: its document is fetched (conditionally), parsed
 page fetched, extracted and stored in its own transaction. The source's ETag and schedule are saved
 last, so a pass killed in the middle is simply redone (without the 304 shortcut) and skips what it
 already stored.
+
+A pass leases each source before fetching it (`Store.lease_source`, compare and set), so that two processes
+passing over one store at once (two `newsdesk fetch`, a cron job beside `serve`) fetch each source once: the
+second skips what the first holds. A lease ends when its source is done, when it runs out (a process on another
+machine that died), or at once when its holder was a process on this machine that is gone (a killed fetch).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import socket
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from newsdesk.config import Settings
 from newsdesk.errors import (
@@ -49,6 +61,7 @@ FEED_ACCEPT = (
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 MAX_CHILD_SITEMAPS = 20
+LEASE_MARGIN = 60.0  # seconds a source's lease outlasts the longest its fetch can take under the host budget
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
@@ -57,7 +70,9 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 class SourceReport:
     source_id: int
     url: str
-    status: str  # ok, not_modified, error, deferred (not begun: the host's time budget ran out first)
+    # ok, not_modified, error; deferred: not begun, the host's time budget ran out first; leased: not fetched,
+    # another process is fetching it (or just did)
+    status: str
     new_articles: int = 0
     failed: int = 0
     skipped: int = 0
@@ -125,6 +140,9 @@ class Collector:
         # The removal blocklist, asked before every fetch and every store: nothing removed comes back.
         self.removals = removals or RemovalDesk(store, settings)
         self._logged: set[tuple[str, str]] = set()  # (action, URL) audited in this pass: one entry each
+        # Whose the leases this collector takes are: this machine and process (so that a process here can tell
+        # a dead holder's lease), and a token of its own.
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def _refused(self, action: str, url: str, why: str) -> None:
         """Audit a fetch or store the blocklist refused, once per URL per pass (a blocked entry stays in its
@@ -182,7 +200,8 @@ class Collector:
         """Fetch every due source (or all), hosts in parallel, each host's sources one after another."""
         by_host: dict[str, list[Source]] = defaultdict(list)
         self._logged = set()
-        for src in self.store.due_sources(utcnow(), include_not_due):
+        now = utcnow()
+        for src in self.store.due_sources(now, include_not_due):
             if not self._refused_source(src):
                 by_host[host_of(src.url)].append(src)
         reports: list[SourceReport] = []
@@ -191,7 +210,7 @@ class Collector:
             # The host's time budget starts when its turn comes, so a host queued behind others loses none of it.
             with deadline(self.settings.host_time_budget, what=f"host {host}"):
                 for src in sources:
-                    report = self.fetch_source(src)
+                    report = self._fetch_leased(src, due_by=None if include_not_due else now)
                     reports.append(report)
                     if on_done:
                         on_done(report)
@@ -201,6 +220,31 @@ class Collector:
             for future in [pool.submit(run_host, host, group) for host, group in by_host.items()]:
                 future.result()
         return reports
+
+    def _lease_seconds(self) -> float:
+        budget = self.settings.host_time_budget
+        return budget + self.settings.request_timeout + LEASE_MARGIN if budget > 0 else self.settings.fetch_lease
+
+    def _fetch_leased(self, src: Source, due_by: datetime | None) -> SourceReport:
+        """fetch_source under this process's lease of the source, or a "leased" report when another live process
+        holds it (or fetched it since the pass began: it is no longer due)."""
+        seconds = self._lease_seconds()
+        fresh = self.store.lease_source(src.id, self.holder, seconds, due_by=due_by)
+        if fresh is None:
+            holder, _ = self.store.source_lease(src.id)
+            if holder is None or not _holder_gone(holder):
+                busy = f"another newsdesk process is fetching it ({holder})" if holder else \
+                    "another newsdesk process fetched it since this pass began"
+                return SourceReport(src.id, src.url, "leased", error=busy)
+            fresh = self.store.lease_source(src.id, self.holder, seconds, due_by=due_by, replacing=holder)
+            if fresh is None:
+                return SourceReport(src.id, src.url, "leased", error="another newsdesk process took it first")
+        try:
+            return self.fetch_source(fresh, lease_seconds=seconds)
+        finally:
+            # A release that fails (a store that went away) costs nothing: the lease runs out on its own.
+            with contextlib.suppress(SQLAlchemyError):
+                self.store.release_source(src.id, self.holder)
 
     def fetch_one(self, src: Source) -> SourceReport | None:
         """One source as a pass of its own (a worker's task); None when the blocklist refuses it."""
@@ -219,12 +263,14 @@ class Collector:
             return True
         return False
 
-    def fetch_source(self, src: Source) -> SourceReport:
+    def fetch_source(self, src: Source, lease_seconds: float | None = None) -> SourceReport:
         """Fetch one source and its new entries. Under a time budget (`fetch_due` gives each host one), what the
         budget leaves undone waits for the next pass: a source not begun is left as it was (still due), and a
-        source begun is due again at once, without its ETag, so that the next pass sees every entry again."""
+        source begun is due again at once, without its ETag, so that the next pass sees every entry again.
+        With `lease_seconds`, the caller holds the source's lease for that long: it is renewed as entries go."""
         report = SourceReport(src.id, src.url, "ok")
         started = utcnow()
+        renew_at = time.monotonic() + (lease_seconds or 0) / 2
         doc: FetchedDocument | None = None
         todo: list[FeedEntry] = []
         try:
@@ -247,6 +293,9 @@ class Collector:
                 todo = entries[: self.settings.max_entries_per_source]
                 while todo:
                     check_deadline("the next entry")
+                    if lease_seconds and time.monotonic() > renew_at:
+                        self.store.lease_source(src.id, self.holder, lease_seconds)
+                        renew_at = time.monotonic() + lease_seconds / 2
                     if not self._collect(src, todo[0], report):
                         break  # the host asked us to stop for now: the rest waits, as for the budget
                     todo.pop(0)
@@ -456,6 +505,25 @@ class Collector:
             report.stored += 1
         else:
             report.known += 1
+
+
+def _holder_gone(holder: str) -> bool:
+    """Whether the process a lease names is known to be gone: it ran on this machine, and no live process has
+    its id (a zombie, killed and not yet reaped, counts as gone). A holder elsewhere is waited for."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _is_permanent(exc: FetchError) -> bool:

@@ -323,6 +323,41 @@ class Store:
             s.commit()
             return done.rowcount == 1  # type: ignore[attr-defined]
 
+    def lease_source(self, source_id: int, holder: str, seconds: float, *, due_by: datetime | None = None,
+                     replacing: str | None = None) -> Source | None:
+        """Take, or renew, the lease of an active source for `seconds` on behalf of `holder` (a process): one
+        compare-and-set UPDATE, so of two processes asking at once only one gets it. Free to take: no lease, one
+        that ran out, one `holder` holds already, or one held by `replacing` (a holder known to be dead). With
+        `due_by`, only while the source is due by then (another process may have just fetched it). Returns the
+        source as it is now (its ETag and schedule as the last holder left them), or None."""
+        now = utcnow()
+        free = [Source.leased_until.is_(None), Source.leased_until < now, Source.leased_by == holder]
+        if replacing is not None:
+            free.append(Source.leased_by == replacing)
+        wanted = [Source.id == source_id, Source.active.is_(True), or_(*free)]
+        if due_by is not None:
+            wanted.append(Source.next_fetch_at <= due_by)
+        with self.session() as s:
+            done = s.execute(update(Source).where(*wanted)
+                             .values(leased_until=now + timedelta(seconds=seconds), leased_by=holder))
+            s.commit()
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return s.get(Source, source_id)
+
+    def source_lease(self, source_id: int) -> tuple[str | None, datetime | None]:
+        """(holder, until) of a source's lease; (None, None) when it has none."""
+        with self.session() as s:
+            row = s.execute(select(Source.leased_by, Source.leased_until).where(Source.id == source_id)).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    def release_source(self, source_id: int, holder: str) -> None:
+        """End `holder`'s lease of a source (a lease another process took meanwhile is left alone)."""
+        with self.session() as s:
+            s.execute(update(Source).where(Source.id == source_id, Source.leased_by == holder)
+                      .values(leased_until=None, leased_by=None))
+            s.commit()
+
     @contextmanager
     def story_lock(self) -> Iterator[None]:
         """Held while stories are decided, across processes and machines: two deciders at once could split one
