@@ -35,9 +35,8 @@ from harness import (
     DripServer,
     Lab,
     Live,
-    LocalServer,
     Publisher,
-    Response,
+    add_source,
     atom_feed,
     cli_env,
     client,
@@ -52,6 +51,7 @@ from harness import (
     sqlite_path,
     submit_removal,
 )
+from localserver import LocalServer, Response
 
 Outcome = tuple[str, bool]
 
@@ -87,12 +87,6 @@ def _status_line(answer: bytes) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _added(db: str, url: str, env: dict[str, str] | None = None) -> None:
-    run = newsdesk(["sources", "add", url, "--no-discover"], db=db, timeout=60, env=env)
-    if run.rc != 0:
-        raise RuntimeError(f"sources add {url} failed: {run.tail()}")
-
-
 # ---- 1. dates -------------------------------------------------------------------------------------------
 
 
@@ -116,7 +110,7 @@ def year_one_entry(lab: Lab) -> Outcome:
         base = server.url("")
         old = _event_pages(server, base, ["ancient"], seed=100)
         server.route("/feed.atom", Response(200, atom_feed([("Ancient", old[0], "0001-01-01T00:00:00Z")]), ATOM))
-        _added(db, server.url("/feed.atom"))
+        add_source(db, server.url("/feed.atom"))
         first = newsdesk(["fetch", "--all"], db=db, timeout=90)
         new = _event_pages(server, base, ["monday-1", "monday-2"], seed=200)
         server.route("/feed.atom", Response(200, atom_feed(
@@ -156,7 +150,7 @@ def impossible_dates(lab: Lab) -> Outcome:
         links = _event_pages(server, server.url(""), list(dates), seed=300)
         server.route("/feed.atom", Response(200, atom_feed(
             [(name, link, dates[name]) for name, link in zip(dates, links, strict=True)]), ATOM))
-        _added(db, server.url("/feed.atom"))
+        add_source(db, server.url("/feed.atom"))
         run = newsdesk(["fetch", "--all"], db=db, timeout=90)
     stored = {a["url"].rsplit("/", 1)[1]: a for a in export(db)}
     wrong = []
@@ -361,11 +355,13 @@ def alphabet_query(lab: Lab) -> Outcome:
 def healthz_under_search(lab: Lab) -> Outcome:
     live = lab.main()
     letters = "abcdefghijklmnopqrstuvwxyz"
-    # Distinct queries (the response cache must not answer them): the issue's, rotated, and the costliest shape
-    # a bounded parser may still let through (eight common words, each in most articles, OR'ed).
+    # Distinct queries (the response cache must not answer them): the issue's, rotated, and a costly shape that the
+    # cost limits let through (four three-letter prefixes, each the start of hundreds of the store's words, OR'ed
+    # with common words): about a second each on this store, so they are still running when /healthz is asked.
     queries = [" OR ".join(f"{c}*" for c in letters[i:] + letters[:i]) for i in range(4)]
-    common = ["harbour", "council", "budget", "minister", "river", "station", "school", "market"]
-    queries += [" OR ".join(common[i:] + common[:i]) for i in range(4)]
+    for prefixes in (("ber", "dor", "gan", "lum"), ("nor", "quil", "sen", "tor"), ("ven", "yor", "zel", "ber"),
+                     ("dor", "nor", "sen", "zel")):
+        queries.append(" OR ".join([f"{p}*" for p in prefixes] + ["harbour", "council", "budget", "minister"]))
     results: list[str] = []
 
     def search(q: str) -> None:
@@ -415,7 +411,7 @@ def busy_store(lab: Lab) -> Outcome:
             lock.execute("BEGIN IMMEDIATE")
             started = time.monotonic()
             try:
-                with client(timeout=15) as http:
+                with client(timeout=BUSY_ANSWER + 4) as http:
                     held = http.post(live.url + "/api/removal-requests", json=body)
                 first = (f"{held.status_code} {held.headers.get('content-type', '').split(';')[0]} "
                          f"Retry-After={held.headers.get('retry-after')}")
@@ -468,7 +464,7 @@ def full_disk(lab: Lab) -> Outcome:
             server.route(f"/big/{i}", Response(200, page(f"Long report {i} from Oakmere", paragraphs), HTML))
             links.append(server.url(f"/big/{i}"))
         server.route("/feed.xml", Response(200, rss_feed(links), RSS))
-        _added(db, server.url("/feed.xml"))
+        add_source(db, server.url("/feed.xml"))
         env = {**cli_env(), "MNT": str(mnt), "SRC": str(src), "OUT": str(out), "PY": sys.executable}
         if shutil.which("unshare"):
             command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FULL_DISK_SCRIPT]
@@ -503,7 +499,7 @@ def ids_not_reused(lab: Lab) -> Outcome:
     with LocalServer() as server:
         links = _event_pages(server, server.url(""), ["one", "two", "three"], seed=600)
         server.route("/feed.xml", Response(200, rss_feed(links), RSS))
-        _added(db, server.url("/feed.xml"))
+        add_source(db, server.url("/feed.xml"))
         newsdesk(["fetch", "--all"], db=db, timeout=90)
         newest = max(export(db), key=lambda a: a["id"])
         request_id = submit_removal(db, newest["url"])
@@ -528,28 +524,34 @@ SLOW_MARGIN = 10
 
 @attack(7, "four article links that drip one byte a second",
         f"the pass ends within the host budget ({HOST_BUDGET} s) + {SLOW_MARGIN} s; the other host's articles "
-        "are stored; the slow links are not requested on the next pass")
+        "are stored; the links that were slow are not requested again on the next pass")
 def drip_links(lab: Lab) -> Outcome:
     db = lab.db("slow")
-    env = cli_env(request_timeout=REQUEST_TIMEOUT,
-                  host_time_budget=HOST_BUDGET)  # check against the implementation: the per-host budget's name
+    env = cli_env(request_timeout=REQUEST_TIMEOUT, host_time_budget=HOST_BUDGET)
     with DripServer("127.0.0.3") as drip, LocalServer("127.0.0.1") as feeds, LocalServer("127.0.0.4") as normal:
         slow = [drip.url(f"/slow/{i}") for i in range(4)]
         feeds.route("/slow.xml", Response(200, rss_feed(slow, "Slow Wire"), RSS))
         quick = _event_pages(normal, normal.url(""), ["q1", "q2", "q3"], seed=800)
         normal.route("/feed.xml", Response(200, rss_feed(quick, "Quick Wire"), RSS))
-        _added(db, feeds.url("/slow.xml"), env)
-        _added(db, normal.url("/feed.xml"), env)
+        add_source(db, feeds.url("/slow.xml"))
+        add_source(db, normal.url("/feed.xml"))
         first = newsdesk(["fetch", "--all"], db=db, timeout=120, env=env)
+        # The pass: from its first request to the end of the process (the start-up of Python is not the pass's).
+        pass_seconds = time.time() - min(r.time for r in feeds.requests + normal.requests)
         stored = {a["url"] for a in export(db)}
-        asked_before = len([p for p in drip.paths if p.startswith("/slow/")])
+        asked = len(drip.paths)
+        slow_seen = [p for p in drip.paths if p.startswith("/slow/")]
         second = newsdesk(["fetch", "--all"], db=db, timeout=120, env=env)
-        asked_again = len([p for p in drip.paths if p.startswith("/slow/")]) - asked_before
+        again = [p for p in drip.paths[asked:] if p.startswith("/slow/")]
     quick_stored = len(set(quick) & stored)
-    got = (f"pass 1: {first.seconds:.1f} s (exit {first.rc}), {quick_stored}/3 of the quick host stored, "
-           f"{asked_before} slow requests; pass 2: {asked_again} slow requests ({second.seconds:.1f} s)")
-    return got, (not first.timed_out and first.seconds <= HOST_BUDGET + SLOW_MARGIN and quick_stored == 3
-                 and asked_again == 0)
+    # "Retried every pass": a link that held the first pass is asked again. A link the budget left untried may be
+    # tried on the next pass (once).
+    retried = [p for p in again if p in slow_seen]
+    got = (f"pass 1: {pass_seconds:.1f} s (exit {first.rc}), {quick_stored}/3 of the quick host stored, "
+           f"{len(slow_seen)} slow link(s) asked; pass 2 ({second.seconds:.1f} s): {len(retried)} of them asked "
+           f"again, {len(again) - len(retried)} untried one(s) asked")
+    return got, (not first.timed_out and pass_seconds <= HOST_BUDGET + SLOW_MARGIN and quick_stored == 3
+                 and not retried)
 
 
 # ---- 8. who the client is -------------------------------------------------------------------------------
@@ -580,7 +582,10 @@ def rotating_forwarded_for(lab: Lab) -> Outcome:
         f"exactly {RATE_LIMIT} accepted")
 def concurrent_removals(lab: Lab) -> Outcome:
     db = lab.db("concurrent")
-    with serve(db, lab.folder("concurrent"), "--no-background-fetch", removal_rate_limit=RATE_LIMIT) as live:
+    # Two server processes with eight threads each, as a production server runs: the seven requests are checked
+    # against the limit at the same moment.
+    with serve(db, lab.folder("concurrent"), "--no-background-fetch", "--workers", "2",
+               removal_rate_limit=RATE_LIMIT, serve_threads=8) as live:
         gate = threading.Barrier(7, timeout=30)
         statuses: list[int | str] = []
 
@@ -625,7 +630,7 @@ def removed_variants(lab: Lab) -> Outcome:
         env = cli_env()
         if publisher.cafile:
             env["SSL_CERT_FILE"] = str(publisher.cafile)
-        _added(db, f"http://localhost:{port}/feed.xml", env)
+        add_source(db, f"http://localhost:{port}/feed.xml")
         newsdesk(["fetch", "--all"], db=db, timeout=90, env=env)
         if removed not in {a["url"] for a in export(db)}:
             return "setup: the article to remove was not stored by the first pass", False
@@ -743,7 +748,7 @@ def two_fetchers(lab: Lab) -> Outcome:
             server.route(f"/wire/{i}", Response(200, page(f"Oakmere ferry report {i}", paragraphs), HTML))
             links.append(server.url(f"/wire/{i}"))
         server.route("/feed.xml", Response(200, rss_feed(links, "Oakmere Wire"), RSS))
-        _added(db, server.url("/feed.xml"))
+        add_source(db, server.url("/feed.xml"))
         command = [sys.executable, "-m", "newsdesk.cli", "--db", db, "fetch", "--all"]
         procs = [subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   cwd=lab.folder("two-fetchers")) for _ in range(2)]
