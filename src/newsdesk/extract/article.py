@@ -23,14 +23,14 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
+from newsdesk.dates import parse_date
 from newsdesk.errors import ExtractionError
 from newsdesk.extract.encoding import decode_html
 from newsdesk.extract.urls import canonicalize_url
@@ -650,19 +650,21 @@ class _PageMeta:
         return _clean_authors(names, tuple(p for p in publishers if p))
 
     def published(self, tree: HtmlElement, url: str | None) -> datetime | None:
-        """Original publication time: the article's JSON-LD, then <meta>, <time>, and htmldate."""
+        """Original publication time: the article's JSON-LD, then <meta>, <time>, and htmldate (each strict and
+        sane: newsdesk.dates)."""
+        what = f"{url or 'page'}: date"
         for key in ("datePublished", "dateCreated"):
             for value in self._ld(key, articles_only=True):
-                found = _parse_date(value) if isinstance(value, str) else None
+                found = parse_date(value, what)
                 if found:
                     return found
         for key in _DATE_META_KEYS:
-            found = _parse_date(self.metas.get(key))
+            found = parse_date(self.metas.get(key), what)
             if found:
                 return found
         for el in tree.iterfind(".//time[@datetime]"):
             if (el.get("itemprop") or "").lower() == "datepublished" or el.get("pubdate") is not None:
-                found = _parse_date(el.get("datetime"))
+                found = parse_date(el.get("datetime"), what)
                 if found:
                     return found
         return _htmldate(tree, url)
@@ -889,45 +891,8 @@ def _clean_title(value: str, site: str | None) -> str:
 
 # -- dates
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d", "%Y%m%d",
-                 "%d.%m.%Y", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    value = value.strip()
-    if not value or len(value) > 64:
-        return None
-    found: datetime | None = None
-    iso = value.replace("Z", "+00:00") if value.endswith("Z") else value
-    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0100 -> +01:00
-    try:
-        found = datetime.fromisoformat(iso)
-    except ValueError:
-        pass
-    if found is None:
-        try:
-            found = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            found = None
-    if found is None:
-        for fmt in _DATE_FORMATS:
-            try:
-                found = datetime.strptime(value, fmt)
-                break
-            except ValueError:
-                continue
-    if found is None:
-        return None
-    found = _aware(found)
-    if not (datetime(1990, 1, 1, tzinfo=UTC) <= found <= datetime.now(UTC) + timedelta(days=2)):
-        return None
-    return found
 
 
 def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
@@ -942,4 +907,4 @@ def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
         raise
     except Exception:  # noqa: BLE001 - htmldate on hostile markup
         return None
-    return _parse_date(value) if value else None
+    return parse_date(value, f"{url or 'page'}: htmldate") if value else None

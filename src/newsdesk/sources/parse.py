@@ -8,10 +8,8 @@ decompressed under a size cap, and every failure is a ParseError with a message 
 from __future__ import annotations
 
 import codecs
-import email.utils
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Iterable, Mapping
@@ -24,8 +22,8 @@ from xml.sax import SAXParseException
 import defusedxml
 import defusedxml.ElementTree as DET
 import feedparser
-from feedparser.datetimes import _parse_date as _feedparser_parse_date
 
+from newsdesk.dates import parse_date
 from newsdesk.errors import ParseError
 from newsdesk.extract.encoding import decode_html
 from newsdesk.models import FeedEntry, ParsedSource
@@ -88,9 +86,6 @@ _LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!]|&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z][A-Z
 _CHARREF = re.compile(rb"&#([xX][0-9A-Fa-f]{1,64}|[0-9]{1,64});")
 _ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\r\n"
 _EBCDIC_XML_DECL = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC
-_ISO_DATE = re.compile(
-    r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?)?)?(?![\d-])"
-)
 
 
 def parse_source(content: bytes, url: str, content_type: str = "") -> ParsedSource:
@@ -411,56 +406,10 @@ def _is_abs_http(value: Any) -> bool:
     return _abs_http(value, "") is not None
 
 
-def _parse_date(value: Any) -> datetime | None:
-    """A timezone-aware UTC datetime from ISO 8601/W3C, RFC 822 and the many formats feedparser knows."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        if not _plausible_iso_date(text):
-            return None  # feedparser would roll "2021-13-45" over into 2022; a bad date is no date
-    if parsed is None:
-        try:
-            parsed = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            parsed = None
-    if parsed is None:
-        try:
-            struct = _feedparser_parse_date(text)
-        except Exception:  # third-party date handlers; a bad date must never crash
-            struct = None
-        return _from_struct(struct)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)  # naive: assume UTC
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
-def _plausible_iso_date(text: str) -> bool:
-    """False for an ISO-looking date whose fields are out of range; True when it is not ISO-looking."""
-    match = _ISO_DATE.match(text)
-    if match is None:
-        return True
-    year, month, day, hour, minute, second = (int(group) if group else 0 for group in match.groups())
-    try:
-        datetime(year, month or 1, day or 1)
-    except ValueError:
-        return False
-    return hour < 24 and minute < 60 and second <= 60
-
-
-def _from_struct(struct: time.struct_time | None) -> datetime | None:
-    if not struct:
-        return None
-    try:
-        return datetime(*struct[:6], tzinfo=UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
+def _parse_date(value: Any, entry_url: str) -> datetime | None:
+    """A publication date as a timezone-aware UTC datetime, or None (newsdesk.dates: strict, and sane)."""
+    found = parse_date(value, f"{entry_url}: feed date")
+    return found.astimezone(UTC) if found else None
 
 
 def _guid(value: Any) -> str | None:
@@ -577,7 +526,7 @@ def _feed_entry(item: Mapping[str, Any], url: str, language: str | None) -> Feed
     published = None
     for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict.get("published") falls back to "updated" with a DeprecationWarning
-        published = _parse_date(dict.get(item, key))
+        published = _parse_date(dict.get(item, key), link)
         if published is not None:
             break
 
@@ -689,7 +638,8 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedSource:
             FeedEntry(
                 url=link,
                 title=_clean_text(item.get("title")),
-                published=_parse_date(item.get("date_published")) or _parse_date(item.get("date_modified")),
+                published=_parse_date(item.get("date_published"), link) or _parse_date(item.get("date_modified"),
+                                                                                       link),
                 authors=_json_authors(item) or feed_authors,
                 summary=summary,
                 image=_abs_http(item.get("image"), url) or _abs_http(item.get("banner_image"), url),
@@ -756,8 +706,8 @@ def _parse_sitemap(content: bytes, url: str, charset: str | None, wide: bool) ->
         news = _child(element, "news", "news")
         publication = _child(news, "publication") if news is not None else None
         image = _child(element, "image", "image")
-        published = _parse_date(_child_text(news, "publication_date")) or _parse_date(
-            _child_text(element, "lastmod")
+        published = _parse_date(_child_text(news, "publication_date"), loc) or _parse_date(
+            _child_text(element, "lastmod"), loc
         )
         entries.append(
             FeedEntry(

@@ -12,6 +12,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from newsdesk.dates import parse_date
 from newsdesk.errors import ParseError
 
 __all__ = ["WarcPage", "iter_warc"]
@@ -127,19 +128,8 @@ def _page(record: Any) -> WarcPage | None:
 
 
 def _warc_date(record: Any) -> datetime | None:
-    value = (record.rec_headers.get_header("WARC-Date") or "").strip()
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.strptime(value[:14], "%Y%m%d%H%M%S")  # ARC-style 14-digit date
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    found = parse_date(record.rec_headers.get_header("WARC-Date"), "WARC-Date")  # ARC: 14 digits, also read
+    return found.astimezone(UTC) if found else None
 
 
 def _missing_bytes(record: Any) -> int:

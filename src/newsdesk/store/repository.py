@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, delete, event, exists, func, inser
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsdesk.dates import sane_date
 from newsdesk.extract.urls import key_spellings
 from newsdesk.models import Article
 from newsdesk.store.schema import (
@@ -424,9 +425,11 @@ class Store:
         pointing at the first article that had that body.
         """
         # PostgreSQL text cannot hold NUL; extraction removes control characters already, but an Article built
-        # elsewhere may not have: stored the same way on both engines, without them.
+        # elsewhere may not have: stored the same way on both engines, without them. Likewise a publication date
+        # (newsdesk.dates checks them where they enter): one outside 1990 .. now + 2 days is stored as none.
         article = replace(article, title=_no_nul(article.title), text=_no_nul(article.text) or "",
-                          authors=[_no_nul(a) or "" for a in article.authors], language=_no_nul(article.language))
+                          authors=[_no_nul(a) or "" for a in article.authors], language=_no_nul(article.language),
+                          published=sane_date(article.published, what=f"{article.url}: published"))
         source_name = _no_nul(source_name)
         canonical = article.canonical_url or article.url
         digest = content_hash(article.text)

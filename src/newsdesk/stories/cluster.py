@@ -91,8 +91,27 @@ class _Story:
     norm_at: int = -1
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    """`when` in UTC (naive: read as UTC). Dates are checked where they enter (newsdesk.dates), but a date near
+    year 1 or 9999 from anywhere else must not stop the stage: it is held at the ends of datetime's range."""
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        return _EARLIEST if when.year < 5000 else _LATEST
+
+
+def shift(when: datetime, delta: timedelta) -> datetime:
+    """`when + delta`, held within datetime's range instead of raising OverflowError."""
+    try:
+        return when + delta
+    except OverflowError:
+        return (_LATEST if delta > timedelta(0) else _EARLIEST).replace(tzinfo=when.tzinfo)
 
 
 class StoryClusterer:
@@ -174,7 +193,7 @@ class StoryClusterer:
         when = _aware(when)
         # What has no time at all (no date seen in the stream when it came) is timed now, as when + window,
         # so that it goes a window later, like everything else.
-        stamp = when + timedelta(days=self.config.window_days)
+        stamp = shift(when, timedelta(days=self.config.window_days))
         for story_id in sorted(self._untimed):
             story = self._stories.get(story_id)
             if story is not None and story.last is None:
@@ -254,7 +273,7 @@ class StoryClusterer:
         if when is None or story.first is None or story.newest is None:
             return True
         window = timedelta(days=self.config.window_days)
-        return story.first - window <= when <= story.newest + window
+        return shift(story.first, -window) <= when <= shift(story.newest, window)
 
     def _protagonist(self, names: dict[str, float]) -> str | None:
         """The most salient name: the most frequent in the title and lead, rarer names first on ties (IDF)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import IO
 
+from newsdesk.dates import parse_date
 from newsdesk.models import StoryDoc
 
 
@@ -15,16 +15,6 @@ from newsdesk.models import StoryDoc
 class RecordError:
     line: int
     message: str
-
-
-def _published(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None  # a bad date is no date: the article still clusters
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def read_records(stream: IO[str]) -> Iterator[StoryDoc | RecordError]:
@@ -47,5 +37,7 @@ def read_records(stream: IO[str]) -> Iterator[StoryDoc | RecordError]:
         if not isinstance(title, str) or not isinstance(text, str):
             yield RecordError(number, "'title' and 'text' must be strings")
             continue
-        yield StoryDoc(id=obj["id"], title=title, text=text, published=_published(obj.get("published")),
-                       url=obj.get("url"), source=obj.get("source"))
+        # A bad or implausible date is no date (newsdesk.dates): the article still clusters, undated.
+        published = parse_date(obj.get("published"), f"line {number}: published")
+        yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=obj.get("url"),
+                       source=obj.get("source"))
