@@ -3,9 +3,14 @@ feedparser (no bozo), with stable ids, dates, the disclaimer and links to the or
 
 from __future__ import annotations
 
+import html
 import json
+import logging
+import re
+import xml.etree.ElementTree as ET
 
 import feedparser
+import httpx
 import pytest
 
 DISCLAIMER = "verify information independently"
@@ -60,7 +65,9 @@ def test_front_feed_links_stories_and_sources(site):
     parsed = feedparser.parse(site.get("/feed.atom").content)
     quake = site.story_of[site.ids["wire"]]
     entry = next(e for e in parsed.entries if e.link.endswith(f"/stories/{quake}"))
-    assert entry.id == entry.link  # the story's page is its stable id
+    # No public_url when the ids were made: a tag: URI of the site's own made-up name (a public_url site keeps
+    # its story URLs as ids); never the address the request came to.
+    assert entry.id.startswith("tag:newsdesk-") and entry.id.endswith(f".invalid,2025:stories/{quake}")
     related = [link.href for link in entry.links if link.rel == "related"]
     assert "https://wireagency.example/news/1" in related
 
@@ -90,3 +97,85 @@ def test_hostile_text_is_escaped_in_feeds(site):
 def test_feed_errors(site, path, status):
     r = site.get(path)
     assert r.status_code == status and r.json()["message"]
+
+
+# ---- issue 13: plain-text titles, HEAD, ids that do not follow the Host header ------------------------------
+
+A_TAG = re.compile(r"<[A-Za-z/!?]")  # what an HTML parser would read as the start of a tag
+
+
+def rss_texts(raw: bytes) -> list[str]:
+    """The channel's title and description and every item's title, as an XML parser reads them."""
+    channel = ET.fromstring(raw).find("channel")
+    assert channel is not None
+    return ([channel.findtext("title") or "", channel.findtext("description") or ""]
+            + [item.findtext("title") or "" for item in channel.iter("item")])
+
+
+def test_rss_titles_and_descriptions_are_plain_text_for_readers_that_render_html(site):
+    evil = site.story_of[site.ids["evil"]]
+    paths = [f"/stories/{evil}/feed.rss", "/search/feed.rss?q=Zentoria", "/search/feed.rss?q=%3Cb%3EZentoria%3C/b%3E",
+             "/feed.rss"]
+    seen = []
+    for path in paths:
+        r = site.get(path)
+        assert r.status_code == 200, path
+        for text in rss_texts(r.content):
+            # A reader that renders the field as HTML parses what the XML parser gave it: no tag in it, and none
+            # even after one more round of unescaping.
+            assert not A_TAG.search(text) and "<script" not in html.unescape(text), (path, text)
+            seen.append(text)
+    assert any("Harbour volcano erupts" in t for t in seen)  # the words stay
+    assert "newsdesk: search for Zentoria" in seen  # the query's markup is gone from the channel's title
+    atom = feedparser.parse(site.get(f"/stories/{evil}/feed.atom").content)
+    assert all("<" not in e.title for e in atom.entries) and "<" not in atom.feed.title
+    doc = json.loads(site.get(f"/stories/{evil}/feed.json").content)
+    assert all("<" not in item["title"] and "<" not in item["content_text"] for item in doc["items"])
+
+
+def test_head_answers_every_get_route_with_its_headers_and_no_body(site):
+    story = site.story_of[site.ids["wire"]]
+    for path in ("/", "/healthz", "/api/stories", f"/stories/{story}", f"/api/stories/{story}", "/feed.atom",
+                 f"/stories/{story}/feed.rss", "/search/feed.json?q=Veldoria", "/search?q=Veldoria", "/sources",
+                 "/removal"):
+        got = site.get(path)
+        head = httpx.head(site.url + path, timeout=30)
+        assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert int(head.headers["content-length"]) > 0, path
+    assert httpx.head(site.url + "/stories/424242", timeout=30).status_code == 404
+
+
+def test_feed_ids_do_not_follow_the_host_header(site):
+    quake = site.story_of[site.ids["wire"]]
+
+    def ids(path: str, host: str) -> list[str]:
+        """The feed's own id (Atom, RSS: none) and its entries' ids, fetched under the host name `host`."""
+        r = site.get(path, headers={"Host": host})
+        assert r.status_code == 200 and host.encode() in r.content  # its links follow the address asked for
+        if ".json" in path:
+            return [item["id"] for item in json.loads(r.content)["items"]]
+        parsed = feedparser.parse(r.content)
+        return [parsed.feed.get("id", "")] + [e.id for e in parsed.entries]
+
+    for path in ("/feed.atom", f"/stories/{quake}/feed.atom", f"/stories/{quake}/feed.rss", "/feed.rss",
+                 "/search/feed.json?q=earthquake"):
+        a, b = ids(path, "news-a.example"), ids(path, "news-b.example:8443")
+        assert len(a) > 1 and a == b, path
+        assert not [i for i in a if "news-a" in i], path
+
+
+def test_a_site_without_public_url_warns_once(start_site, caplog):
+    caplog.set_level(logging.WARNING, logger="newsdesk.web")
+    fresh = start_site()
+    for path in ("/feed.atom", "/api/stories", "/feed.rss", "/api/search?q=earthquake"):
+        assert fresh.get(path).status_code == 200
+    warnings = [r for r in caplog.records if "NEWSDESK_PUBLIC_URL is not set" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    configured = start_site(public_url="https://news.example.org")
+    caplog.clear()
+    feed = feedparser.parse(configured.get("/feed.atom").content)
+    assert not [r for r in caplog.records if "NEWSDESK_PUBLIC_URL" in r.getMessage()]
+    # A site that had its public address when the ids were made keeps the story URLs as its entries' ids.
+    assert feed.entries and all(e.id.startswith("https://news.example.org/stories/") for e in feed.entries)

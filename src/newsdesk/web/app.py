@@ -42,6 +42,7 @@ from newsdesk.store import Store
 from newsdesk.store.queries import BadCursor, Reader
 from newsdesk.web import admin, api, feeds, pages, removal
 from newsdesk.web.common import UserError
+from newsdesk.web.head import HeadAsGet
 from newsdesk.web.metrics import Metrics
 
 log = logging.getLogger("newsdesk.web")
@@ -471,4 +472,5 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
     # fraction of its time (Starlette defaults to 9).
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(WebMiddleware, metrics=metrics, cache=app.state.cache)
+    app.add_middleware(HeadAsGet)  # outside WebMiddleware: its cache and ETags see the GET that a HEAD stands for
     return app

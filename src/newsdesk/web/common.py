@@ -3,6 +3,8 @@ from the query string, safe links, and the error type that turns a user's mistak
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -15,6 +17,8 @@ from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
 from newsdesk.store.schema import MAX_ID
 from newsdesk.stories.brief import DEFAULT_DISCLAIMER
+
+log = logging.getLogger("newsdesk.web")
 
 MAX_LIMIT = 200
 
@@ -93,9 +97,24 @@ def disclaimer(settings: Settings) -> str:
 
 
 def base_url(request: Request) -> str:
-    """Settings.public_url when set, else the address this request came to (no trailing slash)."""
+    """Settings.public_url when set, else the address this request came to (no trailing slash); the first time
+    it is not set, one warning."""
     configured = settings_of(request).public_url
-    return (configured or str(request.base_url)).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    state = request.app.state
+    if not getattr(state, "warned_no_public_url", False):
+        with _warning_lock:
+            first = not getattr(state, "warned_no_public_url", False)
+            state.warned_no_public_url = True
+        if first:
+            log.warning("NEWSDESK_PUBLIC_URL is not set: the absolute links of feeds and API answers follow the "
+                        "address each request came to (this one: %r); set it to the site's public address",
+                        str(request.base_url))
+    return str(request.base_url).rstrip("/")
+
+
+_warning_lock = threading.Lock()
 
 
 def safe_href(url: str | None) -> str | None:

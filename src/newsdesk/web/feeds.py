@@ -1,13 +1,19 @@
 """Feeds out: Atom 1.0, RSS 2.0 and JSON Feed 1.1 for the front page, each story (its updates: the articles
 that joined it), each source and a search. XML is built with ElementTree (escaping is the serializer's
-job, characters XML 1.0 forbids are dropped); ids are stable (story and article URLs, tag: URIs); every
-entry carries the disclaimer and links to the original reporting."""
+job, characters XML 1.0 forbids are dropped); ids are stable and the same whatever address a request came to
+(FeedIds, kept in the database); every entry carries the disclaimer and links to the original reporting.
+
+Fields the formats define as text (titles, RSS and Atom descriptions, JSON Feed's content_text) are plain text:
+publisher markup is stripped from them. RSS titles and descriptions are then HTML-escaped as well, because many
+readers render them as HTML: escaped for XML alone, a headline's `<script>` would reach them as a tag."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import secrets
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,8 +24,13 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from newsdesk.config import Settings
+from newsdesk.store import Store
 from newsdesk.store.queries import ArticleSummary, StoryView
+from newsdesk.store.schema import Meta
 from newsdesk.web.common import (
     UserError,
     base_url,
@@ -44,6 +55,20 @@ MEDIA = {"atom": "application/atom+xml; charset=utf-8", "rss": "application/rss+
 
 def clean(value: str | None) -> str:
     return _XML_BAD.sub("", value or "")
+
+
+# A tag as HTML reads one: "<" then a name, "/", "!" or "?" at once ("a < b" is text), up to the next ">".
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+
+
+def plain(value: str | None) -> str:
+    """`value` without markup, for the fields a feed format defines as text."""
+    return clean(_TAG.sub("", value or ""))
+
+
+def rss_text(value: str | None) -> str:
+    """An RSS title or description: plain text, HTML-escaped for the readers that render these fields as HTML."""
+    return html.escape(plain(value), quote=False)
 
 
 @dataclass
@@ -75,15 +100,62 @@ class Feed:
     entries: list[Entry]
 
 
-def _tag_id(base: str, *parts: object) -> str:
-    host = urlsplit(base).hostname or "localhost"
-    return f"tag:{host},2025:" + "/".join(str(p) for p in parts)
+@dataclass(frozen=True)
+class FeedIds:
+    """What feed and entry ids are made of: chosen once for the site and kept in the database, so that no
+    request changes them (they followed the Host header: a reader that switched host names got every entry
+    twice). A site whose `public_url` was set when they were first needed keeps the ids newsdesk always gave it
+    (its story URLs, tag: URIs of its host name); any other site gets tag: URIs of a name made up for it, under
+    the reserved .invalid domain, whatever `public_url` becomes later."""
+
+    authority: str  # the tagging entity of the tag: URIs (RFC 4151)
+    site: str = ""  # the site's address when the ids were chosen: a story entry's id is then its story URL
+
+    def tag(self, *parts: object) -> str:
+        return f"tag:{self.authority},2025:" + "/".join(str(p) for p in parts)
+
+    def story(self, story_id: int) -> str:
+        return f"{self.site}/stories/{story_id}" if self.site else self.tag("stories", story_id)
+
+    def front(self) -> str:
+        return f"{self.site}/" if self.site else self.tag("front")
+
+
+FEED_IDS_KEY = "feed_ids"  # in `meta`: the FeedIds as JSON
+_feed_ids_lock = threading.Lock()
+
+
+def load_feed_ids(store: Store, settings: Settings) -> FeedIds:
+    """The site's FeedIds, made and kept in `meta` on first use (every process sharing the store reads the same)."""
+    with store.session() as s:
+        value = s.scalar(select(Meta.value).where(Meta.key == FEED_IDS_KEY))
+        if value is None:
+            site = settings.public_url.strip().rstrip("/")
+            authority = urlsplit(site).hostname if site else None
+            made = FeedIds(authority or f"newsdesk-{secrets.token_hex(6)}.invalid", site if authority else "")
+            s.add(Meta(key=FEED_IDS_KEY, value=json.dumps({"authority": made.authority, "site": made.site})))
+            try:
+                s.commit()
+            except IntegrityError:  # another process made them first: theirs
+                s.rollback()
+            value = s.scalar(select(Meta.value).where(Meta.key == FEED_IDS_KEY))
+    stored = json.loads(value)
+    return FeedIds(stored["authority"], stored.get("site", ""))
+
+
+def feed_ids(request: Request) -> FeedIds:
+    state = request.app.state
+    if getattr(state, "feed_ids", None) is None:
+        with _feed_ids_lock:
+            if getattr(state, "feed_ids", None) is None:
+                state.feed_ids = load_feed_ids(reader_of(request).store, settings_of(request))
+    return state.feed_ids
 
 
 # ---- entries --------------------------------------------------------------------------------------------
 
 
-def _story_entry(story: StoryView, base: str, disclaimer_text: str) -> Entry:
+def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds) -> Entry:
     url = f"{base}/stories/{story.id}"
     links: list[Link] = []
     seen: set[str] = set()
@@ -112,11 +184,11 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str) -> Entry:
     parts.append(f'<p><a href="{html.escape(url)}">The full story on newsdesk</a></p>')
     parts.append(f"<p><em>{html.escape(disclaimer_text)}</em></p>")
     text = "\n\n".join(text_parts + [counts, "Sources: " + " ".join(link.url for link in links), disclaimer_text])
-    return Entry(id=url, title=clean(story.headline) or f"Story {story.id}", url=url, updated=story.updated_at,
-                 published=story.created_at, html="".join(parts), text=text, links=links)
+    return Entry(id=ids.story(story.id), title=clean(story.headline) or f"Story {story.id}", url=url,
+                 updated=story.updated_at, published=story.created_at, html="".join(parts), text=text, links=links)
 
 
-def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id: int | None) -> Entry:
+def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id: int | None, ids: FeedIds) -> Entry:
     href = safe_href(a.url)
     story_url = f"{base}/stories/{story_id}" if story_id else None
     outlet = clean(a.source) or (urlsplit(href).hostname if href else "") or "unknown outlet"
@@ -129,7 +201,7 @@ def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id:
         parts.append(f'<p><a href="{html.escape(story_url)}">The whole story on newsdesk</a></p>')
     parts.append(f"<p><em>{html.escape(disclaimer_text)}</em></p>")
     links = [Link(href, f"{outlet}: {title}")] if href else []
-    return Entry(id=_tag_id(base, "article", a.id), title=title, url=href or story_url or base + "/",
+    return Entry(id=ids.tag("article", a.id), title=title, url=href or story_url or base + "/",
                  updated=a.fetched, published=a.published or a.fetched, html="".join(parts),
                  text=f"{outlet} reported: {title}\n\n{href or ''}\n\n{disclaimer_text}", links=links)
 
@@ -152,8 +224,8 @@ def to_atom(feed: Feed) -> bytes:
 
     root = ET.Element(f"{{{ATOM_NS}}}feed")
     sub(root, "id", feed.id)
-    sub(root, "title", feed.title)
-    sub(root, "subtitle", feed.subtitle)
+    sub(root, "title", plain(feed.title))  # Atom text constructs: type="text", shown as they are
+    sub(root, "subtitle", plain(feed.subtitle))
     sub(root, "updated", _iso(feed.updated))
     sub(root, "link", rel="self", type="application/atom+xml", href=feed.self_url)
     sub(root, "link", rel="alternate", type="text/html", href=feed.home_url)
@@ -163,15 +235,15 @@ def to_atom(feed: Feed) -> bytes:
     for e in feed.entries:
         entry = sub(root, "entry")
         sub(entry, "id", e.id)
-        sub(entry, "title", e.title)
+        sub(entry, "title", plain(e.title))
         sub(entry, "updated", _iso(e.updated))
         if e.published:
             sub(entry, "published", _iso(e.published))
         sub(entry, "link", rel="alternate", type="text/html", href=e.url)
         for link in e.links:
             if link.url != e.url:
-                sub(entry, "link", rel="related", type="text/html", href=link.url, title=clean(link.title))
-        sub(entry, "summary", e.text[:1000])
+                sub(entry, "link", rel="related", type="text/html", href=link.url, title=plain(link.title))
+        sub(entry, "summary", plain(e.text)[:1000])
         sub(entry, "content", e.html, type="html")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
@@ -187,36 +259,37 @@ def to_rss(feed: Feed) -> bytes:
             el.text = clean(text)
         return el
 
-    sub(channel, "title", feed.title)
+    sub(channel, "title", rss_text(feed.title))
     sub(channel, "link", feed.home_url)
-    sub(channel, "description", feed.subtitle)
+    sub(channel, "description", rss_text(feed.subtitle))
     sub(channel, "lastBuildDate", format_datetime(feed.updated.astimezone(UTC), usegmt=True))
     sub(channel, "generator", "newsdesk")
     sub(channel, f"{{{ATOM_NS}}}link", rel="self", type="application/rss+xml", href=feed.self_url)
     for e in feed.entries:
         item = sub(channel, "item")
-        sub(item, "title", e.title)
+        sub(item, "title", rss_text(e.title))
         sub(item, "link", e.url)
         sub(item, "guid", e.id, isPermaLink="true" if e.id == e.url else "false")
         sub(item, "pubDate", format_datetime((e.published or e.updated).astimezone(UTC), usegmt=True))
-        sub(item, "description", e.html)
+        sub(item, "description", e.html)  # HTML by design: ours, every publisher text in it escaped
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
 def to_json_feed(feed: Feed) -> bytes:
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": feed.title,
-        "description": feed.subtitle,
+        "title": plain(feed.title),
+        "description": plain(feed.subtitle),
         "home_page_url": feed.home_url,
         "feed_url": feed.self_url,
         "authors": [{"name": "newsdesk"}],
         "items": [
             {
-                "id": e.id, "url": e.url, "title": e.title, "content_html": e.html, "content_text": e.text,
+                "id": e.id, "url": e.url, "title": plain(e.title), "content_html": e.html,
+                "content_text": plain(e.text),
                 "date_published": _iso(e.published or e.updated), "date_modified": _iso(e.updated),
                 **({"external_url": e.links[0].url} if e.links and e.links[0].url != e.url else {}),
-                "_newsdesk": {"links": [{"url": link.url, "title": link.title} for link in e.links]},
+                "_newsdesk": {"links": [{"url": link.url, "title": plain(link.title)} for link in e.links]},
             }
             for e in feed.entries
         ],
@@ -239,11 +312,11 @@ def _newest(times: list[datetime]) -> datetime:
 
 
 def front_feed(request: Request, fmt: str) -> Response:
-    base, text = base_url(request), disclaimer(settings_of(request))
+    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
     stories = reader_of(request).front_page(limit=FEED_SIZE).items
-    entries = [_story_entry(s, base, text) for s in stories]
+    entries = [_story_entry(s, base, text, ids) for s in stories]
     return _respond(Feed(
-        id=f"{base}/", title="newsdesk: top stories", subtitle="Current stories, by breadth of coverage and freshness",
+        id=ids.front(), title="newsdesk: top stories", subtitle="Current stories, by breadth of coverage and freshness",
         home_url=f"{base}/", self_url=f"{base}/feed.{fmt}", updated=_newest([e.updated for e in entries]),
         entries=entries), fmt)
 
@@ -253,12 +326,12 @@ def story_feed(request: Request, fmt: str, story_id: str) -> Response:
     detail = reader_of(request).story(sid)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
-    base, text = base_url(request), disclaimer(settings_of(request))
+    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
     newest = sorted(detail.story.articles, key=lambda a: (a.fetched, a.id), reverse=True)[:FEED_SIZE]
-    entries = [_article_entry(a, base, text, sid) for a in newest]
+    entries = [_article_entry(a, base, text, sid, ids) for a in newest]
     headline = clean(detail.story.headline) or f"Story {sid}"
     return _respond(Feed(
-        id=_tag_id(base, "story", sid), title=f"newsdesk: {headline}", subtitle="New reporting on this story",
+        id=ids.tag("story", sid), title=f"newsdesk: {headline}", subtitle="New reporting on this story",
         home_url=f"{base}/stories/{sid}", self_url=f"{base}/stories/{sid}/feed.{fmt}",
         updated=_newest([detail.story.updated_at] + [e.updated for e in entries]), entries=entries), fmt)
 
@@ -272,10 +345,10 @@ def source_feed(request: Request, fmt: str, source_id: str) -> Response:
     from newsdesk.store.queries import Filters
 
     articles = reader.articles(FEED_SIZE, None, Filters(source_id=sid)).items
-    base, text = base_url(request), disclaimer(settings_of(request))
-    entries = [_article_entry(a, base, text, a.story_id) for a in articles]
+    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    entries = [_article_entry(a, base, text, a.story_id, ids) for a in articles]
     return _respond(Feed(
-        id=_tag_id(base, "source", sid), title=f"newsdesk: {clean(source.name)}",
+        id=ids.tag("source", sid), title=f"newsdesk: {clean(source.name)}",
         subtitle=f"What {clean(source.name)} published", home_url=f"{base}/sources/{sid}",
         self_url=f"{base}/sources/{sid}/feed.{fmt}", updated=_newest([e.updated for e in entries]),
         entries=entries), fmt)
@@ -287,11 +360,11 @@ def search_feed(request: Request, fmt: str, q: str, since: str | None, until: st
 
     found, _ = run_search(request, q, FEED_SIZE, None, parse_when(since, "since"),
                           parse_when(until, "until", end_of_day=True), parse_source(source), None, language or None)
-    base, text = base_url(request), disclaimer(settings_of(request))
-    entries = [_story_entry(s, base, text) for _, s in found]
+    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    entries = [_story_entry(s, base, text, ids) for _, s in found]
     params = query_string({"q": q, "since": since, "until": until, "source": source, "language": language})
     return _respond(Feed(
-        id=_tag_id(base, "search", params), title=f"newsdesk: search for {clean(q)}",
+        id=ids.tag("search", params), title=f"newsdesk: search for {clean(q)}",
         subtitle=f"Stories matching {clean(q)}", home_url=f"{base}/search?{params}",
         self_url=f"{base}/search/feed.{fmt}?{params}", updated=_newest([e.updated for e in entries]),
         entries=entries), fmt)
