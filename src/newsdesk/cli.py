@@ -90,10 +90,17 @@ def sources_add(
         try:
             source, created, note = collector.add_source(url, title=title, category=category, discover=discover)
         except ValueError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(2) from exc
+    from newsdesk.pipeline import UNCHECKED
+
     verb = "added" if created else "already present:"
-    out.print(f"{verb} source {source.id} {source.url} ({source.kind})" + (f" - {note}" if note else ""))
+    line = f"{verb} source {source.id} {source.url} ({source.kind})"
+    if note.startswith(UNCHECKED):  # added, but the user should know that it could not be looked up now
+        out.print(line, markup=False, highlight=False)
+        err.print(note, markup=False, highlight=False)
+    else:
+        out.print(line + (f" - {note}" if note else ""), markup=False, highlight=False)
 
 
 @sources_app.command("list")

@@ -129,6 +129,13 @@ class BlockedSourceError(ValueError):
     """A source on a domain whose publisher opted out (a removal request): it may not be added."""
 
 
+class SourceRefusedError(ValueError):
+    """A source that cannot be added: never to be fetched (a private address), or not there (404, 410)."""
+
+
+UNCHECKED = "warning: not checked now"  # the start of add_source's note for an address added without a check
+
+
 class Collector:
     def __init__(
         self, settings: Settings, store: Store, client: PoliteClient | None = None,
@@ -162,7 +169,11 @@ class Collector:
     ) -> tuple[Source, bool, str]:
         """Add a feed, sitemap or page. A site's home page is replaced by the feed it advertises.
 
-        Returns (source, created, note); an unreachable URL is still added and its first fetch reports why.
+        Returns (source, created, note). An address that is definitely wrong is refused (SourceRefusedError): one
+        never to be fetched (a private address without the setting, a removed one) or one that is not there
+        (404, 410). One that cannot be checked now (a timeout, a name that does not resolve, a refused
+        connection, a 5xx: perhaps only for now) is added, with a note starting with UNCHECKED that says why; its
+        first fetch tells more.
         """
         url = url.strip()
         if urlsplit(url).scheme not in ("http", "https"):
@@ -174,8 +185,17 @@ class Collector:
             try:
                 doc = self.client.get(url, accept=FEED_ACCEPT, refuse=self._hop_refusal)
                 parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
+            except (UnsafeURLError, BlockedError) as exc:
+                raise SourceRefusedError(f"{url} cannot be added: {str(exc).removeprefix(url + ': ')}") from None
+            except HTTPStatusError as exc:
+                if exc.status not in (404, 410):
+                    note = f"{UNCHECKED} ({exc}); added anyway, the first fetch will tell"
+                else:
+                    raise SourceRefusedError(f"{url} cannot be added: it answers HTTP {exc.status} "
+                                             f"({'gone' if exc.status == 410 else 'no such page'}); "
+                                             "check the address") from None
             except NewsdeskError as exc:
-                note = f"not checked now ({exc}); the first fetch will tell"
+                note = f"{UNCHECKED} ({exc}); added anyway, the first fetch will tell"
             else:
                 if parsed.kind == "html" and parsed.feed_links:
                     site_url, url = url, parsed.feed_links[0]
