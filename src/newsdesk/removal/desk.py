@@ -23,6 +23,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,6 +60,7 @@ from newsdesk.removal.models import (
     validate,
 )
 from newsdesk.store import Store
+from newsdesk.store.locks import begin_locked
 from newsdesk.store.repository import members_in, utcnow
 from newsdesk.store.schema import (
     MAX_ID,
@@ -159,31 +161,24 @@ class RemovalDesk:
         """Record a request from `client` (its address, kept only as a keyed hash).
 
         Raises RateLimited when this client already made `removal_rate_limit` requests within
-        `removal_rate_window` seconds (checked first, so that a flood costs no validation), then
-        RemovalValidationError with every wrong field (story ids must exist). Writes the audit entry
-        "received"; with `removal_provisional` on, suppresses the targets at once (quarantine).
+        `removal_rate_window` seconds, then RemovalValidationError with every wrong field (story ids must exist).
+        The count and the new request are one step: its transaction first takes the client's lock
+        (store.locks.begin_locked), so requests sent at once never pass the limit together; a first look before
+        validating keeps a flood from taking that lock. Writes the audit entry "received"; with
+        `removal_provisional` on, suppresses the targets at once (quarantine), in the same transaction: a request
+        is never stored without its suppression.
         """
-        now = utcnow()
         digest = self.client_hash(client)
-        window = timedelta(seconds=self.settings.removal_rate_window)
         with self.store.session() as s:
-            recent = s.execute(select(func.count(), func.min(RemovalRequest.received_at)).where(
-                RemovalRequest.client_hash == digest, RemovalRequest.received_at > now - window)).one()
-        if recent[0] >= self.settings.removal_rate_limit:
-            oldest = recent[1]
-            wait = (oldest + window - now).total_seconds() if oldest else window.total_seconds()
-            raise RateLimited(max(1, math.ceil(wait)))
+            self._within_rate(s, digest)
         clean = validate(submission)
         targets = self._targets_of(clean)
         with self.store.session() as s:
-            if clean.story_ids:
-                # Ids beyond MAX_ID name no story (and PostgreSQL refuses to look them up).
-                known = set(s.scalars(select(StoryRow.id).where(
-                    StoryRow.id.in_([i for i in clean.story_ids if i <= MAX_ID]))))
-                missing = [i for i in clean.story_ids if i not in known]
-                if missing:
-                    raise RemovalValidationError(
-                        {"story_ids": "no story with id " + ", ".join(map(str, missing))})
+            begin_locked(s, digest)
+            now = self._within_rate(s, digest)
+            missing = self.unknown_stories(clean.story_ids, s)
+            if missing:
+                raise RemovalValidationError({"story_ids": "no story with id " + ", ".join(map(str, missing))})
             req = RemovalRequest(
                 public_id=new_public_id(), name=clean.name, email=clean.email,
                 relationship=clean.relationship, reason=clean.reason, details=clean.details, good_faith=True,
@@ -197,13 +192,40 @@ class RemovalDesk:
                 "reason": req.reason, "relationship": req.relationship,
                 "targets": dict(Counter(t.scope for t in targets)),
             })
-            s.commit()
-            request_id, public_id = req.id, req.public_id
-        provisional = False
-        if self.settings.removal_provisional:
-            self._suppress(request_id, actor="system", provisional=True)
-            provisional = True
+            public_id, provisional = req.public_id, self.settings.removal_provisional
+            if provisional:
+                self._suppress(req.id, actor="system", provisional=True, s=s)  # commits
+            else:
+                s.commit()
         return Receipt(public_id=public_id, status="received", received_at=now, provisional=provisional)
+
+    def _within_rate(self, s: Session, digest: str) -> datetime:
+        """The time now, or RateLimited when the client `digest` made `removal_rate_limit` requests within the
+        window."""
+        now = utcnow()
+        window = timedelta(seconds=self.settings.removal_rate_window)
+        count, oldest = s.execute(select(func.count(), func.min(RemovalRequest.received_at)).where(
+            RemovalRequest.client_hash == digest, RemovalRequest.received_at > now - window)).one()
+        if count >= self.settings.removal_rate_limit:
+            wait = (oldest + window - now).total_seconds() if oldest else window.total_seconds()
+            raise RateLimited(max(1, math.ceil(wait)))
+        return now
+
+    def _session(self, s: Session | None) -> AbstractContextManager[Session]:
+        """`s` itself (its owner ends it), or a new session."""
+        return nullcontext(s) if s is not None else self.store.session()
+
+    def unknown_stories(self, ids: Iterable[int], s: Session | None = None) -> list[int]:
+        """The ids among `ids` that name no story, looked up in `s` (else in a session of its own)."""
+        ids = list(ids)
+        if not ids:
+            return []
+        if s is None:
+            with self.store.session() as own:
+                return self.unknown_stories(ids, own)
+        # Ids beyond MAX_ID name no story (and PostgreSQL refuses to look them up).
+        known = set(s.scalars(select(StoryRow.id).where(StoryRow.id.in_([i for i in ids if 0 < i <= MAX_ID]))))
+        return [i for i in ids if i not in known]
 
     @staticmethod
     def _targets_of(sub: RemovalSubmission) -> list[Target]:
@@ -287,19 +309,20 @@ class RemovalDesk:
 
     # ---- decisions -----------------------------------------------------------------------------------
 
-    def _decide(self, key: int | str, actor: str, reason: str, status: str) -> tuple[int, bool]:
+    def _decide(self, s: Session, key: int | str, actor: str, reason: str, status: str) -> tuple[int, bool]:
+        """The decision, written in `s` and committed with what it does (suppression, restoring): a busy store
+        refuses both or neither."""
         reason = (reason or "").strip()
         if not reason:
             raise RemovalValidationError({"reason": "give the reason for this decision (it is kept and shown "
                                                     "to the requester)"})
-        with self.store.session() as s:
-            req = self._request(s, key)
-            if req.status not in OPEN_STATUSES:
-                raise InvalidTransition(f"request {req.id} is already {req.status}: it cannot be {status} now")
-            req.status, req.decision_reason, req.decided_by, req.decided_at = status, reason, actor, utcnow()
-            self._audit(s, req.id, actor, status, {"reason": reason})
-            s.commit()
-            return req.id, req.provisional
+        req = self._request(s, key)
+        s.refresh(req, with_for_update=True)  # PostgreSQL: a second decision at once waits, then finds this one
+        if req.status not in OPEN_STATUSES:
+            raise InvalidTransition(f"request {req.id} is already {req.status}: it cannot be {status} now")
+        req.status, req.decision_reason, req.decided_by, req.decided_at = status, reason, actor, utcnow()
+        self._audit(s, req.id, actor, status, {"reason": reason})
+        return req.id, req.provisional
 
     def accept(self, key: int | str, actor: str, reason: str) -> SuppressionReport:
         """Accept a request and suppress what it names, at once and for good: resolve its targets to articles,
@@ -307,16 +330,18 @@ class RemovalDesk:
         the rows (and purge them from the search index), recompute the stories. Audit: "accepted",
         "suppressed". Raises UnknownRequest, InvalidTransition (decided already), RemovalValidationError
         (no reason)."""
-        request_id, _ = self._decide(key, actor, reason, "accepted")
-        return self._suppress(request_id, actor=actor, provisional=False)
+        with self.store.session() as s:
+            request_id, _ = self._decide(s, key, actor, reason, "accepted")
+            return self._suppress(request_id, actor=actor, provisional=False, s=s)
 
     def reject(self, key: int | str, actor: str, reason: str) -> SuppressionReport:
         """Reject a request; what it suppressed provisionally is restored exactly (same ids, same stories) and
         its blocklist entries are dropped. Audit: "rejected" (and "restored")."""
-        request_id, provisional = self._decide(key, actor, reason, "rejected")
-        if provisional:
-            return self._restore(request_id, actor)
         with self.store.session() as s:
+            request_id, provisional = self._decide(s, key, actor, reason, "rejected")
+            if provisional:
+                return self._restore(request_id, actor, s=s)
+            s.commit()
             req = self._request(s, request_id)
             return SuppressionReport(request_id, req.public_id, req.status)
 
@@ -420,16 +445,14 @@ class RemovalDesk:
             s.execute(insert(BlockEntry), rows)
         return len(rows)
 
-    def _suppress(self, request_id: int, actor: str, provisional: bool) -> SuppressionReport:
+    def _suppress(self, request_id: int, actor: str, provisional: bool, s: Session | None = None) -> SuppressionReport:
+        """Suppress what the request names and commit, in `s` (with what it holds already) or a session of its
+        own."""
         started = time.perf_counter()
-        with self.store.session() as s:
-            self._secure_delete(s, True)
-            try:
-                report = self._suppress_in(s, request_id, actor, provisional)
-                self._purge_search_index(s)
-                s.commit()
-            finally:
-                self._secure_delete(s, False)
+        with self._session(s) as s, self._secure_delete(s):
+            report = self._suppress_in(s, request_id, actor, provisional)
+            self._purge_search_index(s)
+            s.commit()
         self.blocklist.invalidate()
         report.seconds = time.perf_counter() - started
         return report
@@ -560,11 +583,12 @@ class RemovalDesk:
             first_published=None, last_published=None, removal_request_id=request_id))
         return True
 
-    def _restore(self, request_id: int, actor: str) -> SuppressionReport:
+    def _restore(self, request_id: int, actor: str, s: Session | None = None) -> SuppressionReport:
         """Undo a provisional suppression: rows back with their ids, copies re-pointed back, blocklist entries
-        and source deactivations of this request undone, stories recomputed."""
+        and source deactivations of this request undone, stories recomputed; committed, in `s` (with what it holds
+        already) or a session of its own."""
         started = time.perf_counter()
-        with self.store.session() as s:
+        with self._session(s) as s:
             req = self._request(s, request_id)
             report = SuppressionReport(req.id, req.public_id, req.status)
             quarantined = list(s.scalars(select(QuarantineRow).where(QuarantineRow.request_id == req.id)
@@ -668,10 +692,21 @@ class RemovalDesk:
 
     # ---- engine specifics ----------------------------------------------------------------------------
 
-    def _secure_delete(self, s: Session, on: bool) -> None:
-        # SQLite otherwise leaves deleted rows' bytes in free pages of the file until they are reused.
-        if self.store.engine.dialect.name == "sqlite":
-            s.connection().exec_driver_sql(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+    @contextmanager
+    def _secure_delete(self, s: Session) -> Iterator[None]:
+        """SQLite otherwise leaves deleted rows' bytes in free pages of the file until they are reused: on for
+        the block, on the connection of `s`. Set through the driver's own connection, so that it is set back
+        even after a failed write (a busy store), when the session refuses every statement until rolled back."""
+        if self.store.engine.dialect.name != "sqlite":
+            yield
+            return
+        raw = s.connection().connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            raw.execute("PRAGMA secure_delete = OFF")
 
     def _purge_search_index(self, s: Session) -> None:
         """A deleted row leaves its terms in older FTS5 segments (only marked deleted) until a merge: merge

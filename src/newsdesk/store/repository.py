@@ -4,6 +4,7 @@ so a crash or kill loses at most the article being written and the next run resu
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import re
 import secrets
@@ -23,8 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from newsdesk.dates import sane_date
 from newsdesk.extract.urls import key_spellings
 from newsdesk.models import Article
+from newsdesk.store import locks
 from newsdesk.store.schema import (
+    MAX_STAGE_ATTEMPTS,
     ArticleAnalysisRow,
+    ArticleFailure,
     ArticleRow,
     Meta,
     RemovalAudit,
@@ -130,6 +134,46 @@ class StoryAnalysis:
 
 ANALYSIS_VERSION = "analysis_version"  # meta key: changes whenever a story's analysis is rewritten
 
+# The stages that record a failure on one article (schema.ArticleFailure) instead of stopping.
+STORIES_STAGE = "stories"  # copy-folding and grouping (newsdesk.stories.engine)
+ANALYSIS_STAGE = "analysis"  # entities and statements (newsdesk.analyze.stage)
+
+
+@dataclass
+class StageFailure:
+    """One article's failure in one stage; `set_aside` once MAX_STAGE_ATTEMPTS attempts failed under `software`."""
+
+    article_id: int
+    stage: str
+    attempts: int
+    error: str
+    software: str
+    first_at: datetime
+    last_at: datetime
+    source_id: int | None = None
+    url: str | None = None
+
+    @property
+    def set_aside(self) -> bool:
+        return self.attempts >= MAX_STAGE_ATTEMPTS
+
+
+@dataclass
+class SourceFailures:
+    """A source's articles that failed in a stage: how many, how many are set aside, the latest error."""
+
+    failed: int = 0
+    set_aside: int = 0
+    last_error: str | None = None
+    last_stage: str | None = None
+    last_at: datetime | None = None
+
+
+def set_aside(stage: str, software: str) -> Any:
+    """SQL condition: the article (ArticleRow) is set aside by `stage` running `software`."""
+    return exists().where(ArticleFailure.article_id == ArticleRow.id, ArticleFailure.stage == stage,
+                          ArticleFailure.software == software, ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS)
+
 StoryAggregator = Callable[[list[StoredArticle], dict[int, AnalysisRecord]], StoryAnalysis]
 
 
@@ -182,12 +226,12 @@ def refresh_story_analysis_in(s: Session, story_id: int, aggregate: StoryAggrega
     write_story_analysis(s, story_id, aggregate(members, load_analyses(s, [m.id for m in members])))
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout: int) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer (the web server reads while fetching)
     cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps the file consistent on a crash
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout}")
     cur.close()
 
 
@@ -207,22 +251,29 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, lock_wait: float | None = None) -> Engine:
+    """The engine of a store; `lock_wait`: seconds a statement waits for another connection's lock before it
+    fails (newsdesk.store.locks), None for the long wait of the commands and the background fetcher."""
     if url.startswith("sqlite"):
         # SQLite keeps SQLAlchemy's default pool for files (a queue of connections, one file, WAL mode).
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        wait = locks.LONG_WAIT if lock_wait is None else lock_wait
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait})
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas,
+                                                          busy_timeout=locks.sqlite_busy_timeout(wait)))
         return engine
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "postgresql":
-        return create_engine(url, **PG_POOL)
+        engine = create_engine(url, **PG_POOL)
+        if lock_wait is not None:
+            locks.set_postgresql_lock_wait(engine, lock_wait)
+        return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_wait: float | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, lock_wait)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -529,6 +580,70 @@ class Store:
         with self.session() as s:
             return s.get(ArticleRow, article_id) is not None
 
+    # ---- one article's failures in a stage (schema.ArticleFailure) ------------------------------------
+
+    def record_stage_failure(self, article_id: int, stage: str, *, software: str, error: str) -> int:
+        """Count one more failed attempt of `stage` on an article, with its error. Attempts count under one
+        `software`: another version starts again from one. Returns the attempts so far (MAX_STAGE_ATTEMPTS or
+        more: the article is set aside); 0 when the article is gone (removed meanwhile), nothing recorded."""
+        now = utcnow()
+        error = _no_nul(error)[-2000:] or "error"  # type: ignore[index]
+        for _ in range(2):  # a second try when another process inserted the same row between read and write
+            with self.session() as s:
+                row = s.get(ArticleFailure, (article_id, stage))
+                if row is None:
+                    if s.get(ArticleRow, article_id) is None:
+                        return 0
+                    row = ArticleFailure(article_id=article_id, stage=stage, attempts=0, software=software,
+                                         first_at=now)
+                    s.add(row)
+                elif row.software != software:
+                    row.software, row.attempts, row.first_at = software, 0, now
+                row.attempts += 1
+                row.error, row.last_at = error, now
+                try:
+                    s.commit()
+                except IntegrityError:
+                    s.rollback()
+                    continue
+                return row.attempts
+        return 0
+
+    def clear_stage_failures(self, article_ids: Iterable[int], stage: str) -> None:
+        """Forget the failures of `stage` on these articles (it succeeded on them)."""
+        ids = list(article_ids)
+        with self.session() as s:
+            for start in range(0, len(ids), 500):
+                s.execute(delete(ArticleFailure).where(ArticleFailure.stage == stage,
+                                                       ArticleFailure.article_id.in_(ids[start:start + 500])))
+            s.commit()
+
+    def stage_failures(self, stage: str | None = None, *, source_id: int | None = None) -> list[StageFailure]:
+        """Recorded failures, the latest first, with each article's source and URL."""
+        q = (select(ArticleFailure, ArticleRow.source_id, ArticleRow.url)
+             .join(ArticleRow, ArticleRow.id == ArticleFailure.article_id)
+             .order_by(ArticleFailure.last_at.desc(), ArticleFailure.article_id))
+        if stage is not None:
+            q = q.where(ArticleFailure.stage == stage)
+        if source_id is not None:
+            q = q.where(ArticleRow.source_id == source_id)
+        with self.session() as s:
+            return [StageFailure(f.article_id, f.stage, f.attempts, f.error, f.software, f.first_at, f.last_at,
+                                 source, url) for f, source, url in s.execute(q)]
+
+    def source_failures(self) -> dict[int | None, SourceFailures]:
+        """Per source (None: articles of no source, e.g. imported files): its articles that failed in a stage."""
+        out: dict[int | None, SourceFailures] = {}
+        seen: set[tuple[int | None, int]] = set()
+        for f in self.stage_failures():  # the latest first: the first error seen per source is its last
+            entry = out.setdefault(f.source_id, SourceFailures(last_error=f.error, last_stage=f.stage,
+                                                               last_at=f.last_at))
+            if (f.source_id, f.article_id) not in seen:  # an article failing in two stages counts once
+                seen.add((f.source_id, f.article_id))
+                entry.failed += 1
+            entry.set_aside += int(f.set_aside)
+        return out
+
     # ---- removals (written by newsdesk.removal; read here by the story engine) -------------------------
 
     SUPPRESSION_ACTIONS = ("suppressed", "provisional_suppression")
@@ -571,10 +686,15 @@ class Store:
             s.commit()
             return row.id
 
-    def pending_articles(self, limit: int = 500) -> list[StoredArticle]:
-        """Articles not yet in a story, oldest first (the order they arrived in)."""
+    def pending_articles(self, limit: int = 500, *, after: int = 0,
+                         software: str | None = None) -> list[StoredArticle]:
+        """Articles not yet in a story, oldest first (the order they arrived in), after id `after`; with
+        `software` (the story stage's), not those it has set aside."""
+        q = select(ArticleRow).where(ArticleRow.story_id.is_(None), ArticleRow.id > after)
+        if software is not None:
+            q = q.where(~set_aside(STORIES_STAGE, software))
         with self.session() as s:
-            q = select(ArticleRow).where(ArticleRow.story_id.is_(None)).order_by(ArticleRow.id).limit(limit)
+            q = q.order_by(ArticleRow.id).limit(limit)
             rows = s.scalars(q)
             return [_stored(r) for r in rows]
 
@@ -634,24 +754,33 @@ class Store:
     # ---- analysis ------------------------------------------------------------------------------
 
     def pending_analysis(self, limit: int = 64, *, after: tuple[int, int] = (0, 0),
-                         outdated_for: str | None = None) -> list[StoredArticle]:
+                         outdated_for: str | None = None, software: str | None = None) -> list[StoredArticle]:
         """Articles without an analysis, originals before copies (a copy can then borrow its origin's), each
         kind by id. `after` is the (kind, id) of the last one seen: 0 originals, 1 copies. With `outdated_for`
         (the analyser now running, as `AnalysisRecord.analyzer` names it): instead the articles whose analysis
-        another analyser made (an older version of the rules or model), in the same order."""
+        another analyser made (an older version of the rules or model), in the same order. With `software`
+        (the analysis stage's): not the articles it has set aside."""
         if outdated_for is None:
             waiting = ~exists().where(ArticleAnalysisRow.article_id == ArticleRow.id)
         else:
             # Two ranges of the analyser index (`!=` would read every row, and this runs on every pass).
             waiting = ArticleRow.id.in_(select(ArticleAnalysisRow.article_id).where(or_(
                 ArticleAnalysisRow.analyzer < outdated_for, ArticleAnalysisRow.analyzer > outdated_for)))
+        if software is not None:
+            waiting = waiting & ~set_aside(ANALYSIS_STAGE, software)
         originals, copies = [], []
         with self.session() as s:
-            if outdated_for is None and (s.scalar(select(func.count()).select_from(ArticleAnalysisRow)) or 0) >= (
-                    s.scalar(select(func.count()).select_from(ArticleRow)) or 0):
-                # Every article has its row (rows go with their article): two counts instead of a search
-                # through every article for one without, which is what would answer "none" otherwise.
-                return []
+            if outdated_for is None:
+                done = s.scalar(select(func.count()).select_from(ArticleAnalysisRow)) or 0
+                if software is not None:
+                    done += s.scalar(select(func.count()).select_from(ArticleFailure).where(
+                        ArticleFailure.stage == ANALYSIS_STAGE, ArticleFailure.software == software,
+                        ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS,
+                        ~exists().where(ArticleAnalysisRow.article_id == ArticleFailure.article_id))) or 0
+                if done >= (s.scalar(select(func.count()).select_from(ArticleRow)) or 0):
+                    # Every article has its row or is set aside (rows go with their article): counts instead of
+                    # a search through every article for one without, which is what would answer "none".
+                    return []
             if after[0] == 0:
                 originals = list(s.scalars(
                     select(ArticleRow).where(waiting, ArticleRow.duplicate_of.is_(None), ArticleRow.id > after[1])
