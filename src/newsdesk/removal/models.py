@@ -201,15 +201,20 @@ def normalize_domain(value: str) -> str:
     try:
         host = urlsplit(raw).hostname if "://" in raw else raw.split("/")[0].split(":")[0]
     except ValueError as exc:
-        raise ValueError(f"{value.strip()!r} is not a domain name") from exc
+        raise ValueError(f"{_quoted(value.strip())} is not a domain name") from exc
     host = (host or "").strip(".").removeprefix("www.")
     try:
         host = host.encode("idna").decode("ascii") if host else host
     except UnicodeError as exc:
-        raise ValueError(f"{value.strip()!r} is not a domain name") from exc
+        raise ValueError(f"{_quoted(value.strip())} is not a domain name") from exc
     if not _DOMAIN.match(host):
-        raise ValueError(f"{value.strip()!r} is not a domain name such as example.com")
+        raise ValueError(f"{_quoted(value.strip())} is not a domain name such as example.com")
     return host
+
+
+def _quoted(value: str, most: int = 80) -> str:
+    """A value in a message, quoted: an excerpt of a long one (a message never gives back a whole huge value)."""
+    return repr(value if len(value) <= most else value[:most] + "…")
 
 
 def validate(sub: RemovalSubmission) -> RemovalSubmission:
@@ -225,7 +230,7 @@ def validate(sub: RemovalSubmission) -> RemovalSubmission:
     if not email:
         errors["email"] = "give an email address so that we can reach you about this request"
     elif len(email) > MAX_EMAIL or not _EMAIL.match(email):
-        errors["email"] = f"{email!r} is not an email address (name@example.com)"
+        errors["email"] = f"{_quoted(email)} is not an email address (name@example.com)"
     relationship = _clean(sub.relationship).lower()
     if relationship not in RELATIONSHIPS:
         errors["relationship"] = f"must be one of {', '.join(RELATIONSHIPS)}"
