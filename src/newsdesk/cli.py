@@ -777,8 +777,9 @@ def serve(
     processes = workers or settings.serve_workers
     log_requests = settings.access_log if access_log is None else access_log
     if processes <= 1:
+        # proxy_headers off: the app decides whom to believe about the client (the trusted_proxies setting).
         uvicorn.run(create_app(settings, background_fetch=background_fetch), host=host, port=port, log_level="info",
-                    access_log=log_requests)
+                    access_log=log_requests, proxy_headers=False)
         return
     # Several processes answer requests; this one only supervises them and, alone, fetches and groups
     # stories (two story engines deciding at once could split one event).

@@ -61,6 +61,16 @@ class Settings:
     # One line on stderr per request answered (uvicorn's access log). Off by default, like gunicorn's: a proxy in
     # front usually logs requests already, /metrics counts them, and the line costs a search 5% of its time.
     access_log: bool = False
+    # Seconds a write made while answering a request (a removal request, an administrator's login or decision) waits
+    # for another connection's lock (SQLite busy timeout, PostgreSQL lock_timeout) before the answer is 503 with
+    # Retry-After and nothing stored: a busy store must not hold clients and request threads. The background
+    # fetcher and the commands wait as long as it takes.
+    serve_lock_wait: float = 3.0
+    # Comma-separated IPs or CIDRs of the reverse proxies in front of the server. Only a connection from one of them
+    # may say who the client is (X-Forwarded-For: the right-most address that is not itself one of them) and by
+    # which scheme (X-Forwarded-Proto); the per-client limits (removal requests, failed logins) count that address.
+    # Empty: nobody is trusted, the client is the connection's own address.
+    trusted_proxies: str = ""
     disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
     public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
     source_labels_file: str = ""  # a TOML file of extra outlet labels (format of newsdesk/data/source-labels.toml)

@@ -112,11 +112,12 @@ def fill(store: Store) -> tuple[dict[str, int], dict[str, int]]:
 
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
-    """A real server (uvicorn in a thread, on a free loopback port) for `settings`; yields its URL. Uvicorn's
-    defaults are kept: X-Forwarded-For is honoured from the loopback, as behind a local reverse proxy, so a
-    test can speak as several clients."""
+    """A real server (uvicorn in a thread, on a free loopback port) for `settings`; yields its URL. As `newsdesk
+    serve` runs it: uvicorn's proxy headers off, the app believes X-Forwarded-For only from `trusted_proxies` (a
+    test that speaks as several clients sets it to 127.0.0.1, as behind a local reverse proxy)."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

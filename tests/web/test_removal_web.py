@@ -3,8 +3,8 @@ PostgreSQL (acceptance deletes content, so the shared `site` of the other web te
 the API, their errors, the rate limit, the requester's status page, administrators' login, queue and decisions,
 and the content gone from every page, answer, feed and search once a request is accepted.
 
-The server honours X-Forwarded-For from the loopback (uvicorn's default), so each test speaks as its own
-client address and the per-client rate limit of one test does not reach another."""
+The server trusts a proxy on the loopback (trusted_proxies), so each test speaks as its own client address
+(X-Forwarded-For) and the per-client rate limit of one test does not reach another."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _add_admin(db: str) -> None:
 
 @pytest.fixture(scope="module")
 def rsite(start_site) -> Iterator[RemovalSite]:
-    s = start_site(_add_admin, removal_rate_limit=RATE_LIMIT, admin_session_minutes=5)
+    s = start_site(_add_admin, removal_rate_limit=RATE_LIMIT, admin_session_minutes=5, trusted_proxies="127.0.0.1")
     site = RemovalSite(url=s.url, db=s.db, sources=s.sources, ids=s.ids, story_of=s.story_of)
     yield site
     site.engine.dispose()
@@ -308,6 +308,38 @@ def test_api_reports_each_mistake(rsite, body, field, message):
     detail = r.json()["detail"]
     assert message in detail[field], detail
     assert field in r.json()["message"]
+
+
+def test_form_reports_every_mistake_at_once(rsite):
+    before = rsite.sql("SELECT count(*) FROM removal_requests")[0][0]
+    with rsite.client() as c:
+        r = post_form(c, name="", email="not-an-address", relationship=None, urls="", story_ids="4242",
+                      good_faith=None)
+    assert r.status_code == 422, r.text
+    shown = set(re.findall(r'<span id="([a-z_]+)-error" class="field-error">', r.text))
+    assert shown == {"name", "email", "relationship", "story_ids", "good_faith"}, shown
+    summary = html.unescape(r.text.split('class="error-summary"')[1].split("</div>")[0])
+    assert "5 things to correct" in summary and "no story with id 4242" in summary and "give your name" in summary
+    assert rsite.sql("SELECT count(*) FROM removal_requests")[0][0] == before
+
+
+def test_api_reports_every_mistake_at_once(rsite):
+    with rsite.client() as c:
+        # Fields of the right type, several wrong: the unknown story too, not only the first mistakes.
+        r = c.post("/api/removal-requests", json=api_body(name="", email="nobody", urls=[], story_ids=[4242]))
+        assert r.status_code == 422
+        assert set(r.json()["detail"]) == {"name", "email", "story_ids"}, r.json()
+        # Wrong types (FastAPI's own checks) do not hide the mistakes in the fields that could be read.
+        body = {k: v for k, v in api_body(email="nobody", relationship="fan", good_faith="yes",
+                                          statement="y" * 10_001).items() if k != "name"}
+        r = c.post("/api/removal-requests", json=body)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert set(detail) == {"name", "email", "relationship", "good_faith", "statement"}, detail
+    assert detail["name"] == "required" and "valid boolean" in detail["good_faith"]
+    assert "is not an email address" in detail["email"] and "must be one of" in detail["relationship"]
+    assert "at most 10000 characters" in detail["statement"]
+    assert all(field in r.json()["message"] for field in detail)
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b""])

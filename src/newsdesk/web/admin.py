@@ -28,6 +28,7 @@ from newsdesk.removal import (
     RequestView,
     UnknownRequest,
 )
+from newsdesk.removal.models import MAX_DETAILS
 from newsdesk.web.common import (
     UserError,
     client_address,
@@ -53,12 +54,16 @@ ACTIONS = {"accept": "The request was accepted: what it names is removed and blo
            "reject": "The request was rejected (anything hidden provisionally is back).",
            "info": "The request now waits for more information from the requester."}
 LOGIN_FAILED = "The name or the password is wrong."  # one message: no hint whether the name exists
+MAX_TOKEN = 200  # characters of a CSRF token field (auth.new_token's are 43)
+LOGIN_FIELDS = {"name": 200, "password": 1024}  # a name is at most 100 (auth.ADMIN_NAME); scrypt reads the rest
 
 
 class LoginThrottle:
     """At most `limit` failed logins per client address within `window` seconds; then 429 until the oldest
-    failure leaves the window. In memory, per server process: it slows guessing down, while scrypt's cost
-    keeps each guess expensive anyway."""
+    failure leaves the window. An attempt counts as failed from the moment it is let through until it succeeds
+    (`clear`): checked and counted in one step, so guesses sent at once cannot all pass the check before the
+    first of them has failed. In memory, per server process: it slows guessing down, while scrypt's cost keeps
+    each guess expensive anyway."""
 
     def __init__(self, limit: int = 5, window: float = 300.0) -> None:
         self.limit, self.window = limit, window
@@ -71,18 +76,15 @@ class LoginThrottle:
             times.popleft()
         return times
 
-    def retry_after(self, client: str) -> int | None:
-        """Seconds until this client may try again, or None when it may now."""
+    def attempt(self, client: str) -> int | None:
+        """Let one login attempt of `client` through, counted as failed until `clear`, and return None; or
+        return the seconds until this client may try again."""
         now = time.monotonic()
         with self._lock:
             times = self._recent(client, now)
-            if len(times) < self.limit:
-                return None
-            return max(1, math.ceil(times[0] + self.window - now))
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._recent(client, time.monotonic()).append(time.monotonic())
+            if len(times) >= self.limit:
+                return max(1, math.ceil(times[0] + self.window - now))
+            times.append(now)
             if len(self._failures) > 10_000:  # forget idle clients rather than grow without bound
                 for key in [k for k, v in self._failures.items() if not v][:5_000]:
                     del self._failures[key]
@@ -148,7 +150,7 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
-    form = await read_form(request, 10)
+    form = await read_form(request, LOGIN_FIELDS)
     if origin := cross_site_origin(request):
         raise UserError(403, f"this form was sent from another site ({origin[:100]})")
     return await run_in_threadpool(_login, request, form)
@@ -156,8 +158,8 @@ async def login(request: Request) -> Response:
 
 def _login(request: Request, form: dict[str, str]) -> Response:
     client, throttle = client_address(request), throttle_of(request)
-    name = form.get("name", "")[:200]
-    wait = throttle.retry_after(client)
+    name = form.get("name", "")
+    wait = throttle.attempt(client)
     if wait is not None:
         response = _render(request, "admin_login.html", {"name": name, "error": (
             f"Too many failed logins from your address: try again in {wait} seconds.")}, status=429)
@@ -166,7 +168,6 @@ def _login(request: Request, form: dict[str, str]) -> Response:
     desk = desk_of(request)
     admin_id = desk.verify_admin(name, form.get("password", ""))
     if admin_id is None:
-        throttle.failed(client)
         return _render(request, "admin_login.html", {"name": name, "error": LOGIN_FAILED}, status=401)
     throttle.clear(client)
     token, _ = desk.start_session(admin_id)
@@ -178,7 +179,7 @@ def _login(request: Request, form: dict[str, str]) -> Response:
 
 @router.post("/logout", response_class=HTMLResponse)
 async def logout(request: Request) -> Response:
-    form = await read_form(request, 10)
+    form = await read_form(request, {"csrf_token": MAX_TOKEN})
     return await run_in_threadpool(_logout, request, form)
 
 
@@ -258,7 +259,7 @@ def request_page(request: Request, request_id: str, done: Annotated[str, Query(m
 async def decide(request: Request, request_id: str, action: str) -> Response:
     if action not in ACTIONS:
         raise UserError(404, f"there is no action {action!r} (accept, reject or info)")
-    form = await read_form(request, 10)
+    form = await read_form(request, {"csrf_token": MAX_TOKEN, "reason": MAX_DETAILS})
     return await run_in_threadpool(_decide, request, request_id, action, form)
 
 

@@ -30,18 +30,22 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from newsdesk.analyze.stage import ResidentAnalysis
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
+from newsdesk.store.locks import lock_waited_out
 from newsdesk.store.queries import BadCursor, Reader
 from newsdesk.web import admin, api, feeds, pages, removal
-from newsdesk.web.common import UserError
+from newsdesk.web.bodies import BodyLimit
+from newsdesk.web.common import BUSY_MESSAGE, BUSY_RETRY_AFTER, UserError, trusted_proxies
 from newsdesk.web.head import HeadAsGet
 from newsdesk.web.metrics import Metrics
 
@@ -56,7 +60,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 MAX_ETAG_BODY = 4 * 1024 * 1024  # bodies larger than this stream through without an ETag
-MAX_POST_BODY = 1024 * 1024  # forms and removal requests are small; a larger declared body is refused (413)
+MAX_POST_BODY = 1024 * 1024  # forms and removal requests are small; a larger body is refused (413), chunked or not
 
 
 class BackgroundFetcher:
@@ -234,11 +238,6 @@ class WebMiddleware:
             return
         started = time.perf_counter()
         method = scope["method"]
-        if method == "POST" and _declared_length(scope) > MAX_POST_BODY:
-            response = _error(Request(scope), 413, f"the request body is larger than {MAX_POST_BODY} bytes")
-            await response(scope, receive, self._secured(send))
-            self.metrics.observe(method, "unmatched", 413, time.perf_counter() - started)
-            return
         if_none_match = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"if-none-match"), None)
         state: dict[str, Any] = {"status": 500, "start": None, "body": [], "size": 0, "passthrough": False}
         cache_key = None
@@ -300,15 +299,6 @@ class WebMiddleware:
             self.metrics.observe(method, path, state["status"], time.perf_counter() - started)
 
 
-    @staticmethod
-    def _secured(send: Send) -> Send:
-        async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": _with_security_headers(message.get("headers", []))}
-            await send(message)
-        return wrapped
-
-
 def _with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The route's headers plus each security header it did not set itself (a page may be stricter, e.g. a
     status page with Referrer-Policy: no-referrer)."""
@@ -320,13 +310,6 @@ def _with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[byt
 def _private(headers: list[tuple[bytes, bytes]]) -> bool:
     return any((k.lower() == b"cache-control" and b"no-store" in v.lower()) or k.lower() == b"set-cookie"
                for k, v in headers)
-
-
-def _declared_length(scope: Scope) -> int:
-    for k, v in scope.get("headers", []):
-        if k == b"content-length":
-            return int(v) if v.isdigit() else 0
-    return 0
 
 
 _KEEP_ON_304 = {b"etag", b"cache-control", b"content-security-policy", b"x-content-type-options",
@@ -342,7 +325,7 @@ def _wants_html(request: Request) -> bool:
 
 _TITLES = {400: "Bad request", 401: "Not logged in", 403: "Refused", 404: "Not found", 405: "Method not allowed",
            409: "Already decided", 410: "Removed", 413: "Too large", 415: "Unsupported form", 422: "Bad request",
-           429: "Too many requests"}
+           429: "Too many requests", 503: "Busy"}
 
 
 def _error(request: Request, status: int, message: str, detail: Any = None) -> Response:
@@ -393,18 +376,25 @@ METRICS_DIR_VARIABLE = "NEWSDESK_SERVE_METRICS_DIR"  # set by newsdesk.web.proce
 
 
 def create_app(settings: Settings, *, background_fetch: bool = False, metrics_dir: str | None = None) -> FastAPI:
-    store = Store(settings.database_url)
+    proxies = trusted_proxies(settings.trusted_proxies)  # a mistyped setting stops the server here, not later
+    # Answering requests: a write waits `serve_lock_wait` seconds at most for another's lock, then the answer is
+    # 503 (store_busy below). Migrating and the background fetcher wait as long as the commands do (their own
+    # store): they must finish, not fail.
+    store = Store(settings.database_url, lock_wait=settings.serve_lock_wait)
     metrics = Metrics(metrics_dir)
     health = Health(store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        store.migrate()
+        patient = Store(settings.database_url)
+        patient.migrate()
         health.read()
         anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.serve_threads)
-        fetcher = BackgroundFetcher(settings, store) if background_fetch else None
+        fetcher = BackgroundFetcher(settings, patient) if background_fetch else None
         if fetcher:
             fetcher.thread.start()
+        else:
+            patient.close()  # nothing more to wait for: no connection kept open
         with quiet_garbage_collector():
             yield
         with contextlib.suppress(OSError):
@@ -412,6 +402,7 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
         if fetcher:
             fetcher.stop.set()
             fetcher.thread.join(timeout=5)
+            patient.close()
         store.close()
 
     app = FastAPI(title="newsdesk", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -431,6 +422,17 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
         response.headers.update(exc.headers)
         return response
 
+    @app.exception_handler(OperationalError)
+    async def store_busy(request: Request, exc: OperationalError) -> Response:
+        """A write that waited `serve_lock_wait` for another connection's lock: its transaction was rolled back,
+        so the client may send it again (503, Retry-After). Any other database failure stays a 500."""
+        if not lock_waited_out(exc):
+            raise exc
+        log.warning("%s %s: the store was busy (%s)", request.method, request.url.path, str(exc.orig)[:200])
+        response = _error(request, 503, BUSY_MESSAGE)
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+
     @app.exception_handler(BadCursor)
     async def bad_cursor(request: Request, exc: BadCursor) -> Response:
         return _error(request, 400, f"cursor: {exc}")
@@ -438,7 +440,8 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if request.method == "POST" and request.url.path == "/api/removal-requests":
-            return removal.body_errors(exc)  # {field: message}, like the desk's own 422
+            # {field: message}, like the desk's own 422, with the other mistakes (it reads the database: a thread)
+            return await run_in_threadpool(removal.body_errors, exc, request.app.state.desk)
         return _error(request, 422, _validation_message(exc), detail=jsonable_encoder(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
@@ -471,6 +474,12 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
     # cached page is compressed once, not on every request. Level 6: zlib's default, nearly level 9's size for a
     # fraction of its time (Starlette defaults to 9).
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    # Inside WebMiddleware: a 413 gets the security headers and is counted like any answer.
+    app.add_middleware(BodyLimit, max_bytes=MAX_POST_BODY, refuse=lambda scope: _error(
+        Request(scope), 413, f"the request body is larger than {MAX_POST_BODY // 1024 // 1024} MiB "
+                             f"({MAX_POST_BODY} bytes), the most this server reads: nothing was stored"))
     app.add_middleware(WebMiddleware, metrics=metrics, cache=app.state.cache)
     app.add_middleware(HeadAsGet)  # outside WebMiddleware: its cache and ETags see the GET that a HEAD stands for
+    if proxies:  # outermost: every layer sees the client the trusted proxy names
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app

@@ -3,8 +3,10 @@ from the query string, safe links, and the error type that turns a user's mistak
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -32,6 +34,21 @@ class UserError(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
+EXCERPT = 200  # characters of a refused value that an answer may show back (never the whole of a huge one)
+BUSY_RETRY_AFTER = 5  # seconds a client is asked to wait when the store was too busy to take its write
+BUSY_MESSAGE = ("the service is busy with other writes and could not take this one in time: nothing was changed; "
+                f"send it again in {BUSY_RETRY_AFTER} seconds")
+
+
+class FieldsTooLong(UserError):
+    """Form fields longer than their maximum (422, every one named). `errors` maps each to its message; `form`
+    holds the fields sent, each refused one cut to EXCERPT characters, for a page that shows the form again."""
+
+    def __init__(self, errors: dict[str, str], form: dict[str, str]) -> None:
+        super().__init__(422, "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors, self.form = errors, form
+
+
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -45,9 +62,23 @@ def desk_of(request: Request) -> RemovalDesk:
 
 
 def client_address(request: Request) -> str:
-    """The client's address as uvicorn gives it (X-Forwarded-For is honoured only from the proxies uvicorn
-    trusts, by default the loopback), used to rate-limit removal requests and admin logins."""
+    """The client's address, used to rate-limit removal requests and admin logins: the connection's own, or the
+    one a proxy named in the `trusted_proxies` setting forwarded (newsdesk.web.app puts it in the scope)."""
     return request.client.host if request.client else "unknown"
+
+
+def trusted_proxies(setting: str) -> list[str]:
+    """The `trusted_proxies` setting (comma-separated IPs or CIDRs) as a list of networks, or a ValueError that
+    names the entry that is neither (a typo must not silently trust nobody, or everybody)."""
+    proxies = []
+    for entry in (e.strip() for e in setting.split(",")):
+        if entry:
+            try:
+                proxies.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies (NEWSDESK_TRUSTED_PROXIES): {entry!r} is not an IP address or "
+                                 "a network such as 10.0.0.0/8") from exc
+    return proxies
 
 
 def is_https(request: Request) -> bool:
@@ -74,9 +105,11 @@ def cross_site_origin(request: Request) -> str | None:
     return None if theirs and theirs in ours else origin
 
 
-async def read_form(request: Request, max_fields: int = 40) -> dict[str, str]:
-    """An application/x-www-form-urlencoded body (what an HTML form without script sends) as a dict; a field
-    sent twice keeps its first value, as each form here has each field once."""
+async def read_form(request: Request, limits: Mapping[str, int], max_fields: int = 40) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (what an HTML form without script sends) as a dict of the fields
+    named in `limits`, each at most its number of characters (line breaks count one, as a browser's maxlength
+    counts them), else FieldsTooLong naming every field over; a field sent twice keeps its first value, as each
+    form here has each field once. The body itself is capped before this reads it (newsdesk.web.bodies)."""
     raw = await request.body()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if raw and content_type != "application/x-www-form-urlencoded":  # an empty body is an empty form
@@ -88,7 +121,11 @@ async def read_form(request: Request, max_fields: int = 40) -> dict[str, str]:
         raise UserError(400, f"the form has more than {max_fields} fields") from exc
     sent: dict[str, str] = {}
     for key, value in pairs:
-        sent.setdefault(key, value)
+        if key in limits:
+            sent.setdefault(key, value.replace("\r\n", "\n"))
+    too_long = {k: f"at most {limits[k]} characters (it has {len(v)})" for k, v in sent.items() if len(v) > limits[k]}
+    if too_long:
+        raise FieldsTooLong(too_long, {k: v[:EXCERPT] if k in too_long else v for k, v in sent.items()})
     return sent
 
 

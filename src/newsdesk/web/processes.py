@@ -71,7 +71,9 @@ def _worker_main(channel: socket.socket, app: str, access_log: bool) -> None:
 
     inbox = ConnectionInbox(channel.family, channel.type, channel.proto, fileno=channel.detach())
     # asyncio's loop, not uvloop: uvloop accepts in C with accept(2), which a socket pair does not answer.
-    config = uvicorn.Config(app, factory=True, loop="asyncio", log_level="info", access_log=access_log)
+    # proxy_headers off: the app decides whom to believe about the client (the trusted_proxies setting).
+    config = uvicorn.Config(app, factory=True, loop="asyncio", log_level="info", access_log=access_log,
+                            proxy_headers=False)
     uvicorn.Server(config).run(sockets=[inbox])
 
 

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.removal import (
@@ -35,9 +36,12 @@ from newsdesk.removal import (
     RemovalValidationError,
     RequestView,
 )
-from newsdesk.removal.models import validate
+from newsdesk.removal.models import MAX_DETAILS, MAX_EMAIL, MAX_NAME, MAX_URL_LENGTH, MAX_URLS, validate
+from newsdesk.store.locks import lock_waited_out
 from newsdesk.store.schema import MAX_ID
 from newsdesk.web.common import (
+    BUSY_RETRY_AFTER,
+    FieldsTooLong,
     UserError,
     base_url,
     client_address,
@@ -54,6 +58,11 @@ api_router = APIRouter(prefix="/api", tags=["removal requests"])
 
 FORM_TOKEN_AGE = 24 * 3600  # a form left open longer than a day is sent back to be checked and resent
 MAX_FORM_FIELDS = 40
+# Each form field's maximum in characters: the desk's own where it has one; the addresses are MAX_URLS lines of at
+# most MAX_URL_LENGTH; a domain may be typed as an address; story ids may be pasted as story addresses.
+FORM_LIMITS = {"name": MAX_NAME, "email": MAX_EMAIL, "relationship": 20, "reason": 20, "scope": 20,
+               "urls": MAX_URLS * (MAX_URL_LENGTH + 1), "story_ids": 10_000, "domain": MAX_URL_LENGTH,
+               "details": MAX_DETAILS, "good_faith": 10, "form_token": 100}
 # The receipt is secrets.token_urlsafe(16) (22 characters). A number is never a receipt: the desk would read it
 # as the internal id, and the public pages must not let anyone walk through requests by counting.
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -96,15 +105,28 @@ assert set(SCOPE_LABELS) == set(SCOPES)
 
 
 def submit(desk: RemovalDesk, sub: RemovalSubmission, client: str) -> Receipt:
-    """desk.submit, after the checks the desk leaves to its callers: text that is not valid Unicode (JSON may
-    carry unpaired surrogates, which the database cannot store), addresses that cannot even be parsed and story
-    ids too large to be stored would otherwise fail inside the desk as errors instead of answers. Those are
-    reported with whatever else is wrong with the submission, in the desk's own words."""
-    errors: dict[str, str] = {}
+    """desk.submit, after `mistakes` found nothing wrong with the submission."""
+    errors = mistakes(desk, sub)
+    if errors:
+        raise RemovalValidationError(errors)
+    return desk.submit(sub, client)
+
+
+def mistakes(desk: RemovalDesk, sub: RemovalSubmission, found: dict[str, str] | None = None) -> dict[str, str]:
+    """Every mistake in the submission at once, {field: message} in the desk's words: a person corrects them all
+    in one go, not one per try. `found`: mistakes seen before (the JSON body's wrong types), kept over the desk's
+    for the same field.
+
+    Besides the desk's validation: the checks the desk leaves to its callers (text that is not valid Unicode, as
+    JSON may carry unpaired surrogates, which the database cannot store; addresses that cannot even be parsed;
+    story ids too large to be stored: inside the desk these would fail as errors instead of answers), and, when
+    anything else is wrong, whether the story ids exist (the desk looks that up only for an otherwise right
+    submission)."""
+    errors: dict[str, str] = dict(found or {})
     clean = replace(sub)
     for name in ("name", "email", "relationship", "reason", "scope", "details", "domain"):
         if not _is_text(getattr(sub, name)):
-            errors[name] = "contains characters that are not valid Unicode text"
+            errors.setdefault(name, "contains characters that are not valid Unicode text")
             setattr(clean, name, "" if name != "domain" else None)
     problems, urls = [], []
     for position, url in enumerate([u for u in sub.urls if not (isinstance(u, str) and not u.strip())], 1):
@@ -118,19 +140,24 @@ def submit(desk: RemovalDesk, sub: RemovalSubmission, client: str) -> Receipt:
             continue
         urls.append(url)
     if problems:
-        errors["urls"] = "; ".join(problems[:5])
+        errors.setdefault("urls", "; ".join(problems[:5]))
         clean.urls = urls
     too_big = [str(i).strip() for i in sub.story_ids if is_number(str(i).strip()) and int(str(i).strip()) > MAX_ID]
     if too_big:
-        errors["story_ids"] = "no story with id " + ", ".join(too_big)
+        errors.setdefault("story_ids", "no story with id " + ", ".join(too_big))
         clean.story_ids = [i for i in sub.story_ids if str(i).strip() not in too_big]
-    if errors:
-        try:
-            validate(clean)
-        except RemovalValidationError as exc:
-            errors = {k: v for k, v in exc.errors.items() if k not in errors and k != "targets"} | errors
-        raise RemovalValidationError(errors)
-    return desk.submit(sub, client)
+    try:
+        validate(clean)
+    except RemovalValidationError as exc:
+        # "name at least one URL, story id or domain" would be wrong when those were given but are wrong.
+        given_but_wrong = {"urls", "story_ids", "domain"} & set(errors)
+        errors = {k: v for k, v in exc.errors.items() if not (k == "targets" and given_but_wrong)} | errors
+    if errors and "story_ids" not in errors:
+        ids = [int(str(i).strip()) for i in clean.story_ids if is_number(str(i).strip())]
+        missing = desk.unknown_stories(ids) if ids else []
+        if missing:
+            errors["story_ids"] = "no story with id " + ", ".join(map(str, missing))
+    return errors
 
 
 def _is_text(value: object) -> bool:
@@ -232,14 +259,17 @@ def removal_form(request: Request, story: Annotated[str | None, Query(max_length
 async def removal_submit(request: Request) -> Response:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
         raise UserError(415, "this is the form's address: programs send JSON to POST /api/removal-requests")
-    sent = await read_form(request, MAX_FORM_FIELDS)
+    try:
+        sent, too_long = await read_form(request, FORM_LIMITS, MAX_FORM_FIELDS), {}
+    except FieldsTooLong as exc:  # shown on the form with its other mistakes (only an excerpt of each)
+        sent, too_long = exc.form, exc.errors
     if origin := cross_site_origin(request):
         raise UserError(403, f"this form was sent from another site ({origin[:100]}); fill it in on this site")
     # The desk and the page both read the database: off the event loop.
-    return await run_in_threadpool(_submit_form, request, sent)
+    return await run_in_threadpool(_submit_form, request, sent, too_long)
 
 
-def _submit_form(request: Request, sent: dict[str, str]) -> Response:
+def _submit_form(request: Request, sent: dict[str, str], too_long: dict[str, str]) -> Response:
     form = _empty_form() | {f: sent.get(f, "") for f in FORM_FIELDS}
     form["scope"] = form["scope"] or "article"
     desk = desk_of(request)
@@ -247,6 +277,8 @@ def _submit_form(request: Request, sent: dict[str, str]) -> Response:
         return render_form(request, form, status=400, alert=(
             "This form was open for too long, or did not come from this site. Check your answers and send it again."))
     try:
+        if too_long:
+            raise _with_other_mistakes(too_long, form)
         receipt = submit(desk, form_submission(form), client_address(request))
     except RateLimited as exc:
         return render_form(request, form, status=429, headers={"Retry-After": str(exc.retry_after_seconds)},
@@ -254,8 +286,23 @@ def _submit_form(request: Request, sent: dict[str, str]) -> Response:
                                   f"below: send the form again in {_duration(exc.retry_after_seconds)}."))
     except RemovalValidationError as exc:
         return render_form(request, form, errors=exc.errors, status=422)
+    except OperationalError as exc:
+        if not lock_waited_out(exc):
+            raise
+        return render_form(request, form, status=503, headers={"Retry-After": str(BUSY_RETRY_AFTER)}, alert=(
+            f"The service is busy and could not take your request just now: nothing was stored. Your answers are "
+            f"kept below: send the form again in {_duration(BUSY_RETRY_AFTER)}."))
     _hidden_now(request, receipt)
     return RedirectResponse(f"/removal/requests/{receipt.public_id}", status_code=303)
+
+
+def _with_other_mistakes(too_long: dict[str, str], form: dict[str, str]) -> RemovalValidationError:
+    """The fields over their maximum, and whatever else is wrong with the form."""
+    try:
+        validate(form_submission(form))
+    except RemovalValidationError as exc:
+        return RemovalValidationError(too_long | {k: v for k, v in exc.errors.items() if k not in too_long})
+    return RemovalValidationError(too_long)
 
 
 def _hidden_now(request: Request, receipt: Receipt) -> None:
@@ -371,10 +418,12 @@ def api_errors(errors: dict[str, str]) -> JSONResponse:
     return JSONResponse({"detail": detail, "message": message}, status_code=422)
 
 
-def body_errors(exc: RequestValidationError) -> JSONResponse:
+def body_errors(exc: RequestValidationError, desk: RemovalDesk) -> JSONResponse:
     """FastAPI's own checks of the JSON body (types, required fields) in the same {field: message} shape as the
-    desk's, so that a client reads one kind of 422 from this endpoint."""
-    detail: dict[str, str] = {}
+    desk's, so that a client reads one kind of 422 from this endpoint, together with every other mistake in the
+    fields that could be read (a wrong type must not hide a wrong email address). Reads the database (story ids):
+    call it off the event loop."""
+    found: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = [p for p in err.get("loc", ()) if p != "body"]
         field = loc[0] if loc and isinstance(loc[0], str) else "body"
@@ -389,8 +438,31 @@ def body_errors(exc: RequestValidationError) -> JSONResponse:
             message = str(err.get("msg", "invalid"))
             if len(loc) > 1 and isinstance(loc[1], int):
                 message = f"item {loc[1] + 1}: {message}"
-        detail.setdefault(field, message)
+        found.setdefault(_DESK_FIELD.get(field, field), []).append(message)
+    detail = {k: "; ".join(v[:5]) + (f" (and {len(v) - 5} more)" if len(v) > 5 else "") for k, v in found.items()}
+    if "body" not in detail and isinstance(exc.body, dict):
+        detail = mistakes(desk, _readable(exc.body), detail)
     return api_errors(detail)
+
+
+_DESK_FIELD = {v: k for k, v in _API_FIELD.items()}
+
+
+def _readable(body: dict[str, Any]) -> RemovalSubmission:
+    """The fields of a JSON body that have the right type (the others as if left empty: their type error is
+    what is reported for them)."""
+    def text(name: str) -> str:
+        value = body.get(name)
+        return value if isinstance(value, str) else ""
+
+    def items(name: str, kind: type) -> list[Any]:
+        value = body.get(name)
+        return [v for v in value if isinstance(v, kind) and not isinstance(v, bool)] if isinstance(value, list) else []
+
+    return RemovalSubmission(
+        name=text("name"), email=text("email"), relationship=text("relationship"), reason=text("reason"),
+        good_faith=body.get("good_faith") is True, urls=items("urls", str), story_ids=items("story_ids", int),
+        domain=text("domain") or None, scope=text("scope") or "article", details=text("statement"))
 
 
 def _status_out(view: RequestView, base: str) -> RemovalStatusOut:
