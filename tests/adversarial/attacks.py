@@ -785,7 +785,7 @@ def form_all_errors(lab: Lab) -> Outcome:
             "form_token": token.group(1) if token else "", "name": "", "email": "not-an-address",
             "relationship": "", "reason": "", "urls": ""})
     summary = answer.text.split('class="removal-form"')[0].lower()  # the error summary above the form
-    missing = [field for field, words in FORM_MESSAGES.items() if words not in summary]
+    missing = [field for field, words in FORM_MESSAGES.items() if words.lower() not in summary]
     tag = re.search(r"<form[^>]*removal-form[^>]*>", form)
     stops_at_first = bool(tag) and "novalidate" not in tag.group(0) and " required" in form
     got = (f"{answer.status_code}; " + (f"not reported: {', '.join(missing)}" if missing else "all six reported")
