@@ -268,13 +268,36 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
 # ---- collecting -----------------------------------------------------------------------------------
 
 
+@contextmanager
+def _no_room_is_a_message(ctx: typer.Context, command: str) -> Iterator[None]:
+    """A store with no room left (a full disk) ends the command with one line saying so, exit status 1, instead of
+    a traceback. Every article is stored in its own transaction, so what was stored before is whole, and the next
+    run, once there is room, goes on from there."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from newsdesk.store.repository import disk_full
+
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        if not disk_full(exc):
+            raise
+        why = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        url = make_url(_settings(ctx).database_url)
+        where = f"on the disk of {url.database}" if url.get_backend_name() == "sqlite" else "on the database server"
+        err.print(f"error: no room left for the store {where} ({why}): nothing more was stored, what was stored "
+                  f"before is kept; make room and run `{command}` again", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def fetch(
     ctx: typer.Context,
     all_sources: Annotated[bool, typer.Option("--all", help="Every source now, whatever its schedule.")] = False,
 ) -> None:
     """One polite pass over every due source."""
-    with _collector(ctx) as collector:
+    with _no_room_is_a_message(ctx, "newsdesk fetch"), _collector(ctx) as collector:
         due = collector.store.due_sources(datetime.now(UTC), include_not_due=all_sources)
         if not due:
             out.print("no source is due (use --all to fetch every source now)")

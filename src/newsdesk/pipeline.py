@@ -18,6 +18,7 @@ import os
 import secrets
 import socket
 import statistics
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -225,12 +226,19 @@ class Collector:
             if not self._refused_source(src):
                 by_host[host_of(src.url)].append(src)
         reports: list[SourceReport] = []
+        failed = threading.Event()  # a host's thread died (the store is full or gone): the others stop too
 
         def run_host(host: str, sources: list[Source]) -> None:
             # The host's time budget starts when its turn comes, so a host queued behind others loses none of it.
             with deadline(self.settings.host_time_budget, what=f"host {host}"):
                 for src in sources:
-                    report = self._fetch_leased(src, due_by=None if include_not_due else now)
+                    if failed.is_set():
+                        return
+                    try:
+                        report = self._fetch_leased(src, due_by=None if include_not_due else now)
+                    except BaseException:
+                        failed.set()
+                        raise
                     reports.append(report)
                     if on_done:
                         on_done(report)

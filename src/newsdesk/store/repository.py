@@ -3,6 +3,7 @@ so a crash or kill loses at most the article being written and the next run resu
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import hashlib
@@ -249,6 +250,24 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url
+
+
+SQLITE_FULL = 13  # "database or disk is full" (the low byte of an extended result code)
+PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether a store error says there is no room left: SQLite's SQLITE_FULL (a full disk, or the database at its
+    size limit), PostgreSQL's disk_full, or ENOSPC itself."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == SQLITE_FULL
+    return getattr(orig, "sqlstate", None) == PG_DISK_FULL
 
 
 def make_engine(url: str, lock_wait: float | None = None) -> Engine:
