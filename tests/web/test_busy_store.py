@@ -21,10 +21,12 @@ from pages import article_html, rss
 from pg import new_database
 from serveprocess import ServeProcess, serving
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from newsdesk.config import Settings
-from newsdesk.removal import RemovalDesk
+from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.store import Store
+from newsdesk.store.locks import lock_waited_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -160,18 +162,18 @@ def test_provisional_suppression_and_its_restoring_are_one_step_with_the_request
     store.close()
     quick = Store(db, lock_wait=LOCK_WAIT)
     desk = RemovalDesk(quick, Settings(database_url=db, removal_provisional=True))
-    from newsdesk.removal import RemovalSubmission
-
     sub = RemovalSubmission(name="Provisional", email="ada@example.org", relationship="owner", reason="copyright",
                             good_faith=True, urls=["https://coastpost.example/news/4"])
     try:
-        with holding(db, "blocklist"), pytest.raises(Exception, match="lock"):
+        with holding(db, "blocklist"), pytest.raises(OperationalError) as refused:
             desk.submit(sub, "192.0.2.1")
+        assert lock_waited_out(refused.value)
         assert stored(db, "Provisional") == 0
         receipt = desk.submit(sub, "192.0.2.1")
         assert receipt.provisional
-        with holding(db, "blocklist"), pytest.raises(Exception, match="lock"):
+        with holding(db, "blocklist"), pytest.raises(OperationalError) as refused:
             desk.reject(receipt.public_id, actor="admin:editor", reason="Not theirs.")
+        assert lock_waited_out(refused.value)
         assert rows(db, "SELECT status FROM removal_requests WHERE name = 'Provisional'") == [("received",)]
         assert desk.reject(receipt.public_id, actor="admin:editor", reason="Not theirs.").status == "rejected"
     finally:
@@ -222,3 +224,14 @@ def test_the_background_fetcher_and_the_commands_wait_for_the_lock(request, engi
             log = server.log_text()
             assert count == 2, log[-3000:]
             assert "fetch pass failed" not in log and "source failed" not in log, log[-3000:]
+
+
+def test_a_failure_other_than_a_lock_given_up_is_not_busy(store, engine):
+    """Only a lock waited out is answered 503 ("send it again"); any other database failure stays an error."""
+    with store.engine.connect() as conn, pytest.raises(OperationalError) as failed:
+        if engine == "sqlite":
+            conn.exec_driver_sql("SELECT * FROM nowhere")
+        else:
+            conn.exec_driver_sql("SET statement_timeout = 1")
+            conn.exec_driver_sql("SELECT pg_sleep(1)")
+    assert not lock_waited_out(failed.value)

@@ -6,6 +6,9 @@ admin logins) admit exactly their number, however many requests come at once."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,6 +22,7 @@ from serveprocess import ServeProcess, serving
 from newsdesk.config import Settings
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
+from newsdesk.web.common import trusted_proxies
 
 pytestmark = pytest.mark.both_engines
 
@@ -122,3 +126,14 @@ def test_concurrent_removal_requests_of_one_client_are_accepted_exactly_to_the_l
         statuses = at_once(4 * LIMIT, lambda: file_removal(server, name="Concurrent"))
         assert statuses == {201: LIMIT, 429: 3 * LIMIT}, server.log_text()[-3000:]
         assert "Traceback" not in server.log_text()
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_a_typo_stops_the_server(tmp_path):
+    assert trusted_proxies("") == [] and trusted_proxies(" 127.0.0.1, 10.0.0.0/8 ,::1") == [
+        "127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}",
+           "NEWSDESK_TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}
+    done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "serve", "--workers", "2", "--no-background-fetch",
+                           "--no-default-sources"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "NEWSDESK_TRUSTED_PROXIES" in done.stderr and "'proxy.local' is not an IP address" in done.stderr
