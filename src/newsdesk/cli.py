@@ -782,9 +782,15 @@ def serve(
     from newsdesk.config import settings_to_env
     from newsdesk.sources.opml import parse_opml
     from newsdesk.web.app import BackgroundFetcher, create_app
+    from newsdesk.web.common import trusted_proxies
     from newsdesk.web.processes import run_processes
 
     settings = _settings(ctx)
+    try:
+        trusted_proxies(settings.trusted_proxies)  # here: a server process would die of it at every start
+    except ValueError as exc:
+        err.print(f"configuration error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
     if settings.broker_url and background_fetch:
         # With a broker, `newsdesk scheduler` and the workers fetch and group: a fetcher here would be a second
         # story decider beside the stories worker.
