@@ -750,16 +750,20 @@ def two_fetchers(lab: Lab) -> Outcome:
         server.route("/feed.xml", Response(200, rss_feed(links, "Oakmere Wire"), RSS))
         add_source(db, server.url("/feed.xml"))
         command = [sys.executable, "-m", "newsdesk.cli", "--db", db, "fetch", "--all"]
-        procs = [subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  cwd=lab.folder("two-fetchers")) for _ in range(2)]
-        codes = []
+        folder = lab.folder("two-fetchers")
+        procs = []
+        for n in range(2):  # their output goes to files: a pipe left unread while waiting for the other could fill
+            with open(folder / f"fetch-{n}.log", "w") as log:
+                procs.append(subprocess.Popen(command, env=cli_env(), stdout=log, stderr=subprocess.STDOUT,
+                                              cwd=folder))
+        codes: list[int | None] = []
+        ends = time.monotonic() + 180
         for proc in procs:
             try:
-                proc.communicate(timeout=180)
-                codes.append(proc.returncode)
+                codes.append(proc.wait(timeout=max(1.0, ends - time.monotonic())))
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.communicate(timeout=30)
+                proc.wait(timeout=30)
                 codes.append(None)
         hits = Counter(r.path for r in server.requests if r.path.startswith("/wire/"))
     twice = sum(1 for n in hits.values() if n > 1)
