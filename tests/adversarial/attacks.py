@@ -435,7 +435,7 @@ def busy_store(lab: Lab) -> Outcome:
 
 FULL_DISK_SCRIPT = r"""
 set -u
-mount -t tmpfs -o size=8m tmpfs "$MNT" || exit 97
+mount -t tmpfs -o size=8m tmpfs "$MNT" || exit 1
 cp "$SRC/newsdesk.db" "$MNT/newsdesk.db"
 "$PY" -c 'import os, sys; st = os.statvfs(sys.argv[1]); free = st.f_bavail * st.f_frsize
 open(sys.argv[1] + "/filler", "wb").write(b"\0" * max(0, free - 96 * 1024))' "$MNT"
@@ -466,18 +466,23 @@ def full_disk(lab: Lab) -> Outcome:
         server.route("/feed.xml", Response(200, rss_feed(links), RSS))
         add_source(db, server.url("/feed.xml"))
         env = {**cli_env(), "MNT": str(mnt), "SRC": str(src), "OUT": str(out), "PY": sys.executable}
+        # A tmpfs of its own: in a user and mount namespace (no root needed, gone with the process), else as root.
+        commands = []
         if shutil.which("unshare"):
-            command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FULL_DISK_SCRIPT]
-        elif os.geteuid() == 0:
-            command = ["sh", "-c", FULL_DISK_SCRIPT + '\numount "$MNT"\n']
+            commands.append(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FULL_DISK_SCRIPT])
+        if os.geteuid() == 0:
+            commands.append(["sh", "-c", "trap 'umount \"$MNT\"' EXIT\n" + FULL_DISK_SCRIPT])
+        why = "no unshare, not root"
+        for command in commands:
+            try:
+                done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            except subprocess.TimeoutExpired:
+                return "newsdesk fetch still running after 120 s (killed)", False
+            if (out / "rc").exists():
+                break
+            why = (done.stderr or done.stdout).strip()[-200:]
         else:
-            raise Skip("cannot mount a small filesystem here (no unshare, not root)")
-        try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            return "newsdesk fetch still running after 120 s (killed)", False
-    if done.returncode == 97 or not (out / "rc").exists():
-        raise Skip(f"cannot mount a small filesystem here: {(done.stderr or done.stdout).strip()[-200:]}")
+            raise Skip(f"cannot mount a small filesystem here: {why}")
     rc = int((out / "rc").read_text().strip() or -1)
     text = (out / "out").read_text(errors="replace") + (out / "err").read_text(errors="replace")
     integrity = (out / "integrity").read_text().strip()

@@ -469,15 +469,6 @@ class Lab:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def wait_for(check: Callable[[], bool], seconds: float, step: float = 0.1) -> bool:
-    ends = time.monotonic() + seconds
-    while time.monotonic() < ends:
-        if check():
-            return True
-        time.sleep(step)
-    return check()
-
-
 def normal_path(path: str) -> str:
     """A request path as the attacks compare them: escapes decoded, runs of slashes and a trailing slash gone."""
     from urllib.parse import unquote
