@@ -70,3 +70,22 @@ def test_a_stored_article_is_not_fetched_again_under_another_spelling(collector)
         assert again.new_articles == 0 and again.failed == 0, again
         assert [r.path for r in publisher.requests if r.path != "/robots.txt"] == [PATH]
         assert collector.store.count_articles() == 1
+
+
+def test_a_removed_address_given_by_ip_blocks_its_host_name(collector, desk):
+    with LocalServer("127.0.0.1") as publisher, LocalServer("127.0.0.2") as aggregator:
+        by_ip = f"http://127.0.0.1:{publisher.port}{PATH}"
+        publisher.route(PATH, Response(200, page("Electric ferry completes first crossing", [*WIRE, UNIQUE]), HTML))
+        aggregator.route("/feed.xml", Response(200, rss("", [by_ip]), RSS))
+        collector.add_source(aggregator.url("/feed.xml"), discover=False)
+        collector.fetch_due(include_not_due=True)
+        receipt = desk.submit(submission(urls=[by_ip]), client="192.0.2.1")
+        desk.accept(receipt.public_id, actor="admin:eve", reason="The requester owns the report.")
+        seen = len(publisher.requests)
+        by_name = f"http://localhost:{publisher.port}{PATH}"
+        aggregator.route("/feed.xml", Response(200, rss("", [by_name]), RSS))
+        (again,) = collector.fetch_due(include_not_due=True)
+        assert again.blocked == 1 and publisher.requests[seen:] == []
+        assert "resolves to 127.0.0.1" in desk.is_blocked(url=by_name)
+        # Another port is another site: not blocked.
+        assert desk.is_blocked(url=f"http://localhost:{publisher.port + 1}{PATH}") is None
