@@ -108,11 +108,18 @@ def sources_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
 ) -> None:
-    """Every source with its health: last fetch, status, last error, failures, articles."""
+    """Every source with its health: last fetch, status, last error, failures, articles, and its articles that
+    failed in a stage (grouping, analysis): how many, how many are set aside, the latest error."""
+    from rich.text import Text  # errors are shown as they are, never read as markup
+
+    from newsdesk.store.repository import SourceFailures
+
     with _store(ctx) as store:
         sources = store.list_sources()
+        bad = store.source_failures()
     if as_json:
         for s in sources:
+            f = bad.get(s.id, SourceFailures())
             print(json.dumps({
                 "id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "active": s.active,
                 "last_fetch_at": s.last_fetch_at and s.last_fetch_at.isoformat(),
@@ -120,15 +127,22 @@ def sources_list(
                 "last_status": s.last_status, "last_error": s.last_error, "last_error_reason": s.last_error_reason,
                 "consecutive_failures": s.consecutive_failures, "articles_found": s.articles_found,
                 "interval_seconds": s.interval_seconds, "next_fetch_at": s.next_fetch_at.isoformat(),
+                "articles_failed": f.failed, "articles_set_aside": f.set_aside,
+                "last_article_error": f.last_error and f"{f.last_stage}: {f.last_error}",
+                "last_article_error_at": f.last_at and f.last_at.isoformat(),
             }))
         return
-    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "next", "last error")
+    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "failed articles",
+                  "next", "last error")
     for s in sources:
         status = s.last_status or "new"
         style = {"error": "red", "ok": "green", "not_modified": "green"}.get(status, "")
+        f = bad.get(s.id, SourceFailures())
+        failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
+        errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
         table.add_row(str(s.id), s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
                       _when(s.last_fetch_at), _when(s.last_success_at), str(s.consecutive_failures),
-                      str(s.articles_found), _when(s.next_fetch_at), s.last_error or "")
+                      str(s.articles_found), failed, _when(s.next_fetch_at), Text("\n".join(e for e in errors if e)))
     out.print(table)
 
 

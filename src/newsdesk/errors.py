@@ -1,5 +1,10 @@
 """Errors with a reason a user can read; each stage raises these, never bare exceptions."""
 
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
 
 class NewsdeskError(Exception):
     """Base of every error newsdesk reports to a user."""
@@ -66,3 +71,13 @@ class TimeBudgetError(NewsdeskError):
     """One item's work ran past its time budget (newsdesk.timebudget): the item is set aside, the stage goes on."""
 
     reason = "time_budget"
+
+
+def describe_failure(exc: BaseException, limit: int = 1000) -> str:
+    """One line for a failure recorded on an item (an article a stage could not handle): the error and where
+    newsdesk's code met it, e.g. "OverflowError: date value out of range (cluster.py:257, _in_window)"."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    ours = [f for f in frames if "newsdesk" in Path(f.filename).parts] or frames
+    where = f" ({Path(ours[-1].filename).name}:{ours[-1].lineno}, {ours[-1].name})" if ours else ""
+    message = " ".join(str(exc).split())[:limit]
+    return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"

@@ -43,6 +43,8 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from newsdesk.timebudget import check_deadline
+
 __all__ = [
     "DEFAULT_NUM_PERM",
     "DEFAULT_THRESHOLD",
@@ -93,6 +95,7 @@ _BOILERPLATE_PHRASES = [
 _BOILERPLATE = re.compile(r"(?<!\w)(?:" + "|".join(_BOILERPLATE_PHRASES) + ")")
 _BYLINE = re.compile(r"^\s*(by|von|por|par|di|oleh)\s+\w", re.IGNORECASE)
 _BYLINE_MAX_WORDS = 12
+_UPDATE_CHUNK = 20_000  # shingles hashed at a time (about 0.2 s): a huge text stops at its time budget
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -156,8 +159,10 @@ class Signature:
         tokens = _tokens(text)
         sh = _shingles_of(tokens)
         m = _minhash(None, num_perm, seed)
-        if sh:
-            m.update_batch([s.encode("utf-8") for s in sh])
+        encoded = [s.encode("utf-8") for s in sh]
+        for start in range(0, len(encoded), _UPDATE_CHUNK):  # the same minimum, with the time budget checked
+            check_deadline("signing the text for copy detection")
+            m.update_batch(encoded[start:start + _UPDATE_CHUNK])
         return cls(m.hashvalues.astype(np.uint32), len(sh), len(tokens), num_perm, seed)
 
     def to_bytes(self) -> bytes:

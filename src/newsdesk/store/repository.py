@@ -19,7 +19,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, make_url, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
@@ -135,9 +136,14 @@ class StoryAnalysis:
 
 ANALYSIS_VERSION = "analysis_version"  # meta key: changes whenever a story's analysis is rewritten
 
+# The store's own trouble (unreachable, locked past the wait, disk full): no article's fault, so a stage that
+# records one article's failure and goes on (see below) stops on these instead.
+STORE_TROUBLE = (OperationalError, InterfaceError, SQLAlchemyTimeoutError)
+
 # The stages that record a failure on one article (schema.ArticleFailure) instead of stopping.
 STORIES_STAGE = "stories"  # copy-folding and grouping (newsdesk.stories.engine)
 ANALYSIS_STAGE = "analysis"  # entities and statements (newsdesk.analyze.stage)
+STAGES = (STORIES_STAGE, ANALYSIS_STAGE)
 
 
 @dataclass
@@ -170,10 +176,27 @@ class SourceFailures:
     last_at: datetime | None = None
 
 
+@dataclass
+class StoryJoin:
+    """An article placed in a story: the article it copies (None: an original), its signature, when it joined."""
+
+    article_id: int
+    duplicate_of: int | None
+    minhash: bytes | None
+    joined_at: datetime | None
+
+
 def set_aside(stage: str, software: str) -> Any:
     """SQL condition: the article (ArticleRow) is set aside by `stage` running `software`."""
     return exists().where(ArticleFailure.article_id == ArticleRow.id, ArticleFailure.stage == stage,
-                          ArticleFailure.software == software, ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS)
+                          ArticleFailure.software == _software(software),
+                          ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS)
+
+
+def _software(software: str) -> str:
+    """As `article_failures.software` holds it (64 characters: a longer version string is cut, alike everywhere)."""
+    return software[:64]
+
 
 StoryAggregator = Callable[[list[StoredArticle], dict[int, AnalysisRecord]], StoryAnalysis]
 
@@ -606,7 +629,8 @@ class Store:
         `software`: another version starts again from one. Returns the attempts so far (MAX_STAGE_ATTEMPTS or
         more: the article is set aside); 0 when the article is gone (removed meanwhile), nothing recorded."""
         now = utcnow()
-        error = _no_nul(error)[-2000:] or "error"  # type: ignore[index]
+        error = (_no_nul(error) or "error")[:2000]
+        software = _software(software)
         for _ in range(2):  # a second try when another process inserted the same row between read and write
             with self.session() as s:
                 row = s.get(ArticleFailure, (article_id, stage))
@@ -650,17 +674,21 @@ class Store:
             return [StageFailure(f.article_id, f.stage, f.attempts, f.error, f.software, f.first_at, f.last_at,
                                  source, url) for f, source, url in s.execute(q)]
 
-    def source_failures(self) -> dict[int | None, SourceFailures]:
-        """Per source (None: articles of no source, e.g. imported files): its articles that failed in a stage."""
+    def source_failures(self, source_id: int | None = None) -> dict[int | None, SourceFailures]:
+        """Per source (None: articles of no source, e.g. imported files), or of `source_id` alone: its articles
+        that failed in a stage."""
         out: dict[int | None, SourceFailures] = {}
-        seen: set[tuple[int | None, int]] = set()
-        for f in self.stage_failures():  # the latest first: the first error seen per source is its last
+        failed: set[int] = set()  # an article failing in two stages counts once
+        aside: set[int] = set()
+        for f in self.stage_failures(source_id=source_id):  # the latest first: a source's first is its last error
             entry = out.setdefault(f.source_id, SourceFailures(last_error=f.error, last_stage=f.stage,
                                                                last_at=f.last_at))
-            if (f.source_id, f.article_id) not in seen:  # an article failing in two stages counts once
-                seen.add((f.source_id, f.article_id))
+            if f.article_id not in failed:
+                failed.add(f.article_id)
                 entry.failed += 1
-            entry.set_aside += int(f.set_aside)
+            if f.set_aside and f.article_id not in aside:
+                aside.add(f.article_id)
+                entry.set_aside += 1
         return out
 
     # ---- removals (written by newsdesk.removal; read here by the story engine) -------------------------
@@ -724,6 +752,25 @@ class Store:
             s.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(
                 story_id=story_id, duplicate_of=duplicate_of, minhash=minhash, story_joined_at=joined_at))
             s.commit()
+
+    def join_story(self, story_id: int, joins: list[StoryJoin], members: list[int] | None, *,
+                   analysis: StoryAnalysis, **values: Any) -> bool:
+        """Place articles in a story and write the story's columns and analysis as computed from `members` (ids,
+        these articles included), in one transaction: a story never counts or cites members it has not got, and
+        a pass killed midway leaves both or neither. Nothing is written, and False returned, when the story's
+        members are not `members` once these are placed (a removal meanwhile); None: no such check."""
+        with self.session() as s:
+            for j in joins:
+                s.execute(update(ArticleRow).where(ArticleRow.id == j.article_id).values(
+                    story_id=story_id, duplicate_of=j.duplicate_of, minhash=j.minhash, story_joined_at=j.joined_at))
+            if members is not None and set(s.scalars(
+                    select(ArticleRow.id).where(ArticleRow.story_id == story_id))) != set(members):
+                s.rollback()
+                return False
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            write_story_analysis(s, story_id, analysis)
+            s.commit()
+            return True
 
     def story_members(self, story_id: int) -> list[StoredArticle]:
         """A story's articles in the order they joined it."""
@@ -793,7 +840,7 @@ class Store:
                 done = s.scalar(select(func.count()).select_from(ArticleAnalysisRow)) or 0
                 if software is not None:
                     done += s.scalar(select(func.count()).select_from(ArticleFailure).where(
-                        ArticleFailure.stage == ANALYSIS_STAGE, ArticleFailure.software == software,
+                        ArticleFailure.stage == ANALYSIS_STAGE, ArticleFailure.software == _software(software),
                         ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS,
                         ~exists().where(ArticleAnalysisRow.article_id == ArticleFailure.article_id))) or 0
                 if done >= (s.scalar(select(func.count()).select_from(ArticleRow)) or 0):

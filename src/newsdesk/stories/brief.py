@@ -27,6 +27,7 @@ from datetime import UTC
 from functools import lru_cache
 
 from newsdesk.models import BriefSentence, Citation, StoryDoc
+from newsdesk.timebudget import check_deadline
 
 __all__ = [
     "DEFAULT_DISCLAIMER",
@@ -165,6 +166,9 @@ _STARTERS = frozenset(
 _DOTTED_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 _END_RE = re.compile(r"(?:[.!?…])+[\"'”’»)\]]*(?=\s)")
 _NEWLINES_RE = re.compile(r"[ \t\r\f\v]*\n\s*")
+_NEXT_WORD_RE = re.compile(r"[\"'“‘«(\[]*([^\s]*)")
+_LAST_WORD_RE = re.compile(r"(\S+)$")
+_WORD_LOOKBACK = 100  # characters searched back for the word before a full stop (abbreviations are short)
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«(["
 
@@ -193,11 +197,12 @@ def _is_boundary(text: str, m: re.Match[str], block_start: int, block_end: int) 
         return False  # '"Stop!" she said', 'e.g. this', 'Mr. smith' -- never a new sentence
     if any(c in core for c in "!?…") or core.startswith(".."):
         return True
-    nxt = re.match(r"[\"'“‘«(\[]*([^\s]*)", text[j:block_end])
+    # Matched in place: slicing the rest of the block at every full stop made one long paragraph quadratic.
+    nxt = _NEXT_WORD_RE.match(text, j, block_end)
     next_word = (nxt.group(1) if nxt else "").rstrip(".,;:!?\"'”’»)]")
     if closers:
         return True
-    before = re.search(r"(\S+)$", text[block_start : m.start()])
+    before = _LAST_WORD_RE.search(text, max(block_start, m.start() - _WORD_LOOKBACK), m.start())
     word = (before.group(1) if before else "").lstrip(_OPENERS)
     lower = word.lower()
     if lower in _TITLES or lower in _NEVER_END:
@@ -225,6 +230,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     for block_start, block_end in _block_spans(text):
         start = block_start
         for m in _END_RE.finditer(text, block_start, block_end):
+            check_deadline("splitting sentences")
             if m.start() < start:
                 continue  # inside a closing quotation mark already given to the previous sentence
             if _is_boundary(text, m, block_start, block_end):
@@ -758,6 +764,7 @@ def _corroborate(articles: list[_Article]) -> None:
     for _, s in all_sents:
         if s.junk or not s.dup:
             continue
+        check_deadline("matching sentences across articles")
         order = sorted(s.dup, key=lambda w: (df[w], w))
         prefix = order[: len(order) - math.ceil(_PREFIX_THETA * len(order)) + 1]
         candidates = sorted({k for w in prefix for k in postings[w]})
@@ -856,6 +863,7 @@ def _cite(chosen: list[_Unit], ordered: list[StoryDoc]) -> list[list[_Cited]]:
             others: list[Citation] = []
             first_doc, offset = math.inf, 0
             for rank, doc in enumerate(ordered):
+                check_deadline("citing")
                 text = doc.text or ""
                 pos = text.find(s.text)
                 if pos < 0:

@@ -7,24 +7,44 @@ live service runs the very same object inside `StoryEngine`, which only adds per
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from newsdesk import __version__
 from newsdesk.analyze.aggregate import MemberAnalysis, aggregate_story
 from newsdesk.analyze.dedup import CopyDetector, signature
 from newsdesk.analyze.labels import Registry
+from newsdesk.config import Settings, load_settings
+from newsdesk.errors import describe_failure
 from newsdesk.models import StoryDoc
 from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import AnalysisRecord, StoryAnalysis, refresh_story_analysis_in, utcnow
+from newsdesk.store.repository import (
+    STORE_TROUBLE,
+    STORIES_STAGE,
+    AnalysisRecord,
+    StoryAnalysis,
+    StoryJoin,
+    refresh_story_analysis_in,
+    utcnow,
+)
+from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
 from newsdesk.stories.brief import choose_headline, make_brief
-from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
+from newsdesk.stories.cluster import ClusterConfig, StoryClusterer, shift
+from newsdesk.timebudget import check_deadline, deadline
+
+log = logging.getLogger(__name__)
 
 Key = int | str
 FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window
+# The story stage's rules (copy-folding, grouping, briefs): a new version, or a new release of newsdesk, tries
+# the articles it had set aside again (newsdesk.store.schema.ArticleFailure).
+STORIES_VERSION = "1"
+STORIES_SOFTWARE = f"newsdesk-stories/{STORIES_VERSION} newsdesk/{__version__}"
 
 
 @dataclass
@@ -52,7 +72,7 @@ class StoryPipeline:
         self._since_forget += 1
         if self.clock and self._since_forget >= FORGET_EVERY:
             self._since_forget = 0
-            self.clusterer.forget_before(self.clock - timedelta(days=self.config.window_days))
+            self.clusterer.forget_before(shift(self.clock, -timedelta(days=self.config.window_days)))
 
     def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
         """`doc.origin_id` may already name an exact copy's origin; a near-copy found here overrides nothing."""
@@ -83,12 +103,30 @@ def story_doc(article: StoredArticle) -> StoryDoc:
                     url=article.url, source=article.source, origin_id=article.duplicate_of)
 
 
-class StoryEngine:
-    """The live service's story stage: assigns stored articles that have no story yet, in arrival order."""
+@dataclass
+class _Placed:
+    """An article as decided in memory (its story, its origin), before it is written."""
 
-    def __init__(self, store: Store, config: ClusterConfig | None = None, registry: Registry | None = None) -> None:
+    article: StoredArticle  # as it will be stored: story, origin, signature and join time set
+    story_id: int
+
+
+class StoryEngine:
+    """The live service's story stage: assigns stored articles that have no story yet, in arrival order.
+
+    One bad article never stops it: each article is decided under its own time budget
+    (`Settings.article_time_budget`), and the stories it joins are written (members and recomputed story, one
+    transaction) under a budget too. An article whose work fails or runs out of time is left out of its story
+    and its failure recorded (`Store.record_stage_failure`): the next pass tries it again, and after
+    MAX_STAGE_ATTEMPTS failures under this STORIES_SOFTWARE it is set aside, until the software changes.
+    The store's own trouble (unreachable, locked, full) is no article's fault: it stops the pass."""
+
+    def __init__(self, store: Store, config: ClusterConfig | None = None, registry: Registry | None = None, *,
+                 settings: Settings | None = None) -> None:
         self.store = store
         self.registry = registry  # source labels for the statements' state-media flag (None: the default)
+        self.time_budget = (settings or load_settings()).article_time_budget
+        self.failed = 0  # articles whose work failed in the last pass
         self.pipeline = StoryPipeline(config, new_story_id=store.create_story)
         self.lock = threading.Lock()  # one decision at a time: two articles of one event must meet
         self._removed_seen = store.removed_marker()
@@ -107,36 +145,102 @@ class StoryEngine:
             articles = self.store.articles_since(joined_since, by="joined")
         else:
             newest = self.store.newest_story_time()
-            articles = self.store.articles_since(newest - self.window) if newest else iter(())
+            articles = self.store.articles_since(shift(newest, -self.window)) if newest else iter(())
         for article in articles:
             if article.id not in self.pipeline.story_of and article.story_id is not None:
                 self.pipeline.restore(story_doc(article), article.story_id, article.minhash)
         self._synced = started
 
     def process_pending(self) -> int:
-        """Assign every article waiting for a story; refresh only the stories that changed. Returns how many."""
+        """Assign every article waiting for a story; refresh only the stories that changed. Returns how many
+        were assigned (`failed`: how many failed)."""
         done = 0
+        self.failed = 0
         with self.lock:
             self._follow_removals()
             self._restore(joined_since=self._synced - timedelta(minutes=1))
-            while batch := self.store.pending_articles():
-                touched: set[int] = set()
+            after = 0  # past the articles this pass tried: one that failed waits for the next pass
+            while batch := self.store.pending_articles(after=after, software=STORIES_SOFTWARE):
+                after = batch[-1].id
+                groups: dict[int, list[_Placed]] = {}
                 for article in batch:
-                    if article.id in self.pipeline.story_of or article.id in self.pipeline.copies:
-                        self._forget(article.id)  # an earlier attempt failed halfway (ids are never reused)
-                    doc = story_doc(article)
-                    sig = signature(article.text) if article.text else None
-                    result = self.pipeline.assign(doc, sig=sig)
-                    origin = result.origin_id if isinstance(result.origin_id, int) else None
-                    if origin is not None and not self.store.article_exists(origin):
-                        origin = None  # removed meanwhile (a removal in another process): an original now
-                    self.store.assign_story(article.id, result.story_id, duplicate_of=origin, minhash=sig,
-                                            joined_at=utcnow())
-                    touched.add(result.story_id)
-                    done += 1
-                for story_id in sorted(touched):
-                    self.refresh(story_id)
+                    try:
+                        with deadline(self.time_budget, what=f"article {article.id}"):
+                            placed = self._place(article)
+                    except STORE_TROUBLE:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - recorded on the article; the stage goes on
+                        self._failed(article, exc)
+                        continue
+                    groups.setdefault(placed.story_id, []).append(placed)
+                joined: list[int] = []
+                for story_id in sorted(groups):
+                    joined += self._join(story_id, groups[story_id])
+                if joined:
+                    self.store.clear_stage_failures(joined, STORIES_STAGE)
+                done += len(joined)
         return done
+
+    def _place(self, article: StoredArticle) -> _Placed:
+        """Decide in memory which article this one copies and which story it joins."""
+        if article.id in self.pipeline.story_of or article.id in self.pipeline.copies:
+            self._forget(article.id)  # an earlier attempt failed halfway (ids are never reused)
+        doc = story_doc(article)
+        sig = signature(article.text) if article.text else None
+        check_deadline("copy detection")
+        result = self.pipeline.assign(doc, sig=sig)
+        check_deadline("grouping")
+        origin = result.origin_id if isinstance(result.origin_id, int) else None
+        if origin is not None and not self.store.article_exists(origin):
+            origin = None  # removed meanwhile (a removal in another process): an original now
+        return _Placed(replace(article, story_id=result.story_id, duplicate_of=origin, minhash=sig,
+                               story_joined_at=utcnow()), result.story_id)
+
+    def _join(self, story_id: int, placed: list[_Placed]) -> list[int]:
+        """Write these articles into their story with the story recomputed, all or nothing; when that fails,
+        each article alone, so that only the one at fault is left out. Returns the ids written."""
+        try:
+            with deadline(self.time_budget, what=f"story {story_id} with article(s) "
+                                                 f"{', '.join(str(p.article.id) for p in placed)}"):
+                return self._write(story_id, placed)
+        except STORE_TROUBLE:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded on the article; the stage goes on
+            if len(placed) > 1:
+                return [i for p in placed for i in self._join(story_id, [p])]
+            self._failed(placed[0].article, exc)
+            return []
+
+    def _write(self, story_id: int, placed: list[_Placed]) -> list[int]:
+        for attempt in range(3):
+            new = {p.article.id for p in placed}
+            members = [m for m in self.store.story_members(story_id) if m.id not in new]
+            members += [p.article for p in placed]
+            values = story_values(members)
+            analysis = story_analysis(members, self.store.analyses(m.id for m in members), self.registry)
+            check_deadline("writing the story")
+            joins = [StoryJoin(p.article.id, p.article.duplicate_of, p.article.minhash, p.article.story_joined_at)
+                     for p in placed]
+            # The members it was computed from must be the story's once these are in: a removal meanwhile (in
+            # another process) changes them, and the story is computed again (the last time, written anyway).
+            if self.store.join_story(story_id, joins, [m.id for m in members] if attempt < 2 else None,
+                                     analysis=analysis, **values):
+                break
+            placed = [p for p in placed if self.store.article_exists(p.article.id)]
+            if not placed:
+                return []
+        return [p.article.id for p in placed]
+
+    def _failed(self, article: StoredArticle, exc: Exception) -> None:
+        """Record the failure on the article and leave it out of this pass's decisions."""
+        self._forget(article.id)
+        self.failed += 1
+        error = describe_failure(exc)
+        attempts = self.store.record_stage_failure(article.id, STORIES_STAGE, software=STORIES_SOFTWARE,
+                                                   error=error)
+        aside = " - set aside until the software changes" if attempts >= MAX_STAGE_ATTEMPTS else ""
+        log.warning("stories: article %s failed (attempt %d of %d): %s%s", article.id, attempts,
+                    MAX_STAGE_ATTEMPTS, error, aside)
 
     def refresh(self, story_id: int) -> None:
         """Recompute one story's headline, brief, counts, entities and statements from its members (cost: that

@@ -23,6 +23,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from newsdesk.timebudget import check_deadline
+
 STOPWORDS = frozenset(
     """
     a about above across after afterwards again against all almost alone along already also although always am
@@ -144,6 +146,7 @@ def _sentences(text: str) -> list[str]:
         pieces = _SENTENCE_END.split(line)
         current = ""
         for piece in pieces:
+            check_deadline("splitting sentences")
             if not piece or piece.isspace():
                 continue
             current = f"{current} {piece}" if current else piece
@@ -195,6 +198,7 @@ def term_counts(
     counts: Counter[str] = Counter()
     lead_counts: Counter[str] = Counter()
     for index, tokens in enumerate(sentences):
+        check_deadline("counting terms")
         sentence = _sentence_terms(tokens, cased, index in headlines, names)
         counts.update(sentence)
         if index < lead_sentences:
