@@ -24,11 +24,20 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, TextClause, exists, func, select, text, tuple_
+from sqlalchemy import Select, TextClause, case, exists, func, select, text, tuple_
 
 from newsdesk.analyze.aggregate import name_key
-from newsdesk.store.repository import Store
-from newsdesk.store.schema import MAX_ID, ArticleRow, Meta, Source, StoryEntityRow, StoryRow
+from newsdesk.store.repository import STAGES, SourceFailures, Store
+from newsdesk.store.schema import (
+    MAX_ID,
+    MAX_STAGE_ATTEMPTS,
+    ArticleFailure,
+    ArticleRow,
+    Meta,
+    Source,
+    StoryEntityRow,
+    StoryRow,
+)
 
 TAU_HOURS = 12.0
 CANDIDATE_DAYS = 3
@@ -580,6 +589,10 @@ class Reader:
             row = s.get(Source, source_id)
             return _source(row) if row else None
 
+    def source_failures(self, source_id: int) -> SourceFailures | None:
+        """The source's articles that failed in a stage (None: none has)."""
+        return self.store.source_failures(source_id).get(source_id)
+
     SOURCE_NAMES_TTL = 10.0  # seconds: the search form's source list may lag a new source by this much
 
     def source_names(self) -> list[tuple[int, str]]:
@@ -594,7 +607,9 @@ class Reader:
 
     # ---- figures ------------------------------------------------------------------------------------
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
+        """The store's figures for /metrics; `article_failures` and `articles_set_aside`: per stage, the articles
+        with a failure recorded, and those of them set aside (MAX_STAGE_ATTEMPTS failures under one software)."""
         with self.store.session() as s:
             row = s.execute(select(
                 select(func.count()).select_from(ArticleRow).scalar_subquery(),
@@ -603,6 +618,11 @@ class Reader:
                 select(func.count()).select_from(Source).where(Source.last_status == "error").scalar_subquery(),
                 select(func.count()).select_from(ArticleRow).where(ArticleRow.story_id.is_(None)).scalar_subquery(),
             )).one()
+            failures = s.execute(select(ArticleFailure.stage, func.count(),
+                                        func.sum(case((ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS, 1), else_=0)))
+                                 .group_by(ArticleFailure.stage)).all()
         return {"articles": row[0], "stories": row[1], "sources": row[2], "sources_in_error": row[3],
-                "articles_pending": row[4]}
+                "articles_pending": row[4],
+                "article_failures": {stage: 0 for stage in STAGES} | {stage: n for stage, n, _ in failures},
+                "articles_set_aside": {stage: 0 for stage in STAGES} | {stage: int(k or 0) for stage, _, k in failures}}
 

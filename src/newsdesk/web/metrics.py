@@ -99,20 +99,28 @@ class Metrics:
             self.counts[key] += 1
             self._changed = True
 
-    def render(self, store_figures: dict[str, int]) -> str:
+    def render(self, store_figures: dict[str, Any]) -> str:
         return self._merged()._render(store_figures)
 
-    def _render(self, store_figures: dict[str, int]) -> str:
+    def _render(self, store_figures: dict[str, Any]) -> str:
         lines: list[str] = []
 
-        def gauge(name: str, help_: str, value: int) -> None:
-            lines.extend([f"# HELP {name} {help_}", f"# TYPE {name} gauge", f"{name} {value}"])
+        def gauge(name: str, help_: str, value: int | dict[str, int], label: str = "") -> None:
+            lines.extend([f"# HELP {name} {help_}", f"# TYPE {name} gauge"])
+            if isinstance(value, dict):
+                lines.extend(f'{name}{{{label}="{_label(key)}"}} {n}' for key, n in sorted(value.items()))
+            else:
+                lines.append(f"{name} {value}")
 
         gauge("newsdesk_articles", "Articles stored.", store_figures["articles"])
         gauge("newsdesk_articles_pending", "Articles waiting for a story.", store_figures["articles_pending"])
         gauge("newsdesk_stories", "Stories with at least one article.", store_figures["stories"])
         gauge("newsdesk_sources", "Sources watched.", store_figures["sources"])
         gauge("newsdesk_fetch_errors", "Sources whose last fetch failed.", store_figures["sources_in_error"])
+        gauge("newsdesk_article_failures", "Articles whose work failed in a stage (retried on later passes).",
+              store_figures["article_failures"], "stage")
+        gauge("newsdesk_articles_set_aside", "Articles a stage set aside after repeated failures, until the "
+              "software changes.", store_figures["articles_set_aside"], "stage")
         with self._lock:
             lines += ["# HELP newsdesk_http_requests_total HTTP requests answered, by route and status.",
                       "# TYPE newsdesk_http_requests_total counter"]

@@ -269,7 +269,8 @@ def source_page(request: Request, source_id: str, cursor: Cursor = None) -> HTML
     if source is None:
         raise UserError(404, f"there is no source {sid}")
     page = reader.articles(50, cursor, Filters(source_id=sid))
-    return render(request, "source.html", {"source": source, "articles": page.items, "next": page.next})
+    return render(request, "source.html", {"source": source, "articles": page.items, "next": page.next,
+                                           "failures": reader.source_failures(sid)})
 
 
 @router.get("/search", response_class=HTMLResponse)
