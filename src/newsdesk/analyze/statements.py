@@ -12,12 +12,18 @@ Two sources of statements:
 A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
 known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
 `kind` comes from the speaker's words and role, `status` from the verb and hedges in the text.
+
+An article yields at most `MAX_STATEMENTS` statements, the first found (the most in PolNeAR and ECB+: 114):
+speech verbs nest ("A said B said C said ..."), each statement holding the ones after it, so that without a
+bound a run-on text of speech verbs gives statements whose sizes add up to the square of its length.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,8 +36,10 @@ from newsdesk.analyze.entities import (
     merge_mentions,
     propagate_names,
 )
-from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, Quote, layouts_for
+from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models
+from newsdesk.timebudget import check_deadline, deadline
 
+MAX_STATEMENTS = 1000
 KINDS = ("official", "state_media", "expert", "analyst", "anonymous", "other")
 STATUSES = ("reported", "claim", "speculation", "denial")
 
@@ -185,37 +193,57 @@ class _Candidate:
 
 
 class _Resolver:
-    """Turns subject tokens into speakers, keeping what earlier statements resolved (for pronouns)."""
+    """Turns subject tokens into speakers, keeping what earlier statements resolved (for pronouns).
+
+    Look-ups are by bisection and by indexes made once, not scans of every mention: they run once per
+    statement, and an article may hold thousands of mentions."""
 
     def __init__(self, entities: list[Entity], by_span: dict[tuple[int, int], Entity],
                  is_state_media: Callable[[str], bool] | None, is_outlet: Callable[[str], bool] | None) -> None:
         self.entities = entities
         self.spans = sorted(by_span.items())
+        self.starts = [s for (s, _e), _entity in self.spans]
+        # The largest end among the spans up to each one: the first span that ends after a position is found
+        # by bisection even if spans were to overlap.
+        self.reach = list(itertools.accumulate((e for (_s, e), _entity in self.spans), max))
+        self.persons = [(s, entity) for (s, _e), entity in self.spans if entity.type == "PERSON"]
+        self.person_starts = [s for s, _entity in self.persons]
+        self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
         self.history: list[tuple[int, Entity | None, str | None]] = []
 
     def entity_at(self, start: int, end: int) -> Entity | None:
-        for (s, e), entity in self.spans:
-            if s < end and start < e:
-                return entity
-            if s >= end:
-                break
+        """The entity of the first mention that overlaps start..end."""
+        first = bisect.bisect_right(self.reach, start)
+        if first < len(self.spans) and self.starts[first] < end:
+            return self.spans[first][1]
         return None
 
     def by_word(self, word: str, position: int) -> Entity | None:
         """The entity (a person first) one of whose names has `word` as a word, the latest before `position`."""
-        word = word.lower()
+        if self.words is None:
+            self.words = {}
+            for (s, _e), entity in self.spans:
+                for w in {w.lower() for alias in entity.aliases for w in alias.split()}:
+                    seen = self.words.setdefault(w, [])
+                    if not seen or seen[-1][1] is not entity:  # a repeat of the one before never changes `best`
+                        seen.append((s, entity))
         best: Entity | None = None
-        for (s, _e), entity in self.spans:
-            if word in (w.lower() for alias in entity.aliases for w in alias.split()):
-                if best is None or (entity.type == "PERSON" and best.type != "PERSON") or (
-                        s < position and entity.type == best.type):
-                    best = entity
+        for s, entity in self.words.get(word.lower(), ()):
+            if best is None or (entity.type == "PERSON" and best.type != "PERSON") or (
+                    s < position and entity.type == best.type):
+                best = entity
         return best
 
+    def _persons_before(self, position: int) -> Iterator[Entity]:
+        """The people mentioned before `position`, the latest first."""
+        for k in range(bisect.bisect_left(self.person_starts, position) - 1, -1, -1):
+            yield self.persons[k][1]
+
     def last_person(self, position: int, gender: str | None) -> Entity | None:
-        recent = [e for _pos, e, _text in reversed(self.history) if e is not None and e.type == "PERSON"][:3]
+        recent = list(itertools.islice(
+            (e for _pos, e, _text in reversed(self.history) if e is not None and e.type == "PERSON"), 3))
         # Among the last few speakers, one known to be of this gender beats one whose gender is unknown.
         for wanted in ((gender,) if gender else ()) + (None,):
             for entity in recent:
@@ -224,13 +252,8 @@ class _Resolver:
         for _pos, entity, _text in reversed(self.history):
             if entity is not None and entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
                 return entity
-        best = None
-        for (s, _e), entity in self.spans:
-            if s >= position:
-                break
-            if entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
-                best = entity
-        return best
+        return next((e for e in self._persons_before(position) if gender is None or e.gender in (None, gender)),
+                    None)
 
     def resolve(self, token: Any, offset: int, position: int) -> tuple[str | None, str | None, Entity | None]:
         """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`."""
@@ -274,13 +297,7 @@ class _Resolver:
         if title not in TITLE_WORDS or token.tag_ not in ("NN", "NNP") or not any(
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
-        best: Entity | None = None
-        for (s, _e), entity in self.spans:
-            if s >= position:
-                break
-            if entity.type == "PERSON" and entity.role and title in _title_words(entity.role):
-                best = entity
-        return best
+        return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
 
     def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
         self.history.append((position, entity, text))
@@ -357,7 +374,7 @@ def _subject(verb: Any) -> Any:
     return None
 
 
-def _fallback_subject(verb: Any, quote_spans: list[tuple[int, int]], offset: int) -> Any:
+def _fallback_subject(verb: Any, inside_quote: Callable[[int], bool], offset: int) -> Any:
     """The nearest name, noun or pronoun next to `verb` outside quotes, when the parser gave it no subject
     ("…," said John Smith)."""
     doc = verb.doc
@@ -367,7 +384,7 @@ def _fallback_subject(verb: Any, quote_spans: list[tuple[int, int]], offset: int
             continue
         tok = doc[i]
         at = offset + tok.idx
-        if any(s <= at < e for s, e in quote_spans) or tok.text in ("“", "”", '"'):
+        if inside_quote(at) or tok.text in ("“", "”", '"'):
             continue
         if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("PRP", "NNP", "NNS", "NN"):
             if tok.ent_type_:
@@ -435,13 +452,25 @@ class Extractor:
         self.resolver = _Resolver(entities, by_span, is_state_media, is_outlet)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
+        # Quotes and parsed chunks are in text order and disjoint: found by bisection.
         self.quote_spans = [(q.start, q.end) for q in layout.quotes]
+        self.quote_starts = [q.start for q in layout.quotes]
+        self.chunk_ends = [end for _start, end in layout.parse_spans]
+        self.token_starts: dict[int, list[int]] = {}  # id(doc) -> its tokens' character offsets
 
     def _doc_at(self, position: int) -> tuple[int, Any] | None:
-        for (start, end), (offset, doc) in zip(self.layout.parse_spans, self.layout.parse_docs, strict=True):
-            if start <= position <= end:
-                return offset, doc
+        """The parsed chunk (offset, doc) whose characters, ends included, hold `position`."""
+        k = bisect.bisect_left(self.chunk_ends, position)
+        if k < len(self.chunk_ends) and self.layout.parse_spans[k][0] <= position:
+            return self.layout.parse_docs[k]
         return None
+
+    def _tokens_starting(self, doc: Any, offset: int, start: int, end: int) -> Any:
+        """The tokens of `doc` (parsed at `offset`) that start at a character in start..end (end excluded)."""
+        starts = self.token_starts.get(id(doc))
+        if starts is None:
+            starts = self.token_starts[id(doc)] = [t.idx for t in doc]
+        return doc[bisect.bisect_left(starts, start - offset):bisect.bisect_left(starts, end - offset)]
 
     def _token_at(self, doc: Any, offset: int, position: int) -> Any:
         at = position - offset
@@ -451,7 +480,12 @@ class Extractor:
         return span[0] if span is not None and len(span) else None
 
     def _inside_quote(self, position: int) -> bool:
-        return any(s <= position < e for s, e in self.quote_spans)
+        k = bisect.bisect_right(self.quote_starts, position) - 1
+        return k >= 0 and position < self.quote_spans[k][1]
+
+    def _within_a_quote(self, start: int, end: int) -> bool:
+        k = bisect.bisect_right(self.quote_starts, start) - 1
+        return k >= 0 and end <= self.quote_spans[k][1]
 
     # -------------------------------------------------------------------------------------- quotes
 
@@ -499,9 +533,9 @@ class Extractor:
         if verb.lower_ == "according":
             return _Candidate(quote.start, quote.start, quote.end, "according to", True, subject=subject,
                               subject_offset=offset, verb_at=(offset, verb.i))
-        subject = _subject(verb) or _fallback_subject(verb, self.quote_spans, offset)
+        subject = _subject(verb) or _fallback_subject(verb, self._inside_quote, offset)
         if subject is not None and self._inside_quote(offset + subject.idx):
-            subject = _fallback_subject(verb, self.quote_spans, offset)
+            subject = _fallback_subject(verb, self._inside_quote, offset)
         return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
                           subject=subject, subject_offset=offset, verb_at=(offset, verb.i))
 
@@ -530,7 +564,7 @@ class Extractor:
     def _short_quote_is_speech(self, verb: Any, quote: Quote, offset: int) -> bool:
         # A short quote is the speaker's words when the speech verb governs it ("the bureau reported that
         # pirates were "out of control""); a title in capitals ("American Pie") is not.
-        inside = [t for t in verb.doc if quote.start <= offset + t.idx < quote.end and not t.is_punct]
+        inside = [t for t in self._tokens_starting(verb.doc, offset, quote.start, quote.end) if not t.is_punct]
         if not inside or all(t.text[:1].isupper() for t in inside):
             return False
         return verb.lower_ == "according" or any(verb.is_ancestor(t) for t in inside)
@@ -540,7 +574,10 @@ class Extractor:
     def _reported_candidates(self, used_verbs: set[tuple[int, int]]) -> list[_Candidate]:
         out: list[_Candidate] = []
         for offset, doc in self.layout.parse_docs:
+            if len(out) >= MAX_STATEMENTS:
+                break
             for tok in doc:
+                check_deadline("reported speech")
                 at = offset + tok.idx
                 if self._inside_quote(at) or (offset, tok.i) in used_verbs:
                     continue
@@ -555,6 +592,8 @@ class Extractor:
                 cand = self._reported(tok, lemma, offset)
                 if cand is not None:
                     out.append(cand)
+                    if len(out) >= MAX_STATEMENTS:
+                        break
         return out
 
     def _reported(self, verb: Any, lemma: str, offset: int) -> _Candidate | None:
@@ -587,7 +626,7 @@ class Extractor:
         start, end = _trim(self.text, offset + s, offset + e)
         if len(self.text[start:end].split()) < 2:
             return None
-        if any(qs <= start and end <= qe for qs, qe in self.quote_spans):
+        if self._within_a_quote(start, end):
             return None
         return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
 
@@ -617,6 +656,9 @@ class Extractor:
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
         for chain in _chains(self.layout.quotes):
+            check_deadline("quotes")
+            if len(candidates) >= MAX_STATEMENTS:
+                break
             # A quote running over several paragraphs is framed once, usually after its last part.
             cand = self._quote_candidate(chain[-1], previous if len(chain) == 1 else None)
             if cand is None and len(chain) > 1:
@@ -631,10 +673,12 @@ class Extractor:
             previous = chain[-1]
         candidates.extend(self._reported_candidates(used))
         candidates.sort(key=lambda c: (c.position, c.start))
+        del candidates[MAX_STATEMENTS:]
         statements: list[Statement] = []
         last_quote: Statement | None = None
         seen: set[tuple[int, int]] = set()
         for cand in candidates:
+            check_deadline("speakers")
             if (cand.start, cand.end) in seen:
                 continue
             seen.add((cand.start, cand.end))
@@ -682,19 +726,84 @@ class Extractor:
 
 def analyze_layout(layout: Layout, is_state_media: Callable[[str], bool] | None = None,
                    is_outlet: Callable[[str], bool] | None = None) -> ArticleAnalysis:
-    """Entities and statements of one article whose models have run (see `nlp.layouts_for`)."""
+    """Entities and statements of one article whose models have run (see `nlp.run_models`)."""
     mentions = propagate_names(layout.text, mentions_from_layout(layout))
     entities, by_span = merge_mentions(mentions)
     statements = Extractor(layout, entities, by_span, is_state_media, is_outlet).run()
     return ArticleAnalysis(entities, statements, mentions)
 
 
+def _budget_for(text: str) -> str:
+    return f"analysing a text of {len(text):,} characters"
+
+
+def analyze_each(texts: Iterable[str], batch_size: int = 32,
+                 is_state_media: Callable[[str], bool] | None = None,
+                 is_outlet: Callable[[str], bool] | None = None,
+                 time_budget: float | None = None) -> Iterator[ArticleAnalysis | Exception]:
+    """One item per text, in order: its analysis, or the exception that stopped the analysis of that text (a
+    text over its time budget: TimeBudgetError), the others going on. A missing model is no text's fault:
+    ModelMissingError propagates.
+
+    The models run on `batch_size` texts at a time. Each text's planning and then its rules run under
+    `deadline(time_budget)`; the models, on a batch together, under the batch's total (`time_budget` times its
+    texts), checked between chunks. When the models fail on a batch, they run again text by text, so that the
+    failure is pinned on its text."""
+    source = iter(texts)
+    while batch := list(itertools.islice(source, batch_size)):
+        layouts: list[Layout | Exception] = []
+        for text in batch:
+            layouts.append(_planned(text, time_budget))
+        planned = [lay for lay in layouts if isinstance(lay, Layout)]
+        try:
+            with deadline(time_budget * len(planned) if time_budget else None, f"the models on {len(planned)} texts"):
+                run_models(planned, batch_size)
+        except ModelMissingError:
+            raise
+        except Exception:  # noqa: BLE001 - one text's fault, or the batch's time: find out text by text
+            layouts = [_planned(text, time_budget) for text in batch]
+            for k, lay in enumerate(layouts):
+                if isinstance(lay, Layout):
+                    try:
+                        with deadline(time_budget, _budget_for(lay.text)):
+                            run_models([lay], batch_size)
+                    except ModelMissingError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001
+                        layouts[k] = exc
+        for lay in layouts:
+            if isinstance(lay, Layout):
+                lay = _analysed(lay, time_budget, is_state_media, is_outlet)
+            yield lay  # outside the deadline: the caller's code does not run under this text's budget
+
+
+def _planned(text: str, time_budget: float | None) -> Layout | Exception:
+    try:
+        with deadline(time_budget, _budget_for(text)):
+            return plan(text, SPEECH_WORD)
+    except Exception as exc:  # noqa: BLE001 - reported as this text's result
+        return exc
+
+
+def _analysed(layout: Layout, time_budget: float | None, is_state_media: Callable[[str], bool] | None,
+              is_outlet: Callable[[str], bool] | None) -> ArticleAnalysis | Exception:
+    try:
+        with deadline(time_budget, _budget_for(layout.text)):
+            return analyze_layout(layout, is_state_media, is_outlet)
+    except Exception as exc:  # noqa: BLE001 - reported as this text's result
+        return exc
+
+
 def analyze_texts(texts: Iterable[str], batch_size: int = 32,
                   is_state_media: Callable[[str], bool] | None = None,
-                  is_outlet: Callable[[str], bool] | None = None) -> Iterable[ArticleAnalysis]:
-    """Analyse many article texts, batching the models; one result per text, in order."""
-    for layout in layouts_for(texts, SPEECH_WORD, batch_size):
-        yield analyze_layout(layout, is_state_media, is_outlet)
+                  is_outlet: Callable[[str], bool] | None = None,
+                  time_budget: float | None = None) -> Iterator[ArticleAnalysis]:
+    """Analyse many article texts, batching the models; one result per text, in order. The first failure
+    propagates, TimeBudgetError for a text over `time_budget` seconds (see `analyze_each`, which goes on)."""
+    for result in analyze_each(texts, batch_size, is_state_media, is_outlet, time_budget):
+        if isinstance(result, Exception):
+            raise result
+        yield result
 
 
 def analyze_text(text: str, is_state_media: Callable[[str], bool] | None = None,
