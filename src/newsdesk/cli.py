@@ -444,15 +444,18 @@ def cluster(
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
 ) -> None:
     """Print each article's entities and attributed statements, one JSON object a line, in input order.
 
-    Nothing is read from or written to the database. A bad line is reported and skipped.
+    Nothing is read from or written to the database. A bad line is reported and skipped. An article whose
+    analysis fails or runs past its time budget (article_time_budget) is printed with empty lists and an
+    `error` saying why, and the others go on; either makes the exit status 1.
     """
     from newsdesk.analyze.labels import LabelFileError, default_registry
     from newsdesk.analyze.nlp import ModelMissingError
-    from newsdesk.analyze.statements import analyze_texts
+    from newsdesk.analyze.statements import analyze_each
 
     errors: list[Any] = []
     ids: list[Any] = []
@@ -465,10 +468,18 @@ def analyze(
     try:
         registry = default_registry()
         with _open_records(path) as stream:
-            for index, result in enumerate(analyze_texts(texts(stream), is_state_media=registry.is_state_media,
-                                                         is_outlet=registry.is_outlet)):
-                record = {"id": ids[index], "entities": [e.to_contract() for e in result.entities],
-                          "statements": [s.to_contract() for s in result.statements]}
+            results = analyze_each(texts(stream), is_state_media=registry.is_state_media,
+                                   is_outlet=registry.is_outlet, time_budget=_settings(ctx).article_time_budget)
+            for index, result in enumerate(results):
+                record: dict[str, Any] = {"id": ids[index], "entities": [], "statements": []}
+                if isinstance(result, Exception):
+                    record["error"] = str(result)[:300] if isinstance(result, NewsdeskError) else (
+                        f"analysis failed: {type(result).__name__}: {str(result)[:300]}")
+                    errors.append(result)
+                    err.print(f"{path}: article {ids[index]!r}: {record['error']}", markup=False, highlight=False)
+                else:
+                    record["entities"] = [e.to_contract() for e in result.entities]
+                    record["statements"] = [s.to_contract() for s in result.statements]
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     except (OSError, UnicodeDecodeError, LabelFileError, ModelMissingError) as exc:
         err.print(f"[red]error:[/red] {path}: {exc}", markup=False, highlight=False)
