@@ -599,9 +599,10 @@ def _time_limited(conn: Connection, budget: Deadline | None) -> Iterator[None]:
         from psycopg import pq
 
         milliseconds = max(1, int(budget.remaining() * 1000))
-        if (not raw.autocommit and raw.isolation_level is None and raw.read_only is None
-                and raw.pgconn.transaction_status == pq.TransactionStatus.IDLE):
-            begun = raw.pgconn.exec_(b"BEGIN; SET LOCAL statement_timeout = %d" % milliseconds)
+        pgconn = getattr(raw, "pgconn", None)  # psycopg 3's libpq connection (another driver: the plain way)
+        if (pgconn is not None and not raw.autocommit and raw.isolation_level is None and raw.read_only is None
+                and pgconn.transaction_status == pq.TransactionStatus.IDLE):
+            begun = pgconn.exec_(b"BEGIN; SET LOCAL statement_timeout = %d" % milliseconds)
             if begun.status != pq.ExecStatus.COMMAND_OK:
                 raise RuntimeError(f"could not start the search's transaction: {begun.get_error_message()}")
         else:
