@@ -61,6 +61,24 @@ def test_request_removal_from_a_story_to_its_status_page(page, site, screenshot)
     screenshot(page, "removal-status")
 
 
+def test_every_mistake_is_reported_at_once_not_only_the_browsers_first(page, site, screenshot):
+    """The browser's own checks of `required` fields stop at the first missing one (and send nothing): the form
+    leaves checking to the server, which reports every mistake at once."""
+    page.goto(f"{site.url}/removal")
+    page.get_by_label("Email address").fill("not-an-address")
+    page.locator("#urls").fill("https://coastpost.example/news/4")
+    page.get_by_role("button", name="Send the request").click()
+    page.wait_for_load_state("load")
+    summary = page.locator(".error-summary")
+    assert summary.is_visible(), "the browser stopped the form at its first missing field"
+    text = summary.inner_text()
+    assert "5 things to correct" in text
+    for words in ("give your name", "is not an email address", "Relationship", "Reason", "good faith"):
+        assert words.lower() in text.lower(), words
+    screenshot(page, "removal-form-every-mistake")
+    page.problems.items[:] = [p for p in page.problems.items if "status of 422" not in p]
+
+
 def test_the_form_works_without_javascript_and_an_admin_reviews_it(nojs_page, site, screenshot):
     page = nojs_page
     page.goto(f"{site.url}/removal?story={site.story_with(QUAKE)}")

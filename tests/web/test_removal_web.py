@@ -321,6 +321,8 @@ def test_form_reports_every_mistake_at_once(rsite):
     summary = html.unescape(r.text.split('class="error-summary"')[1].split("</div>")[0])
     assert "5 things to correct" in summary and "no story with id 4242" in summary and "give your name" in summary
     assert rsite.sql("SELECT count(*) FROM removal_requests")[0][0] == before
+    # A browser checking the `required` fields itself would stop at the first (tests/browser: test_every_mistake...).
+    assert "novalidate" in re.search(r"<form[^>]*removal-form[^>]*>", r.text).group(0)
 
 
 def test_api_reports_every_mistake_at_once(rsite):
