@@ -515,8 +515,13 @@ def analyze_pending(
             raise typer.Exit(1) from exc
     r = stage.report
     again = f"; {r.redone} of them analysed again (an older analyser had done them)" if r.redone else ""
+    failed = ""
+    if r.failed:
+        aside = f", {r.set_aside} of them now set aside" if r.set_aside else ""
+        failed = (f"; {r.failed} failed{aside} (see `newsdesk sources list`; tried again on the next run, set aside "
+                  "after 3 failures until newsdesk is updated)")
     out.print(f"{r.articles} article(s) analysed ({r.analysed} through the models, {r.borrowed} copies took "
-              f"their origin's analysis, {r.failed} failed), {len(r.stories)} story(ies) updated{again}")
+              f"their origin's analysis), {len(r.stories)} story(ies) updated{again}{failed}")
 
 
 @app.command()

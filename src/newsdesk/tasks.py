@@ -39,10 +39,11 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from newsdesk.analyze.stage import ANALYZER, ResidentAnalysis
+from newsdesk.analyze.stage import ANALYSIS_SOFTWARE, ANALYZER, ResidentAnalysis
 from newsdesk.config import Settings, load_settings
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
+from newsdesk.stories.engine import STORIES_SOFTWARE
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class _Process:
         if self._stories is None:
             from newsdesk.stories.engine import StoryEngine
 
-            self._stories = StoryEngine(self.store)
+            self._stories = StoryEngine(self.store, settings=self.settings)
         return self._stories
 
     def drop_stories(self) -> None:
@@ -260,7 +261,9 @@ def schedule_due(store: Store, settings: Settings) -> int:
             store.update_source(src.id, next_fetch_at=src.next_fetch_at)  # due again on the next pass
             raise
         queued += 1
-    if store.pending_articles(limit=1) or (settings.analysis_batch > 0 and (
-            store.pending_analysis(1) or store.pending_analysis(1, outdated_for=ANALYZER))):
+    # Articles a stage has set aside (repeated failures) do not wait: they would ask for a run every pass.
+    if store.pending_articles(limit=1, software=STORIES_SOFTWARE) or (settings.analysis_batch > 0 and (
+            store.pending_analysis(1, software=ANALYSIS_SOFTWARE)
+            or store.pending_analysis(1, outdated_for=ANALYZER, software=ANALYSIS_SOFTWARE))):
         request_assignment()
     return queued

@@ -10,39 +10,53 @@ stories are formed, over the articles that have no analysis yet:
   transaction, so a killed pass redoes only the batch it was in, and a second pass finds nothing to do;
 * when the analyser changes (`ANALYZER`: a new version of the rules, another model), the articles analysed by
   the old one are analysed again, after every new article, and their stories refreshed: better rules reach
-  old stories too, without holding up the news.
+  old stories too, without holding up the news;
+* one bad article never stops the stage: each article's analysis runs under its own time budget
+  (`Settings.article_time_budget`), and an article whose analysis fails or runs out of time gets no row: its
+  failure is recorded on it (`Store.record_stage_failure`), the next passes try it again, and after
+  MAX_STAGE_ATTEMPTS failures under this ANALYSIS_SOFTWARE it is set aside until the software changes.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from newsdesk import __version__
 from newsdesk.analyze.aggregate import ANALYZER_VERSION, analysis_to_dicts
 from newsdesk.analyze.labels import LabelFileError, Registry, load_registry
 from newsdesk.analyze.nlp import MODEL, ModelMissingError
-from newsdesk.analyze.statements import ArticleAnalysis, analyze_texts
-from newsdesk.config import Settings
+from newsdesk.analyze.statements import ArticleAnalysis, analyze_each
+from newsdesk.config import Settings, load_settings
+from newsdesk.errors import describe_failure
 from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import AnalysisRecord, StoryAnalysis
+from newsdesk.store.repository import ANALYSIS_STAGE, AnalysisRecord, StoryAnalysis
+from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
 from newsdesk.stories.engine import story_analysis
 
 log = logging.getLogger(__name__)
 ANALYZER = f"newsdesk-analyze/{ANALYZER_VERSION} {MODEL}"
+# What a failure is recorded under: another analyser or another release of newsdesk tries set-aside articles again.
+ANALYSIS_SOFTWARE = f"{ANALYZER} newsdesk/{__version__}"
 
 
 @dataclass
 class AnalysisReport:
     analysed: int = 0  # through the models
     borrowed: int = 0  # copies that took their origin's analysis
-    failed: int = 0  # stored empty with the error (not retried)
+    failed: int = 0  # failures recorded (no row: tried again on the next pass, set aside after MAX_STAGE_ATTEMPTS)
+    set_aside: int = 0  # of these, articles set aside by this failure
     stories: set[int] = field(default_factory=set)  # stories whose entities and statements were recomputed
     redone: int = 0  # of all these, articles an older analyser had analysed
 
     @property
     def articles(self) -> int:
+        """Articles that got an analysis row."""
+        return self.analysed + self.borrowed
+
+    @property
+    def tried(self) -> int:
         return self.analysed + self.borrowed + self.failed
 
 
@@ -54,26 +68,34 @@ class AnalysisStage:
         self.store = store
         self.batch_size = batch_size
         self.registry = registry or load_registry((settings.source_labels_file if settings else "") or None)
+        self.time_budget = (settings or load_settings()).article_time_budget
         self.report = AnalysisReport()  # totals of the last pass
+        self._old_failures_dropped = False
 
     def process_pending(self, limit: int | None = None,
                         on_batch: Callable[[AnalysisReport], None] | None = None) -> int:
-        """Analyse up to `limit` articles (all pending when None): first those without an analysis, then those
-        an older analyser analysed. Returns how many got an analysis row."""
+        """Analyse up to `limit` articles (all pending when None; failures count): first those without an
+        analysis, then those an older analyser analysed. Returns how many got an analysis row."""
         self.report = report = AnalysisReport()
+        if not self._old_failures_dropped:  # once per stage: a scan of the analyses
+            if dropped := self.store.drop_failed_analyses():
+                log.info("analysis: %d failed analyses stored by an older version will be tried again", dropped)
+            self._old_failures_dropped = True
         for outdated_for in (None, ANALYZER):
-            after = (0, 0)
-            while limit is None or report.articles < limit:
-                size = self.batch_size if limit is None else min(self.batch_size, limit - report.articles)
-                batch = self.store.pending_analysis(size, after=after, outdated_for=outdated_for)
+            after = (0, 0)  # past the articles this pass tried: one that failed waits for the next pass
+            while limit is None or report.tried < limit:
+                size = self.batch_size if limit is None else min(self.batch_size, limit - report.tried)
+                batch = self.store.pending_analysis(size, after=after, outdated_for=outdated_for,
+                                                    software=ANALYSIS_SOFTWARE)
                 if not batch:
                     break
                 last = batch[-1]
                 after = (0 if last.duplicate_of is None else 1, last.id)
-                if outdated_for is not None:
-                    report.redone += len(batch)
                 records = self._analyse(batch, report)
+                if outdated_for is not None:
+                    report.redone += len(records)
                 report.stories.update(self.store.save_analyses(records, self._aggregate))
+                self.store.clear_stage_failures([r.article_id for r in records], ANALYSIS_STAGE)
                 if on_batch is not None:
                     on_batch(report)
         return report.articles
@@ -82,7 +104,9 @@ class AnalysisStage:
         return story_analysis(members, analyses, self.registry)
 
     def _analyse(self, batch: list[StoredArticle], report: AnalysisReport) -> list[AnalysisRecord]:
+        """The analysis rows of a batch's articles; those whose analysis failed get none (it is recorded)."""
         records: dict[int, AnalysisRecord] = {}
+        failed: set[int] = set()
         copies = [a for a in batch if a.duplicate_of is not None]
         originals = [a for a in batch if a.duplicate_of is None]
         # Where each copy's origin got its analysis: stored already, or in this very batch.
@@ -98,50 +122,45 @@ class AnalysisStage:
                 borrow.append((a, a.duplicate_of))  # checked below, once the origin has run
             else:
                 run.append(a)  # its origin has no usable analysis (failed, or removed): analyse its own text
-        self._record(self._run_models(run), records, report)
+        self._record(self._run_models(run), records, failed, report)
         late: list[StoredArticle] = []
         for a, origin_id in borrow:
-            own = records.get(origin_id)
-            if own is not None and own.error:
+            if origin_id in failed:
                 late.append(a)
                 continue
             records[a.id] = AnalysisRecord(a.id, None, None, ANALYZER, derived_from=origin_id)
             report.borrowed += 1
-        self._record(self._run_models(late), records, report)
+        self._record(self._run_models(late), records, failed, report)
         return [records[a.id] for a in batch if a.id in records]
 
-    @staticmethod
-    def _record(results: list[tuple[StoredArticle, ArticleAnalysis | None, str | None]],
-                records: dict[int, AnalysisRecord], report: AnalysisReport) -> None:
-        for article, result, error in results:
-            if result is None:
-                records[article.id] = AnalysisRecord(article.id, [], [], ANALYZER, error=error)
+    def _record(self, results: list[tuple[StoredArticle, ArticleAnalysis | Exception]],
+                records: dict[int, AnalysisRecord], failed: set[int], report: AnalysisReport) -> None:
+        for article, result in results:
+            if isinstance(result, Exception):
+                failed.add(article.id)
                 report.failed += 1
+                error = describe_failure(result)
+                attempts = self.store.record_stage_failure(article.id, ANALYSIS_STAGE, software=ANALYSIS_SOFTWARE,
+                                                           error=error)
+                aside = attempts >= MAX_STAGE_ATTEMPTS
+                report.set_aside += int(aside)
+                log.warning("analysis: article %s failed (attempt %d of %d): %s%s", article.id, attempts,
+                            MAX_STAGE_ATTEMPTS, error, " - set aside until the software changes" if aside else "")
             else:
                 entities, statements = analysis_to_dicts(result)
                 records[article.id] = AnalysisRecord(article.id, entities, statements, ANALYZER)
                 report.analysed += 1
 
-    def _run_models(self, articles: list[StoredArticle],
-                    ) -> list[tuple[StoredArticle, ArticleAnalysis | None, str | None]]:
-        """Each article with its analysis, or None and the error when the analysis failed on its text."""
+    def _run_models(self, articles: list[StoredArticle]) -> list[tuple[StoredArticle, ArticleAnalysis | Exception]]:
+        """Each article with its analysis, or the exception that stopped it (its text over the time budget, or
+        a text the rules cannot handle); the models run in batches. A missing model is no article's fault: it
+        propagates."""
         if not articles:
             return []
-        texts = [a.text or "" for a in articles]
-        try:
-            results = list(analyze_texts(texts, batch_size=32, is_state_media=self.registry.is_state_media,
-                                         is_outlet=self.registry.is_outlet))
-            return [(a, r, None) for a, r in zip(articles, results, strict=True)]
-        except ModelMissingError:
-            raise
-        except Exception:  # noqa: BLE001 - one bad text must not stop the stage: find it, record it, go on
-            if len(articles) == 1:
-                log.exception("analysis failed for article %s", articles[0].id)
-                return [(articles[0], None, traceback.format_exc(limit=1).strip()[-500:])]
-        out: list[tuple[StoredArticle, ArticleAnalysis | None, str | None]] = []
-        for a in articles:
-            out += self._run_models([a])
-        return out
+        results = analyze_each([a.text or "" for a in articles], batch_size=32,
+                               is_state_media=self.registry.is_state_media, is_outlet=self.registry.is_outlet,
+                               time_budget=self.time_budget)
+        return list(zip(articles, results, strict=True))
 
 
 class ResidentAnalysis:

@@ -656,10 +656,13 @@ class Store:
         """Forget the failures of `stage` on these articles (it succeeded on them)."""
         ids = list(article_ids)
         with self.session() as s:
-            for start in range(0, len(ids), 500):
+            # Read first: most passes have nothing to forget, and a read takes no write lock.
+            failed = [i for start in range(0, len(ids), 500) for i in s.scalars(select(ArticleFailure.article_id).where(
+                ArticleFailure.stage == stage, ArticleFailure.article_id.in_(ids[start:start + 500])))]
+            if failed:
                 s.execute(delete(ArticleFailure).where(ArticleFailure.stage == stage,
-                                                       ArticleFailure.article_id.in_(ids[start:start + 500])))
-            s.commit()
+                                                       ArticleFailure.article_id.in_(failed)))
+                s.commit()
 
     def stage_failures(self, stage: str | None = None, *, source_id: int | None = None) -> list[StageFailure]:
         """Recorded failures, the latest first, with each article's source and URL."""
@@ -898,6 +901,15 @@ class Store:
                     refresh_story_analysis_in(s, story_id, aggregate)
             s.commit()
             return stories
+
+    def drop_failed_analyses(self) -> int:
+        """Delete the empty analyses that analysers before the failure records stored for an article whose
+        analysis failed (`error` set, never retried): the article is then pending again, and a failure now is
+        recorded on it instead (tried again, set aside after MAX_STAGE_ATTEMPTS). Returns how many went."""
+        with self.session() as s:
+            gone = s.execute(delete(ArticleAnalysisRow).where(ArticleAnalysisRow.error.is_not(None)))
+            s.commit()
+            return gone.rowcount or 0  # type: ignore[attr-defined]
 
     def analysis_stats(self) -> dict[str, int]:
         """How many articles are analysed (borrowed analyses among them) and how many wait."""

@@ -312,7 +312,9 @@ class ArticleAnalysisRow(Base):
     statements: Mapped[list[dict] | None] = mapped_column(JSON(none_as_null=True))
     analyzed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     analyzer: Mapped[str] = mapped_column(String(64))  # what produced it (stage version and spaCy model)
-    error: Mapped[str | None] = mapped_column(Text)  # set when the analysis failed (stored empty, not retried)
+    # Set by older versions when the analysis failed (stored empty, never retried). Now a failure gets no row but
+    # an ArticleFailure (retried, set aside after MAX_STAGE_ATTEMPTS); the analysis stage deletes such old rows.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class StoryEntityRow(Base):
