@@ -166,3 +166,20 @@ def test_key_host_splits_the_host_off():
 ])
 def test_registered_domain_uses_the_public_suffix_list(value, domain):
     assert registered_domain(value) == domain
+
+
+@pytest.mark.parametrize(("url", "page_canonical", "chosen"), [
+    # the same site by the public suffix list: text.npr.org and www.npr.org are both npr.org
+    ("https://text.npr.org/nx-s1-5", "https://www.npr.org/2025/09/01/nx-s1-5/story",
+     "https://www.npr.org/2025/09/01/nx-s1-5/story"),
+    # another outlet's page (a syndicated copy pointing at the original) keeps its own address
+    ("https://partner.example/ferry", "https://wire.example/ferry", "https://partner.example/ferry"),
+    # a canonical that names the home page is not taken for an article
+    ("https://news.example/2025/ferry", "https://news.example/", "https://news.example/2025/ferry"),
+    # another spelling of the same page: the publisher's
+    ("http://news.example/ferry/", "https://news.example/ferry", "https://news.example/ferry"),
+])
+def test_choose_canonical_compares_sites_and_pages_as_the_blocklist_does(url, page_canonical, chosen):
+    from newsdesk.pipeline import choose_canonical
+
+    assert choose_canonical(url, page_canonical) == chosen
