@@ -24,9 +24,10 @@ CONTRACT = {"id", "url", "canonical_url", "source", "title", "text", "authors", 
             "fetched", "story_id", "duplicate_of"}
 
 
-def run(db: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+def run(db: Path, *args: str, check: bool = True, env: dict[str, str] | None = None,
+        **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEWSDESK_DATABASE_URL": f"sqlite:///{db}", "NEWSDESK_ALLOW_PRIVATE_HOSTS": "1",
-           "NEWSDESK_MIN_HOST_DELAY": "0", "COLUMNS": "200"}
+           "NEWSDESK_MIN_HOST_DELAY": "0", "COLUMNS": "200", **(env or {})}
     proc = subprocess.run([*NEWSDESK, *args], env=env, capture_output=True, text=True, timeout=120, **kw)
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -203,3 +204,22 @@ def test_extract_prints_the_contract_for_every_aeb_page(tmp_path, shared_data):
         assert line["text"].strip() and "error" not in line, line["path"]
         assert isinstance(line["authors"], list)
         assert line["title"] is None or not line["text"].startswith(line["title"] + "\n"), line["path"]
+
+
+def test_fetch_and_import_say_which_articles_could_not_be_placed_in_stories(tmp_path):
+    # A 4 MB text cannot be folded and grouped within a one-second budget: the summary says so, the other is placed.
+    from newsdesk.models import Article
+    from newsdesk.store import Store
+
+    db = tmp_path / "n.db"
+    store = Store(f"sqlite:///{db}")
+    store.migrate()
+    huge = "\n\n".join(f"Council meeting {i} in district {i % 97} counted {i * 7} votes." for i in range(30_000))
+    for url, body in (("https://a.example/ok", "The harbour bridge reopened on Friday after repairs."),
+                      ("https://a.example/huge", huge)):
+        store.save_article(Article(url=url, title="Harbour news", text=body), source_name="a.example")
+    store.close()
+    (tmp_path / "empty").mkdir()
+    proc = run(db, "import", str(tmp_path / "empty"),
+               env={"NEWSDESK_ARTICLE_TIME_BUDGET": "1", "NEWSDESK_ANALYSIS_BATCH": "0"})
+    assert "1 article(s) placed in stories (1 could not be placed: see `newsdesk sources list`)" in proc.stdout

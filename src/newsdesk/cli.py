@@ -200,10 +200,15 @@ def sources_export_opml(
         sys.stdout.write(text)
 
 
-def _group_into_stories(store: Store) -> int:
+def _group_into_stories(ctx: typer.Context, store: Store) -> str:
+    """The story stage after a fetch or import; returns the words for the summary line. An article whose
+    grouping failed is recorded on it (`sources list` shows it) and is tried again by the next pass."""
     from newsdesk.stories.engine import StoryEngine
 
-    return StoryEngine(store).process_pending()
+    engine = StoryEngine(store, settings=_settings(ctx))
+    placed = engine.process_pending()
+    failed = f" ({engine.failed} could not be placed: see `newsdesk sources list`)" if engine.failed else ""
+    return f"{placed} article(s) placed in stories{failed}"
 
 
 def _analyse_new(ctx: typer.Context, store: Store) -> str:
@@ -324,7 +329,7 @@ def fetch(
                 progress.update(task, advance=1, description=report.url[:60])
 
             reports = collector.fetch_due(include_not_due=all_sources, on_done=done)
-        grouped = _group_into_stories(collector.store)
+        grouped = _group_into_stories(ctx, collector.store)
         analysed = _analyse_new(ctx, collector.store)
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
@@ -346,7 +351,7 @@ def fetch(
         (not_fetched["leased"], "skipped (another newsdesk process has them)"),
         (not_fetched["deferred"], "left for the next pass (their host's time budget ran out)")) if n)
     out.print(f"{len(reports) - sum(not_fetched.values())} source(s) fetched{skipped}, {new} new article(s), "
-              f"{len(failed_sources)} source error(s), {grouped} article(s) placed in stories{analysed}")
+              f"{len(failed_sources)} source error(s), {grouped}{analysed}")
 
 
 @app.command("import")
@@ -371,13 +376,13 @@ def import_(
         return
     with _collector(ctx) as collector:
         report = collector.import_paths(paths, url=url)
-        grouped = _group_into_stories(collector.store)
+        grouped = _group_into_stories(ctx, collector.store)
         analysed = _analyse_new(ctx, collector.store)
     for what, why in report.failed:
         err.print(f"failed: {what}: {why}", markup=False, highlight=False)
     blocked = f", {report.blocked} blocked (removal requests)" if report.blocked else ""
     out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed{blocked}, "
-              f"{grouped} article(s) placed in stories{analysed}")
+              f"{grouped}{analysed}")
 
 
 @app.command()

@@ -69,6 +69,13 @@ def test_metrics_count_article_failures_and_set_aside_articles_per_stage(site, s
     # The source's page says so too.
     page = own.get(f"/sources/{own.sources['Wire Agency']}").text
     assert "Articles that failed" in page and "1 (1 set aside until newsdesk is updated)" in page
+    # And the API: per source, the articles that failed (in any stage, once each) and those set aside.
+    wire_id = own.sources["Wire Agency"]
+    listed = {s["id"]: s for s in own.get("/api/sources").json()["sources"]}
+    wire = own.get(f"/api/sources/{wire_id}").json()
+    for shown in (listed[wire_id], wire):
+        assert (shown["articles_failed"], shown["articles_set_aside"]) == (1, 1)
+    assert sum(s["articles_set_aside"] for s in listed.values()) == 1
 
 
 def test_healthz(site):

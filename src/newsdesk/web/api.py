@@ -15,6 +15,7 @@ from newsdesk.analyze.aggregate import entity_key, sentence_status
 from newsdesk.errors import TimeBudgetError
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
+from newsdesk.store.repository import SourceFailures
 from newsdesk.store.schema import MAX_ID
 from newsdesk.web.common import (
     MAX_KEY,
@@ -199,6 +200,9 @@ class SourceOut(BaseModel):
     next_fetch_at: datetime
     interval_seconds: int
     page_url: str
+    articles_failed: int = Field(0, description="its articles whose grouping or analysis failed (retried)")
+    articles_set_aside: int = Field(0, description="of those, the ones set aside after repeated failures, until "
+                                                   "the software changes")
 
 
 class SourcesOut(BaseModel):
@@ -281,14 +285,15 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
     )
 
 
-def source_out(s: SourceView, base: str) -> SourceOut:
+def source_out(s: SourceView, base: str, failures: SourceFailures | None = None) -> SourceOut:
+    failures = failures or SourceFailures()
     return SourceOut(
         id=s.id, url=s.url, name=s.name, title=s.title, site_url=s.site_url, category=s.category, kind=s.kind,
         active=s.active, added_at=s.added_at, healthy=s.healthy, last_fetch_at=s.last_fetch_at,
         last_success_at=s.last_success_at, last_status=s.last_status, last_error=s.last_error,
         last_error_reason=s.last_error_reason, consecutive_failures=s.consecutive_failures,
         articles_found=s.articles_found, next_fetch_at=s.next_fetch_at, interval_seconds=s.interval_seconds,
-        page_url=f"{base}/sources/{s.id}",
+        page_url=f"{base}/sources/{s.id}", articles_failed=failures.failed, articles_set_aside=failures.set_aside,
     )
 
 
@@ -374,7 +379,8 @@ def list_sources(request: Request, limit: Annotated[int, Query(ge=1, le=MAX_LIMI
     """The watched sources and their fetch health."""
     page = reader_of(request).sources(limit, cursor)
     base = base_url(request)
-    return SourcesOut(sources=[source_out(s, base) for s in page.items], next=page.next)
+    failures = reader_of(request).store.source_failures()  # one grouped read for the page, usually empty
+    return SourcesOut(sources=[source_out(s, base, failures.get(s.id)) for s in page.items], next=page.next)
 
 
 @router.get("/sources/{source_id}", response_model=SourceOut, responses=NOT_FOUND)
@@ -382,7 +388,7 @@ def get_source(request: Request, source_id: Annotated[int, _id("source")]) -> So
     found = reader_of(request).source(source_id)
     if found is None:
         raise UserError(404, f"there is no source {source_id}")
-    return source_out(found, base_url(request))
+    return source_out(found, base_url(request), reader_of(request).source_failures(source_id))
 
 
 @router.get("/entities", response_model=EntitiesOut, responses=ERRORS)

@@ -80,7 +80,7 @@ class BackgroundFetcher:
         from newsdesk.stories.engine import StoryEngine
 
         collector = Collector(self.settings, self.store)
-        stories = StoryEngine(self.store)
+        stories = StoryEngine(self.store, settings=self.settings)
         try:
             while not self.stop.is_set():
                 try:
