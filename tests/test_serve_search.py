@@ -6,10 +6,7 @@ Issue 13: `a* OR b* OR ... OR z*` took 5.7 s on a 30k-article store, eight at on
 
 from __future__ import annotations
 
-import os
 import string
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,20 +17,13 @@ import httpx
 import psycopg
 import pytest
 import searchstore
+import serveprocess
 from pg import new_database
 from sqlalchemy import make_url
 
 from newsdesk.store import Store
 
 ALPHABET = " OR ".join(f"{c}*" for c in string.ascii_lowercase)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -43,27 +33,8 @@ def serving(db: str, folder: Path, articles: int, **env: str) -> Iterator[str]:
     store.migrate()
     searchstore.fill(store, articles)
     store.close()
-    port = _free_port()
-    log = open(folder / "serve.log", "w")  # noqa: SIM115 (closed below; a pipe could fill up and block)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port), "--no-background-fetch",
-         "--no-default-sources"], env={**os.environ, "NEWSDESK_DATABASE_URL": db, **env}, stdout=log,
-        stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("newsdesk serve did not start: " + (folder / "serve.log").read_text()[-2000:])
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with serveprocess.serving(db, folder, "--no-background-fetch", **env) as server:
+        yield server.url
 
 
 def search_in_threads(url: str, query: str, count: int = 8) -> tuple[list[threading.Thread], list[tuple]]:
@@ -107,7 +78,7 @@ def test_healthz_answers_while_searches_hold_every_request_thread(request, tmp_p
     /healthz still answers at once, and each search is stopped at its time limit (PostgreSQL's statement_timeout
     covers the wait for the lock) with a 503 and Retry-After."""
     db = new_database(request, "postgresql", tmp_path)
-    with serving(db, tmp_path, 30, NEWSDESK_SEARCH_TIME_LIMIT="2") as url:
+    with serving(db, tmp_path, 30, search_time_limit="2") as url:
         parts = make_url(db)
         with psycopg.connect(host=parts.host, port=parts.port, user=parts.username, dbname=parts.database) as lock:
             lock.execute("LOCK TABLE articles_fts IN ACCESS EXCLUSIVE MODE")  # held until this transaction ends
