@@ -65,31 +65,33 @@ class ServeProcess:
 
 
 @contextmanager
-def serving(db: str, folder: Path, *args: str, **env: str) -> Iterator[ServeProcess]:
-    """`newsdesk serve` on a free loopback port over the (migrated) store `db`, with NEWSDESK_<KEY> variables
-    from `env` (keys in lower case, e.g. removal_rate_limit="3") and extra command-line `args`."""
+def serving(db: str, folder: Path, *args: str, environ: dict[str, str] | None = None,
+            **env: str) -> Iterator[ServeProcess]:
+    """`newsdesk serve` on a free loopback port over the store `db` (migrated at start), with NEWSDESK_<KEY>
+    variables from `env` (keys in lower case, e.g. removal_rate_limit="3") over `environ` (default: this process's
+    environment) and extra command-line `args`; it runs in `folder`, which holds its log."""
     port = free_port()
-    environment = {**os.environ, "NEWSDESK_DATABASE_URL": db,
+    environment = {**(os.environ if environ is None else environ), "NEWSDESK_DATABASE_URL": db,
                    **{f"NEWSDESK_{k.upper()}": str(v) for k, v in env.items()}}
     log_path = folder / f"serve-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 (closed below; a pipe could fill up and block the server)
     proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--port", str(port),
                              "--no-default-sources", *args], env=environment, stdout=log,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, cwd=folder)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"newsdesk serve exited ({proc.returncode}): {log_path.read_text()[-2000:]}")
             try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("newsdesk serve did not start: " + log_path.read_text()[-2000:])
-        if proc.poll() is not None:
-            raise RuntimeError("newsdesk serve exited: " + log_path.read_text()[-2000:])
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"newsdesk serve did not answer in 60 s: {log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
         yield ServeProcess(url=url, port=port, pid=proc.pid, log=log_path)
     finally:
         proc.terminate()

@@ -36,6 +36,7 @@ if str(TESTS) not in sys.path:  # localserver.py lives beside the other test hel
     sys.path.insert(0, str(TESTS))
 
 from localserver import LocalServer  # noqa: E402
+from serveprocess import ServeProcess, serving  # noqa: E402
 
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.store.repository import content_hash  # noqa: E402
@@ -122,51 +123,21 @@ class Live:
     pid: int
     log: Path
     db: str
+    process: ServeProcess
 
     def rss_kib(self) -> int:
         """Resident memory of the server process now (KiB)."""
-        with open(f"/proc/{self.pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return self.process.memory_kib()
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.process.log_text()
 
 
 @contextmanager
 def serve(db: str, folder: Path, *args: str, **settings: object) -> Iterator[Live]:
     """`newsdesk serve` on a free loopback port over `db` (migrated first), answering once /healthz does."""
-    port = free_port()
-    log_path = folder / f"serve-{port}.log"
-    log = open(log_path, "w")  # noqa: SIM115 (closed below; a pipe left unread could block the server)
-    proc = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "--db", db, "serve", "--port", str(port),
-                             "--no-default-sources", *args], env=cli_env(**settings), stdout=log,
-                            stderr=subprocess.STDOUT, cwd=folder)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"newsdesk serve exited ({proc.returncode}): {log_path.read_text()[-1500:]}")
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"newsdesk serve did not answer in 60 s: {log_path.read_text()[-1500:]}")
-            time.sleep(0.1)
-        yield Live(url, port, proc.pid, log_path, db)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
+    with serving(db, folder, *args, environ=cli_env(**settings)) as server:
+        yield Live(server.url, server.port, server.pid, server.log, db, server)
 
 
 def client(local_address: str | None = None, timeout: float = 10) -> httpx.Client:
