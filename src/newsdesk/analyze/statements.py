@@ -762,18 +762,18 @@ def analyze_each(texts: Iterable[str], batch_size: int = 32,
             raise
         except Exception:  # noqa: BLE001 - one text's fault, or the batch's time: find out text by text
             layouts = [_planned(text, time_budget) for text in batch]
-            for k, lay in enumerate(layouts):
+            for k, (text, lay) in enumerate(zip(batch, layouts, strict=True)):
                 if isinstance(lay, Layout):
                     try:
-                        with deadline(time_budget, _budget_for(lay.text)):
+                        with deadline(time_budget, _budget_for(text)):
                             run_models([lay], batch_size)
                     except ModelMissingError:
                         raise
                     except Exception as exc:  # noqa: BLE001
                         layouts[k] = exc
-        for lay in layouts:
+        for text, lay in zip(batch, layouts, strict=True):
             if isinstance(lay, Layout):
-                lay = _analysed(lay, time_budget, is_state_media, is_outlet)
+                lay = _analysed(lay, _budget_for(text), time_budget, is_state_media, is_outlet)
             yield lay  # outside the deadline: the caller's code does not run under this text's budget
 
 
@@ -785,10 +785,11 @@ def _planned(text: str, time_budget: float | None) -> Layout | Exception:
         return exc
 
 
-def _analysed(layout: Layout, time_budget: float | None, is_state_media: Callable[[str], bool] | None,
+def _analysed(layout: Layout, what: str, time_budget: float | None,
+              is_state_media: Callable[[str], bool] | None,
               is_outlet: Callable[[str], bool] | None) -> ArticleAnalysis | Exception:
     try:
-        with deadline(time_budget, _budget_for(layout.text)):
+        with deadline(time_budget, what):
             return analyze_layout(layout, is_state_media, is_outlet)
     except Exception as exc:  # noqa: BLE001 - reported as this text's result
         return exc
