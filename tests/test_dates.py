@@ -174,3 +174,25 @@ def test_cluster_command_on_a_record_dated_year_one(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == "a\t1\nb\t1\nc\t1\n"  # one event, its dates dropped or kept
+
+
+def test_cluster_command_goes_on_past_an_article_it_cannot_group(tmp_path):
+    # Only quote marks (the sentence splitter raised IndexError on them) and a 4 MB text past a one-second budget:
+    # each is reported and gets a story of its own, the others are grouped, every article gets its line.
+    huge = "\n\n".join(f"Council meeting {i} in district {i % 97} counted {i * 7} votes." for i in range(60_000))
+    path = tmp_path / "articles.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "title": "Mayor opens bridge", "text": "The mayor of Springfield opened the new bridge."},
+        {"id": "quotes", "title": "\"\"", "text": "\"\"\" ” ’ ) ] \""},
+        {"id": "huge", "title": "Council minutes", "text": huge},
+        {"id": "b", "title": "Mayor opens bridge in Springfield", "text": "The mayor of Springfield opened a bridge."},
+    ]) + "\n")
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'untouched.db'}",
+           "NEWSDESK_ARTICLE_TIME_BUDGET": "1"}
+    proc = subprocess.run([sys.executable, "-m", "newsdesk.cli", "cluster", str(path)], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert "Traceback" not in proc.stderr
+    lines = dict(line.split("\t") for line in proc.stdout.splitlines())
+    assert list(lines) == ["a", "quotes", "huge", "b"] and lines["a"] == lines["b"]
+    assert lines["huge"] not in (lines["a"], lines["quotes"])
+    assert proc.returncode == 1 and "article huge: could not be grouped (TimeBudgetError" in proc.stderr

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 
 from newsdesk.config import Settings, load_settings
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import NewsdeskError, describe_failure
 from newsdesk.store import Store
 
 app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
@@ -427,18 +427,28 @@ def _good_records(stream: Any, path: Path, errors: list[Any]) -> Iterator[Any]:
 
 @app.command()
 def cluster(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
 ) -> None:
     """Group articles into stories as the live service would, in file order; print `id<TAB>story_id`.
 
-    Nothing is read from or written to the database. A bad line is reported and skipped.
+    Nothing is read from or written to the database. A bad line is reported and skipped. An article whose grouping
+    fails or runs past its time budget (article_time_budget) is reported and gets a story of its own; the others
+    go on (exit status 1).
     """
     from newsdesk.stories.engine import cluster_stream
 
     errors: list[Any] = []
+
+    def failed(article_id: object, exc: Exception) -> None:
+        errors.append(article_id)
+        err.print(f"article {article_id}: could not be grouped ({describe_failure(exc)}); a story of its own",
+                  markup=False, highlight=False)
+
     try:
         with _open_records(path) as stream:
-            for article_id, story_id in cluster_stream(_good_records(stream, path, errors)):
+            for article_id, story_id in cluster_stream(_good_records(stream, path, errors),
+                                                       _settings(ctx).article_time_budget, failed):
                 sys.stdout.write(f"{article_id}\t{story_id}\n")
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"[red]error:[/red] {path}: {exc}")

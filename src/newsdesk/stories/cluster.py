@@ -148,6 +148,10 @@ class StoryClusterer:
         """Articles remembered (those not older than the last ``forget_before``, roughly)."""
         return len(self._article_story)
 
+    def new_story_id(self) -> int:
+        """A story id no story has had (for an article left out of the index: a story of its own)."""
+        return self._new_story_id()
+
     def add(self, doc: StoryDoc) -> int:
         """Assign ``doc`` to the best matching story, or start a new one; return the story id.
 

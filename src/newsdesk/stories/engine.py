@@ -89,6 +89,12 @@ class StoryPipeline:
         self._tick(doc)
         return Assignment(story, origin)
 
+    def forget(self, article_id: Key) -> None:
+        """Drop an article from the copy index and the assignments (removed, or its decision failed)."""
+        self.story_of.pop(article_id, None)
+        if article_id in self.copies:
+            self.copies.remove(article_id)
+
     def restore(self, doc: StoryDoc, story_id: int, sig: bytes | None) -> None:
         """Re-load a member decided earlier (service restart) without deciding anything again."""
         if doc.text or sig:
@@ -268,9 +274,7 @@ class StoryEngine:
             self._forget(article_id)
 
     def _forget(self, article_id: int) -> None:
-        self.pipeline.story_of.pop(article_id, None)
-        if article_id in self.pipeline.copies:
-            self.pipeline.copies.remove(article_id)
+        self.pipeline.forget(article_id)
 
 
 def story_values(members: list[StoredArticle]) -> dict:
@@ -317,8 +321,19 @@ def refresh_story_analysis(s: Session, story_id: int, members: list[StoredArticl
     refresh_story_analysis_in(s, story_id, lambda ms, an: story_analysis(ms, an, registry), members)
 
 
-def cluster_stream(docs: Iterable[StoryDoc]) -> Iterator[tuple[Key, int]]:
-    """The `newsdesk cluster` path: the live pipeline on the given articles only, no database."""
+def cluster_stream(docs: Iterable[StoryDoc], time_budget: float | None = None,
+                   on_failure: Callable[[Key, Exception], None] | None = None) -> Iterator[tuple[Key, int]]:
+    """The `newsdesk cluster` path: the live pipeline on the given articles only, no database. Each article is
+    decided under `time_budget` seconds; one whose decision fails (or runs out of time) is reported to `on_failure`
+    and gets a story of its own, so that every article still gets its line and the stream goes on."""
     pipeline = StoryPipeline()
     for doc in docs:
-        yield doc.id, pipeline.assign(doc).story_id
+        try:
+            with deadline(time_budget, what=f"article {doc.id}"):
+                story = pipeline.assign(doc).story_id
+        except Exception as exc:  # noqa: BLE001 - one bad article never stops the stream
+            pipeline.forget(doc.id)
+            story = pipeline.clusterer.new_story_id()
+            if on_failure is not None:
+                on_failure(doc.id, exc)
+        yield doc.id, story

@@ -150,7 +150,8 @@ def _sentences(text: str) -> list[str]:
             if not piece or piece.isspace():
                 continue
             current = f"{current} {piece}" if current else piece
-            last = current.rstrip("\"'”’)] ").rsplit(None, 1)[-1] if current.strip() else ""
+            words = current.rstrip("\"'”’)] ").rsplit(None, 1)  # empty when the piece is only quotes
+            last = words[-1] if words else ""
             if _ABBREVIATION.match(last):
                 continue  # "U.S. Army", "Gov. Smith", "J. Smith": not a sentence end
             out.append(current)
