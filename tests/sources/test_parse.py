@@ -651,3 +651,17 @@ def test_broken_xml_whose_items_have_no_links_is_an_error():
     doc = b"<rss version='2.0'><channel><title>x</title><item><title>a</titl></item></chan"
     with pytest.raises(ParseError, match=r"malformed XML at line \d+, column \d+: mismatched tag"):
         parse_source(doc, "https://news.example/feed.xml", "application/rss+xml")
+
+
+def test_an_atom_entry_with_only_html_content_gets_its_text_as_summary() -> None:
+    # feedparser copies the only <content> into `summary` without saying its type: its markup was kept as text.
+    feed = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Haven</title>
+      <entry><title>Kade open</title><link href="https://haven.example.nl/kade"/><id>k1</id>
+        <updated>2024-05-01T08:00:00Z</updated>
+        <content type="html">&lt;p&gt;De kade is &lt;b&gt;weer&lt;/b&gt; open.&lt;/p&gt;</content></entry>
+      <entry><title>Sluis dicht</title><link href="https://haven.example.nl/sluis"/><id>s1</id>
+        <updated>2024-05-02T08:00:00Z</updated>
+        <content type="text">Wie &lt;b&gt; typt, ziet &lt;b&gt;.</content></entry></feed>"""
+    kade, sluis = parse_source(feed, "https://haven.example.nl/atom").entries
+    assert kade.summary == "De kade is weer open."
+    assert sluis.summary == "Wie <b> typt, ziet <b>."  # text content stays text, angle brackets and all

@@ -542,10 +542,14 @@ def _feed_entry(item: Mapping[str, Any], url: str, language: str | None) -> Feed
     if not any(authors):
         authors.append(_clean_text(item.get("author")))
 
-    summary_detail = item.get("summary_detail") or {}
+    # feedparser copies an Atom entry's only <content> into `summary` without a summary_detail: its type is then
+    # that content's (an HTML content read as text kept its tags).
+    contents = item.get("content") or []
+    summary_detail = item.get("summary_detail") or next(
+        (c for c in contents if c.get("value") == item.get("summary")), {})
     summary = _clean_text(item.get("summary"), _is_html_detail(summary_detail)) if "summary" in item else None
     if summary is None:
-        for content in item.get("content") or []:
+        for content in contents:
             summary = _clean_text(content.get("value"), _is_html_detail(content))
             if summary:
                 break
