@@ -1,98 +1,127 @@
 """Settings from a TOML file and NEWSDESK_* environment variables (the environment wins).
 
 The TOML file is `NEWSDESK_CONFIG` if set, else `newsdesk.toml` in the working directory if present.
-Keys in the file are the field names below, e.g. `min_host_delay = 2.0`.
+Keys in the file are the field names below, e.g. `min_host_delay = 2.0`; each says what it means beside its
+default, and the README's settings table is printed from them (scripts/settings_table.py).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from newsdesk import __version__
 
 
+def setting(default: Any, meaning: str) -> Any:
+    """A setting's default and what it means (markdown): the README's settings table is printed from these
+    (scripts/settings_table.py), so the manual says what the code does."""
+    return field(default=default, metadata={"meaning": meaning})
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///newsdesk.db"
-    contact_url: str = "https://github.com/newsdesk/newsdesk"
-    # Fetching is refused for private, loopback, link-local and multicast addresses unless this is set.
-    allow_private_hosts: bool = False
-    # Comma-separated IPs or CIDRs fetched even when allow_private_hosts is off (an intranet feed).
-    allowed_private_hosts: str = ""
-    min_host_delay: float = 1.0  # seconds between two requests to one host
-    request_timeout: float = 30.0  # total seconds for one response, body included
-    # Seconds one host may take in one fetch pass (its feeds, robots.txt and pages, one request at a time): a host
-    # that drips its pages cannot hold the pass. Past it, no new request goes to that host in this pass, a request
-    # under way ends when the budget does, and the entries not fetched wait for the next pass (the source stays
-    # due). 0: no budget.
-    host_time_budget: float = 120.0
-    connect_timeout: float = 10.0
-    max_body_bytes: int = 10 * 1024 * 1024  # decompressed
-    max_redirects: int = 5
-    default_interval: int = 15 * 60  # seconds between two fetches of a source
-    min_interval: int = 5 * 60
-    max_interval: int = 6 * 60 * 60
-    max_backoff: int = 24 * 60 * 60  # longest wait after repeated failures
-    robots_ttl: int = 24 * 60 * 60  # how long a host's robots.txt is trusted
-    max_entries_per_source: int = 200  # articles taken from one feed pass
-    fetch_workers: int = 4  # hosts fetched at once (each host stays one request at a time)
-    serve_fetch_interval: int = 60  # seconds between two background passes while serving
-    # Articles the analysis stage (entities, who said what) takes per background pass and per `newsdesk fetch` or
-    # `import`: it runs at about ten articles a second, so a bound keeps a big import from holding up the next
-    # fetch; the rest waits for the next pass (or `newsdesk analyze-pending`). 0 turns it off there.
-    analysis_batch: int = 200
-    # Seconds one article may take in one stage (copy-folding and grouping, analysis; `newsdesk analyze` and
-    # `cluster` too): past it the article's work stops, the failure is recorded on the article and the stage goes
-    # on with the others (newsdesk.timebudget). An article analyses in ~0.1 s; no text may hold the service.
-    article_time_budget: float = 20.0
-    # Threads answering requests in one server process. Requests are CPU-bound Python (templates, JSON) under
-    # one GIL: more threads than cores only queue behind each other and stretch the slowest answers.
-    serve_threads: int = 4
-    # Seconds one search may run before the database stops it (503, Retry-After): a search takes milliseconds, and
-    # a query that reads most of the index must not hold one of those few threads (newsdesk.store.search).
-    search_time_limit: float = 3.0
-    # Server processes (uvicorn workers) sharing the port; with more than one, the background fetcher runs
-    # in the parent process, so that one process alone fetches and groups stories.
-    serve_workers: int = 1
-    # One line on stderr per request answered (uvicorn's access log). Off by default, like gunicorn's: a proxy in
-    # front usually logs requests already, /metrics counts them, and the line costs a search 5% of its time.
-    access_log: bool = False
-    # Seconds a write made while answering a request (a removal request, an administrator's login or decision) waits
-    # for another connection's lock (SQLite busy timeout, PostgreSQL lock_timeout) before the answer is 503 with
-    # Retry-After and nothing stored: a busy store must not hold clients and request threads. The background
-    # fetcher and the commands wait as long as it takes.
-    serve_lock_wait: float = 3.0
-    # Comma-separated IPs or CIDRs of the reverse proxies in front of the server. Only a connection from one of them
-    # may say who the client is (X-Forwarded-For: the right-most address that is not itself one of them) and by
-    # which scheme (X-Forwarded-Proto); the per-client limits (removal requests, failed logins) count that address.
-    # Empty: nobody is trusted, the client is the connection's own address.
-    trusted_proxies: str = ""
-    disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
-    public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
-    source_labels_file: str = ""  # a TOML file of extra outlet labels (format of newsdesk/data/source-labels.toml)
-    # Removal requests (newsdesk.removal): suppress what a request names as soon as it is received (quarantined,
-    # restored if rejected) instead of only when an administrator accepts it.
-    removal_provisional: bool = False
-    removal_rate_limit: int = 5  # requests accepted from one client per removal_rate_window
-    removal_rate_window: int = 60 * 60  # seconds
-    admin_session_minutes: int = 60  # an administrator's session ends this long after it started
-    # Scale-out (newsdesk.tasks): a Redis URL for Celery, e.g. redis://host:6379/0. Empty: everything runs
-    # in-process (`newsdesk fetch`, the background fetcher of `newsdesk serve`), as on one machine.
-    broker_url: str = ""
-    # Seconds before Redis hands a task that was taken but not acknowledged (a worker that died mid-task) to another
-    # worker. Longer than the slowest task, or a slow task runs twice (harmless, tasks are idempotent, but wasted).
-    broker_visibility_timeout: int = 60 * 60
-    scheduler_interval: float = 10.0  # seconds between two passes of `newsdesk scheduler`
-    # A source handed to the workers is not due again for this long, unless its fetch ends first (it then sets the
-    # real next fetch): a slow worker's source is not queued twice, a lost task's source is queued again later.
-    fetch_lease: int = 30 * 60
-    # Server secret (client address hashing for rate limits); empty: generated once and kept in the database,
-    # so every process sharing the database uses the same one.
-    secret_key: str = ""
+    database_url: str = setting(
+        "sqlite:///newsdesk.db",
+        "the store, a SQLAlchemy URL: SQLite in WAL mode by default, or PostgreSQL, "
+        "`postgresql+psycopg://user:password@host:5432/db` (see below)")
+    contact_url: str = setting(
+        "https://github.com/newsdesk/newsdesk", "put in the User-Agent so publishers can reach you")
+    allow_private_hosts: bool = setting(
+        False, "fetch private, loopback, link-local and multicast addresses too (tests set it); off, they are refused")
+    allowed_private_hosts: str = setting(
+        "", "comma-separated IPs or CIDRs fetched even when `allow_private_hosts` is off (an intranet feed)")
+    min_host_delay: float = setting(1.0, "seconds between two requests to one host")
+    request_timeout: float = setting(30.0, "total seconds for one response, body included")
+    # A host that drips its pages cannot hold the pass: past the budget no new request goes to that host in this
+    # pass, a request under way ends when the budget does, and the source stays due.
+    host_time_budget: float = setting(
+        120.0, "seconds one host may take in one fetch pass (its feeds, robots.txt and pages, one request at a "
+        "time); what it leaves undone waits for the next pass; `0`: no budget")
+    connect_timeout: float = setting(10.0, "seconds to open a connection to a host")
+    max_body_bytes: int = setting(10 * 1024 * 1024, "largest response body, decompressed")
+    max_redirects: int = setting(5, "redirects followed per request")
+    default_interval: int = setting(15 * 60, "seconds between two fetches of a new source")
+    min_interval: int = setting(
+        5 * 60, "shortest time in seconds between two fetches of a source (the schedule follows about half the "
+        "source's publishing gap); also the first wait before a page that failed is asked again")
+    max_interval: int = setting(6 * 60 * 60, "longest time in seconds between two fetches of a source")
+    max_backoff: int = setting(
+        24 * 60 * 60, "longest wait in seconds after repeated failures (of a source, a page, a host that keeps "
+        "timing out) or that a host's `Retry-After` can ask for")
+    robots_ttl: int = setting(24 * 60 * 60, "seconds a host's robots.txt is trusted before it is fetched again")
+    max_entries_per_source: int = setting(200, "newest entries taken from one source per pass")
+    fetch_workers: int = setting(4, "hosts fetched at once in a fetch pass (each host stays one request at a time)")
+    serve_fetch_interval: int = setting(60, "seconds between two background passes while serving")
+    # The analysis runs at about ten articles a second: a bound keeps a big import from holding up the next fetch.
+    analysis_batch: int = setting(
+        200, "articles analysed (entities, who said what) per background pass and per `fetch`/`import` (about ten "
+        "a second); the rest waits for the next pass; `0` leaves analysis to `newsdesk analyze-pending`")
+    # An article analyses in ~0.1 s: no text may hold the service (newsdesk.timebudget).
+    article_time_budget: float = setting(
+        20.0, "seconds one article may take in one stage (grouping into stories, analysis; `newsdesk analyze` and "
+        "`cluster` too); past it the article's failure is recorded, the stage goes on with the others, and the "
+        "article is tried again on the next passes and set aside after 3 failures; `0`: no budget")
+    # Requests are CPU-bound Python (templates, JSON) under one GIL: more threads than cores only queue behind each
+    # other and stretch the slowest answers.
+    serve_threads: int = setting(
+        4, "threads answering requests in one server process (more only queue behind Python's lock)")
+    # A search takes milliseconds: a query that reads most of the index must not hold one of those few threads
+    # (newsdesk.store.search).
+    search_time_limit: float = setting(
+        3.0, "seconds one search may run before the database stops it (SQLite: a progress handler, PostgreSQL: "
+        "`statement_timeout`); it is answered 503 with `Retry-After`")
+    serve_workers: int = setting(
+        1, "server processes (`serve --workers N`). With more than one, the parent process accepts the connections "
+        "and deals them to the server processes in turn (so a burst of keep-alive connections is shared evenly), "
+        "replaces a server process that dies, and alone fetches and groups stories; `/metrics` counts the requests "
+        "of all the processes (each shares its counts through a temporary directory, at most a second behind). "
+        "Under load give it one per core: on 2 cores with 32 clients, `bench/web.py` measured story pages at "
+        "~1,200 req/s with 2 processes (p99 41-55 ms) against ~520 with one (p99 ~95), searches at 350-380 req/s "
+        "(p99 ~156 ms) against ~240 (p99 ~177)")
+    # The line costs a search 5% of its time.
+    access_log: bool = setting(
+        False, "a line per request on stderr (`serve --access-log`); off by default, as in gunicorn: a proxy in "
+        "front usually logs requests, and `/metrics` counts them")
+    # A busy store must not hold clients and request threads.
+    serve_lock_wait: float = setting(
+        3.0, "seconds a write made while answering a request (a removal request, a login, a decision) waits for "
+        "another connection's lock (SQLite busy timeout, PostgreSQL `lock_timeout`) before it is answered 503 "
+        "with `Retry-After`, nothing stored; the background fetcher and the commands wait as long as it takes")
+    # The per-client limits (removal requests, failed logins) count the address found this way.
+    trusted_proxies: str = setting(
+        "", "comma-separated IPs/CIDRs of the reverse proxies in front of `serve`: only a connection from one of "
+        "them may name the client (`X-Forwarded-For`: the right-most address that is not a trusted proxy) and the "
+        "scheme (`X-Forwarded-Proto`); empty: both headers are ignored, the client is the connection's address")
+    disclaimer: str = setting("", "the disclaimer shown with every story; empty: the built-in one")
+    public_url: str = setting(
+        "", "the site's public address, for absolute links in feeds and the API; empty: the address asked for")
+    source_labels_file: str = setting(
+        "", "a TOML file of outlet labels in the format of `newsdesk/data/source-labels.toml`, whose entries are "
+        "added to the built-in ones or replace those of the same name (see *Who said what*)")
+    removal_provisional: bool = setting(
+        False, "hide what a removal request names as soon as it arrives (quarantined, restored if rejected), "
+        "not only when an administrator accepts it")
+    removal_rate_limit: int = setting(5, "removal requests accepted from one client address per window")
+    removal_rate_window: int = setting(60 * 60, "that window, in seconds")
+    admin_session_minutes: int = setting(60, "an administrator's session ends this long after login")
+    broker_url: str = setting(
+        "", "a Redis URL for the Celery workers, e.g. `redis://host:6379/0` (see *Running across several "
+        "machines*); empty: everything runs in-process, as on one machine")
+    # Longer than the slowest task, or a slow task runs twice (harmless, tasks are idempotent, but wasted).
+    broker_visibility_timeout: int = setting(
+        60 * 60, "seconds before a task taken by a worker that died goes to another worker")
+    scheduler_interval: float = setting(10.0, "seconds between two passes of `newsdesk scheduler`")
+    # So a slow worker's source is not queued twice, and a lost task's source is queued again later.
+    fetch_lease: int = setting(
+        30 * 60, "seconds a source queued for the workers is not due again, unless its fetch ends first (also "
+        "how long an in-process pass holds a source when `host_time_budget` is `0`)")
+    secret_key: str = setting(
+        "", "server secret (keyed hashes of client addresses for the per-client limits, removal form tokens); "
+        "empty: generated once and kept in the database, shared by every process")
 
     @property
     def user_agent(self) -> str:
