@@ -1,5 +1,6 @@
 """The JSON API under /api: stories, articles, sources and search, cursor-paginated, with response models
-so that /openapi.json describes every answer. Shapes follow the contract in DESIGN.md."""
+so that /openapi.json describes every answer. Shapes follow the public contract (../shared/DESIGN.md, outside this
+repository; see docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -408,7 +408,7 @@ class MessageOut(BaseModel):
     message: str
 
 
-# The API names the free text `statement` (DESIGN.md's contract); the desk calls it `details`.
+# The API names the free text `statement` (the public contract, ../shared/DESIGN.md); the desk calls it `details`.
 _API_FIELD = {"details": "statement"}
 
 
