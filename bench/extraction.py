@@ -104,11 +104,6 @@ def precision_recall_f1(scores: list[tuple[float, float, float]]) -> tuple[float
     return p, r, f1
 
 
-def page_f1(true: str | None, pred: str | None) -> float:
-    tp, fp, fn = page_scores(true, pred)
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 # ---------------------------------------------------------------------------------------------- data
 
 

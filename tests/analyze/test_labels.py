@@ -113,11 +113,12 @@ def test_claim_carried_only_by_state_media(registry):
     groups = group_statements(only_state)
     assert len(groups) == 1
     # kcnawatch.example is unlabelled and its copy names no speaker: not only state media.
-    assert not groups[0].state_media_only(registry)
+    assert not rests_only_on_state_media(((c.outlet, c.statement.kind) for c in groups[0].items), registry)
     relayed = [Carried(2, 2, statement(claim, "Xinhua", "other"), "http://www.news.cn/a"),
                Carried(3, 3, statement("the canal was completed ahead of schedule"), "https://www.reuters.com/b")]
     group = group_statements(relayed)[0]
-    assert group.state_media_only(registry)  # Xinhua itself, and Reuters relaying KCNA
+    # Xinhua itself, and Reuters relaying KCNA:
+    assert rests_only_on_state_media(((c.outlet, c.statement.kind) for c in group.items), registry)
     assert rests_only_on_state_media([("https://www.reuters.com/b", "official")], registry) is False
     assert rests_only_on_state_media([], registry) is False
 
@@ -132,7 +133,7 @@ def test_grouping_counts_independent_origins_once():
     ]
     groups = group_statements(items)
     assert [g.independent_origins for g in groups] == [2, 1]
-    assert groups[0].article_ids == [1, 2, 3]
+    assert [c.article_id for c in groups[0].items] == [1, 2, 3]
     assert base.endswith(groups[0].statement.text) or "new terminal" in groups[0].statement.text
 
 

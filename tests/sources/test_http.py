@@ -90,8 +90,10 @@ def test_robots_disallow_and_cache(server: LocalServer, client: PoliteClient) ->
     with pytest.raises(RobotsDisallowedError, match="disallowed by robots.txt"):
         client.get(server.url("/private/x"))
     assert client.get(server.url("/public")).content == b"ok"
-    assert client.robots_allowed(server.url("/public")) and not client.robots_allowed(server.url("/private"))
-    assert len(server.hits("/robots.txt")) == 1 and not server.hits("/private/x")
+    assert client.get(server.url("/public")).content == b"ok"
+    with pytest.raises(RobotsDisallowedError):
+        client.get(server.url("/private"))
+    assert len(server.hits("/robots.txt")) == 1 and not server.hits("/private/x") and not server.hits("/private")
 
 
 def test_robots_404_allows(server: LocalServer, client: PoliteClient) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from newsdesk.models import StoryDoc
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
-from newsdesk.stories.features import is_cased, term_counts, weighted_terms
+from newsdesk.stories.features import article_terms, is_cased, term_counts
 
 # ----------------------------------------------------------------------------------------------- articles
 
@@ -424,7 +424,7 @@ def test_lowercase_text_has_no_names():
 
 
 def test_names_weigh_more_than_topic_words():
-    weights = weighted_terms("", "The mayor said Felix Arnaud would visit the bridge.", ClusterConfig().weights)
+    weights, _ = article_terms("", "The mayor said Felix Arnaud would visit the bridge.", ClusterConfig().weights)
     assert weights["e:arnaud"] > weights["w:bridg"]
 
 

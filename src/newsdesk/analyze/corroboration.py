@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newsdesk.analyze.labels import Registry, rests_only_on_state_media
 from newsdesk.analyze.statements import Statement
 
 _WORD = re.compile(r"\w+")
@@ -40,15 +39,8 @@ class StatementGroup:
     items: list[Carried] = field(default_factory=list)
 
     @property
-    def article_ids(self) -> list[int | str]:
-        return list(dict.fromkeys(c.article_id for c in self.items))
-
-    @property
     def independent_origins(self) -> int:
         return len({c.origin_id for c in self.items})
-
-    def state_media_only(self, registry: Registry | None = None) -> bool:
-        return rests_only_on_state_media(((c.outlet, c.statement.kind) for c in self.items), registry)
 
 
 def _surname(name: str | None) -> str:

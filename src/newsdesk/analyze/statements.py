@@ -40,7 +40,6 @@ from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote
 from newsdesk.timebudget import check_deadline, deadline
 
 MAX_STATEMENTS = 1000
-KINDS = ("official", "state_media", "expert", "analyst", "anonymous", "other")
 STATUSES = ("reported", "claim", "speculation", "denial")
 
 _IRREGULAR = {"said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
@@ -188,7 +187,6 @@ class _Candidate:
     subject: Any = None  # a spaCy token, or None
     subject_offset: int = 0
     inherit: bool = False  # a quote with no frame: its speaker is the previous quote's
-    speaker_text: str | None = None  # a speaker given by rule, not by a token
     verb_at: tuple[int, int] | None = None  # (chunk offset, token index) of the speech verb
 
 

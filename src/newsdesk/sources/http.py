@@ -302,20 +302,6 @@ class PoliteClient:
             return self._document(reply, etag, last_modified)
         raise FetchError(f"{url}: too many redirects (more than {self.settings.max_redirects}; a loop?)")
 
-    def robots_allowed(self, url: str) -> bool:
-        """Whether robots.txt lets newsdesk fetch url (fetching robots.txt if not cached).
-
-        False too while robots.txt is unavailable; raises UnsafeURLError for a URL never to be fetched,
-        HostBackoffError when robots.txt must be fetched from a host that asked us to wait.
-        """
-        target = self._checked_url(url)
-        host = self._host(target.host)
-        with host.lock:
-            rules = self._robots_rules(target, host)
-        if rules.unavailable is not None:
-            return False
-        return rules.parser is None or rules.parser.can_fetch(url, ROBOTS_AGENT)
-
     # -- safety ---------------------------------------------------------------------------------------------
 
     def _checked_url(self, url: str) -> httpx.URL:

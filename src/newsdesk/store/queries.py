@@ -209,9 +209,6 @@ class Filters:
 _ARTICLE_COLS = (ArticleRow.id, ArticleRow.url, ArticleRow.title, ArticleRow.source_name, ArticleRow.source_id,
                  ArticleRow.published, ArticleRow.fetched, ArticleRow.language, ArticleRow.story_id,
                  ArticleRow.duplicate_of)
-_STORY_COLS = (StoryRow.id, StoryRow.headline, StoryRow.brief, StoryRow.created_at, StoryRow.updated_at,
-               StoryRow.first_published, StoryRow.last_published, StoryRow.article_count, StoryRow.sources_count,
-               StoryRow.independent_sources_count)
 
 
 # Statements of the hot read paths as text with typed result columns, built once per number of ids: building

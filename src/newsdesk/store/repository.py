@@ -610,14 +610,6 @@ class Store:
                 yield _stored(row)
             last = rows[-1].id
 
-    def recent_articles(self, limit: int = 50, offset: int = 0) -> list[StoredArticle]:
-        with self.session() as s:
-            rows = s.scalars(
-                select(ArticleRow).order_by(func.coalesce(ArticleRow.published, ArticleRow.fetched).desc(),
-                                            ArticleRow.id.desc()).limit(limit).offset(offset)
-            )
-            return [_stored(r) for r in rows]
-
     def article_exists(self, article_id: int) -> bool:
         with self.session() as s:
             return s.get(ArticleRow, article_id) is not None

@@ -292,14 +292,10 @@ def _sentence_terms(tokens: list[str], cased: bool, headline: bool, names: set[s
     return counts
 
 
-def weighted_terms(title: str, text: str, weights: FeatureWeights) -> dict[str, float]:
-    """Raw (pre-IDF) weights of an article's terms: (1 + log tf) times the weight of the term's kind."""
-    return article_terms(title, text, weights)[0]
-
-
 def article_terms(title: str, text: str, weights: FeatureWeights) -> tuple[dict[str, float], dict[str, int]]:
-    """``weighted_terms`` and, beside them, how often each term occurs in the title and the lead together
-    (a term of the title counts twice: once as title, once as the lead's first sentence)."""
+    """The raw (pre-IDF) weights of an article's terms, (1 + log tf) times the weight of the term's kind, and
+    beside them how often each term occurs in the title and the lead together (a term of the title counts
+    twice: once as title, once as the lead's first sentence)."""
     counts, title_counts, lead_counts = term_counts(title, text, lead_sentences=weights.lead_sentences)
     return _weigh_counts(counts, title_counts, lead_counts, weights), dict(title_counts + lead_counts)
 
