@@ -78,7 +78,9 @@ class Settings:
         1, "server processes (`serve --workers N`). With more than one, the parent process accepts the connections "
         "and deals them to the server processes in turn (so a burst of keep-alive connections is shared evenly), "
         "replaces a server process that dies, and alone fetches and groups stories; `/metrics` counts the requests "
-        "of all the processes (each shares its counts through a temporary directory, at most a second behind). "
+        "of all the processes (prometheus_client's multiprocess mode: each process counts into its files in a "
+        "temporary directory that this serve makes, sets as the processes' `PROMETHEUS_MULTIPROC_DIR`, and deletes "
+        "when it stops). "
         "Under load give it one per core: on 2 cores with 32 clients, `bench/web.py` measured story pages at "
         "~1,200 req/s with 2 processes (p99 41-55 ms) against ~520 with one (p99 ~95), searches at 350-380 req/s "
         "(p99 ~156 ms) against ~240 (p99 ~177)")

@@ -34,7 +34,8 @@ def test_metrics_format_and_figures(site):
     assert values['newsdesk_http_requests_total{method="GET",route="/",status="200"}'] >= 1
     assert values['newsdesk_http_requests_total{method="GET",route="/stories/{story_id}",status="404"}'] >= 1
     count = values['newsdesk_http_request_duration_seconds_count{method="GET",route="/api/stories"}']
-    assert values['newsdesk_http_request_duration_seconds_bucket{method="GET",route="/api/stories",le="+Inf"}'] == count
+    # prometheus_client writes a series' labels in name order: `le` first.
+    assert values['newsdesk_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/stories"}'] == count
     assert "# TYPE newsdesk_http_request_duration_seconds histogram" in r.text
 
 

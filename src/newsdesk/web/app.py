@@ -11,7 +11,6 @@ record and never stops the service.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import logging
@@ -47,7 +46,7 @@ from newsdesk.web import admin, api, feeds, pages, removal
 from newsdesk.web.bodies import BodyLimit
 from newsdesk.web.common import BUSY_MESSAGE, BUSY_RETRY_AFTER, UserError, trusted_proxies
 from newsdesk.web.head import HeadAsGet
-from newsdesk.web.metrics import Metrics
+from newsdesk.web.metrics import CONTENT_TYPE, MULTIPROCESS_DIR_VARIABLE, Metrics
 
 log = logging.getLogger("newsdesk.web")
 
@@ -346,11 +345,11 @@ def _validation_message(exc: RequestValidationError) -> str:
 def app_from_environment() -> FastAPI:
     """The app of one worker process of `newsdesk serve --workers N`: settings come from the NEWSDESK_*
     variables the parent set, and the parent fetches (see cli.serve). The parent also names a directory where
-    the processes share their request counts (newsdesk.web.metrics)."""
+    the processes count their requests (newsdesk.web.metrics)."""
     from newsdesk.config import load_settings
 
     return create_app(load_settings(), background_fetch=False,
-                      metrics_dir=os.environ.get(METRICS_DIR_VARIABLE) or None)
+                      metrics_dir=os.environ.get(MULTIPROCESS_DIR_VARIABLE) or None)
 
 
 @contextmanager
@@ -370,9 +369,6 @@ def quiet_garbage_collector() -> Iterator[None]:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-METRICS_DIR_VARIABLE = "NEWSDESK_SERVE_METRICS_DIR"  # set by newsdesk.web.processes for its worker processes
 
 
 def create_app(settings: Settings, *, background_fetch: bool = False, metrics_dir: str | None = None) -> FastAPI:
@@ -397,8 +393,6 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
             patient.close()  # nothing more to wait for: no connection kept open
         with quiet_garbage_collector():
             yield
-        with contextlib.suppress(OSError):
-            metrics.share()  # the last counts of a process that stops (a restart keeps the totals)
         if fetcher:
             fetcher.stop.set()
             fetcher.thread.join(timeout=5)
@@ -460,8 +454,7 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_page() -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(app.state.reader.stats()),
-                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(metrics.render(app.state.reader.stats()), media_type=CONTENT_TYPE)
 
     app.include_router(api.router)
     app.include_router(removal.api_router)

@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client.multiprocess import mark_process_dead
+
 log = logging.getLogger("uvicorn.error")
 
 REPLACE_AFTER = 1.0  # seconds between two checks for dead workers
@@ -140,6 +142,8 @@ class WorkerProcesses:
                 continue
             log.warning("Server process [%s] exited with %s; starting another", worker.process.pid,
                         worker.process.exitcode)
+            # prometheus_client's bookkeeping for a process that exited: its counts stay in the totals.
+            mark_process_dead(worker.process.pid)
             worker.channel.close()
             replacement = self._start_worker()
             with self._lock:
@@ -151,7 +155,7 @@ class WorkerProcesses:
 
         import uvicorn.config
 
-        from newsdesk.web.app import METRICS_DIR_VARIABLE
+        from newsdesk.web.metrics import MULTIPROCESS_DIR_VARIABLE
 
         logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)  # the workers' log format, in the parent too
         log.setLevel(logging.INFO)
@@ -161,8 +165,9 @@ class WorkerProcesses:
         log.info("Uvicorn running on http://%s:%d with %d server processes (Press CTRL+C to quit)",
                  self.host, self.port, self.processes)
         previous = {sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-        # The workers (spawned: they take this environment) share their request counts there, see web.metrics.
-        os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="newsdesk-metrics-")
+        # The workers (spawned: they take this environment) count their requests there, see web.metrics. A fresh
+        # directory per serve, replacing any the environment named: two servers never add up each other's counts.
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="newsdesk-metrics-")
         try:
             self.workers = [self._start_worker() for _ in range(self.processes)]
             dealer = threading.Thread(target=self._deal, args=(listener,), name="newsdesk-dealer", daemon=True)
@@ -175,7 +180,7 @@ class WorkerProcesses:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            shutil.rmtree(os.environ.pop(METRICS_DIR_VARIABLE), ignore_errors=True)
+            shutil.rmtree(os.environ.pop(MULTIPROCESS_DIR_VARIABLE), ignore_errors=True)
 
     def _stop_all(self) -> None:
         for worker in self.workers:
