@@ -33,14 +33,12 @@ from sqlalchemy.orm import Session
 
 from newsdesk.analyze.dedup import signature
 from newsdesk.config import Settings
-from newsdesk.extract import canonicalize_url
-from newsdesk.extract.urls import key_spellings, url_key
+from newsdesk.keys import utcnow
 from newsdesk.removal import auth
 from newsdesk.removal.blocklist import (
     BLOCKLIST_VERSION,
     CONTENT_VERSION,
     BlocklistIndex,
-    registered_domain,
 )
 from newsdesk.removal.models import (
     OPEN_STATUSES,
@@ -61,7 +59,7 @@ from newsdesk.removal.models import (
 )
 from newsdesk.store import Store
 from newsdesk.store.locks import begin_locked
-from newsdesk.store.repository import members_in, utcnow
+from newsdesk.store.repository import members_in
 from newsdesk.store.schema import (
     MAX_ID,
     Admin,
@@ -77,6 +75,7 @@ from newsdesk.store.schema import (
     Source,
     StoryRow,
 )
+from newsdesk.urls import canonicalize_url, key_spellings, registered_domain, url_key
 
 CHUNK = 500  # ids per IN (...): well under every engine's limit on bound parameters
 _ARTICLE_COLUMNS = [c.name for c in ArticleRow.__table__.columns]
@@ -737,7 +736,7 @@ class RemovalDesk:
         """Why this may not be fetched or stored (a sentence naming the blocked address, domain or content and
         the request), or None. URL and canonical URL are compared by URL key (every spelling of a removed address,
         its IP for its host name too: BlocklistIndex); a blocked domain blocks its subdomains; `content_hash` is
-        repository.content_hash of the text; `text` is checked for near copies of removed articles (MinHash, as
+        newsdesk.keys.content_hash of the text; `text` is checked for near copies of removed articles (MinHash, as
         copy detection)."""
         return self.blocklist.check(url, canonical, content_hash, text)
 

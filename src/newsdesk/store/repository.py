@@ -6,13 +6,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import functools
-import hashlib
-import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
-from newsdesk.extract.urls import key_spellings
+from newsdesk.keys import content_hash, utcnow
 from newsdesk.models import Article
 from newsdesk.store import locks
 from newsdesk.store.schema import (
@@ -40,19 +38,11 @@ from newsdesk.store.schema import (
     UrlFailure,
     UTCDateTime,
 )
+from newsdesk.urls import key_spellings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6E657773  # PostgreSQL advisory lock key taken while migrating ("news")
 STORY_LOCK = 0x73746F72  # PostgreSQL advisory lock key held while stories are decided ("stor")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def content_hash(text: str) -> str:
-    """Hash of the body with case and whitespace folded: the same text re-wrapped is the same copy."""
-    return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
 def _spellings(urls: Iterable[str | None]) -> list[str]:
@@ -484,7 +474,7 @@ class Store:
     def is_known(self, *urls: str, retry_base: float | None = None, retry_cap: float = 86400.0,
                  now: datetime | None = None) -> bool:
         """True if an article has the URL key of one of these URLs (as its URL or canonical URL, under any spelling
-        of that key: newsdesk.extract.urls.key_spellings), or the URL failed for good. With `retry_base` (seconds),
+        of that key: newsdesk.urls.key_spellings), or the URL failed for good. With `retry_base` (seconds),
         also while a URL that failed for now waits for its next try: `retry_base` after its last failure, twice
         that after two failures in a row, and so on up to `retry_cap`, so that a page that times out or errs is
         not asked again on every pass."""

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from newsdesk.analyze.aggregate import entity_key, sentence_status
 from newsdesk.errors import TimeBudgetError
+from newsdesk.keys import entity_key, sentence_status
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.store.repository import SourceFailures

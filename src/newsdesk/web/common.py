@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Request
 
-from newsdesk.analyze.aggregate import entity_key
 from newsdesk.config import Settings
+from newsdesk.keys import entity_key
 from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
 from newsdesk.store.schema import MAX_ID

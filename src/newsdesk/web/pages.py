@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.analyze.aggregate import sentence_status
+from newsdesk.keys import sentence_status
 from newsdesk.store.queries import ArticleSummary, Filters, StoryView
 from newsdesk.web.common import (
     MAX_KEY,
