@@ -14,6 +14,12 @@ from typing import Any
 
 from newsdesk import __version__
 
+DEFAULT_DISCLAIMER = (
+    "This story was aggregated automatically from public sources and may contain errors; "
+    "please verify information independently. Every sentence of the brief links to the original reporting. "
+    "Rights holders can request removal of their content via the removal link on each story."
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -71,7 +77,7 @@ class Settings:
     # which scheme (X-Forwarded-Proto); the per-client limits (removal requests, failed logins) count that address.
     # Empty: nobody is trusted, the client is the connection's own address.
     trusted_proxies: str = ""
-    disclaimer: str = ""  # shown with every story; empty means newsdesk.stories.brief.DEFAULT_DISCLAIMER
+    disclaimer: str = ""  # shown with every story; empty means DEFAULT_DISCLAIMER (effective_disclaimer)
     public_url: str = ""  # the site's address for absolute links in feeds; empty means the address asked for
     source_labels_file: str = ""  # a TOML file of extra outlet labels (format of newsdesk/data/source-labels.toml)
     # Removal requests (newsdesk.removal): suppress what a request names as soon as it is received (quarantined,
@@ -97,6 +103,11 @@ class Settings:
     @property
     def user_agent(self) -> str:
         return f"newsdesk/{__version__} (+{self.contact_url})"
+
+    @property
+    def effective_disclaimer(self) -> str:
+        """The disclaimer shown with every story: the `disclaimer` setting, or the built-in one."""
+        return self.disclaimer or DEFAULT_DISCLAIMER
 
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -20,7 +20,6 @@ from newsdesk.web.common import (
     UserError,
     canonical_key,
     desk_of,
-    disclaimer,
     entity_path,
     make_filters,
     parse_id,
@@ -166,7 +165,7 @@ def statement_sections(statements: list[dict], entities: list[dict],
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    context.setdefault("disclaimer", disclaimer(settings_of(request)))
+    context.setdefault("disclaimer", settings_of(request).effective_disclaimer)
     context.setdefault("site_notice", SITE_NOTICE)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
