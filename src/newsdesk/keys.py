@@ -55,3 +55,18 @@ def sentence_status(sentence: str, statements: list[dict]) -> str | None:
                     return status
                 found = status
     return found
+
+
+def brief_with_status(brief: list[dict], statements: list[dict]) -> list[dict]:
+    """The brief as it is stored: each sentence with the `status` it has among these statements
+    (`sentence_status`), the key left out when it has none, so that a page or an API answer reads it."""
+    out = []
+    for sentence in brief:
+        if not isinstance(sentence, dict):
+            out.append(sentence)
+            continue
+        kept = {k: v for k, v in sentence.items() if k != "status"}
+        if status := sentence_status(str(sentence.get("text", "")), statements):
+            kept["status"] = status
+        out.append(kept)
+    return out

@@ -571,16 +571,17 @@ class RemovalDesk:
         from newsdesk.stories.engine import refresh_story_analysis, story_values
 
         members = members_in(s, story_id)
-        # Entities and statements too (the removed articles' analyses went with their rows, by cascade).
-        refresh_story_analysis(s, story_id, members)
         if members:
             s.execute(update(StoryRow).where(StoryRow.id == story_id)
                       .values(**story_values(members)))
-            return False
-        s.execute(update(StoryRow).where(StoryRow.id == story_id).values(
-            headline=None, brief=[], article_count=0, sources_count=0, independent_sources_count=0,
-            first_published=None, last_published=None, removal_request_id=request_id))
-        return True
+        else:
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(
+                headline=None, brief=[], article_count=0, sources_count=0, independent_sources_count=0,
+                first_published=None, last_published=None, removal_request_id=request_id))
+        # Entities and statements too (the removed articles' analyses went with their rows, by cascade), after
+        # the brief: the statuses of its sentences are stored with it, from these statements.
+        refresh_story_analysis(s, story_id, members)
+        return not members
 
     def _restore(self, request_id: int, actor: str, s: Session | None = None) -> SuppressionReport:
         """Undo a provisional suppression: rows back with their ids, copies re-pointed back, blocklist entries

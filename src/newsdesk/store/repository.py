@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
-from newsdesk.keys import content_hash, utcnow
+from newsdesk.keys import brief_with_status, content_hash, utcnow
 from newsdesk.models import Article
 from newsdesk.store import locks
 from newsdesk.store.schema import (
@@ -219,10 +219,30 @@ def members_in(s: Session, story_id: int) -> list[StoredArticle]:
     return [_stored(r) for r in rows]
 
 
+def _mark_brief(s: Session, story_id: int, statements: list[dict] | None = None) -> None:
+    """Store with the story's brief the status of each sentence among its statements (`statements`, else the
+    stored ones): whatever writes a brief or statements calls this, so the two never disagree."""
+    row = s.execute(select(StoryRow.brief, StoryRow.statements).where(StoryRow.id == story_id)).one_or_none()
+    if row is None or not isinstance(row.brief, list):
+        return
+    marked = brief_with_status(row.brief, (row.statements or []) if statements is None else statements)
+    if marked != row.brief:  # the brief's full-text index is rewritten on every write of it: only when it changed
+        s.execute(update(StoryRow).where(StoryRow.id == story_id).values(brief=marked))
+
+
+def _story_values(values: dict[str, Any], analysis: StoryAnalysis | None) -> dict[str, Any]:
+    """A story's columns to write, a brief written with its analysis already marked (see `_mark_brief`)."""
+    if analysis is not None and isinstance(values.get("brief"), list):
+        return {**values, "brief": brief_with_status(values["brief"], analysis.statements)}
+    return values
+
+
 def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> None:
-    """Replace a story's entities, statements and entity index in session `s` (the caller commits)."""
+    """Replace a story's entities, statements and entity index in session `s` (the caller commits), and the
+    status of its brief's sentences."""
     s.execute(update(StoryRow).where(StoryRow.id == story_id)
               .values(entities=analysis.entities, statements=analysis.statements))
+    _mark_brief(s, story_id, analysis.statements)
     s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
     if analysis.index:
         s.execute(insert(StoryEntityRow), [{**row, "story_id": story_id} for row in analysis.index])
@@ -760,7 +780,7 @@ class Store:
                     select(ArticleRow.id).where(ArticleRow.story_id == story_id))) != set(members):
                 s.rollback()
                 return False
-            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
             write_story_analysis(s, story_id, analysis)
             s.commit()
             return True
@@ -805,9 +825,11 @@ class Store:
         """Write a story's columns and, when given, its analysis (entity index included), in one transaction."""
         with self.session() as s:
             if values:
-                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
             if analysis is not None:
                 write_story_analysis(s, story_id, analysis)
+            elif "brief" in values:
+                _mark_brief(s, story_id)
             s.commit()
 
     # ---- analysis ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from newsdesk.errors import TimeBudgetError
-from newsdesk.keys import entity_key, sentence_status
+from newsdesk.keys import entity_key
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.store.repository import SourceFailures
@@ -271,7 +271,7 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
                     for g in detail.timeline]
     brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
         CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
-        if isinstance(c.get("article_id"), int)], status=sentence_status(str(b.get("text", "")), s.statements))
+        if isinstance(c.get("article_id"), int)], status=b.get("status"))
         for b in s.brief if isinstance(b, dict)]
     return StoryOut(
         id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,

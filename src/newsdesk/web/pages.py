@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.keys import sentence_status
 from newsdesk.store.queries import ArticleSummary, Filters, StoryView
 from newsdesk.web.common import (
     MAX_KEY,
@@ -214,7 +213,7 @@ def story_page(request: Request, story_id: str) -> HTMLResponse:
         "cited": cited, "articles": by_id, "entity_sections": entity_sections(detail.story.entities),
         "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
         "status_labels": STATUS_LABELS,
-        "brief_status": [sentence_status(str(b.get("text", "")), detail.story.statements) for b in detail.story.brief],
+        "brief_status": [b.get("status") for b in detail.story.brief],
         "shown": len(detail.story.articles), "total": detail.articles_total,
     })
 
