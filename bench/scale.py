@@ -149,7 +149,7 @@ def fill_background(store: Store, rows: list[dict], events: dict[str, str], stor
     """Write `rows` (bench/web.py's generated articles) in bulk, each replayed event one story."""
     from sqlalchemy import insert
 
-    from newsdesk.store.repository import content_hash
+    from newsdesk.keys import content_hash
     from newsdesk.store.schema import ArticleRow, StoryRow
 
     def key(r: dict) -> str:  # the replay (url path) and the gold event: one story

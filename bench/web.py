@@ -130,8 +130,8 @@ def generate(base: list[dict], n: int, seed: int = 7) -> list[dict]:
 
 
 def build_store(db_path: Path, n: int) -> None:
+    from newsdesk.keys import content_hash
     from newsdesk.store import Store
-    from newsdesk.store.repository import content_hash
     from newsdesk.store.schema import ArticleRow
     from newsdesk.stories.engine import StoryEngine
 

@@ -4,7 +4,7 @@ reported independently by a state-controlled outlet."""
 
 from __future__ import annotations
 
-from newsdesk.analyze.aggregate import entity_key
+from newsdesk.keys import entity_key
 
 KIM = entity_key("Kim Jong Un", "PERSON")
 

@@ -14,8 +14,8 @@ import random
 import sys
 from datetime import UTC, datetime, timedelta
 
+from newsdesk.keys import content_hash
 from newsdesk.store import Store
-from newsdesk.store.repository import content_hash
 from newsdesk.store.schema import ArticleRow, StoryRow
 
 _ONSETS = ["b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "pr", "qu", "r",

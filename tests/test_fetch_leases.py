@@ -15,9 +15,9 @@ from localserver import LocalServer, Response
 from pages import article_html, rss
 
 from newsdesk.config import Settings
+from newsdesk.keys import utcnow
 from newsdesk.pipeline import Collector
 from newsdesk.store import Store
-from newsdesk.store.repository import utcnow
 
 NEWSDESK = [sys.executable, "-m", "newsdesk.cli"]
 FEEDS_PER_HOST, PER_FEED = 5, 20  # two hosts: 200 article URLs

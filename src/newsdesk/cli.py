@@ -258,8 +258,6 @@ def stories_list(
 @stories_app.command("show")
 def stories_show(ctx: typer.Context, story_id: int) -> None:
     """One story: headline, cited brief, timeline of its articles, disclaimer."""
-    from newsdesk.stories.brief import DEFAULT_DISCLAIMER
-
     with _store(ctx) as store:
         story = store.get_story(story_id)
         members = store.story_members(story_id) if story else []
@@ -281,7 +279,7 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):
         if a_id in by_id:
             out.print(f"  [{a_id}] {by_id[a_id].url}", markup=False, highlight=False)
-    out.print(f"\n{_settings(ctx).disclaimer or DEFAULT_DISCLAIMER}", markup=False, highlight=False)
+    out.print(f"\n{_settings(ctx).effective_disclaimer}", markup=False, highlight=False)
 
 
 # ---- collecting -----------------------------------------------------------------------------------

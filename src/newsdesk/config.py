@@ -15,6 +15,12 @@ from typing import Any
 
 from newsdesk import __version__
 
+DEFAULT_DISCLAIMER = (
+    "This story was aggregated automatically from public sources and may contain errors; "
+    "please verify information independently. Every sentence of the brief links to the original reporting. "
+    "Rights holders can request removal of their content via the removal link on each story."
+)
+
 
 def setting(default: Any, meaning: str) -> Any:
     """A setting's default and what it means (markdown): the README's settings table is printed from these
@@ -128,6 +134,11 @@ class Settings:
     @property
     def user_agent(self) -> str:
         return f"newsdesk/{__version__} (+{self.contact_url})"
+
+    @property
+    def effective_disclaimer(self) -> str:
+        """The disclaimer shown with every story: the `disclaimer` setting, or the built-in one."""
+        return self.disclaimer or DEFAULT_DISCLAIMER
 
 
 _TRUE = {"1", "true", "yes", "on"}

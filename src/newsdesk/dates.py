@@ -17,6 +17,8 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+from newsdesk.keys import utcnow
+
 __all__ = ["EARLIEST", "FUTURE_SLACK", "parse_date", "sane_date"]
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def sane_date(when: datetime | None, *, what: str = "date", now: datetime | None
     except (OverflowError, ValueError):
         log.info("%s dropped: out of range", what)
         return None
-    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    latest = (now or utcnow()) + FUTURE_SLACK
     if instant < EARLIEST:
         log.info("%s dropped: before %s", what, EARLIEST.date())
         return None

@@ -43,17 +43,17 @@ from newsdesk.errors import (
     TimeBudgetError,
     UnsafeURLError,
 )
-from newsdesk.extract import canonicalize_url, extract_article
-from newsdesk.extract.urls import registered_domain, url_key
+from newsdesk.extract import extract_article
+from newsdesk.keys import content_hash, utcnow
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.removal import RemovalDesk
 from newsdesk.sources.http import PoliteClient
 from newsdesk.sources.parse import parse_source, split_content_type
 from newsdesk.sources.warc import iter_warc
 from newsdesk.store import Store
-from newsdesk.store.repository import content_hash, utcnow
 from newsdesk.store.schema import Source
 from newsdesk.timebudget import check_deadline, deadline
+from newsdesk.urls import canonicalize_url, host_of, registered_domain, url_key
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -88,10 +88,6 @@ class ImportReport:
     known: int = 0
     blocked: int = 0  # pages not stored: on the removal blocklist
     failed: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def choose_canonical(url: str, page_canonical: str | None) -> str:

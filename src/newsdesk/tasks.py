@@ -41,8 +41,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from newsdesk.analyze.stage import ANALYSIS_SOFTWARE, ANALYZER, ResidentAnalysis
 from newsdesk.config import Settings, load_settings
+from newsdesk.keys import utcnow
 from newsdesk.store import Store
-from newsdesk.store.repository import utcnow
 from newsdesk.stories.engine import STORIES_SOFTWARE
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,8 @@ if str(TESTS) not in sys.path:  # localserver.py lives beside the other test hel
 from localserver import LocalServer  # noqa: E402
 from serveprocess import ServeProcess, serving  # noqa: E402
 
+from newsdesk.keys import content_hash  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
-from newsdesk.store.repository import content_hash  # noqa: E402
 from newsdesk.store.schema import ArticleRow, StoryRow  # noqa: E402
 
 SHARED_DATA = TESTS.parents[1] / "shared" / "data"

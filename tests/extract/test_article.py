@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from newsdesk.encoding import decode_html
 from newsdesk.errors import ExtractionError
-from newsdesk.extract import article_to_contract, decode_html, extract_article
+from newsdesk.extract import article_to_contract, extract_article
 from newsdesk.models import Article, FeedEntry
 
 URL = "https://gazette.example/world/2025/harbour-bridge?utm_source=feed"

@@ -10,12 +10,12 @@ from localserver import Response
 from removal_helpers import HTML, OTHER, RSS, UNIQUE, WIRE, page, rss, submission, write_warc
 from sqlalchemy import text
 
+from newsdesk.keys import utcnow
 from newsdesk.models import Article
 from newsdesk.pipeline import BlockedSourceError, Collector
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.queries import Reader
-from newsdesk.store.repository import utcnow
 from newsdesk.store.search import parse_query, search_stories
 from newsdesk.stories.engine import StoryEngine
 

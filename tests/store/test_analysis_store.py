@@ -10,16 +10,20 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from newsdesk.keys import utcnow
 from newsdesk.models import Article
 from newsdesk.store import Store
 from newsdesk.store.queries import Reader
-from newsdesk.store.repository import MIGRATIONS, AnalysisRecord, StoryAnalysis
-from newsdesk.store.schema import Base
+from newsdesk.store.repository import MIGRATIONS, AnalysisRecord, StoryAnalysis, StoryJoin
+from newsdesk.store.schema import Base, StoryRow
 from newsdesk.store.search import include_name
 
 GUO = {"name": "Guo Jiakun", "type": "PERSON", "mentions": 1, "role": "spokesperson"}
 SAID = {"speaker": "Guo Jiakun", "speaker_role": "spokesperson", "text": "The visit matters", "verb": "say",
         "kind": "official", "status": "claim", "start": 1, "end": 18, "quote": True}
+HEDGE = "Analysts said the talks in Doha could collapse within days if neither side offers a new ceasefire plan."
+GUESS = {**SAID, "speaker": "Analysts", "text": "the talks in Doha could collapse within days if neither side offers a "
+         "new ceasefire plan", "status": "speculation", "quote": False}
 
 
 pytestmark = pytest.mark.both_engines
@@ -146,3 +150,43 @@ def test_migration_0005_goes_down_and_up_and_keeps_the_story_search_triggers(db_
         assert {"stories_fts_sync", "articles_fts_sync", "removal_audit_no_change"} <= triggers
     story = store.create_story()
     assert store.get_story(story).entities == [] and store.get_story(story).statements == []
+
+
+def brief_status(store: Store, story: int) -> list[str | None]:
+    return [b.get("status") for b in Reader(store).story(story).story.brief]
+
+
+def test_each_brief_sentence_keeps_its_status_whatever_writes_the_brief_or_the_statements(db_url):
+    """A brief sentence that carries speculation (or a denial) says so from the store: written with the brief
+    and its statements together, when the statements change later (an analysis saved), and when the brief does."""
+    store = make_store(db_url)
+    story = store.create_story()
+    article = add(store, 1, HEDGE)
+    brief = [{"text": HEDGE, "citations": [{"article_id": article, "url": "https://a.example/1"}]},
+             {"text": "The talks resume on Monday in Doha, the mediators said in a short statement.", "citations": []}]
+    store.join_story(story, [StoryJoin(article, None, None, None)], [article], brief=brief, article_count=1,
+                     analysis=StoryAnalysis([], [GUESS], []))
+    assert brief_status(store, story) == ["speculation", None]
+    store.update_story(story, analysis=StoryAnalysis([], [SAID], []))
+    assert brief_status(store, story) == [None, None]
+    denied = {**GUESS, "status": "denial"}
+    assert store.save_analyses([AnalysisRecord(article, [], [denied], "test/1")],
+                               aggregate=lambda members, analyses: StoryAnalysis([], [denied], [])) == [story]
+    assert brief_status(store, story) == ["denial", None]
+    store.update_story(story, brief=brief[::-1])
+    assert brief_status(store, story) == [None, "denial"]
+    assert store.get_story(story).brief[0] == brief[1]  # a sentence without a status has no key for it
+
+
+def test_migration_0010_stores_the_status_of_the_briefs_stored_before_it(db_url):
+    store = Store(db_url)
+    store.migrate("0009")
+    now = utcnow()
+    with store.engine.begin() as conn:  # two stories as the store wrote them before: no status in the brief
+        conn.execute(StoryRow.__table__.insert(), [
+            {"id": i, "brief": [{"text": HEDGE, "citations": []}], "statements": [statement], "entities": [],
+             "created_at": now, "updated_at": now, "article_count": 1, "sources_count": 1,
+             "independent_sources_count": 1} for i, statement in ((1, GUESS), (2, SAID))])
+    store.migrate()
+    assert store.get_story(1).brief == [{"text": HEDGE, "citations": [], "status": "speculation"}]
+    assert store.get_story(2).brief == [{"text": HEDGE, "citations": []}]

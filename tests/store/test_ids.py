@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import delete, text
 
 from newsdesk.config import Settings
+from newsdesk.keys import utcnow
 from newsdesk.models import Article
 from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.store import Store
-from newsdesk.store.repository import utcnow
 from newsdesk.store.schema import Base, RemovalRequest, StoryRow
 
 pytestmark = pytest.mark.both_engines

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from newsdesk.keys import utcnow
 from newsdesk.models import Article
 from newsdesk.store import Store
-from newsdesk.store.repository import utcnow
 from newsdesk.store.search import parse_query, search_stories, tsquery_sql
 
 pytestmark = pytest.mark.both_engines

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from newsdesk.config import DEFAULT_DISCLAIMER
 from newsdesk.models import BriefSentence, StoryDoc
 from newsdesk.stories.brief import (
-    DEFAULT_DISCLAIMER,
     choose_headline,
     clean_headline,
     make_brief,

@@ -196,9 +196,9 @@ def _grow_wire_story(db: str) -> None:
     """Sixty more articles in the wire story, published after its first ones."""
     from datetime import UTC, datetime, timedelta
 
+    from newsdesk.keys import utcnow
     from newsdesk.models import Article
     from newsdesk.store import Store
-    from newsdesk.store.repository import utcnow
     from newsdesk.stories.engine import StoryEngine
 
     store = Store(db)

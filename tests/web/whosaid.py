@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from beijing_visit import COPY, COPY_URL, ORIGIN, ORIGIN_URL, STATE, STATE_URL
 
-from newsdesk.analyze.aggregate import entity_key
 from newsdesk.analyze.stage import AnalysisStage
 from newsdesk.config import Settings
+from newsdesk.keys import entity_key
 from newsdesk.models import Article
 from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine

@@ -19,7 +19,6 @@ same type and name are added up before merging, which merges them exactly as `me
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from newsdesk.analyze.corroboration import Carried, group_statements
 from newsdesk.analyze.entities import Entity, merge_entities
 from newsdesk.analyze.labels import Registry, default_registry, rests_only_on_state_media
 from newsdesk.analyze.statements import ArticleAnalysis, Statement
+from newsdesk.keys import entity_key, name_key
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
 ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
@@ -36,18 +36,6 @@ MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the 
 MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
 MAX_INDEXED_ENTITIES = 200
 MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.3 s on the reference machine)
-_KEY_SPLIT = re.compile(r"[\s\-‐‑–]+")
-
-
-def name_key(name: str) -> str:
-    """An entity name folded for look-ups: case, spacing and hyphens do not matter ("Kim Jong-un" is
-    "kim jong un")."""
-    return " ".join(w for w in _KEY_SPLIT.split(name.casefold()) if w)[:300]
-
-
-def entity_key(name: str, type_: str) -> str:
-    """The key that names one entity across stories: its type and folded name, "person:kim jong un"."""
-    return f"{type_.lower()}:{name_key(name)}"
 
 
 # ---- one article: to and from the stored dicts ---------------------------------------------------------
@@ -215,31 +203,3 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
     return StoryAggregate(entities=[entity_out(k, e) for k, e in keyed[:MAX_STORY_ENTITIES]],
                           statements=[s for _, s in statements[:MAX_STORY_STATEMENTS]],
                           index=list(index.values()))
-
-
-_FLAGGED = ("speculation", "denial")  # what a reader must not take for established fact
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.replace("\u201c", '"').replace("\u201d", '"').split()).strip(' "').lower()
-
-
-def sentence_status(sentence: str, statements: list[dict]) -> str | None:
-    """"speculation" or "denial" when a brief sentence carries (or is carried by) a statement of that status
-    in the story's statements, so that the brief can say so instead of letting a hedge read like fact."""
-    said = _squash(sentence)
-    if not said:
-        return None
-    found = None
-    for st in statements:
-        status = st.get("status") if isinstance(st, dict) else None
-        if status not in _FLAGGED:
-            continue
-        for key in ("text", "quote"):
-            words = _squash(str(st.get(key) or ""))
-            if len(words) >= 12 and (words in said or said in words):
-                if status == "speculation":
-                    return status
-                found = status
-    return found
-

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from newsdesk.urls import host_of
 
 OUTLET_TYPES = frozenset({"wire agency", "public broadcaster", "state-controlled media", "state-funded broadcaster",
                           "broadcaster", "newspaper", "magazine", "digital native", "blog", "intergovernmental"})
@@ -56,8 +57,8 @@ def _entry(raw: Any, where: str) -> SourceLabel:
     unknown = set(raw) - {"name", "domains", "type", "country", "reference", "state_controlled", "aliases"}
     if unknown:
         raise LabelFileError(f"{where} ({raw['name']}): unknown key(s) {', '.join(sorted(unknown))}")
-    return SourceLabel(raw["name"].strip(), tuple(_host(d) for d in domains), raw["type"], raw["country"].strip(),
-                       raw["reference"].strip(), state, tuple(a.strip() for a in aliases))
+    return SourceLabel(raw["name"].strip(), tuple(host_of(d).removeprefix("www.") for d in domains), raw["type"],
+                       raw["country"].strip(), raw["reference"].strip(), state, tuple(a.strip() for a in aliases))
 
 
 def parse_labels(data: bytes | str, origin: str) -> list[SourceLabel]:
@@ -70,16 +71,6 @@ def parse_labels(data: bytes | str, origin: str) -> list[SourceLabel]:
     if not isinstance(outlets, list):
         raise LabelFileError(f"{origin}: expected [[outlet]] entries")
     return [_entry(raw, f"{origin}: outlet {i}") for i, raw in enumerate(outlets, 1)]
-
-
-def _host(url_or_domain: str) -> str:
-    value = url_or_domain.strip().lower()
-    if "://" in value:
-        value = urlsplit(value).hostname or ""
-    else:
-        value = value.split("/", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
-    value = value.rstrip(".")
-    return value[4:] if value.startswith("www.") else value
 
 
 class Registry:
@@ -97,7 +88,7 @@ class Registry:
         """The label of the outlet at this URL or domain; subdomains count ("en.yna.co.kr" is Yonhap)."""
         if not url_or_domain:
             return None
-        host = _host(url_or_domain)
+        host = host_of(url_or_domain).removeprefix("www.")
         while host:
             label = self._domains.get(host)
             if label is not None:

@@ -31,10 +31,10 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from newsdesk.dates import parse_date
+from newsdesk.encoding import decode_html
 from newsdesk.errors import ExtractionError
-from newsdesk.extract.encoding import decode_html
-from newsdesk.extract.urls import canonicalize_url
 from newsdesk.models import Article, FeedEntry
+from newsdesk.urls import canonicalize_url
 
 __all__ = ["extract_article", "article_to_contract", "extract_body"]
 

@@ -2,7 +2,7 @@
 domains, and an LSH index of the removed articles' MinHash signatures) reloaded only when the blocklist
 changed, which a version row in `meta` tells in one primary-key lookup.
 
-Addresses are compared by their URL key (newsdesk.extract.urls.url_key), computed from the stored values when the
+Addresses are compared by their URL key (newsdesk.urls.url_key), computed from the stored values when the
 copy is loaded: every spelling of a removed address is blocked. An address given by IP is blocked when a removed
 address has the same key with a host name that resolves to that IP now, and the other way round. The name is
 resolved when such a check is made (the client's resolver, cached a few minutes), not when the address was
@@ -20,22 +20,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from newsdesk.analyze.dedup import CopyDetector
-from newsdesk.extract.urls import key_host, registered_domain, url_key
 from newsdesk.sources.http import resolve_host
 from newsdesk.store import Store
 from newsdesk.store.schema import BlockEntry, Meta
+from newsdesk.urls import host_of, key_host, registered_domain, url_key
 
-__all__ = ["BLOCKLIST_VERSION", "CONTENT_VERSION", "BlocklistIndex", "host_of", "registered_domain"]
+__all__ = ["BLOCKLIST_VERSION", "CONTENT_VERSION", "BlocklistIndex"]
 
 BLOCKLIST_VERSION = "blocklist_version"
 CONTENT_VERSION = "content_version"
 RESOLVE_TTL = 300.0  # seconds a host's addresses are trusted for the IP-for-name check
-
-
-def host_of(url_or_host: str) -> str:
-    """The host of a URL, or of a bare host name (with or without a port), as `url_key` writes it."""
-    value = url_or_host.strip()
-    return key_host(url_key(value if "://" in value else f"http://{value}"))[0]
 
 
 def _is_ip(host: str) -> bool:

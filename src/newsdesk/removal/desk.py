@@ -33,14 +33,12 @@ from sqlalchemy.orm import Session
 
 from newsdesk.analyze.dedup import signature
 from newsdesk.config import Settings
-from newsdesk.extract import canonicalize_url
-from newsdesk.extract.urls import key_spellings, url_key
+from newsdesk.keys import utcnow
 from newsdesk.removal import auth
 from newsdesk.removal.blocklist import (
     BLOCKLIST_VERSION,
     CONTENT_VERSION,
     BlocklistIndex,
-    registered_domain,
 )
 from newsdesk.removal.models import (
     OPEN_STATUSES,
@@ -61,7 +59,7 @@ from newsdesk.removal.models import (
 )
 from newsdesk.store import Store
 from newsdesk.store.locks import begin_locked
-from newsdesk.store.repository import members_in, utcnow
+from newsdesk.store.repository import members_in
 from newsdesk.store.schema import (
     MAX_ID,
     Admin,
@@ -77,6 +75,7 @@ from newsdesk.store.schema import (
     Source,
     StoryRow,
 )
+from newsdesk.urls import canonicalize_url, key_spellings, registered_domain, url_key
 
 CHUNK = 500  # ids per IN (...): well under every engine's limit on bound parameters
 _ARTICLE_COLUMNS = [c.name for c in ArticleRow.__table__.columns]
@@ -572,16 +571,17 @@ class RemovalDesk:
         from newsdesk.stories.engine import refresh_story_analysis, story_values
 
         members = members_in(s, story_id)
-        # Entities and statements too (the removed articles' analyses went with their rows, by cascade).
-        refresh_story_analysis(s, story_id, members)
         if members:
             s.execute(update(StoryRow).where(StoryRow.id == story_id)
                       .values(**story_values(members)))
-            return False
-        s.execute(update(StoryRow).where(StoryRow.id == story_id).values(
-            headline=None, brief=[], article_count=0, sources_count=0, independent_sources_count=0,
-            first_published=None, last_published=None, removal_request_id=request_id))
-        return True
+        else:
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(
+                headline=None, brief=[], article_count=0, sources_count=0, independent_sources_count=0,
+                first_published=None, last_published=None, removal_request_id=request_id))
+        # Entities and statements too (the removed articles' analyses went with their rows, by cascade), after
+        # the brief: the statuses of its sentences are stored with it, from these statements.
+        refresh_story_analysis(s, story_id, members)
+        return not members
 
     def _restore(self, request_id: int, actor: str, s: Session | None = None) -> SuppressionReport:
         """Undo a provisional suppression: rows back with their ids, copies re-pointed back, blocklist entries
@@ -737,7 +737,7 @@ class RemovalDesk:
         """Why this may not be fetched or stored (a sentence naming the blocked address, domain or content and
         the request), or None. URL and canonical URL are compared by URL key (every spelling of a removed address,
         its IP for its host name too: BlocklistIndex); a blocked domain blocks its subdomains; `content_hash` is
-        repository.content_hash of the text; `text` is checked for near copies of removed articles (MinHash, as
+        newsdesk.keys.content_hash of the text; `text` is checked for near copies of removed articles (MinHash, as
         copy detection)."""
         return self.blocklist.check(url, canonical, content_hash, text)
 

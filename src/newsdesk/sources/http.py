@@ -41,6 +41,7 @@ from newsdesk.errors import (
     TooLargeError,
     UnsafeURLError,
 )
+from newsdesk.keys import utcnow
 from newsdesk.models import FetchedDocument
 from newsdesk.timebudget import current_deadline
 
@@ -525,4 +526,4 @@ def _retry_after(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - utcnow()).total_seconds())

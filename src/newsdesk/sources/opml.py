@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from newsdesk.errors import ParseError
+from newsdesk.keys import utcnow
 from newsdesk.sources.parse import safe_xml_fromstring
 
 __all__ = ["OpmlOutline", "parse_opml", "write_opml"]
@@ -89,7 +89,7 @@ def write_opml(outlines: list[OpmlOutline], title: str = "newsdesk sources") -> 
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = _xml_safe(title)
-    ET.SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC), usegmt=True)
+    ET.SubElement(head, "dateCreated").text = format_datetime(utcnow(), usegmt=True)
     body = ET.SubElement(root, "body")
 
     open_folders: list[tuple[str, ET.Element]] = []  # the folder path currently open, outermost first

@@ -24,8 +24,8 @@ import defusedxml.ElementTree as DET
 import feedparser
 
 from newsdesk.dates import parse_date
+from newsdesk.encoding import decode_html
 from newsdesk.errors import ParseError
-from newsdesk.extract.encoding import decode_html
 from newsdesk.models import FeedEntry, ParsedSource
 
 __all__ = ["MAX_DECOMPRESSED_SIZE", "parse_source", "safe_xml_fromstring"]

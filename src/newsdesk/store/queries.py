@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, TextClause, case, exists, func, select, text, tuple_
 
-from newsdesk.analyze.aggregate import name_key
+from newsdesk.keys import name_key, utcnow
 from newsdesk.store.repository import STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
     MAX_ID,
@@ -255,7 +255,7 @@ def _firsts_sql(n: int) -> TextClause:
 
 def _article(row: Any) -> ArticleSummary:
     return ArticleSummary(id=row[0], url=row[1], title=row[2], source=row[3], source_id=row[4],
-                          published=_time(row[5]), fetched=_time(row[6]) or datetime.now(UTC), language=row[7],
+                          published=_time(row[5]), fetched=_time(row[6]) or utcnow(), language=row[7],
                           story_id=row[8], duplicate_of=row[9])
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import functools
-import hashlib
-import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
-from newsdesk.extract.urls import key_spellings
+from newsdesk.keys import brief_with_status, content_hash, utcnow
 from newsdesk.models import Article
 from newsdesk.store import locks
 from newsdesk.store.schema import (
@@ -40,19 +38,11 @@ from newsdesk.store.schema import (
     UrlFailure,
     UTCDateTime,
 )
+from newsdesk.urls import key_spellings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6E657773  # PostgreSQL advisory lock key taken while migrating ("news")
 STORY_LOCK = 0x73746F72  # PostgreSQL advisory lock key held while stories are decided ("stor")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def content_hash(text: str) -> str:
-    """Hash of the body with case and whitespace folded: the same text re-wrapped is the same copy."""
-    return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
 def _spellings(urls: Iterable[str | None]) -> list[str]:
@@ -229,10 +219,30 @@ def members_in(s: Session, story_id: int) -> list[StoredArticle]:
     return [_stored(r) for r in rows]
 
 
+def _mark_brief(s: Session, story_id: int, statements: list[dict] | None = None) -> None:
+    """Store with the story's brief the status of each sentence among its statements (`statements`, else the
+    stored ones): whatever writes a brief or statements calls this, so the two never disagree."""
+    row = s.execute(select(StoryRow.brief, StoryRow.statements).where(StoryRow.id == story_id)).one_or_none()
+    if row is None or not isinstance(row.brief, list):
+        return
+    marked = brief_with_status(row.brief, (row.statements or []) if statements is None else statements)
+    if marked != row.brief:  # the brief's full-text index is rewritten on every write of it: only when it changed
+        s.execute(update(StoryRow).where(StoryRow.id == story_id).values(brief=marked))
+
+
+def _story_values(values: dict[str, Any], analysis: StoryAnalysis | None) -> dict[str, Any]:
+    """A story's columns to write, a brief written with its analysis already marked (see `_mark_brief`)."""
+    if analysis is not None and isinstance(values.get("brief"), list):
+        return {**values, "brief": brief_with_status(values["brief"], analysis.statements)}
+    return values
+
+
 def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> None:
-    """Replace a story's entities, statements and entity index in session `s` (the caller commits)."""
+    """Replace a story's entities, statements and entity index in session `s` (the caller commits), and the
+    status of its brief's sentences."""
     s.execute(update(StoryRow).where(StoryRow.id == story_id)
               .values(entities=analysis.entities, statements=analysis.statements))
+    _mark_brief(s, story_id, analysis.statements)
     s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
     if analysis.index:
         s.execute(insert(StoryEntityRow), [{**row, "story_id": story_id} for row in analysis.index])
@@ -484,7 +494,7 @@ class Store:
     def is_known(self, *urls: str, retry_base: float | None = None, retry_cap: float = 86400.0,
                  now: datetime | None = None) -> bool:
         """True if an article has the URL key of one of these URLs (as its URL or canonical URL, under any spelling
-        of that key: newsdesk.extract.urls.key_spellings), or the URL failed for good. With `retry_base` (seconds),
+        of that key: newsdesk.urls.key_spellings), or the URL failed for good. With `retry_base` (seconds),
         also while a URL that failed for now waits for its next try: `retry_base` after its last failure, twice
         that after two failures in a row, and so on up to `retry_cap`, so that a page that times out or errs is
         not asked again on every pass."""
@@ -762,7 +772,7 @@ class Store:
                     select(ArticleRow.id).where(ArticleRow.story_id == story_id))) != set(members):
                 s.rollback()
                 return False
-            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
             write_story_analysis(s, story_id, analysis)
             s.commit()
             return True
@@ -807,9 +817,11 @@ class Store:
         """Write a story's columns and, when given, its analysis (entity index included), in one transaction."""
         with self.session() as s:
             if values:
-                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
             if analysis is not None:
                 write_story_analysis(s, story_id, analysis)
+            elif "brief" in values:
+                _mark_brief(s, story_id)
             s.commit()
 
     # ---- analysis ------------------------------------------------------------------------------

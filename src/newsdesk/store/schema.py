@@ -117,7 +117,7 @@ class StoryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     headline: Mapped[str | None] = mapped_column(Text)
-    brief: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{text, citations: [{article_id, url}]}]
+    brief: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{text, citations: [{article_id, url}], status?}]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first seen
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # last article joined
     first_published: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -30,19 +30,12 @@ from newsdesk.models import BriefSentence, Citation, StoryDoc
 from newsdesk.timebudget import check_deadline
 
 __all__ = [
-    "DEFAULT_DISCLAIMER",
     "MAX_DOCS",
     "choose_headline",
     "clean_headline",
     "make_brief",
     "split_sentences",
 ]
-
-DEFAULT_DISCLAIMER = (
-    "This story was aggregated automatically from public sources and may contain errors; "
-    "please verify information independently. Every sentence of the brief links to the original reporting. "
-    "Rights holders can request removal of their content via the removal link on each story."
-)
 
 MAX_DOCS = 40  # origins scored for one brief; the rest are only matched for citations
 _EARLY_DOCS = 10  # of those, how many are the earliest reports (the others are the most recent)

@@ -21,6 +21,7 @@ from newsdesk.analyze.dedup import CopyDetector, signature
 from newsdesk.analyze.labels import Registry
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
+from newsdesk.keys import utcnow
 from newsdesk.models import StoryDoc
 from newsdesk.store import Store, StoredArticle
 from newsdesk.store.repository import (
@@ -30,7 +31,6 @@ from newsdesk.store.repository import (
     StoryAnalysis,
     StoryJoin,
     refresh_story_analysis_in,
-    utcnow,
 )
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
 from newsdesk.stories.brief import choose_headline, make_brief

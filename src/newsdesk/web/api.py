@@ -12,8 +12,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from newsdesk.analyze.aggregate import entity_key, sentence_status
 from newsdesk.errors import TimeBudgetError
+from newsdesk.keys import entity_key
 from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.store.repository import SourceFailures
@@ -24,7 +24,6 @@ from newsdesk.web.common import (
     UserError,
     base_url,
     canonical_key,
-    disclaimer,
     entity_path,
     make_filters,
     reader_of,
@@ -273,7 +272,7 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
                     for g in detail.timeline]
     brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
         CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
-        if isinstance(c.get("article_id"), int)], status=sentence_status(str(b.get("text", "")), s.statements))
+        if isinstance(c.get("article_id"), int)], status=b.get("status"))
         for b in s.brief if isinstance(b, dict)]
     return StoryOut(
         id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,
@@ -299,7 +298,7 @@ def source_out(s: SourceView, base: str, failures: SourceFailures | None = None)
 
 
 def stories_page_out(page: Page[StoryView], request: Request) -> StoriesOut:
-    base, text = base_url(request), disclaimer(settings_of(request))
+    base, text = base_url(request), settings_of(request).effective_disclaimer
     return StoriesOut(stories=[story_out(s, base, text) for s in page.items], next=page.next)
 
 
@@ -345,7 +344,7 @@ def get_story(request: Request, story_id: Annotated[int, _id("story")]) -> Any:
     detail = reader_of(request).story(story_id)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
-    out = story_out(detail.story, base_url(request), disclaimer(settings_of(request)), detail)
+    out = story_out(detail.story, base_url(request), settings_of(request).effective_disclaimer, detail)
     if out.removed:  # as the page: Gone, with the story's (empty) shape so that clients can read `removed`
         return JSONResponse(out.model_dump(mode="json"), status_code=410)
     return out
@@ -420,7 +419,7 @@ def get_entity(
     if found is None:
         raise UserError(404, f"there is no entity {key!r} (find one with /api/entities?q=)")
     page = reader.entity_stories(found.key, limit, cursor)
-    base, text = base_url(request), disclaimer(settings_of(request))
+    base, text = base_url(request), settings_of(request).effective_disclaimer
     return EntityStoriesOut(entity=entity_summary_out(found, base), next=page.next,
                             stories=[story_out(s, base, text) for s in page.items])
 
@@ -478,7 +477,7 @@ def search(
 ) -> SearchOut:
     """Stories whose headline, brief or articles match, best first, with a highlighted snippet."""
     found, nxt = run_search(request, q, limit, cursor, since, until, source, outlet, language)
-    base, text = base_url(request), disclaimer(settings_of(request))
+    base, text = base_url(request), settings_of(request).effective_disclaimer
     return SearchOut(query=q, next=nxt, results=[
         SearchResultOut(story=story_out(s, base, text), snippet=h.snippet, article_id=h.article_id, score=h.score)
         for h, s in found])

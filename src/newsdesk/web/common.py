@@ -13,12 +13,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Request
 
-from newsdesk.analyze.aggregate import entity_key
 from newsdesk.config import Settings
+from newsdesk.keys import entity_key
 from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
 from newsdesk.store.schema import MAX_ID
-from newsdesk.stories.brief import DEFAULT_DISCLAIMER
 
 log = logging.getLogger("newsdesk.web")
 
@@ -127,10 +126,6 @@ async def read_form(request: Request, limits: Mapping[str, int], max_fields: int
     if too_long:
         raise FieldsTooLong(too_long, {k: v[:EXCERPT] if k in too_long else v for k, v in sent.items()})
     return sent
-
-
-def disclaimer(settings: Settings) -> str:
-    return settings.disclaimer or DEFAULT_DISCLAIMER
 
 
 def base_url(request: Request) -> str:

@@ -34,7 +34,6 @@ from newsdesk.store.schema import Meta
 from newsdesk.web.common import (
     UserError,
     base_url,
-    disclaimer,
     parse_id,
     parse_source,
     parse_when,
@@ -312,7 +311,7 @@ def _newest(times: list[datetime]) -> datetime:
 
 
 def front_feed(request: Request, fmt: str) -> Response:
-    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    base, text, ids = base_url(request), settings_of(request).effective_disclaimer, feed_ids(request)
     stories = reader_of(request).front_page(limit=FEED_SIZE).items
     entries = [_story_entry(s, base, text, ids) for s in stories]
     return _respond(Feed(
@@ -326,7 +325,7 @@ def story_feed(request: Request, fmt: str, story_id: str) -> Response:
     detail = reader_of(request).story(sid)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
-    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    base, text, ids = base_url(request), settings_of(request).effective_disclaimer, feed_ids(request)
     newest = sorted(detail.story.articles, key=lambda a: (a.fetched, a.id), reverse=True)[:FEED_SIZE]
     entries = [_article_entry(a, base, text, sid, ids) for a in newest]
     headline = clean(detail.story.headline) or f"Story {sid}"
@@ -345,7 +344,7 @@ def source_feed(request: Request, fmt: str, source_id: str) -> Response:
     from newsdesk.store.queries import Filters
 
     articles = reader.articles(FEED_SIZE, None, Filters(source_id=sid)).items
-    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    base, text, ids = base_url(request), settings_of(request).effective_disclaimer, feed_ids(request)
     entries = [_article_entry(a, base, text, a.story_id, ids) for a in articles]
     return _respond(Feed(
         id=ids.tag("source", sid), title=f"newsdesk: {clean(source.name)}",
@@ -360,7 +359,7 @@ def search_feed(request: Request, fmt: str, q: str, since: str | None, until: st
 
     found, _ = run_search(request, q, FEED_SIZE, None, parse_when(since, "since"),
                           parse_when(until, "until", end_of_day=True), parse_source(source), None, language or None)
-    base, text, ids = base_url(request), disclaimer(settings_of(request)), feed_ids(request)
+    base, text, ids = base_url(request), settings_of(request).effective_disclaimer, feed_ids(request)
     entries = [_story_entry(s, base, text, ids) for _, s in found]
     params = query_string({"q": q, "since": since, "until": until, "source": source, "language": language})
     return _respond(Feed(

@@ -13,14 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.analyze.aggregate import sentence_status
 from newsdesk.store.queries import ArticleSummary, Filters, StoryView
 from newsdesk.web.common import (
     MAX_KEY,
     UserError,
     canonical_key,
     desk_of,
-    disclaimer,
     entity_path,
     make_filters,
     parse_id,
@@ -166,7 +164,7 @@ def statement_sections(statements: list[dict], entities: list[dict],
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    context.setdefault("disclaimer", disclaimer(settings_of(request)))
+    context.setdefault("disclaimer", settings_of(request).effective_disclaimer)
     context.setdefault("site_notice", SITE_NOTICE)
     return templates.TemplateResponse(request, name, context, status_code=status)
 
@@ -215,7 +213,7 @@ def story_page(request: Request, story_id: str) -> HTMLResponse:
         "cited": cited, "articles": by_id, "entity_sections": entity_sections(detail.story.entities),
         "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
         "status_labels": STATUS_LABELS,
-        "brief_status": [sentence_status(str(b.get("text", "")), detail.story.statements) for b in detail.story.brief],
+        "brief_status": [b.get("status") for b in detail.story.brief],
         "shown": len(detail.story.articles), "total": detail.articles_total,
     })
 

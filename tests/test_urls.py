@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.extract import canonicalize_url
-from newsdesk.extract.urls import key_host, key_spellings, registered_domain, url_key
+from newsdesk.urls import canonicalize_url, key_host, key_spellings, registered_domain, url_key
 
 
 @pytest.mark.parametrize(

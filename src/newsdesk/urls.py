@@ -20,8 +20,8 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 import idna
 from tld import get_fld
 
-__all__ = ["canonicalize_url", "url_key", "key_spellings", "key_host", "registered_domain", "is_tracking_param",
-           "TRACKING_PARAMS", "TRACKING_PREFIXES"]
+__all__ = ["canonicalize_url", "url_key", "key_spellings", "key_host", "host_of", "registered_domain",
+           "is_tracking_param", "TRACKING_PARAMS", "TRACKING_PREFIXES"]
 
 # Exact names (compared lowercased).
 TRACKING_PARAMS = frozenset({
@@ -36,6 +36,7 @@ TRACKING_PARAMS = frozenset({
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")  # RFC 3986 2.3
 _SLASHES = re.compile(r"//+")
@@ -125,7 +126,7 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
     """The canonical form of ``url`` (resolved against ``base`` when relative); never raises."""
     url = (url or "").strip()
     # control characters and whitespace inside a URL are copy-paste damage, not meaning
-    url = re.sub(r"[\x00-\x1f\x7f]", "", url)
+    url = _CONTROL.sub("", url)
     if base:
         try:
             url = urljoin(base.strip(), url)
@@ -167,6 +168,19 @@ def key_host(key: str) -> tuple[str, str]:
     match = re.match(r"(\[[^\]]*\]|[^:/?]*)", netloc_and_rest)
     host = match.group(1) if match else ""
     return host.strip("[]"), netloc_and_rest[match.end() if match else 0:]
+
+
+def host_of(url_or_host: str) -> str:
+    """The host of a URL, or of a bare host name (with or without a port), as `url_key` writes it: lowercase,
+    IDNA-encoded, an IPv6 address without its brackets; "" when there is none."""
+    value = _CONTROL.sub("", url_or_host.strip())
+    try:
+        parts = urlsplit(value if "://" in value else f"http://{value}")
+    except ValueError:
+        return ""
+    if not parts.netloc:
+        return ""
+    return key_host("//" + _netloc(parts.scheme.lower(), parts.netloc).rpartition("@")[2])[0]
 
 
 def key_spellings(url: str) -> list[str]:
