@@ -114,16 +114,14 @@ class Suppressor:
                 touched.add(a.story_id)
         report.article_ids += sorted(a.id for a in taken)
 
-        sources = removals.source_addresses(s)
+        sources = removals.source_addresses(s) if domains else []
         for domain in sorted(domains):
             for src_id, url, site_url, active in sources:
                 if (active and src_id not in report.sources_deactivated
                         and domain in {registered_domain(url), registered_domain(site_url or url)}):
                     report.sources_deactivated.append(src_id)
         removals.deactivate_sources(s, report.sources_deactivated)
-        for t in targets:
-            assert t.id is not None
-            removals.record_resolved(s, t.id, found.get(t.id, set()), report.sources_deactivated)
+        removals.record_resolved(s, found, report.sources_deactivated)
         report.blocked = removals.add_block_entries(s, req.id, block)
         s.flush()
         for sid in sorted(touched):

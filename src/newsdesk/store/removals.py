@@ -302,13 +302,12 @@ def accepted_targets(s: Session, except_request: int) -> list[tuple[str, str, in
     return [tuple(r) for r in rows]
 
 
-def record_resolved(s: Session, target_id: int, article_ids: Iterable[int], sources: Iterable[int] = ()) -> None:
-    """Add to what a target named when suppressed: articles, and the sources a domain target deactivated."""
-    t = s.get(RemovalTarget, target_id)
-    assert t is not None
-    t.resolved = sorted(set(t.resolved or []) | set(article_ids))
-    if t.scope == "domain":
-        t.sources = sorted(set(t.sources or []) | set(sources))
+def record_resolved(s: Session, found: dict[int, set[int]], sources: Iterable[int] = ()) -> None:
+    """Add to what targets (by id) named when suppressed: articles, and the sources a domain target deactivated."""
+    for t in s.scalars(select(RemovalTarget).where(RemovalTarget.id.in_(list(found))).order_by(RemovalTarget.id)):
+        t.resolved = sorted(set(t.resolved or []) | found[t.id])
+        if t.scope == "domain":
+            t.sources = sorted(set(t.sources or []) | set(sources))
 
 
 # ---- what a target names ----------------------------------------------------------------------------------
