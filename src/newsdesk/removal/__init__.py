@@ -10,19 +10,16 @@ from newsdesk.removal.models import (
     SCOPES,
     STATUSES,
     AdminError,
-    AdminSessionView,
-    AuditEntry,
     InvalidTransition,
     RateLimited,
     Receipt,
     RemovalError,
     RemovalSubmission,
     RemovalValidationError,
-    RequestView,
     SuppressionReport,
-    Target,
     UnknownRequest,
 )
+from newsdesk.store.removals import AdminSessionView, AuditEntry, RequestView, Target
 
 __all__ = [
     "MAX_URLS",

@@ -17,18 +17,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from newsdesk.analyze.dedup import CopyDetector
 from newsdesk.sources.http import resolve_host
-from newsdesk.store import Store
-from newsdesk.store.schema import BlockEntry, Meta
+from newsdesk.store import Store, removals
 from newsdesk.urls import host_of, key_host, registered_domain, url_key
 
-__all__ = ["BLOCKLIST_VERSION", "CONTENT_VERSION", "BlocklistIndex"]
+__all__ = ["BlocklistIndex"]
 
-BLOCKLIST_VERSION = "blocklist_version"
-CONTENT_VERSION = "content_version"
 RESOLVE_TTL = 300.0  # seconds a host's addresses are trusted for the IP-for-name check
 
 
@@ -61,8 +56,7 @@ class BlocklistIndex:
         self._resolved: dict[str, tuple[float, frozenset[str]]] = {}  # host -> (expires, addresses)
 
     def _version(self) -> str | None:
-        with self.store.session() as s:
-            return s.scalar(select(Meta.value).where(Meta.key == BLOCKLIST_VERSION))
+        return removals.blocklist_version(self.store)
 
     def _load(self, version: str | None) -> _Snapshot:
         addresses: dict[str, int | None] = {}
@@ -71,23 +65,21 @@ class BlocklistIndex:
         domains: dict[str, int | None] = {}
         sig_requests: dict[str, int | None] = {}
         detector: CopyDetector | None = None
-        with self.store.session() as s:
-            rows = s.execute(select(BlockEntry.kind, BlockEntry.value, BlockEntry.signature, BlockEntry.request_id))
-            for kind, value, sig, request_id in rows:
-                if kind in ("url", "canonical"):
-                    key = url_key(value)
-                    addresses.setdefault(key, request_id)
-                    host, rest = key_host(key)
-                    hosts[rest].add(host)
-                elif kind == "content_hash":
-                    hashes[value] = request_id
-                elif kind == "domain":
-                    domains[value] = request_id
-                elif kind == "signature" and sig:
-                    detector = detector or CopyDetector()
-                    if value not in detector:
-                        detector.add(value, sig=sig)
-                        sig_requests[value] = request_id
+        for kind, value, sig, request_id in removals.block_entries(self.store):
+            if kind in ("url", "canonical"):
+                key = url_key(value)
+                addresses.setdefault(key, request_id)
+                host, rest = key_host(key)
+                hosts[rest].add(host)
+            elif kind == "content_hash":
+                hashes[value] = request_id
+            elif kind == "domain":
+                domains[value] = request_id
+            elif kind == "signature" and sig:
+                detector = detector or CopyDetector()
+                if value not in detector:
+                    detector.add(value, sig=sig)
+                    sig_requests[value] = request_id
         return _Snapshot(version, addresses, dict(hosts), hashes, domains, detector, sig_requests)
 
     def snapshot(self) -> _Snapshot:

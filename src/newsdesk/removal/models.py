@@ -1,4 +1,7 @@
-"""What goes in and out of the removal desk: the submission and its validation, views, reports, errors."""
+"""What goes in and out of the removal desk: the submission and its validation, views, reports, errors.
+
+The views of stored requests (RequestView, Target, AuditEntry, AdminSessionView) are storage's records:
+newsdesk.store.removals."""
 
 from __future__ import annotations
 
@@ -94,13 +97,6 @@ class RemovalSubmission:
 
 
 @dataclass
-class Target:
-    scope: str  # article, copies, story, domain
-    value: str  # a URL, a story id (as text) or a registered domain
-    resolved: list[int] | None = None  # article ids it named when suppressed (None: not yet)
-
-
-@dataclass
 class Receipt:
     """What the requester gets back: `public_id` is the key of the status page and the only reference."""
 
@@ -108,48 +104,6 @@ class Receipt:
     status: str
     received_at: datetime
     provisional: bool  # the content is already hidden while the request is reviewed
-
-
-@dataclass
-class AuditEntry:
-    id: int
-    at: datetime
-    request_id: int | None
-    actor: str
-    action: str
-    detail: dict
-
-
-@dataclass
-class RequestView:
-    """One request. `name` and `email` are for administrators only: never show them on the public status
-    page (`public()` gives what the requester's status page may show)."""
-
-    id: int
-    public_id: str
-    status: str
-    relationship: str
-    reason: str
-    details: str
-    good_faith: bool
-    provisional: bool
-    received_at: datetime
-    decided_at: datetime | None
-    decision_reason: str | None
-    decided_by: str | None
-    name: str
-    email: str
-    targets: list[Target] = field(default_factory=list)
-
-    def public(self) -> dict:
-        """The requester's status page: status, reason, targets, times and the decision's reason."""
-        return {
-            "id": self.public_id, "status": self.status, "reason": self.reason, "relationship": self.relationship,
-            "provisional": self.provisional, "received_at": self.received_at.isoformat(),
-            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
-            "decision_reason": self.decision_reason,
-            "targets": [{"scope": t.scope, "value": t.value} for t in self.targets],
-        }
 
 
 @dataclass
@@ -166,14 +120,6 @@ class SuppressionReport:
     sources_deactivated: list[int] = field(default_factory=list)
     restored: list[int] = field(default_factory=list)  # article ids put back (rejection of a provisional one)
     seconds: float = 0.0
-
-
-@dataclass
-class AdminSessionView:
-    admin_id: int
-    name: str
-    csrf_token: str
-    expires_at: datetime
 
 
 # ---- validation ---------------------------------------------------------------------------------------
