@@ -50,8 +50,8 @@ from pages import article_html, rss  # noqa: E402
 from pg import PostgresServer, find_bin_dir  # noqa: E402
 from redisserver import RedisServer, find_redis_server  # noqa: E402
 
+from newsdesk.collect import Collector  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
-from newsdesk.pipeline import Collector  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.stories.engine import StoryEngine  # noqa: E402
 

@@ -14,8 +14,8 @@ import pytest
 from localserver import LocalServer, Response
 from pages import article_html, rss
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
-from newsdesk.pipeline import Collector
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from newsdesk.analyze.dedup import CopyDetector
 from newsdesk.extract.urls import key_host, registered_domain, url_key
 from newsdesk.sources.http import resolve_host
 from newsdesk.store import Store
 from newsdesk.store.schema import BlockEntry, Meta
+from newsdesk.stories.copies import CopyDetector
 
 __all__ = ["BLOCKLIST_VERSION", "CONTENT_VERSION", "BlocklistIndex", "host_of", "registered_domain"]
 

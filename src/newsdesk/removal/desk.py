@@ -31,7 +31,6 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from newsdesk.analyze.dedup import signature
 from newsdesk.config import Settings
 from newsdesk.extract import canonicalize_url
 from newsdesk.extract.urls import key_spellings, url_key
@@ -77,6 +76,7 @@ from newsdesk.store.schema import (
     Source,
     StoryRow,
 )
+from newsdesk.stories.copies import signature
 
 CHUNK = 500  # ids per IN (...): well under every engine's limit on bound parameters
 _ARTICLE_COLUMNS = [c.name for c in ArticleRow.__table__.columns]
@@ -568,8 +568,9 @@ class RemovalDesk:
     def _recompute_story(self, s: Session, story_id: int, request_id: int | None) -> bool:
         """Headline, brief, dates and counts from the remaining members only (so no sentence of a removed
         article survives). Returns True when the story is left empty (marked as removed by `request_id`)."""
-        # the stories package imports the store: import late
-        from newsdesk.stories.engine import refresh_story_analysis, story_values
+        # the stages import the store: import late
+        from newsdesk.analyze.stage import refresh_story_analysis
+        from newsdesk.stories.engine import story_values
 
         members = members_in(s, story_id)
         # Entities and statements too (the removed articles' analyses went with their rows, by cascade).
