@@ -1,4 +1,4 @@
-"""Celery tasks: the same pipeline as `newsdesk fetch`, spread over worker processes and machines.
+"""Celery tasks: the pass of `newsdesk fetch` (newsdesk.passes), spread over worker processes and machines.
 
 Used only when `NEWSDESK_BROKER_URL` names a Redis server; without it everything stays in-process.
 
