@@ -18,6 +18,7 @@ from rich.table import Column, Table
 
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError, describe_failure
+from newsdesk.passes import Passes
 from newsdesk.store import Store
 
 app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
@@ -57,11 +58,9 @@ def _store(ctx: typer.Context) -> Any:
 
 
 @contextmanager
-def _passes(ctx: typer.Context) -> Any:
-    """The stages of a pass over the store (newsdesk.passes); a missing model or a bad labels file is said on stderr
-    and turns analysis off: what was fetched is stored and grouped, and `newsdesk analyze-pending` can analyse it
-    later."""
-    from newsdesk.passes import Passes
+def _passes(ctx: typer.Context) -> Iterator[Passes]:
+    """The stages of a pass over the store; a missing model or a bad labels file is said on stderr and turns
+    analysis off: what was fetched is stored and grouped, and `newsdesk analyze-pending` can analyse it later."""
 
     def analysis_off(exc: Exception) -> None:
         err.print(f"analysis skipped: {exc}", markup=False, highlight=False)
@@ -207,7 +206,7 @@ def sources_export_opml(
         sys.stdout.write(text)
 
 
-def _group_and_analyse(passes: Any) -> str:
+def _group_and_analyse(passes: Passes) -> str:
     """The rest of a pass after a fetch or import: group into stories, then analyse at most `analysis_batch` pending
     articles. Returns the words for the summary line. An article whose grouping failed is recorded on it (`sources
     list` shows it) and is tried again by the next pass."""

@@ -5,8 +5,8 @@ gets security headers (a Content-Security-Policy without inline script); every r
 timed per route for /metrics. A user's mistake is a 4xx with a precise message (HTML on pages, JSON on the
 API and feeds), never a 500.
 
-The background fetcher (newsdesk.passes) runs in a thread of this process; a failing source is recorded in its health
-record and never stops the service.
+The background fetcher (newsdesk.passes) runs in a thread of this process; a failing source is recorded in its
+health record and never stops the service.
 """
 
 from __future__ import annotations
