@@ -142,8 +142,8 @@ def stage_throughput(aeb: Path) -> tuple[float, int, int, int]:
     from newsdesk.analyze.stage import AnalysisStage
     from newsdesk.errors import ExtractionError
     from newsdesk.extract import extract_article
+    from newsdesk.passes import story_engine
     from newsdesk.store import Store
-    from newsdesk.stories.engine import StoryEngine
 
     truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +160,7 @@ def stage_throughput(aeb: Path) -> tuple[float, int, int, int]:
                 continue
             article.url, article.canonical_url = f"https://aeb.example/{key}", None  # one row per page
             store.save_article(article, source_name=url.split("/")[2] if "://" in url else "aeb")
-        StoryEngine(store).process_pending()
+        story_engine(store).process_pending()
         stage = AnalysisStage(store)
         start = time.perf_counter()
         stage.process_pending()

@@ -88,7 +88,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsdesk.analyze.dedup import CopyDetector, Signature  # noqa: E402
+from newsdesk.stories.copies import CopyDetector, Signature  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "aeb"
 

@@ -50,10 +50,10 @@ from pages import article_html, rss  # noqa: E402
 from pg import PostgresServer, find_bin_dir  # noqa: E402
 from redisserver import RedisServer, find_redis_server  # noqa: E402
 
+from newsdesk.collect import Collector  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
-from newsdesk.pipeline import Collector  # noqa: E402
+from newsdesk.passes import story_engine  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
-from newsdesk.stories.engine import StoryEngine  # noqa: E402
 
 
 def serve(server: LocalServer, feeds: int, per_feed: int, delay: float) -> int:
@@ -84,7 +84,7 @@ def in_process(pg: PostgresServer, server: LocalServer, feeds: int, analysis: bo
     collector = Collector(settings, store)
     started = time.perf_counter()
     collector.fetch_due(include_not_due=True)
-    StoryEngine(store).process_pending()
+    story_engine(store).process_pending()
     if analysis:
         from newsdesk.analyze.stage import AnalysisStage
 
@@ -235,7 +235,7 @@ def measure_fresh(url: str, server: LocalServer, step: int, fresh: list[dict]) -
     settings = Settings(database_url=url, allow_private_hosts=True, min_host_delay=0.0, host_time_budget=0.0)
     collector = Collector(settings, store)
     t0 = time.perf_counter()
-    engine = StoryEngine(store)  # a long-running stories worker has done this once, at its start
+    engine = story_engine(store)  # a long-running stories worker has done this once, at its start
     t1 = time.perf_counter()
     collector.fetch_due(include_not_due=True)
     t2 = time.perf_counter()

@@ -131,9 +131,9 @@ def generate(base: list[dict], n: int, seed: int = 7) -> list[dict]:
 
 def build_store(db_path: Path, n: int) -> None:
     from newsdesk.keys import content_hash
+    from newsdesk.passes import story_engine
     from newsdesk.store import Store
     from newsdesk.store.schema import ArticleRow
-    from newsdesk.stories.engine import StoryEngine
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -169,7 +169,7 @@ def build_store(db_path: Path, n: int) -> None:
         return batch
 
     store.pending_articles = pending_with_progress
-    assigned = StoryEngine(store).process_pending()
+    assigned = story_engine(store).process_pending()
     took = time.perf_counter() - t0
     with store.engine.connect() as conn:
         stories = conn.exec_driver_sql("SELECT count(*) FROM stories WHERE article_count > 0").scalar()

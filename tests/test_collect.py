@@ -10,8 +10,8 @@ import pytest
 from localserver import LocalServer, Response
 from pages import article_html, atom, jsonfeed, news_sitemap, rss, rss1, sitemap_index
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
-from newsdesk.pipeline import Collector
 from newsdesk.store import Store
 
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}

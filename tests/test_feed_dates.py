@@ -17,8 +17,8 @@ from localserver import LocalServer, Response
 from pages import TOPICS
 from sqlalchemy import text
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
-from newsdesk.pipeline import Collector
 from newsdesk.store import Store
 from newsdesk.stories.engine import StoryEngine
 

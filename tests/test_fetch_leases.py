@@ -14,9 +14,9 @@ import pytest
 from localserver import LocalServer, Response
 from pages import article_html, rss
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
 from newsdesk.keys import utcnow
-from newsdesk.pipeline import Collector
 from newsdesk.store import Store
 
 NEWSDESK = [sys.executable, "-m", "newsdesk.cli"]

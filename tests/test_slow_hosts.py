@@ -12,9 +12,9 @@ import pytest
 from localserver import LocalServer, Response
 from pages import article_html, rss
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
 from newsdesk.errors import FetchTimeoutError, HostBackoffError
-from newsdesk.pipeline import Collector
 from newsdesk.sources.http import HOST_TIMEOUTS, PoliteClient
 from newsdesk.store import Store
 

@@ -179,6 +179,6 @@ def test_registered_domain_uses_the_public_suffix_list(value, domain):
     ("http://news.example/ferry/", "https://news.example/ferry", "https://news.example/ferry"),
 ])
 def test_choose_canonical_compares_sites_and_pages_as_the_blocklist_does(url, page_canonical, chosen):
-    from newsdesk.pipeline import choose_canonical
+    from newsdesk.collect import choose_canonical
 
     assert choose_canonical(url, page_canonical) == chosen

@@ -19,8 +19,8 @@ from pages import article_html, rss
 from pg import new_database
 from redisserver import RedisServer, find_redis_server
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
-from newsdesk.pipeline import Collector
 from newsdesk.removal import RemovalDesk
 from newsdesk.removal.models import RemovalSubmission
 from newsdesk.store import Store

@@ -18,6 +18,7 @@ from rich.table import Column, Table
 
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError, describe_failure
+from newsdesk.passes import Passes
 from newsdesk.store import Store
 
 app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
@@ -57,15 +58,19 @@ def _store(ctx: typer.Context) -> Any:
 
 
 @contextmanager
-def _collector(ctx: typer.Context) -> Any:
-    from newsdesk.pipeline import Collector
+def _passes(ctx: typer.Context) -> Iterator[Passes]:
+    """The stages of a pass over the store; a missing model or a bad labels file is said on stderr and turns
+    analysis off: what was fetched is stored and grouped, and `newsdesk analyze-pending` can analyse it later."""
+
+    def analysis_off(exc: Exception) -> None:
+        err.print(f"analysis skipped: {exc}", markup=False, highlight=False)
 
     with _store(ctx) as store:
-        collector = Collector(_settings(ctx), store)
+        passes = Passes(_settings(ctx), store, "this command", on_analysis_off=analysis_off)
         try:
-            yield collector
+            yield passes
         finally:
-            collector.close()
+            passes.close()
 
 
 def _when(value: datetime | None) -> str:
@@ -86,13 +91,14 @@ def sources_add(
     discover: Annotated[bool, typer.Option(help="Look up the page now and use the feed it advertises.")] = True,
 ) -> None:
     """Add a feed, sitemap, site home page (its feed is found) or single article URL."""
-    with _collector(ctx) as collector:
+    with _passes(ctx) as passes:
         try:
-            source, created, note = collector.add_source(url, title=title, category=category, discover=discover)
+            source, created, note = passes.collector.add_source(url, title=title, category=category,
+                                                                discover=discover)
         except ValueError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(2) from exc
-    from newsdesk.pipeline import UNCHECKED
+    from newsdesk.collect import UNCHECKED
 
     verb = "added" if created else "already present:"
     line = f"{verb} source {source.id} {source.url} ({source.kind})"
@@ -200,38 +206,20 @@ def sources_export_opml(
         sys.stdout.write(text)
 
 
-def _group_into_stories(ctx: typer.Context, store: Store) -> str:
-    """The story stage after a fetch or import; returns the words for the summary line. An article whose
-    grouping failed is recorded on it (`sources list` shows it) and is tried again by the next pass."""
-    from newsdesk.stories.engine import StoryEngine
-
-    engine = StoryEngine(store, settings=_settings(ctx))
-    placed = engine.process_pending()
-    failed = f" ({engine.failed} could not be placed: see `newsdesk sources list`)" if engine.failed else ""
-    return f"{placed} article(s) placed in stories{failed}"
-
-
-def _analyse_new(ctx: typer.Context, store: Store) -> str:
-    """After a fetch or import, as after each background pass of `serve`: the analysis stage over at most
-    `analysis_batch` pending articles. Returns the words for the summary line (empty when it is off).
-
-    A missing model or a bad labels file is reported but does not fail the command: what was fetched is
-    stored and grouped, and `newsdesk analyze-pending` can analyse it later."""
-    from newsdesk.analyze.labels import LabelFileError
-    from newsdesk.analyze.nlp import ModelMissingError
-    from newsdesk.analyze.stage import AnalysisStage
-
-    batch = _settings(ctx).analysis_batch
-    if batch <= 0:
-        return ""
-    try:
-        analysed = AnalysisStage(store, _settings(ctx)).process_pending(batch)
-    except (LabelFileError, ModelMissingError) as exc:
-        err.print(f"analysis skipped: {exc}", markup=False, highlight=False)
-        return ""
-    pending = store.analysis_stats()["pending"]
+def _group_and_analyse(passes: Passes) -> str:
+    """The rest of a pass after a fetch or import: group into stories, then analyse at most `analysis_batch` pending
+    articles. Returns the words for the summary line. An article whose grouping failed is recorded on it (`sources
+    list` shows it) and is tried again by the next pass."""
+    placed = passes.group()
+    failed = passes.stories.failed
+    words = f"{placed} article(s) placed in stories" + (
+        f" ({failed} could not be placed: see `newsdesk sources list`)" if failed else "")
+    analysed = passes.analyse()
+    if passes.analysis.off:  # switched off (analysis_batch 0), or by a missing model or labels file: said already
+        return words
+    pending = passes.store.analysis_stats()["pending"]
     left = f" ({pending} left for `newsdesk analyze-pending` or the next pass)" if pending else ""
-    return f", {analysed} article(s) analysed{left}"
+    return f"{words}, {analysed} article(s) analysed{left}"
 
 
 # ---- stories --------------------------------------------------------------------------------------
@@ -314,8 +302,8 @@ def fetch(
     all_sources: Annotated[bool, typer.Option("--all", help="Every source now, whatever its schedule.")] = False,
 ) -> None:
     """One polite pass over every due source."""
-    with _no_room_is_a_message(ctx, "newsdesk fetch"), _collector(ctx) as collector:
-        due = collector.store.due_sources(datetime.now(UTC), include_not_due=all_sources)
+    with _no_room_is_a_message(ctx, "newsdesk fetch"), _passes(ctx) as passes:
+        due = passes.store.due_sources(datetime.now(UTC), include_not_due=all_sources)
         if not due:
             out.print("no source is due (use --all to fetch every source now)")
             return
@@ -326,9 +314,8 @@ def fetch(
             def done(report: Any) -> None:
                 progress.update(task, advance=1, description=report.url[:60])
 
-            reports = collector.fetch_due(include_not_due=all_sources, on_done=done)
-        grouped = _group_into_stories(ctx, collector.store)
-        analysed = _analyse_new(ctx, collector.store)
+            reports = passes.collector.fetch_due(include_not_due=all_sources, on_done=done)
+        grouped = _group_and_analyse(passes)
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
     not_fetched = {status: sum(r.status == status for r in reports) for status in ("leased", "deferred")}
@@ -349,7 +336,7 @@ def fetch(
         (not_fetched["leased"], "skipped (another newsdesk process has them)"),
         (not_fetched["deferred"], "left for the next pass (their host's time budget ran out)")) if n)
     out.print(f"{len(reports) - sum(not_fetched.values())} source(s) fetched{skipped}, {new} new article(s), "
-              f"{len(failed_sources)} source error(s), {grouped}{analysed}")
+              f"{len(failed_sources)} source error(s), {grouped}")
 
 
 @app.command("import")
@@ -363,7 +350,7 @@ def import_(
 ) -> None:
     """Import local pages and web archives (e.g. a CC-NEWS WARC file). Re-importing adds nothing."""
     if queue:
-        from newsdesk.pipeline import expand_paths
+        from newsdesk.collect import expand_paths
         from newsdesk.tasks import FETCH_QUEUE, import_file
 
         _broker(ctx)
@@ -372,15 +359,14 @@ def import_(
             import_file.apply_async((f, url), queue=FETCH_QUEUE)
         out.print(f"{len(files)} file(s) queued for the fetch workers")
         return
-    with _collector(ctx) as collector:
-        report = collector.import_paths(paths, url=url)
-        grouped = _group_into_stories(ctx, collector.store)
-        analysed = _analyse_new(ctx, collector.store)
+    with _passes(ctx) as passes:
+        report = passes.collector.import_paths(paths, url=url)
+        grouped = _group_and_analyse(passes)
     for what, why in report.failed:
         err.print(f"failed: {what}: {why}", markup=False, highlight=False)
     blocked = f", {report.blocked} blocked (removal requests)" if report.blocked else ""
     out.print(f"{report.stored} stored, {report.known} already stored, {len(report.failed)} failed{blocked}, "
-              f"{grouped}{analysed}")
+              f"{grouped}")
 
 
 @app.command()
@@ -389,8 +375,8 @@ def extract(
     url: Annotated[str | None, typer.Option(help="The address the page came from.")] = None,
 ) -> None:
     """Print the article in each page as one JSON object a line. Nothing is stored."""
+    from newsdesk.collect import extract_file
     from newsdesk.extract import article_to_contract
-    from newsdesk.pipeline import extract_file
 
     failed = 0
     for path in paths:
@@ -760,7 +746,7 @@ def worker(
     with _store(ctx):
         pass  # migrate once here, before the pool processes start
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per page fetched would drown the task log
-    import newsdesk.pipeline  # noqa: F401 - loaded once before the pool forks, not in every pool process
+    import newsdesk.collect  # noqa: F401 - loaded once before the pool forks, not in every pool process
     # Pool processes read the settings again from the environment (--db included).
     os.environ.update(settings_to_env(_settings(ctx)))
     argv = ["worker", f"--queues={QUEUE_CHOICES[queues]}", "--loglevel=INFO", "--without-gossip",
@@ -823,8 +809,9 @@ def serve(
     import uvicorn
 
     from newsdesk.config import settings_to_env
+    from newsdesk.passes import BackgroundFetcher
     from newsdesk.sources.opml import parse_opml
-    from newsdesk.web.app import BackgroundFetcher, create_app
+    from newsdesk.web.app import create_app
     from newsdesk.web.common import trusted_proxies
     from newsdesk.web.processes import run_processes
 

@@ -1,4 +1,4 @@
-"""Celery tasks: the same pipeline as `newsdesk fetch`, spread over worker processes and machines.
+"""Celery tasks: the pass of `newsdesk fetch` (newsdesk.passes), spread over worker processes and machines.
 
 Used only when `NEWSDESK_BROKER_URL` names a Redis server; without it everything stays in-process.
 
@@ -39,11 +39,10 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from newsdesk.analyze.stage import ANALYSIS_SOFTWARE, ANALYZER, ResidentAnalysis
 from newsdesk.config import Settings, load_settings
 from newsdesk.keys import utcnow
+from newsdesk.passes import Passes, work_waiting
 from newsdesk.store import Store
-from newsdesk.stories.engine import STORIES_SOFTWARE
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +106,14 @@ def configure(settings: Settings) -> Celery:
 
 
 class _Process:
-    """What one worker process keeps between tasks: the store's connection pool, the polite HTTP client (robots
-    cache, per-host pacing), the story engine's memory and the loaded language model. Made on first use, so
-    that every pool process makes its own after the fork."""
+    """What one worker process keeps between tasks: the store's connection pool, the stages of the pass (the polite
+    HTTP client's robots cache and per-host pacing, the story engine's memory, the loaded language model) and its
+    Redis connection. Made on first use, so that every pool process makes its own after the fork."""
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._store: Store | None = None
-        self._collector: Any = None
-        self._stories: Any = None
-        self._analysis: ResidentAnalysis | None = None
+        self._passes: Passes | None = None
         self._redis: redis.Redis | None = None
 
     def use(self, settings: Settings) -> None:
@@ -136,36 +133,16 @@ class _Process:
         return self._store
 
     @property
-    def collector(self) -> Any:
-        if self._collector is None:
-            from newsdesk.pipeline import Collector
-
-            self._collector = Collector(self.settings, self.store)
-        return self._collector
-
-    @property
-    def stories(self) -> Any:
-        if self._stories is None:
-            from newsdesk.stories.engine import StoryEngine
-
-            self._stories = StoryEngine(self.store, settings=self.settings)
-        return self._stories
-
-    def drop_stories(self) -> None:
-        self._stories = None
+    def passes(self) -> Passes:
+        if self._passes is None:
+            self._passes = Passes(self.settings, self.store, "this worker")
+        return self._passes
 
     @property
     def redis(self) -> redis.Redis:
         if self._redis is None:
             self._redis = redis.Redis.from_url(check_broker(self.settings))
         return self._redis
-
-    def analyse(self) -> int:
-        """Up to `analysis_batch` pending articles through the analysis stage (off for this process after a
-        missing model or labels file, said once, as in the background fetcher of `serve`)."""
-        if self._analysis is None:
-            self._analysis = ResidentAnalysis(self.store, self.settings, "this worker")
-        return self._analysis.process_pending(self.settings.analysis_batch)
 
 
 worker = _Process()
@@ -201,7 +178,7 @@ def fetch_source(self: Any, source_id: int) -> dict[str, Any]:
     if src is None or not src.active:
         return {"source_id": source_id, "status": "gone"}
     try:
-        report = worker.collector.fetch_one(src)
+        report = worker.passes.collector.fetch_one(src)
         if report is None:
             return {"source_id": source_id, "status": "blocked"}
         # A retried run may find everything stored by the run that failed after storing: ask anyway.
@@ -216,7 +193,7 @@ def fetch_source(self: Any, source_id: int) -> dict[str, Any]:
 @app.task(name="newsdesk.import_file", bind=True, **RETRY)
 def import_file(self: Any, path: str, url: str | None = None) -> dict[str, Any]:
     """Import one local file (page or WARC) that every worker can read (a shared folder); idempotent."""
-    report = worker.collector.import_paths([path], url=url)
+    report = worker.passes.collector.import_paths([path], url=url)
     if report.stored or self.request.retries:
         request_assignment()
     return {"stored": report.stored, "known": report.known, "blocked": report.blocked, "failed": report.failed}
@@ -229,13 +206,8 @@ def assign_stories() -> dict[str, int]:
     # Before looking for work: an article stored from now on asks for a run of its own.
     worker.redis.delete(ASSIGN_REQUESTED)
     with worker.store.story_lock():
-        try:
-            grouped = worker.stories.process_pending()
-        except TRANSIENT:
-            # The engine may have decided in memory what the store did not get: rebuild it from the store on retry.
-            worker.drop_stories()
-            raise
-        analysed = worker.analyse()
+        grouped = worker.passes.group()  # the store's trouble drops the engine: a retry rebuilds it from the store
+        analysed = worker.passes.analyse()
     if analysed and analysed >= worker.settings.analysis_batch:
         request_assignment()  # more to analyse: another run, after the fetches' requests queued meanwhile
     return {"grouped": grouped, "analysed": analysed}
@@ -261,9 +233,6 @@ def schedule_due(store: Store, settings: Settings) -> int:
             store.update_source(src.id, next_fetch_at=src.next_fetch_at)  # due again on the next pass
             raise
         queued += 1
-    # Articles a stage has set aside (repeated failures) do not wait: they would ask for a run every pass.
-    if store.pending_articles(limit=1, software=STORIES_SOFTWARE) or (settings.analysis_batch > 0 and (
-            store.pending_analysis(1, software=ANALYSIS_SOFTWARE)
-            or store.pending_analysis(1, outdated_for=ANALYZER, software=ANALYSIS_SOFTWARE))):
+    if work_waiting(store, settings):
         request_assignment()
     return queued

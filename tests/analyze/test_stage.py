@@ -19,6 +19,7 @@ from newsdesk.analyze.stage import ANALYZER, AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.keys import entity_key  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
+from newsdesk.passes import story_engine  # noqa: E402
 from newsdesk.removal import RemovalDesk, RemovalSubmission  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.store.queries import BadCursor, Reader  # noqa: E402
@@ -319,7 +320,7 @@ def test_articles_analysed_before_they_join_a_story_count_when_they_join(store, 
                   "2025-09-02T08:00:00", "Associated Press")
     assert AnalysisStage(store, settings).process_pending() == 1  # no story yet: nothing to refresh
     assert store.analysis_stats() == {"analysed": 1, "borrowed": 0, "pending": 0}
-    StoryEngine(store).process_pending()
+    story_engine(store).process_pending()  # as the passes run it: with the analysis roll-up
     statements = store.get_story(story_of(store, origin)).statements
     assert any("great significance" in s["text"] for s in statements)
     assert Reader(store).entity(KIM).stories == 1

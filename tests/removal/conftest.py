@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from newsdesk.collect import Collector
 from newsdesk.config import Settings
-from newsdesk.pipeline import Collector
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 

@@ -10,9 +10,9 @@ from localserver import Response
 from removal_helpers import HTML, OTHER, RSS, UNIQUE, WIRE, page, rss, submission, write_warc
 from sqlalchemy import text
 
+from newsdesk.collect import BlockedSourceError, Collector
 from newsdesk.keys import utcnow
 from newsdesk.models import Article
-from newsdesk.pipeline import BlockedSourceError, Collector
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.queries import Reader

@@ -80,7 +80,7 @@ def test_ids_are_stable_and_late_articles_join_after_a_restart(store):
     late_id = save(store, late)
     restarted = StoryEngine(store)  # a new process: state comes back from the store
     # every member of a story active within the window is back (article 5 is undated: its fetch time counts)
-    assert {1, 2, 3, 4, 5} <= set(restarted.pipeline.story_of)
+    assert {1, 2, 3, 4, 5} <= set(restarted.decider.story_of)
     assert restarted.process_pending() == 1
     after = stories_by_article(store)
     assert {k: after[k] for k in before} == before  # nobody moved

@@ -16,9 +16,9 @@ from newsdesk.analyze.nlp import ModelMissingError  # noqa: E402
 from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
 from newsdesk.models import Article  # noqa: E402
+from newsdesk.passes import BackgroundFetcher  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.stories.engine import StoryEngine  # noqa: E402
-from newsdesk.web.app import BackgroundFetcher  # noqa: E402
 
 TOWNS = ["Ashcombe", "Bramleigh", "Cindermoor"]
 

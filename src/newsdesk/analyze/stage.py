@@ -23,17 +23,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from newsdesk import __version__
-from newsdesk.analyze.aggregate import ANALYZER_VERSION, analysis_to_dicts
-from newsdesk.analyze.labels import LabelFileError, Registry, load_registry
-from newsdesk.analyze.nlp import MODEL, ModelMissingError
+from newsdesk.analyze.aggregate import ANALYZER_VERSION, MemberAnalysis, aggregate_story, analysis_to_dicts
+from newsdesk.analyze.labels import Registry, load_registry
+from newsdesk.analyze.nlp import MODEL
 from newsdesk.analyze.statements import ArticleAnalysis, analyze_each
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
 from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import ANALYSIS_STAGE, AnalysisRecord, StoryAnalysis
+from newsdesk.store.repository import ANALYSIS_STAGE, AnalysisRecord, StoryAnalysis, refresh_story_analysis_in
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
-from newsdesk.stories.engine import story_analysis
 
 log = logging.getLogger(__name__)
 ANALYZER = f"newsdesk-analyze/{ANALYZER_VERSION} {MODEL}"
@@ -163,26 +164,25 @@ class AnalysisStage:
         return list(zip(articles, results, strict=True))
 
 
-class ResidentAnalysis:
-    """The analysis stage as a long-running process keeps it (the server's background fetcher, a stories worker):
-    made on first use, so the language model loads once and only where there is work; switched off for good by a
-    configuration error (the model or the labels file missing), said once, since every later pass would fail
-    alike. Other errors are the caller's (the server logs them and tries again; a worker's task retries)."""
+def story_analysis(members: list[StoredArticle], analyses: dict[int, AnalysisRecord],
+                   registry: Registry | None = None) -> StoryAnalysis:
+    """A story's entities, grouped statements and entity index from its members' stored analyses (members not
+    analysed yet, or whose analysis failed, add nothing). Recomputed with the story's columns (the story engine's
+    `story_values`), from the same members."""
+    entries = []
+    for a in members:
+        record = analyses.get(a.id)
+        if record is None or record.error:
+            continue
+        entries.append(MemberAnalysis(a.id, a.duplicate_of or a.id, a.url, a.source, list(record.entities or []),
+                                      list(record.statements or []), record.derived_from))
+    result = aggregate_story(entries, registry)
+    return StoryAnalysis(result.entities, result.statements, result.index)
 
-    def __init__(self, store: Store, settings: Settings, where: str) -> None:
-        self.store, self.settings, self.where = store, settings, where
-        self.off = settings.analysis_batch <= 0
-        self.stage: AnalysisStage | None = None
 
-    def process_pending(self, limit: int) -> int:
-        """Analyse up to `limit` articles (see AnalysisStage.process_pending); 0 when switched off."""
-        if self.off:
-            return 0
-        try:
-            if self.stage is None:
-                self.stage = AnalysisStage(self.store, self.settings)
-            return self.stage.process_pending(limit)
-        except (ModelMissingError, LabelFileError) as exc:
-            log.error("analysis is off in %s until it restarts: %s", self.where, exc)
-            self.off = True
-            return 0
+def refresh_story_analysis(s: Session, story_id: int, members: list[StoredArticle] | None = None,
+                           registry: Registry | None = None) -> None:
+    """Rewrite a story's entities, statements and entity index from its current members inside the caller's
+    transaction `s` (the removal desk's, right after it deleted articles): no word of an article that left
+    stays. With no members left, all three are emptied."""
+    refresh_story_analysis_in(s, story_id, lambda ms, an: story_analysis(ms, an, registry), members)

@@ -17,9 +17,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from newsdesk.analyze.dedup import CopyDetector
 from newsdesk.sources.http import resolve_host
 from newsdesk.store import Store, removals
+from newsdesk.stories.copies import CopyDetector
 from newsdesk.urls import host_of, key_host, registered_domain, url_key
 
 __all__ = ["BlocklistIndex"]

@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from newsdesk.analyze.dedup import signature
 from newsdesk.keys import utcnow
 from newsdesk.removal.blocklist import BlocklistIndex
 from newsdesk.removal.models import SuppressionReport, UnknownRequest
 from newsdesk.store import Store, removals
 from newsdesk.store.removals import BLOCKLIST_VERSION, CONTENT_VERSION, QuarantinedArticle, RequestView, Target
 from newsdesk.store.repository import members_in
+from newsdesk.stories.copies import signature
 from newsdesk.urls import canonicalize_url, key_spellings, registered_domain, url_key
 
 Claims = dict[str, dict[Any, int]]  # "urls" (by URL key), "stories", "domains" -> the first request naming it
@@ -194,8 +194,9 @@ class Suppressor:
 def recompute_story(s: Session, story_id: int, request_id: int | None) -> bool:
     """Headline, brief, dates and counts from the remaining members only (so no sentence of a removed
     article survives). Returns True when the story is left empty (marked as removed by `request_id`)."""
-    # the stories package imports the store: import late
-    from newsdesk.stories.engine import refresh_story_analysis, story_values
+    # the stages import the store: import late
+    from newsdesk.analyze.stage import refresh_story_analysis
+    from newsdesk.stories.engine import story_values
 
     members = members_in(s, story_id)
     if members:

@@ -759,11 +759,12 @@ class Store:
             s.commit()
 
     def join_story(self, story_id: int, joins: list[StoryJoin], members: list[int] | None, *,
-                   analysis: StoryAnalysis, **values: Any) -> bool:
-        """Place articles in a story and write the story's columns and analysis as computed from `members` (ids,
-        these articles included), in one transaction: a story never counts or cites members it has not got, and
-        a pass killed midway leaves both or neither. Nothing is written, and False returned, when the story's
-        members are not `members` once these are placed (a removal meanwhile); None: no such check."""
+                   analysis: StoryAnalysis | None, **values: Any) -> bool:
+        """Place articles in a story and write the story's columns and analysis (None: left as it is) as computed
+        from `members` (ids, these articles included), in one transaction: a story never counts or cites members
+        it has not got, and a pass killed midway leaves both or neither. Nothing is written, and False returned,
+        when the story's members are not `members` once these are placed (a removal meanwhile); None: no such
+        check."""
         with self.session() as s:
             for j in joins:
                 s.execute(update(ArticleRow).where(ArticleRow.id == j.article_id).values(
@@ -773,7 +774,10 @@ class Store:
                 s.rollback()
                 return False
             s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
-            write_story_analysis(s, story_id, analysis)
+            if analysis is not None:
+                write_story_analysis(s, story_id, analysis)
+            elif "brief" in values:
+                _mark_brief(s, story_id)  # a new brief, the story's statements as they are
             s.commit()
             return True
 

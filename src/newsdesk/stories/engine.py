@@ -1,8 +1,9 @@
 """From articles to stories: copy detection, then online clustering, then the touched stories' briefs.
 
-`StoryPipeline` is the whole decision, with no database: `newsdesk cluster` runs it on a file, and the
+`StoryDecider` is the whole decision, with no database: `newsdesk cluster` runs it on a file, and the
 live service runs the very same object inside `StoryEngine`, which only adds persistence around it
-(ids from the database, state rebuilt on start, briefs saved).
+(ids from the database, state rebuilt on start, briefs saved). A story's entities and statements are the analysis
+stage's: the engine writes them with the story only when it is given their roll-up (newsdesk.passes gives it).
 """
 
 from __future__ import annotations
@@ -13,12 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from newsdesk import __version__
-from newsdesk.analyze.aggregate import MemberAnalysis, aggregate_story
-from newsdesk.analyze.dedup import CopyDetector, signature
-from newsdesk.analyze.labels import Registry
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
 from newsdesk.keys import utcnow
@@ -27,14 +23,14 @@ from newsdesk.store import Store, StoredArticle
 from newsdesk.store.repository import (
     STORE_TROUBLE,
     STORIES_STAGE,
-    AnalysisRecord,
+    StoryAggregator,
     StoryAnalysis,
     StoryJoin,
-    refresh_story_analysis_in,
 )
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
 from newsdesk.stories.brief import choose_headline, make_brief
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer, shift
+from newsdesk.stories.copies import CopyDetector, signature
 from newsdesk.timebudget import check_deadline, deadline
 
 log = logging.getLogger(__name__)
@@ -53,7 +49,7 @@ class Assignment:
     origin_id: Key | None  # the article this one is a copy of, or None for an original
 
 
-class StoryPipeline:
+class StoryDecider:
     """Decides, for each arriving article, which article it copies and which story it belongs to."""
 
     def __init__(self, config: ClusterConfig | None = None, new_story_id: Callable[[], int] | None = None) -> None:
@@ -127,20 +123,22 @@ class StoryEngine:
     MAX_STAGE_ATTEMPTS failures under this STORIES_SOFTWARE it is set aside, until the software changes.
     The store's own trouble (unreachable, locked, full) is no article's fault: it stops the pass."""
 
-    def __init__(self, store: Store, config: ClusterConfig | None = None, registry: Registry | None = None, *,
-                 settings: Settings | None = None) -> None:
+    def __init__(self, store: Store, config: ClusterConfig | None = None, *, settings: Settings | None = None,
+                 roll_up: StoryAggregator | None = None) -> None:
         self.store = store
-        self.registry = registry  # source labels for the statements' state-media flag (None: the default)
+        # A story's entities and statements from its members' analyses, written with the story; None: the story's
+        # analysis is left as it is (the analysis stage refreshes it when it analyses a member).
+        self.roll_up = roll_up
         self.time_budget = (settings or load_settings()).article_time_budget
         self.failed = 0  # articles whose work failed in the last pass
-        self.pipeline = StoryPipeline(config, new_story_id=store.create_story)
+        self.decider = StoryDecider(config, new_story_id=store.create_story)
         self.lock = threading.Lock()  # one decision at a time: two articles of one event must meet
         self._removed_seen = store.removed_marker()
         self._restore()
 
     @property
     def window(self) -> timedelta:
-        return timedelta(days=self.pipeline.config.window_days)
+        return timedelta(days=self.decider.config.window_days)
 
     def _restore(self, joined_since: datetime | None = None) -> None:
         """Load what was decided and is not known here yet: at start, every article within the time window
@@ -153,8 +151,8 @@ class StoryEngine:
             newest = self.store.newest_story_time()
             articles = self.store.articles_since(shift(newest, -self.window)) if newest else iter(())
         for article in articles:
-            if article.id not in self.pipeline.story_of and article.story_id is not None:
-                self.pipeline.restore(story_doc(article), article.story_id, article.minhash)
+            if article.id not in self.decider.story_of and article.story_id is not None:
+                self.decider.restore(story_doc(article), article.story_id, article.minhash)
         self._synced = started
 
     def process_pending(self) -> int:
@@ -189,12 +187,12 @@ class StoryEngine:
 
     def _place(self, article: StoredArticle) -> _Placed:
         """Decide in memory which article this one copies and which story it joins."""
-        if article.id in self.pipeline.story_of or article.id in self.pipeline.copies:
+        if article.id in self.decider.story_of or article.id in self.decider.copies:
             self._forget(article.id)  # an earlier attempt failed halfway (ids are never reused)
         doc = story_doc(article)
         sig = signature(article.text) if article.text else None
         check_deadline("copy detection")
-        result = self.pipeline.assign(doc, sig=sig)
+        result = self.decider.assign(doc, sig=sig)
         check_deadline("grouping")
         origin = result.origin_id if isinstance(result.origin_id, int) else None
         if origin is not None and not self.store.article_exists(origin):
@@ -223,7 +221,7 @@ class StoryEngine:
             members = [m for m in self.store.story_members(story_id) if m.id not in new]
             members += [p.article for p in placed]
             values = story_values(members)
-            analysis = story_analysis(members, self.store.analyses(m.id for m in members), self.registry)
+            analysis = self._analysis(members)
             check_deadline("writing the story")
             joins = [StoryJoin(p.article.id, p.article.duplicate_of, p.article.minhash, p.article.story_joined_at)
                      for p in placed]
@@ -249,15 +247,19 @@ class StoryEngine:
                     MAX_STAGE_ATTEMPTS, error, aside)
 
     def refresh(self, story_id: int) -> None:
-        """Recompute one story's headline, brief, counts, entities and statements from its members (cost: that
-        story only). A story left without members (all removed following a request) keeps what the removal
-        wrote. Members not analysed yet join the entities and statements when the analysis stage reaches them."""
+        """Recompute one story's headline, brief, counts and (with the roll-up) entities and statements from its
+        members (cost: that story only). A story left without members (all removed following a request) keeps what
+        the removal wrote. Members not analysed yet join the entities and statements when the analysis stage
+        reaches them."""
         members = self.store.story_members(story_id)
         if not members:
             return
-        analyses = self.store.analyses(a.id for a in members)
-        self.store.update_story(story_id, analysis=story_analysis(members, analyses, self.registry),
-                                **story_values(members))
+        self.store.update_story(story_id, analysis=self._analysis(members), **story_values(members))
+
+    def _analysis(self, members: list[StoredArticle]) -> StoryAnalysis | None:
+        if self.roll_up is None:
+            return None
+        return self.roll_up(members, self.store.analyses(m.id for m in members))
 
     def _follow_removals(self) -> None:
         """Drop from memory the articles removed (or quarantined) since the last look, possibly by another
@@ -267,14 +269,14 @@ class StoryEngine:
         registered after it (rejections of provisional requests are rare)."""
         self._removed_seen, removed, restored = self.store.removal_changes(after=self._removed_seen)
         if restored:
-            self.pipeline = StoryPipeline(self.pipeline.config, new_story_id=self.store.create_story)
+            self.decider = StoryDecider(self.decider.config, new_story_id=self.store.create_story)
             self._restore()
             return
         for article_id in removed:
             self._forget(article_id)
 
     def _forget(self, article_id: int) -> None:
-        self.pipeline.forget(article_id)
+        self.decider.forget(article_id)
 
 
 def story_values(members: list[StoredArticle]) -> dict:
@@ -298,42 +300,19 @@ def story_values(members: list[StoredArticle]) -> dict:
     )
 
 
-def story_analysis(members: list[StoredArticle], analyses: dict[int, AnalysisRecord],
-                   registry: Registry | None = None) -> StoryAnalysis:
-    """A story's entities, grouped statements and entity index from its members' stored analyses (members not
-    analysed yet, or whose analysis failed, add nothing). Recomputed with `story_values`, from the same members."""
-    entries = []
-    for a in members:
-        record = analyses.get(a.id)
-        if record is None or record.error:
-            continue
-        entries.append(MemberAnalysis(a.id, a.duplicate_of or a.id, a.url, a.source, list(record.entities or []),
-                                      list(record.statements or []), record.derived_from))
-    result = aggregate_story(entries, registry)
-    return StoryAnalysis(result.entities, result.statements, result.index)
-
-
-def refresh_story_analysis(s: Session, story_id: int, members: list[StoredArticle] | None = None,
-                           registry: Registry | None = None) -> None:
-    """Rewrite a story's entities, statements and entity index from its current members inside the caller's
-    transaction `s` (the removal desk's, right after it deleted articles): no word of an article that left
-    stays. With no members left, all three are emptied."""
-    refresh_story_analysis_in(s, story_id, lambda ms, an: story_analysis(ms, an, registry), members)
-
-
 def cluster_stream(docs: Iterable[StoryDoc], time_budget: float | None = None,
                    on_failure: Callable[[Key, Exception], None] | None = None) -> Iterator[tuple[Key, int]]:
-    """The `newsdesk cluster` path: the live pipeline on the given articles only, no database. Each article is
+    """The `newsdesk cluster` path: the live decider on the given articles only, no database. Each article is
     decided under `time_budget` seconds; one whose decision fails (or runs out of time) is reported to `on_failure`
     and gets a story of its own, so that every article still gets its line and the stream goes on."""
-    pipeline = StoryPipeline()
+    decider = StoryDecider()
     for doc in docs:
         try:
             with deadline(time_budget, what=f"article {doc.id}"):
-                story = pipeline.assign(doc).story_id
+                story = decider.assign(doc).story_id
         except Exception as exc:  # noqa: BLE001 - one bad article never stops the stream
-            pipeline.forget(doc.id)
-            story = pipeline.clusterer.new_story_id()
+            decider.forget(doc.id)
+            story = decider.clusterer.new_story_id()
             if on_failure is not None:
                 on_failure(doc.id, exc)
         yield doc.id, story

@@ -5,8 +5,8 @@ gets security headers (a Content-Security-Policy without inline script); every r
 timed per route for /metrics. A user's mistake is a 4xx with a precise message (HTML on pages, JSON on the
 API and feeds), never a 500.
 
-The background fetcher runs in a thread of this process; a failing source is recorded in its health
-record and never stops the service.
+The background fetcher (newsdesk.passes) runs in a thread of this process; a failing source is recorded in its
+health record and never stops the service.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from newsdesk.analyze.stage import ResidentAnalysis
 from newsdesk.config import Settings
+from newsdesk.passes import BackgroundFetcher
 from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.locks import lock_waited_out
@@ -60,55 +60,6 @@ SECURITY_HEADERS = [
 ]
 MAX_ETAG_BODY = 4 * 1024 * 1024  # bodies larger than this stream through without an ETag
 MAX_POST_BODY = 1024 * 1024  # forms and removal requests are small; a larger body is refused (413), chunked or not
-
-
-class BackgroundFetcher:
-    """Runs a fetch pass every `serve_fetch_interval` seconds until stopped: fetch, group into stories, then
-    analyse (entities and statements) up to `analysis_batch` new articles."""
-
-    ANALYSIS_STEP = 32  # articles per call of the stage, so that a shutdown waits for at most one step
-
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings, self.store = settings, store
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="background-fetch", daemon=True)
-        self.analysis = ResidentAnalysis(store, settings, "the server")
-
-    def _loop(self) -> None:
-        from newsdesk.pipeline import Collector
-        from newsdesk.stories.engine import StoryEngine
-
-        collector = Collector(self.settings, self.store)
-        stories = StoryEngine(self.store, settings=self.settings)
-        try:
-            while not self.stop.is_set():
-                try:
-                    reports = collector.fetch_due()
-                    for r in reports:
-                        if r.status == "error":
-                            log.warning("source failed: %s", r.error)
-                    stories.process_pending()
-                except Exception:  # the service must keep running whatever one pass hit
-                    log.exception("fetch pass failed")
-                # Its own guard: stories are already saved, and a failing analysis must not stop fetching.
-                self.analyse()
-                self.stop.wait(self.settings.serve_fetch_interval)
-        finally:
-            collector.close()
-
-    def analyse(self) -> int:
-        """One analysis pass over at most `analysis_batch` pending articles; never raises. Returns how many
-        articles got an analysis."""
-        done = 0
-        try:
-            while done < self.settings.analysis_batch and not self.stop.is_set():
-                step = self.analysis.process_pending(min(self.ANALYSIS_STEP, self.settings.analysis_batch - done))
-                done += step
-                if step == 0:
-                    break
-        except Exception:  # noqa: BLE001 - a failing analysis is logged; the next pass tries again
-            log.exception("analysis pass failed")
-        return done
 
 
 class Health:

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from newsdesk.analyze.dedup import (
+from newsdesk.stories.copies import (
     DEFAULT_NUM_PERM,
     CopyDetector,
     Signature,
@@ -294,7 +294,7 @@ def test_deterministic_across_processes() -> None:
     texts = [WIRE_TEXT, COPIES["everything"], INDEPENDENT]
     script = (
         "import sys, json\n"
-        "from newsdesk.analyze.dedup import CopyDetector, signature\n"
+        "from newsdesk.stories.copies import CopyDetector, signature\n"
         "texts = json.loads(sys.stdin.read())\n"
         "det = CopyDetector()\n"
         "print(json.dumps([[signature(t).hex() for t in texts], [det.add(str(i), t) for i, t in enumerate(texts)]]))\n"

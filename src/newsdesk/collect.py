@@ -1,4 +1,4 @@
-"""Wires the stages: sources -> fetch -> extract -> store. In-process by default.
+"""The collector: sources -> fetch -> extract -> store, the first part of a pass (newsdesk.passes).
 
 Each source is one unit of work: its document is fetched (conditionally), parsed, and each new entry's
 page fetched, extracted and stored in its own transaction. The source's ETag and schedule are saved
