@@ -41,6 +41,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from newsdesk.analyze.stage import ANALYSIS_SOFTWARE, ANALYZER, ResidentAnalysis
 from newsdesk.config import Settings, load_settings
+from newsdesk.errors import NewsdeskError
 from newsdesk.store import Store
 from newsdesk.store.repository import utcnow
 from newsdesk.stories.engine import STORIES_SOFTWARE
@@ -58,8 +59,10 @@ RETRY = dict(autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=120, re
 app = Celery("newsdesk", set_as_current=False)
 
 
-class BrokerNotConfiguredError(RuntimeError):
+class BrokerNotConfiguredError(NewsdeskError, RuntimeError):
     """NEWSDESK_BROKER_URL is empty or does not name a Redis server."""
+
+    reason = "broker_not_configured"
 
 
 def check_broker(settings: Settings) -> str:

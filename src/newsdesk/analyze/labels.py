@@ -16,12 +16,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsdesk.errors import NewsdeskError
+
 OUTLET_TYPES = frozenset({"wire agency", "public broadcaster", "state-controlled media", "state-funded broadcaster",
                           "broadcaster", "newspaper", "magazine", "digital native", "blog", "intergovernmental"})
 
 
-class LabelFileError(ValueError):
+class LabelFileError(NewsdeskError, ValueError):
     """A source-labels file that cannot be used, with the file and entry at fault."""
+
+    reason = "bad_labels_file"
 
 
 @dataclass(frozen=True)
