@@ -74,6 +74,16 @@ class ExtractionError(NewsdeskError):
     reason = "extraction_failed"
 
 
+class DecompressionError(NewsdeskError):
+    """Compressed data that cannot be inflated: corrupt, truncated, or (`too_large`) past the size allowed."""
+
+    reason = "decompression_failed"
+
+    def __init__(self, message: str, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
 class TimeBudgetError(NewsdeskError):
     """One item's work ran past its time budget (newsdesk.timebudget): the item is set aside, the stage goes on."""
 
