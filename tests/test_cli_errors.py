@@ -177,3 +177,37 @@ def check_whole(url: str) -> int:
         store.close()
     assert len({u for u, _ in rows}) == len(rows) and all(n > 0 for _, n in rows)
     return len(rows)
+
+
+def test_every_error_newsdesk_raises_is_a_newsdesk_error_with_its_own_reason():
+    import importlib
+    import pkgutil
+
+    import newsdesk
+    from newsdesk.errors import NewsdeskError
+
+    errors = []
+    for info in pkgutil.walk_packages(newsdesk.__path__, "newsdesk."):
+        module = importlib.import_module(info.name)
+        errors += [obj for name, obj in vars(module).items() if isinstance(obj, type) and issubclass(obj, Exception)
+                   and obj.__module__ == module.__name__ and not name.startswith("_")]
+    assert len(errors) > 20
+    outside = [e.__qualname__ for e in errors if not issubclass(e, NewsdeskError)]
+    assert outside == []
+    without_reason = [e.__qualname__ for e in errors if e is not NewsdeskError and "reason" not in vars(e)]
+    assert without_reason == []
+    reasons = [e.reason for e in errors]
+    assert sorted(r for r in set(reasons) if reasons.count(r) > 1) == []
+
+
+def test_a_newsdesk_error_ends_any_command_with_one_line_and_its_exit_status(tmp_path):
+    labels = tmp_path / "labels.toml"
+    labels.write_text("[[outlet]]\nname = 1\n")
+    records = tmp_path / "a.jsonl"
+    records.write_text('{"id": 1, "title": "t", "text": "x"}\n')
+    for args in (["analyze", str(records)], ["analyze-pending"]):  # LabelFileError: exit status 1
+        proc = run(tmp_path / "n.db", *args, NEWSDESK_SOURCE_LABELS_FILE=str(labels))
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        assert proc.stderr.strip() == f"error: {labels}: outlet 1: 'name' must be a non-empty string"
+    proc = run(tmp_path / "n.db", "sources", "add", "http://[::1")  # SourceRefusedError: exit status 2
+    assert (proc.returncode, proc.stderr.strip()) == (2, "error: Invalid IPv6 URL")

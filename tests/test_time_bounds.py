@@ -1,5 +1,6 @@
-"""No text holds a stage: generated adversarial text fed to the analyser, the extractor, the feed parser and the
-search-query parser, each call under a time limit measured around it (wall time).
+"""No text holds a stage: generated adversarial text fed to the analyser, the extractor, the feed parser, the
+search-query parser and the story stage's sentence splitter and features, each call under a time limit measured
+around it (wall time).
 
 The text is made of runs of units that have held a parser before or could (quote marks, colons, capitalised
 words, nested brackets, speech verbs, unfinished markup, stops), mixed, sometimes grown into a 1 MB single line.
@@ -31,11 +32,14 @@ from newsdesk.errors import ExtractionError, ParseError
 from newsdesk.extract import extract_article
 from newsdesk.sources.parse import parse_source
 from newsdesk.store.search import QuerySyntaxError, parse_query
+from newsdesk.stories.features import term_counts
+from newsdesk.text import split_sentences
 
 ANALYSER_LIMIT = 40.0
 EXTRACTOR_LIMIT = 60.0
 FEED_LIMIT = 30.0
 QUERY_LIMIT = 1.0
+STORY_LIMIT = 30.0
 ONE_MB = 1_000_000
 
 # Units that made, or could make, some step non-linear, and ordinary words between them.
@@ -202,3 +206,14 @@ def test_unfinished_markup_in_a_feed_entry_is_read_in_linear_time(build):
 @given(text=adversarial_text())
 def test_the_query_parser_finishes_in_time(text):
     timed(lambda: parse_query(text), QUERY_LIMIT, (QuerySyntaxError,))
+
+
+# ---- the story stage's sentences and features -------------------------------------------------------------
+
+
+@with_examples(KNOWN)
+@settings(SETTINGS, max_examples=20)
+@given(text=adversarial_text())
+def test_the_sentence_splitter_and_the_story_features_finish_in_time(text):
+    timed(lambda: split_sentences(text), STORY_LIMIT)
+    timed(lambda: term_counts(text[:300], text), STORY_LIMIT)

@@ -15,18 +15,37 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
+from typer.core import TyperGroup
 
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError, describe_failure
 from newsdesk.passes import Passes
 from newsdesk.store import Store
 
-app = typer.Typer(help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
+out = Console(soft_wrap=True)  # messages are never hard-wrapped: logs and scripts read them whole
+err = Console(stderr=True, soft_wrap=True)
+
+# Errors that say the command was asked for something it cannot do as given or as configured (exit status 2, as
+# for a mistake in the command line); any other NewsdeskError ends a command with exit status 1.
+USAGE_REASONS = frozenset({"source_refused", "source_blocked", "broker_not_configured"})
+
+
+class _Commands(TyperGroup):
+    """The command group whose every command, however deep, reports a NewsdeskError here, once: one line
+    `error: <message>` on standard error and exit status 1 or 2 (USAGE_REASONS), never a traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(2 if exc.reason in USAGE_REASONS else 1) from exc
+
+
+app = typer.Typer(cls=_Commands, help="newsdesk: a self-hosted news aggregator.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 sources_app = typer.Typer(help="Manage the sources newsdesk watches.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-out = Console(soft_wrap=True)  # messages are never hard-wrapped: logs and scripts read them whole
-err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -92,12 +111,7 @@ def sources_add(
 ) -> None:
     """Add a feed, sitemap, site home page (its feed is found) or single article URL."""
     with _passes(ctx) as passes:
-        try:
-            source, created, note = passes.collector.add_source(url, title=title, category=category,
-                                                                discover=discover)
-        except ValueError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(2) from exc
+        source, created, note = passes.collector.add_source(url, title=title, category=category, discover=discover)
     from newsdesk.collect import UNCHECKED
 
     verb = "added" if created else "already present:"
@@ -452,8 +466,7 @@ def analyze(
     analysis fails or runs past its time budget (article_time_budget) is printed with empty lists and an
     `error` saying why, and the others go on; either makes the exit status 1.
     """
-    from newsdesk.analyze.labels import LabelFileError, default_registry
-    from newsdesk.analyze.nlp import ModelMissingError
+    from newsdesk.analyze.labels import default_registry
     from newsdesk.analyze.statements import analyze_each
 
     errors: list[Any] = []
@@ -480,8 +493,8 @@ def analyze(
                     record["entities"] = [e.to_contract() for e in result.entities]
                     record["statements"] = [s.to_contract() for s in result.statements]
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    except (OSError, UnicodeDecodeError, LabelFileError, ModelMissingError) as exc:
-        err.print(f"[red]error:[/red] {path}: {exc}", markup=False, highlight=False)
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"error: {path}: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
     if errors:
         raise typer.Exit(1)
@@ -497,21 +510,15 @@ def analyze_pending(
     Originals go through the models; a copy takes its origin's analysis. Then articles an older version of the
     analyser analysed are analysed again. Safe to stop at any time.
     """
-    from newsdesk.analyze.labels import LabelFileError
-    from newsdesk.analyze.nlp import ModelMissingError
     from newsdesk.analyze.stage import AnalysisStage
 
     with _store(ctx) as store:
-        try:
-            stage = AnalysisStage(store, _settings(ctx))
-            with Progress(TextColumn("analysing"), TextColumn("{task.description}"), console=err,
-                          transient=True) as progress:
-                task = progress.add_task("", total=None)
-                stage.process_pending(limit, on_batch=lambda r: progress.update(
-                    task, description=f"{r.articles} article(s), {len(r.stories)} story(ies)"))
-        except (LabelFileError, ModelMissingError) as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(1) from exc
+        stage = AnalysisStage(store, _settings(ctx))
+        with Progress(TextColumn("analysing"), TextColumn("{task.description}"), console=err,
+                      transient=True) as progress:
+            task = progress.add_task("", total=None)
+            stage.process_pending(limit, on_batch=lambda r: progress.update(
+                task, description=f"{r.articles} article(s), {len(r.stories)} story(ies)"))
     r = stage.report
     again = f"; {r.redone} of them analysed again (an older analyser had done them)" if r.redone else ""
     failed = ""
@@ -549,24 +556,14 @@ def _desk(ctx: typer.Context) -> Any:
         yield RemovalDesk(store, _settings(ctx))
 
 
-def _removal_failed(exc: Exception) -> typer.Exit:
-    err.print(f"error: {exc}", markup=False, highlight=False)
-    return typer.Exit(1)
-
-
 @removals_app.command("list")
 def removals_list(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="received, needs_info, accepted or rejected.")] = None,
 ) -> None:
     """Removal requests, newest first."""
-    from newsdesk.removal import RemovalError
-
     with _desk(ctx) as desk:
-        try:
-            requests = desk.list(status=status)
-        except RemovalError as exc:
-            raise _removal_failed(exc) from exc
+        requests = desk.list(status=status)
     # The receipt is what a requester quotes: never cut, whatever the terminal's width.
     table = Table("id", Column("receipt", no_wrap=True, min_width=22), "status", "received", "reason", "relationship",
                   Column("targets", overflow="fold"))
@@ -612,13 +609,8 @@ def removals_accept(
     by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
 ) -> None:
     """Accept a request: remove what it names everywhere and block it from coming back."""
-    from newsdesk.removal import RemovalError
-
     with _desk(ctx) as desk:
-        try:
-            report = desk.accept(request, actor=f"cli:{by}" if by else "cli", reason=reason)
-        except RemovalError as exc:
-            raise _removal_failed(exc) from exc
+        report = desk.accept(request, actor=f"cli:{by}" if by else "cli", reason=reason)
     out.print(f"accepted request {report.request_id}: {len(report.article_ids)} article(s) removed, "
               f"{len(report.story_ids)} story(ies) updated ({len(report.stories_emptied)} now empty), "
               f"{report.blocked} blocklist entr(ies), {len(report.sources_deactivated)} source(s) stopped, "
@@ -633,13 +625,8 @@ def removals_reject(
     by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
 ) -> None:
     """Reject a request; what it suppressed provisionally is restored."""
-    from newsdesk.removal import RemovalError
-
     with _desk(ctx) as desk:
-        try:
-            report = desk.reject(request, actor=f"cli:{by}" if by else "cli", reason=reason)
-        except RemovalError as exc:
-            raise _removal_failed(exc) from exc
+        report = desk.reject(request, actor=f"cli:{by}" if by else "cli", reason=reason)
     out.print(f"rejected request {report.request_id}" +
               (f": {len(report.restored)} article(s) restored" if report.restored else ""))
 
@@ -652,13 +639,8 @@ def removals_info(
     by: Annotated[str | None, typer.Option(help="Who asks (recorded in the audit log).")] = None,
 ) -> None:
     """Ask the requester for more information (status needs_info)."""
-    from newsdesk.removal import RemovalError
-
     with _desk(ctx) as desk:
-        try:
-            view = desk.ask_info(request, actor=f"cli:{by}" if by else "cli", reason=reason)
-        except RemovalError as exc:
-            raise _removal_failed(exc) from exc
+        view = desk.ask_info(request, actor=f"cli:{by}" if by else "cli", reason=reason)
     out.print(f"request {view.id} now needs information: {view.decision_reason}", markup=False, highlight=False)
 
 
@@ -685,17 +667,12 @@ def admin_add(
         "--password-stdin", help="Read the password from the first line of standard input.")] = False,
 ) -> None:
     """Add an administrator; the password is asked twice (or read from standard input)."""
-    from newsdesk.removal import AdminError
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with _desk(ctx) as desk:
-        try:
-            admin_id = desk.create_admin(name, password)
-        except AdminError as exc:
-            raise _removal_failed(exc) from exc
+        admin_id = desk.create_admin(name, password)
     out.print(f"administrator {name} added (id {admin_id})", markup=False, highlight=False)
 
 
@@ -712,14 +689,11 @@ QUEUE_CHOICES = {"fetch": "fetch", "stories": "stories", "all": "fetch,stories"}
 
 
 def _broker(ctx: typer.Context) -> Any:
-    """The Celery app configured from the settings, or exit 2 saying what is missing."""
-    from newsdesk.tasks import BrokerNotConfiguredError, configure
+    """The Celery app configured from the settings (BrokerNotConfiguredError, exit status 2, says what is
+    missing)."""
+    from newsdesk.tasks import configure
 
-    try:
-        return configure(_settings(ctx))
-    except BrokerNotConfiguredError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
+    return configure(_settings(ctx))
 
 
 @app.command()

@@ -122,12 +122,17 @@ def next_interval(current: int, entries: list[FeedEntry], new_count: int, settin
     return int(min(max(proposal, settings.min_interval), settings.max_interval))
 
 
-class BlockedSourceError(ValueError):
+class SourceRefusedError(NewsdeskError, ValueError):
+    """A source that cannot be added: not an http(s) address, never to be fetched (a private address), or not
+    there (404, 410)."""
+
+    reason = "source_refused"
+
+
+class BlockedSourceError(SourceRefusedError):
     """A source on a domain whose publisher opted out (a removal request): it may not be added."""
 
-
-class SourceRefusedError(ValueError):
-    """A source that cannot be added: never to be fetched (a private address), or not there (404, 410)."""
+    reason = "source_blocked"
 
 
 UNCHECKED = "warning: not checked now"  # the start of add_source's note for an address added without a check
@@ -173,8 +178,12 @@ class Collector:
         first fetch tells more.
         """
         url = url.strip()
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"not an http(s) URL: {url!r}")
+        try:
+            scheme = urlsplit(url).scheme
+        except ValueError as exc:  # e.g. an unclosed [ in the host
+            raise SourceRefusedError(str(exc)) from None
+        if scheme not in ("http", "https"):
+            raise SourceRefusedError(f"not an http(s) URL: {url!r}")
         if why := self.removals.source_blocked(url):
             raise BlockedSourceError(f"{url} cannot be added: {why}")
         kind, site_url, note = "auto", None, ""

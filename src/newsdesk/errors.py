@@ -1,4 +1,11 @@
-"""Errors with a reason a user can read; each stage raises these, never bare exceptions."""
+"""Errors with a reason a user can read; each stage raises these, never bare exceptions.
+
+Every error newsdesk raises on purpose derives from NewsdeskError, wherever it is defined (the stage that raises
+it: `ModelMissingError` in analyze/nlp.py, `BadCursor` in store/queries.py...). Its `reason` is a short, stable
+code that is stored with a failure (a source's `last_error_reason`, an article's failure) and that callers can
+branch on; its message says what went wrong for a person. Some also keep a builtin base (ValueError,
+RuntimeError) because callers catch them as such. The command line reports them all in one place (newsdesk.cli).
+"""
 
 from __future__ import annotations
 
@@ -65,6 +72,16 @@ class ExtractionError(NewsdeskError):
     """A page from which no article body could be extracted."""
 
     reason = "extraction_failed"
+
+
+class DecompressionError(NewsdeskError):
+    """Compressed data that cannot be inflated: corrupt, truncated, or (`too_large`) past the size allowed."""
+
+    reason = "decompression_failed"
+
+    def __init__(self, message: str, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 class TimeBudgetError(NewsdeskError):

@@ -69,7 +69,8 @@ class FetchedDocument:
 @dataclass
 class StoryDoc:
     """An article as the story stages see it (the `newsdesk cluster` record: id, title, text, published,
-    url, source). `origin_id` is the id of the article it is a copy of (None for an original)."""
+    url, source). `origin_id` is the id of the article it is a copy of (None for an original); `language` its
+    ISO 639-1 code where known (words are stemmed by it, English when unknown)."""
 
     id: int | str
     title: str
@@ -78,6 +79,7 @@ class StoryDoc:
     url: str | None = None
     source: str | None = None
     origin_id: int | str | None = None
+    language: str | None = None
 
 
 @dataclass

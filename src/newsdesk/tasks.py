@@ -40,6 +40,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from newsdesk.config import Settings, load_settings
+from newsdesk.errors import NewsdeskError
 from newsdesk.keys import utcnow
 from newsdesk.passes import Passes, work_waiting
 from newsdesk.store import Store
@@ -57,8 +58,10 @@ RETRY = dict(autoretry_for=TRANSIENT, retry_backoff=2, retry_backoff_max=120, re
 app = Celery("newsdesk", set_as_current=False)
 
 
-class BrokerNotConfiguredError(RuntimeError):
+class BrokerNotConfiguredError(NewsdeskError, RuntimeError):
     """NEWSDESK_BROKER_URL is empty or does not name a Redis server."""
+
+    reason = "broker_not_configured"
 
 
 def check_broker(settings: Settings) -> str:

@@ -18,8 +18,8 @@ from newsdesk.stories.brief import (
     choose_headline,
     clean_headline,
     make_brief,
-    split_sentences,
 )
+from newsdesk.text import split_sentences
 
 
 def at(hour: int, minute: int = 0) -> datetime:

@@ -8,19 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newsdesk.analyze.statements import Statement
+from newsdesk.text import STOP_WORDS
 
 _WORD = re.compile(r"\w+")
-_STOP = frozenset("""
-a an the and or but of to in on at for with by from as is are was were be been being it its this that these those
-he she they we i you his her their our my your him them us me said says say told tell will would can could may
-might has have had do does did not no so than then there here which who whom what when where why how all any
-also about into over after before up down out more most very just such
-""".split())
 
 
 def content_words(text: str) -> frozenset[str]:
     """The lower-cased words of `text` that carry meaning (no stop words, no one-letter tokens)."""
-    return frozenset(w for w in (m.lower() for m in _WORD.findall(text)) if len(w) > 1 and w not in _STOP)
+    return frozenset(w for w in (m.lower() for m in _WORD.findall(text)) if len(w) > 1 and w not in STOP_WORDS)
 
 
 @dataclass

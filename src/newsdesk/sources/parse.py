@@ -11,7 +11,6 @@ import codecs
 import json
 import re
 import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -23,16 +22,16 @@ import defusedxml
 import defusedxml.ElementTree as DET
 import feedparser
 
+from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
-from newsdesk.errors import ParseError
+from newsdesk.errors import DecompressionError, ParseError
 from newsdesk.models import FeedEntry, ParsedSource
 
 __all__ = ["MAX_DECOMPRESSED_SIZE", "parse_source", "safe_xml_fromstring"]
 
 MAX_DECOMPRESSED_SIZE = 50 * 1024 * 1024  # bytes a gzip body may inflate to
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _NOT_A_SOURCE = "not a feed, sitemap or HTML page"
 
 # Leading bytes of common binary formats, to name what was sent instead of a document.
@@ -99,8 +98,11 @@ def parse_source(content: bytes, url: str, content_type: str = "") -> ParsedSour
     media_type, charset = split_content_type(content_type)
     if not content.strip():
         raise ParseError(f"{_NOT_A_SOURCE}: the document is empty")
-    if content.startswith(_GZIP_MAGIC):
-        content = _gunzip(content)
+    if content.startswith(GZIP_MAGIC):
+        try:
+            content = gunzip(content, MAX_DECOMPRESSED_SIZE)
+        except DecompressionError as exc:
+            raise ParseError(str(exc)) from exc
         content_type, media_type, charset = "", "", None  # the header described the compressed file
         if not content.strip():
             raise ParseError(f"{_NOT_A_SOURCE}: the document is empty after gzip decompression")
@@ -148,29 +150,6 @@ def split_content_type(content_type: str) -> tuple[str, str | None]:
         if key.strip().lower() == "charset":
             charset = value.strip().strip("\"'").lower() or None
     return media_type.strip().lower(), charset
-
-
-def _gunzip(data: bytes) -> bytes:
-    """Inflate a gzip body (all members), refusing more than MAX_DECOMPRESSED_SIZE bytes of output."""
-    out = bytearray()
-    rest = data
-    while rest:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            out += inflater.decompress(rest, MAX_DECOMPRESSED_SIZE - len(out) + 1)
-        except zlib.error as exc:
-            raise ParseError(f"corrupt gzip data: {exc}") from exc
-        if len(out) > MAX_DECOMPRESSED_SIZE:
-            raise ParseError(
-                f"gzip-compressed document is larger than {MAX_DECOMPRESSED_SIZE // (1024 * 1024)} MiB "
-                "when decompressed"
-            )
-        if not inflater.eof:
-            raise ParseError("truncated gzip data: the compressed stream ends early")
-        rest = inflater.unused_data
-        if not rest.startswith(_GZIP_MAGIC):
-            break  # trailing padding or garbage after the last member, as gzip(1) tolerates
-    return bytes(out)
 
 
 def _sniff_text(content: bytes) -> tuple[str, bool]:

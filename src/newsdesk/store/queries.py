@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, TextClause, case, exists, func, select, text, tuple_
 
+from newsdesk.errors import NewsdeskError
 from newsdesk.keys import name_key, utcnow
 from newsdesk.store.repository import STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
@@ -49,8 +50,10 @@ MAX_STORY_ARTICLES = 300  # articles shown on one story page (all of them: /api/
 T = TypeVar("T")
 
 
-class BadCursor(ValueError):
+class BadCursor(NewsdeskError, ValueError):
     """A pagination cursor that is not one this list gave out."""
+
+    reason = "bad_cursor"
 
 
 def encode_cursor(kind: str, **key: Any) -> str:

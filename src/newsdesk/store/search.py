@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import DBAPIError
 
-from newsdesk.errors import TimeBudgetError
+from newsdesk.errors import NewsdeskError, TimeBudgetError
 from newsdesk.timebudget import Deadline, check_deadline, deadline
 
 __all__ = [
@@ -201,8 +201,10 @@ def purge_deleted(conn: Connection) -> None:
 # ---- the query language ------------------------------------------------------------------------------
 
 
-class QuerySyntaxError(ValueError):
+class QuerySyntaxError(NewsdeskError, ValueError):
     """A user's query that cannot be read; the message says what and where (1-based character position)."""
+
+    reason = "query_syntax"
 
 
 @dataclass
@@ -460,6 +462,8 @@ _WORD_RUN = re.compile(r"[^\W_]+")  # what both engines' tokenizers keep as a wo
 
 class QueryTooCostly(QuerySyntaxError):
     """A well-formed query past one of the cost limits (a 400 like any mistake in a query: the user can narrow it)."""
+
+    reason = "query_too_costly"
 
 
 def _check_nesting(toks: list[_Tok]) -> None:

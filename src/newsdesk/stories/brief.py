@@ -21,12 +21,13 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
-from functools import lru_cache
 
 from newsdesk.models import BriefSentence, Citation, StoryDoc
+from newsdesk.text import CLOSERS, OPENERS, STOP_WORDS, is_abbreviation, sentence_spans, split_sentences, stemmer
 from newsdesk.timebudget import check_deadline
 
 __all__ = [
@@ -34,7 +35,6 @@ __all__ = [
     "choose_headline",
     "clean_headline",
     "make_brief",
-    "split_sentences",
 ]
 
 MAX_DOCS = 40  # origins scored for one brief; the rest are only matched for citations
@@ -67,20 +67,6 @@ _EXTRA_MAX_COS = 0.4  # ... and be this dissimilar from every chosen one
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-_STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
-    that the their theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours yourself yourselves
-    said says say saying told tell tells according reported reports report mr mrs ms dr per via yet still
-    may might must shall one two also amid since upon among around
-    """.split()
-)
-
-
 def _words(text: str) -> list[str]:
     """Lowercased word tokens; a possessive 's is dropped."""
     out = []
@@ -93,29 +79,16 @@ def _words(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)
-def _stem(word: str) -> str:
-    """A crude suffix stripper, enough to let "meets", "meeting" and "meet", or "closed" and "close" match."""
-    if word.isdigit() or len(word) <= 3:
-        return word
-    if word.endswith("ies") and len(word) > 5:
-        word = word[:-3] + "y"
-    elif word.endswith("ing") and len(word) > 6:
-        word = word[:-3]
-    elif word.endswith("ed") and len(word) > 5:
-        word = word[:-2]
-    elif word.endswith("es") and len(word) > 4 and word[-3] in "sxz":
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith("ss") and len(word) > 4:
-        word = word[:-1]
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
+def _terms(words: list[str], stem: Callable[[str], str]) -> tuple[str, ...]:
+    """Distinct content terms (stop words dropped, stemmed), sorted for determinism."""
+    return tuple(sorted({stem(w) for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())}))
 
 
-def _terms(words: list[str]) -> tuple[str, ...]:
-    """Distinct content terms (stopwords dropped, stemmed), sorted for determinism."""
-    return tuple(sorted({_stem(w) for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())}))
+def _story_stemmer(docs: list[StoryDoc]) -> Callable[[str], str]:
+    """The stemmer of the language most of the story's articles are written in (English when none says): one
+    for the whole story, so that the terms of its articles can be compared."""
+    languages = Counter((doc.language or "").split("-")[0].lower() for doc in docs if doc.language)
+    return stemmer(languages.most_common(1)[0][0] if languages else None)
 
 
 def _cosine_binary(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -136,117 +109,6 @@ def _covers(target: frozenset[str], other: frozenset[str]) -> bool:
 
 def _near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
     return _covers(a, b) or _covers(b, a)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# sentence splitting
-
-_TITLES = frozenset(
-    "mr mrs ms mx dr prof sen rep gov gen lt col maj sgt cpl pvt capt cmdr adm brig st rev hon pres supt insp "
-    "det fr messrs mme mlle sr jr esq atty amb".split()
-)
-_MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_NUMBER_ABBREVS = frozenset("no nos vol vols p pp fig figs art sec ch para".split())
-_AMBIGUOUS_ABBREVS = frozenset(
-    "inc corp co ltd llc plc bros etc vs approx dept est ft mt ave blvd rd univ assn intl govt".split()
-)
-_NEVER_END = frozenset("vs e.g i.e cf viz".split())
-_STARTERS = frozenset(
-    """The A An He She It They We I You In On At But And Or So This That These Those His Her Their Its Our My
-    There Here However Meanwhile After Before When While If As For With Some Many Most No Officials Police
-    Authorities Still Yet Also Then""".split()
-)
-_DOTTED_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
-_END_RE = re.compile(r"(?:[.!?…])+[\"'”’»)\]]*(?=\s)")
-_NEWLINES_RE = re.compile(r"[ \t\r\f\v]*\n\s*")
-_NEXT_WORD_RE = re.compile(r"[\"'“‘«(\[]*([^\s]*)")
-_LAST_WORD_RE = re.compile(r"(\S+)$")
-_WORD_LOOKBACK = 100  # characters searched back for the word before a full stop (abbreviations are short)
-_CLOSERS = "\"'”’»)]"
-_OPENERS = "\"'“‘«(["
-
-
-def _block_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Paragraphs (blank lines) and lines; a line break followed by a lowercase letter is a soft wrap."""
-    pos = 0
-    for m in _NEWLINES_RE.finditer(text):
-        following = text[m.end() : m.end() + 1]
-        if m.group().count("\n") >= 2 or not following.islower():
-            yield pos, m.start()
-            pos = m.end()
-    yield pos, len(text)
-
-
-def _is_boundary(text: str, m: re.Match[str], block_start: int, block_end: int) -> bool:
-    punct = m.group()
-    core = punct.rstrip(_CLOSERS)
-    closers = punct[len(core) :]
-    j = m.end()
-    while j < block_end and text[j].isspace():
-        j += 1
-    if j >= block_end:
-        return True
-    if text[j].islower():
-        return False  # '"Stop!" she said', 'e.g. this', 'Mr. smith' -- never a new sentence
-    if any(c in core for c in "!?…") or core.startswith(".."):
-        return True
-    # Matched in place: slicing the rest of the block at every full stop made one long paragraph quadratic.
-    nxt = _NEXT_WORD_RE.match(text, j, block_end)
-    next_word = (nxt.group(1) if nxt else "").rstrip(".,;:!?\"'”’»)]")
-    if closers:
-        return True
-    before = _LAST_WORD_RE.search(text, max(block_start, m.start() - _WORD_LOOKBACK), m.start())
-    word = (before.group(1) if before else "").lstrip(_OPENERS)
-    lower = word.lower()
-    if lower in _TITLES or lower in _NEVER_END:
-        return False
-    if text[j].isdigit() and (lower in _NUMBER_ABBREVS or lower in _MONTHS):
-        return False  # "No. 10", "Jan. 5"
-    if len(word) == 1 and word.isalpha() and word.isupper():
-        return False  # an initial: "John F. Kennedy"
-    if _DOTTED_RE.fullmatch(word) or lower in _AMBIGUOUS_ABBREVS or lower in _MONTHS:
-        return next_word in _STARTERS  # "the U.S. Army" vs "in the U.S. The"
-    return True
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-
-    def add(start: int, end: int) -> None:
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-
-    for block_start, block_end in _block_spans(text):
-        start = block_start
-        for m in _END_RE.finditer(text, block_start, block_end):
-            check_deadline("splitting sentences")
-            if m.start() < start:
-                continue  # inside a closing quotation mark already given to the previous sentence
-            if _is_boundary(text, m, block_start, block_end):
-                end = m.end()
-                k = end
-                while k < block_end and text[k] in " \t":
-                    k += 1
-                if k < block_end and text[k] in '"”’' and (k + 1 == block_end or text[k + 1].isspace()):
-                    end = k + 1  # a closing quotation mark set apart by a space: 'the end. "'
-                add(start, end)
-                start = end
-        add(start, block_end)
-    return spans
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a news text, each a verbatim (whitespace-trimmed) substring of it.
-
-    Paragraphs are separated by blank lines; a single line break also ends a sentence unless the next line
-    starts in lowercase (a soft wrap). Abbreviations ("Mr.", "Jan. 5", "U.S. Army", "No. 10"), initials,
-    decimals and a quote followed by its attribution ('"Why?" she asked.') do not end a sentence.
-    """
-    return [text[s:e] for s, e in _sentence_spans(text or "")]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -322,7 +184,7 @@ def _strip_trailing_noise(title: str) -> str:
     t = re.sub(r"([!?])[!?]+$", r"\1", t)
     if t.endswith(".") and not t.endswith(".."):
         last = t[:-1].split()[-1] if t[:-1].split() else ""
-        if not (_DOTTED_RE.fullmatch(last) or last.lower() in _TITLES or last.lower() in _AMBIGUOUS_ABBREVS):
+        if not is_abbreviation(last):
             t = t[:-1].rstrip()
     return t
 
@@ -443,13 +305,13 @@ class _Centroid:
         return dot / (math.sqrt(norm) * self.norm)
 
 
-def _body_vector(text: str) -> dict[str, float]:
+def _body_vector(text: str, stem: Callable[[str], str]) -> dict[str, float]:
     """Log term frequencies of an article's content words (whole text)."""
     counts: dict[str, int] = {}
     for w in _words(text):
-        if w in _STOPWORDS or (len(w) <= 1 and not w.isdigit()):
+        if w in STOP_WORDS or (len(w) <= 1 and not w.isdigit()):
             continue
-        s = _stem(w)
+        s = stem(w)
         counts[s] = counts.get(s, 0) + 1
     return {t: 1.0 + math.log(c) for t, c in sorted(counts.items())}
 
@@ -469,19 +331,19 @@ def choose_headline(docs: list[StoryDoc]) -> str:
     if not docs:
         return ""
     ordered = sorted(docs, key=_sort_key)
-    return _choose_headline(ordered, _representatives(ordered))
+    return _choose_headline(ordered, _representatives(ordered), _story_stemmer(ordered))
 
 
-def _choose_headline(ordered: list[StoryDoc], reps: list[StoryDoc]) -> str:
+def _choose_headline(ordered: list[StoryDoc], reps: list[StoryDoc], stem: Callable[[str], str]) -> str:
     cleaned = [(doc, clean_headline(doc.title or "", doc.source)) for doc in ordered]
-    candidates = [(doc, title, _terms(_words(title))) for doc, title in cleaned if title]
+    candidates = [(doc, title, _terms(_words(title), stem)) for doc, title in cleaned if title]
     if not candidates:
         return _fallback_headline(ordered[0])
     per_origin: dict[tuple[int, int, str], list[dict[str, float]]] = {}
     for doc, _title, terms in candidates:
         per_origin.setdefault(_origin_key(doc), []).append(dict.fromkeys(terms, 1.0))
     title_centroid = _Centroid(_centroid([_centroid(vectors) for vectors in per_origin.values()]))
-    body_centroid = _Centroid(_centroid([_body_vector(doc.text or "") for doc in reps]))
+    body_centroid = _Centroid(_centroid([_body_vector(doc.text or "", stem) for doc in reps]))
     best: tuple[float, int] | None = None
     best_title = candidates[0][1]
     for rank, (doc, title, terms) in enumerate(candidates):
@@ -627,16 +489,17 @@ class _Sentence:
         return self.opens
 
 
-def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset[str]]) -> _Sentence:
+def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset[str]],
+             stem: Callable[[str], str]) -> _Sentence:
     sentence = text[start:end]
     words = _words(sentence)
-    s = _Sentence(index, start, end, sentence, len(sentence.split()), frozenset(words), _terms(words))
+    s = _Sentence(index, start, end, sentence, len(sentence.split()), frozenset(words), _terms(words, stem))
     q = _quotes(sentence)
     s.opens, s.closes = q.opens, q.closes
     s.has_quote = q.quoted_words >= 4 or q.opens or q.closes
     s.attributed = bool(_SPEECH_RE.search(q.outside)) and bool(_words(q.outside))
     # '"...," he said.': fine, but a version of the quote that names its speaker is better
-    s.pronoun_speaker = s.has_quote and s.attributed and not _terms(_words(_SPEECH_RE.sub(" ", q.outside)))
+    s.pronoun_speaker = s.has_quote and s.attributed and not _terms(_words(_SPEECH_RE.sub(" ", q.outside)), stem)
     letters = [c for c in sentence if c.isalpha()]
     shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
     s.junk = (
@@ -647,13 +510,13 @@ def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset
         or shouting
         or _is_byline(sentence)
         or sentence[:1].islower()  # a fragment
-        or sentence.rstrip(_CLOSERS).endswith(("...", "…"))  # a teaser cut short
+        or sentence.rstrip(CLOSERS).endswith(("...", "…"))  # a teaser cut short
         or bool(_BOILERPLATE_RE.search(sentence))
         or any(_repeats_title(s.dup, title) for title in titles)
     )
     s.short = s.n_words < _MIN_WORDS
-    if sentence[:1] not in _OPENERS or sentence[:1] == "(":
-        first = _words(sentence.lstrip(_OPENERS))[:1]
+    if sentence[:1] not in OPENERS or sentence[:1] == "(":
+        first = _words(sentence.lstrip(OPENERS))[:1]
         s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS
     return s
 
@@ -866,7 +729,7 @@ def _cite(chosen: list[_Unit], ordered: list[StoryDoc]) -> list[list[_Cited]]:
                     if not s.dup or len(s.dup & words) / len(s.dup) < _PREFIX_THETA:
                         continue
                     if rank not in doc_sents:
-                        doc_sents[rank] = [(a, frozenset(_words(text[a:b]))) for a, b in _sentence_spans(text)]
+                        doc_sents[rank] = [(a, frozenset(_words(text[a:b]))) for a, b in sentence_spans(text)]
                     pos = next((a for a, dup in doc_sents[rank] if _covers(s.dup, dup)), -1)
                     if pos < 0:
                         continue
@@ -888,7 +751,8 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
     min_sentences = max(0, min(min_sentences, max_sentences))
     ordered = sorted(docs, key=_sort_key)
     reps = _representatives(ordered)
-    headline = _choose_headline(ordered, reps)
+    stem = _story_stemmer(ordered)
+    headline = _choose_headline(ordered, reps, stem)
     headline_words = frozenset(_words(headline))
 
     articles: list[_Article] = []
@@ -897,8 +761,8 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
         text = doc.text or ""
         usable = 0
         titles = [headline_words] if headline_words else []  # never print the headline twice
-        for index, (start, end) in enumerate(_sentence_spans(text)[:_MAX_SENTENCES_PER_DOC]):
-            s = _analyse(text, start, end, index, titles)
+        for index, (start, end) in enumerate(sentence_spans(text)[:_MAX_SENTENCES_PER_DOC]):
+            s = _analyse(text, start, end, index, titles, stem)
             s.rank = usable
             if not s.junk and not s.short:
                 usable += 1

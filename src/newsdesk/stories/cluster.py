@@ -235,7 +235,7 @@ class StoryClusterer:
 
     def _learn(self, doc: StoryDoc) -> tuple[dict[str, float], dict[str, int]]:
         """Featurise ``doc``, count it in the document frequencies and advance the clock."""
-        raw, lead = article_terms(doc.title or "", doc.text or "", self.config.weights)
+        raw, lead = article_terms(doc.title or "", doc.text or "", self.config.weights, doc.language)
         if self._n_new >= self.config.df_generation:
             self._df_old, self._df_new = self._df_new, {}
             self._n_old, self._n_new = self._n_new, 0

@@ -102,7 +102,7 @@ class StoryDecider:
 
 def story_doc(article: StoredArticle) -> StoryDoc:
     return StoryDoc(id=article.id, title=article.title or "", text=article.text, published=article.published,
-                    url=article.url, source=article.source, origin_id=article.duplicate_of)
+                    url=article.url, source=article.source, origin_id=article.duplicate_of, language=article.language)
 
 
 @dataclass

@@ -8,7 +8,7 @@ An article becomes a bag of typed terms, each with a raw weight: (1 + log tf) ti
 - ``n:`` numbers above 31, amounts and decimals ("5.6", "160"), codes mixing letters and digits ("ie7");
   ``s:`` integers up to 31; ``y:`` years; ``d:`` a month with its day ("d:september 9"); ``m:`` month and
   weekday names alone;
-- ``w:`` every other content word, lowercased, with light suffix stripping.
+- ``w:`` every other content word, lowercased and stemmed (Snowball, by the article's language).
 
 Capitals are evidence of a name only inside running text: a Title Case Headline or an ALL CAPS line
 proves nothing, and text without capitals at all (lowercased feeds, preprocessed corpora) has only plain
@@ -21,32 +21,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from newsdesk.text import STOP_WORDS, split_sentences, stemmer
 from newsdesk.timebudget import check_deadline
-
-STOPWORDS = frozenset(
-    """
-    a about above across after afterwards again against all almost alone along already also although always am
-    among amongst an and another any anyhow anyone anything anyway anywhere are around as at be became because
-    become becomes becoming been before beforehand behind being below beside besides between beyond both but by
-    can cannot could did do does doing done down during each either else elsewhere enough etc even ever every
-    everyone everything everywhere except few for former formerly from further had has have having he hence her
-    here hereafter hereby herein hers herself him himself his how however i if in indeed into is it its itself
-    just last latter least less many may me meanwhile might mine more moreover most mostly much must my myself
-    namely neither never nevertheless next no nobody none nor not nothing now nowhere of off often on once one
-    only onto or other others otherwise our ours ourselves out over own per perhaps please rather re really same
-    say says said see seem seemed seems several she should since so some somehow someone something sometime
-    sometimes somewhere still such than that the their theirs them themselves then thence there thereafter
-    thereby therefore therein thereupon these they this those though through throughout thru thus to together too
-    toward towards under until up upon us very via was we well were what whatever when whence whenever where
-    whereafter whereas whereby wherein whereupon wherever whether which while whither who whoever whole whom
-    whose why will with within without would yet you your yours yourself yourselves s t d ll m ve re don didn
-    doesn isn wasn weren aren hasn haven hadn won wouldn couldn shouldn mr mrs ms dr st new news told according
-    reported report reports reporting including tell tells like get got make made year years yesterday today
-    tomorrow week weeks day days time times ago
-    """.split()
-)
 
 MONTHS = frozenset(
     "january february march april may june july august september october november december "
@@ -65,16 +44,10 @@ _TOKEN = re.compile(
 # Pre-tokenised text ("U. S.", "5. 6", "2, 000", "10: 53") is put back together first.
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. (?=[A-Z]\.)")
 _SPACED_NUMBER = re.compile(r"(\d)([.:]) (\d)|(\d), (\d{3})\b")
-# Sentence boundaries (within a line): end punctuation, space, then a capital or a digit; not after an abbreviation.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9])")
-_ABBREVIATION = re.compile(
-    r"^(?:[A-Z]\.|(?:[A-Z]\.){2,}|(?:Mr|Mrs|Ms|Dr|St|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Capt|Prof|Rev|Jr|Sr|Inc|Corp|Co|Ltd|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Mt|Ft|vs|Ave|Calif|Fla|Mass|Wash)\.)$"
-)
 _QUOTE_OPEN = re.compile(r"^[\s\"'“‘(\[\-–—:]+")
 
 
-_NOT_CONTENT = STOPWORDS | MONTHS | WEEKDAYS
+_NOT_CONTENT = STOP_WORDS | MONTHS | WEEKDAYS
 _NOT_NAMES = frozenset({"am", "pm", "gmt", "utc", "et", "pt", "est", "pst", "edt", "pdt", "bst", "cet", "ist"})
 
 
@@ -105,26 +78,6 @@ def is_cased(text: str) -> bool:
     return letters > 0 and upper / letters > 0.005
 
 
-def _stem(word: str) -> str:
-    """Light English suffix stripping, so that "arrested", "arrests" and "arrest" meet, as do "killings" and
-    "killed", "collapse" and "collapsed", "injury" and "injured". Not a linguistic stem, just a shared key."""
-    if len(word) <= 4:
-        return word
-    if word.endswith("ies") and len(word) > 5:
-        word = word[:-3] + "y"
-    elif word.endswith(("ches", "shes", "sses", "xes", "zes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 5:
-        word = word[:-1]
-    if word.endswith("ing") and len(word) > 6:
-        word = word[:-3]
-    elif word.endswith("ed") and len(word) > 5:
-        word = word[:-2]
-    if len(word) > 4 and word[-1] in "ey":
-        word = word[:-1]
-    return word
-
-
 def _despace(text: str) -> str:
     text = _SPACED_INITIALS.sub(r"\1.", text)
     return _SPACED_NUMBER.sub(lambda m: f"{m[1]}{m[2]}{m[3]}" if m[1] else f"{m[4]},{m[5]}", text)
@@ -140,36 +93,17 @@ def _is_acronym(token: str) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
-def _sentences(text: str) -> list[str]:
-    out: list[str] = []
-    for line in text.split("\n"):
-        pieces = _SENTENCE_END.split(line)
-        current = ""
-        for piece in pieces:
-            check_deadline("splitting sentences")
-            if not piece or piece.isspace():
-                continue
-            current = f"{current} {piece}" if current else piece
-            words = current.rstrip("\"'”’)] ").rsplit(None, 1)  # empty when the piece is only quotes
-            last = words[-1] if words else ""
-            if _ABBREVIATION.match(last):
-                continue  # "U.S. Army", "Gov. Smith", "J. Smith": not a sentence end
-            out.append(current)
-            current = ""
-        if current:
-            out.append(current)
-    return out
-
-
 def _tokens(sentence: str) -> list[str]:
     return _TOKEN.findall(sentence)
 
 
 def term_counts(
-    title: str, text: str, cased: bool | None = None, lead_sentences: int = 5
+    title: str, text: str, cased: bool | None = None, lead_sentences: int = 5, language: str | None = None
 ) -> tuple[Counter[str], Counter[str], Counter[str]]:
     """Typed term counts of an article: over the whole article (title and body, the title once when the
-    body repeats it), in the title alone, and in the lead (the first ``lead_sentences`` sentences)."""
+    body repeats it), in the title alone, and in the lead (the first ``lead_sentences`` sentences). Words are
+    stemmed by ``language`` (ISO 639-1; English when None)."""
+    stem = stemmer(language)
     full = title.strip()
     body = text.strip()
     if body and not body.startswith(full):
@@ -178,9 +112,9 @@ def term_counts(
         full = body
     if cased is None:
         cased = is_cased(full)
-    raw_sentences = _sentences(_despace(full))
+    raw_sentences = split_sentences(_despace(full))
     sentences = [_tokens(_QUOTE_OPEN.sub("", s)) for s in raw_sentences]
-    raw_titles = _sentences(_despace(title))
+    raw_titles = split_sentences(_despace(title))
     title_sentences = [_tokens(_QUOTE_OPEN.sub("", s)) for s in raw_titles]
     names: set[str] = set()
     headlines: set[int] = set()
@@ -194,19 +128,19 @@ def term_counts(
             for tok in tokens[1:]:
                 if tok[0].isupper() and not _is_shouting(tok):
                     low = _norm_word(tok)
-                    if low and low not in STOPWORDS:
+                    if low and low not in STOP_WORDS:
                         names.add(low)
     counts: Counter[str] = Counter()
     lead_counts: Counter[str] = Counter()
     for index, tokens in enumerate(sentences):
         check_deadline("counting terms")
-        sentence = _sentence_terms(tokens, cased, index in headlines, names)
+        sentence = _sentence_terms(tokens, cased, index in headlines, names, stem)
         counts.update(sentence)
         if index < lead_sentences:
             lead_counts.update(sentence)
     title_counts: Counter[str] = Counter()
     for raw, tokens in zip(raw_titles, title_sentences, strict=True):
-        title_counts.update(_sentence_terms(tokens, cased, _is_headline(raw, tokens), names))
+        title_counts.update(_sentence_terms(tokens, cased, _is_headline(raw, tokens), names, stem))
     return counts, title_counts, lead_counts
 
 
@@ -233,7 +167,9 @@ def _next_is_day(tokens: list[str], i: int) -> bool:
     return i + 1 < len(tokens) and tokens[i + 1].isdigit() and 1 <= int(tokens[i + 1]) <= 31
 
 
-def _sentence_terms(tokens: list[str], cased: bool, headline: bool, names: set[str]) -> Counter[str]:
+def _sentence_terms(
+    tokens: list[str], cased: bool, headline: bool, names: set[str], stem: Callable[[str], str]
+) -> Counter[str]:
     counts: Counter[str] = Counter()
     run: list[str] = []
 
@@ -278,25 +214,28 @@ def _sentence_terms(tokens: list[str], cased: bool, headline: bool, names: set[s
             counts["m:" + low] += 1
             continue
         key = low.replace(".", "").replace("'", "")
-        if cased and tok[0].isupper() and len(key) >= 2 and (low not in STOPWORDS or tok in ("US", "U.S.")):
+        if cased and tok[0].isupper() and len(key) >= 2 and (low not in STOP_WORDS or tok in ("US", "U.S.")):
             acronym = _is_acronym(tok) and not _is_shouting(tok) and key not in _NOT_NAMES
             if acronym or low in names or (i > 0 and not headline):
                 counts["e:" + key] += 1
                 run.append(key)
                 continue
         close_run()
-        if low in STOPWORDS or len(key) < 2:
+        if low in STOP_WORDS or len(key) < 2:
             continue
-        counts["w:" + _stem(key)] += 1
+        counts["w:" + stem(key)] += 1
     close_run()
     return counts
 
 
-def article_terms(title: str, text: str, weights: FeatureWeights) -> tuple[dict[str, float], dict[str, int]]:
+def article_terms(
+    title: str, text: str, weights: FeatureWeights, language: str | None = None
+) -> tuple[dict[str, float], dict[str, int]]:
     """The raw (pre-IDF) weights of an article's terms, (1 + log tf) times the weight of the term's kind, and
     beside them how often each term occurs in the title and the lead together (a term of the title counts
     twice: once as title, once as the lead's first sentence)."""
-    counts, title_counts, lead_counts = term_counts(title, text, lead_sentences=weights.lead_sentences)
+    counts, title_counts, lead_counts = term_counts(title, text, lead_sentences=weights.lead_sentences,
+                                                    language=language)
     return _weigh_counts(counts, title_counts, lead_counts, weights), dict(title_counts + lead_counts)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from fastapi import Request
 
 from newsdesk.config import Settings
+from newsdesk.errors import NewsdeskError
 from newsdesk.keys import entity_key
 from newsdesk.removal import RemovalDesk
 from newsdesk.store.queries import Filters, Reader
@@ -24,9 +25,11 @@ log = logging.getLogger("newsdesk.web")
 MAX_LIMIT = 200
 
 
-class UserError(Exception):
+class UserError(NewsdeskError):
     """A request that cannot be answered as asked: a 4xx (or a 503 to retry) with a precise message (HTML or JSON
     by route), and headers for the answer (Retry-After)."""
+
+    reason = "bad_request"
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -42,6 +45,8 @@ BUSY_MESSAGE = ("the service is busy with other writes and could not take this o
 class FieldsTooLong(UserError):
     """Form fields longer than their maximum (422, every one named). `errors` maps each to its message; `form`
     holds the fields sent, each refused one cut to EXCERPT characters, for a page that shows the form again."""
+
+    reason = "fields_too_long"
 
     def __init__(self, errors: dict[str, str], form: dict[str, str]) -> None:
         super().__init__(422, "; ".join(f"{k}: {v}" for k, v in errors.items()))
