@@ -574,8 +574,18 @@ def removals_list(
     out.print(table)
 
 
+RequestKey = Annotated[str, typer.Argument(help="Request id or receipt.")]
+DecisionReason = Annotated[str, typer.Option(help="Why (kept, and shown to the requester).")]
+DecidedBy = Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")]
+
+
+def _actor(by: str | None) -> str:
+    """The audit log's actor for a decision made on the command line."""
+    return f"cli:{by}" if by else "cli"
+
+
 @removals_app.command("show")
-def removals_show(ctx: typer.Context, request: Annotated[str, typer.Argument(help="Request id or receipt.")]) -> None:
+def removals_show(ctx: typer.Context, request: RequestKey) -> None:
     """One request: requester, targets, what they resolved to, decision, audit log."""
     with _desk(ctx) as desk:
         view = desk.get(request)
@@ -604,13 +614,13 @@ def removals_show(ctx: typer.Context, request: Annotated[str, typer.Argument(hel
 @removals_app.command("accept")
 def removals_accept(
     ctx: typer.Context,
-    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
-    reason: Annotated[str, typer.Option(help="Why (kept, and shown to the requester).")],
-    by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
+    request: RequestKey,
+    reason: DecisionReason,
+    by: DecidedBy = None,
 ) -> None:
     """Accept a request: remove what it names everywhere and block it from coming back."""
     with _desk(ctx) as desk:
-        report = desk.accept(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        report = desk.accept(request, actor=_actor(by), reason=reason)
     out.print(f"accepted request {report.request_id}: {len(report.article_ids)} article(s) removed, "
               f"{len(report.story_ids)} story(ies) updated ({len(report.stories_emptied)} now empty), "
               f"{report.blocked} blocklist entr(ies), {len(report.sources_deactivated)} source(s) stopped, "
@@ -620,13 +630,13 @@ def removals_accept(
 @removals_app.command("reject")
 def removals_reject(
     ctx: typer.Context,
-    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
-    reason: Annotated[str, typer.Option(help="Why (kept, and shown to the requester).")],
-    by: Annotated[str | None, typer.Option(help="Who decides (recorded in the audit log).")] = None,
+    request: RequestKey,
+    reason: DecisionReason,
+    by: DecidedBy = None,
 ) -> None:
     """Reject a request; what it suppressed provisionally is restored."""
     with _desk(ctx) as desk:
-        report = desk.reject(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        report = desk.reject(request, actor=_actor(by), reason=reason)
     out.print(f"rejected request {report.request_id}" +
               (f": {len(report.restored)} article(s) restored" if report.restored else ""))
 
@@ -634,13 +644,13 @@ def removals_reject(
 @removals_app.command("info")
 def removals_info(
     ctx: typer.Context,
-    request: Annotated[str, typer.Argument(help="Request id or receipt.")],
+    request: RequestKey,
     reason: Annotated[str, typer.Option(help="What information is missing.")],
     by: Annotated[str | None, typer.Option(help="Who asks (recorded in the audit log).")] = None,
 ) -> None:
     """Ask the requester for more information (status needs_info)."""
     with _desk(ctx) as desk:
-        view = desk.ask_info(request, actor=f"cli:{by}" if by else "cli", reason=reason)
+        view = desk.ask_info(request, actor=_actor(by), reason=reason)
     out.print(f"request {view.id} now needs information: {view.decision_reason}", markup=False, highlight=False)
 
 
