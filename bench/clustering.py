@@ -129,6 +129,21 @@ of the time, so early lines are from intermediate versions):
       today's 0.867, not a robust gain, not kept
   text handling kept for correctness, each within noise on ECB+: Title Case headlines are not names,
   possessives, "U. S." / "5. 6" / "2, 000" put back together, codes such as IE7 kept whole, clock times dropped.
+  a maintained stemmer (Snowball), the brief's stop words and sentence splitter (newsdesk/text.py) instead of
+  the features' light suffix stripper, stop words and splitter (train / dev / train+dev, seed-0 shuffled and
+  grouped, the 10-shuffle mean in brackets; GoogleNews NMI / ARI):
+    light stripper: kept for English      0.911 / 0.911 (0.904), 0.823 / 0.867 (0.884), 0.910 / 0.905; 0.950 / 0.870
+    Snowball Porter2 ("english")          0.903 / 0.915 (0.905), 0.789 / 0.861 (0.882), 0.898 / 0.908; 0.951 / 0.870
+    Snowball Porter2, the old stop words  0.903 / 0.915 (0.906), 0.789 / 0.861 (0.882), 0.898 / 0.908
+    Snowball Porter ("porter")            0.903 / 0.913 (0.904), 0.789 / 0.867 (0.882), 0.909 / 0.907; 0.950 / 0.870
+    Snowball Porter, the old stop words   0.903 / 0.913 (0.905), 0.789 / 0.857 (0.882), 0.909 / 0.908; 0.950 / 0.870
+    light stripper, the new stop words    0.911 / 0.911 (0.904), 0.789 / 0.867 (0.884), 0.910 / 0.905
+    Snowball Porter or Porter2 on words over 3 or 4 letters only: dev 0.789 / 0.861-0.867
+    the brief's splitter (the stripper and stop words as before): dev 0.789 in the seed-0 order
+  Any of these changes splits the first Chargers DUI arrest and joins part of it to the second (topic 35) in
+  dev's seed-0 order, under the 0.80 floor of tests/stories/test_cluster_shared.py, though the 10-shuffle means
+  hold: English keeps the light stripper, the features' stop words (now the only list) and splitter; Snowball
+  stems the other languages.
 """
 
 from __future__ import annotations
