@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError, describe_failure
+from newsdesk.keys import utcnow
 from newsdesk.passes import Passes
 from newsdesk.store import Store
 
@@ -317,7 +318,7 @@ def fetch(
 ) -> None:
     """One polite pass over every due source."""
     with _no_room_is_a_message(ctx, "newsdesk fetch"), _passes(ctx) as passes:
-        due = passes.store.due_sources(datetime.now(UTC), include_not_due=all_sources)
+        due = passes.store.due_sources(utcnow(), include_not_due=all_sources)
         if not due:
             out.print("no source is due (use --all to fetch every source now)")
             return
@@ -766,7 +767,7 @@ def scheduler(
             try:
                 queued = schedule_due(store, settings)
                 if queued:
-                    out.print(f"{datetime.now(UTC):%H:%M:%S} queued {queued} source(s)", highlight=False)
+                    out.print(f"{utcnow():%H:%M:%S} queued {queued} source(s)", highlight=False)
             except TRANSIENT as exc:  # PostgreSQL or Redis restarting: try again on the next pass
                 err.print(f"scheduler pass failed, will retry: {exc}", markup=False, highlight=False)
             if once:

@@ -230,11 +230,18 @@ def _mark_brief(s: Session, story_id: int, statements: list[dict] | None = None)
         s.execute(update(StoryRow).where(StoryRow.id == story_id).values(brief=marked))
 
 
-def _story_values(values: dict[str, Any], analysis: StoryAnalysis | None) -> dict[str, Any]:
-    """A story's columns to write, a brief written with its analysis already marked (see `_mark_brief`)."""
-    if analysis is not None and isinstance(values.get("brief"), list):
-        return {**values, "brief": brief_with_status(values["brief"], analysis.statements)}
-    return values
+def _write_story(s: Session, story_id: int, values: dict[str, Any], analysis: StoryAnalysis | None) -> None:
+    """Write a story's columns and, when given, its analysis in session `s` (the caller commits). A brief is written
+    already marked with its analysis's statuses (see `_mark_brief`: its full-text index is rewritten on every
+    write of it); a new brief without an analysis is marked from the statements the story has."""
+    if values:
+        if analysis is not None and isinstance(values.get("brief"), list):
+            values = {**values, "brief": brief_with_status(values["brief"], analysis.statements)}
+        s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**values))
+    if analysis is not None:
+        write_story_analysis(s, story_id, analysis)
+    elif "brief" in values:
+        _mark_brief(s, story_id)
 
 
 def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> None:
@@ -773,11 +780,7 @@ class Store:
                     select(ArticleRow.id).where(ArticleRow.story_id == story_id))) != set(members):
                 s.rollback()
                 return False
-            s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
-            if analysis is not None:
-                write_story_analysis(s, story_id, analysis)
-            elif "brief" in values:
-                _mark_brief(s, story_id)  # a new brief, the story's statements as they are
+            _write_story(s, story_id, values, analysis)
             s.commit()
             return True
 
@@ -820,12 +823,7 @@ class Store:
     def update_story(self, story_id: int, *, analysis: StoryAnalysis | None = None, **values: Any) -> None:
         """Write a story's columns and, when given, its analysis (entity index included), in one transaction."""
         with self.session() as s:
-            if values:
-                s.execute(update(StoryRow).where(StoryRow.id == story_id).values(**_story_values(values, analysis)))
-            if analysis is not None:
-                write_story_analysis(s, story_id, analysis)
-            elif "brief" in values:
-                _mark_brief(s, story_id)
+            _write_story(s, story_id, values, analysis)
             s.commit()
 
     # ---- analysis ------------------------------------------------------------------------------

@@ -142,7 +142,8 @@ class WorkerProcesses:
                 continue
             log.warning("Server process [%s] exited with %s; starting another", worker.process.pid,
                         worker.process.exitcode)
-            # prometheus_client's bookkeeping for a process that exited: its counts stay in the totals.
+            # prometheus_client's bookkeeping for a process that exited, as its docs ask (it drops the process's
+            # live gauges, of which there are none today; its counters stay in the totals either way).
             mark_process_dead(worker.process.pid)
             worker.channel.close()
             replacement = self._start_worker()
