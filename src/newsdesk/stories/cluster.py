@@ -81,6 +81,8 @@ class ClusterConfig:
     # "article": merge the stories the new article reaches; "centroid": after each join, merge the stories whose
     # centroid's cosine to the joined story's centroid reaches merge_threshold (None: threshold).
     merge_mode: str = "article"
+    merge_small: int = 0  # > 0: merge only when the smaller story has at most this many members (fragments)
+    merge_conflict: bool = False  # centroid mode: the conflict penalty applies to a merge (the story's salient terms)
 
 
 @dataclass
@@ -208,9 +210,13 @@ class StoryClusterer:
             return []
         vec = {t: v / norm for t, v in vec.items()}
         scores: dict[int, float] = {}
-        self._best_story(vec, story.newest, None, scores)
+        # The story's lead names and years stand for an article's lead: the conflict rule applies to merges too.
+        lead = story.salient if self.config.merge_conflict else None
+        self._best_story(vec, story.newest, lead, scores)
         bar = self.config.merge_threshold if self.config.merge_threshold is not None else self.config.threshold
-        return sorted(i for i, sim in scores.items() if i != story.id and sim >= bar)
+        small = self.config.merge_small
+        return sorted(i for i, sim in scores.items() if i != story.id and sim >= bar
+                      and (small <= 0 or min(story.size, self._stories[i].size) <= small))
 
     def resolve(self, story_id: int) -> int:
         """The story `story_id` is now: itself, or the survivor of the merges it went into."""
