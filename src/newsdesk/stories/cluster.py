@@ -74,6 +74,15 @@ class ClusterConfig:
     # its cosine to that story is multiplied by conflict_penalty (1 turns the rule off).
     conflict_penalty: float = 0.6
     salient_terms: int = 50  # lead names and years kept per story for that rule
+    # Issue 15 prototype: an article that reaches the threshold with two or more stories shows they are one
+    # event: they merge into the oldest (lowest id), the others answer `merged_into` (see StoryClusterer.resolve).
+    merge: bool = False
+    merge_threshold: float | None = None  # the cosine the second story needs to merge (None: threshold)
+    # "article": merge the stories the new article reaches; "centroid": after each join, merge the stories whose
+    # centroid's cosine to the joined story's centroid reaches merge_threshold (None: threshold).
+    merge_mode: str = "article"
+    merge_small: int = 0  # > 0: merge only when the smaller story has at most this many members (fragments)
+    merge_conflict: bool = False  # centroid mode: the conflict penalty applies to a merge (the story's salient terms)
 
 
 @dataclass
@@ -87,6 +96,7 @@ class _Story:
     newest: datetime | None = None
     last: datetime | None = None  # when it was last updated, for forgetting (newest, or the stream clock)
     indexed: tuple[str, ...] = ()
+    members: list = field(default_factory=list)  # article ids joined (for re-pointing them on a merge)
     norm: float = 0.0  # centroid norm under the IDF of version norm_at (cached)
     norm_at: int = -1
 
@@ -135,6 +145,8 @@ class StoryClusterer:
         self._clock: datetime | None = None  # newest published time seen so far
         self._expiry: list[tuple[datetime, int]] = []  # (last, story id), lazily invalidated
         self._untimed: set[int] = set()  # stories with no time at all yet
+        self.merged_into: dict[int, int] = {}  # story merged away -> the story it went into
+        self.merges: list[tuple[int, int]] = []  # (survivor, merged) in the order they happened
 
     # ----- public interface -------------------------------------------------------------------------
 
@@ -165,15 +177,83 @@ class StoryClusterer:
         story: _Story | None = None
         if doc.origin_id is not None:
             story = self._stories.get(self._article_story.get(doc.origin_id, -1))
+        others: list[int] = []
         if story is None:
-            best_id, best_sim = self._best_story(vec, when, lead)
-            if best_id is not None and best_sim >= self._threshold(len(raw)):
+            threshold = self._threshold(len(raw))
+            scores: dict[int, float] = {}
+            best_id, best_sim = self._best_story(vec, when, lead, scores)
+            if best_id is not None and best_sim >= threshold:
                 story = self._stories[best_id]
+                if self.config.merge and self.config.merge_mode == "article":
+                    bar = threshold if self.config.merge_threshold is None else (
+                        threshold * self.config.merge_threshold / self.config.threshold)
+                    others = sorted(i for i, sim in scores.items() if i != best_id and sim >= bar)
         if story is None:
             story = _Story(id=self._new_story_id())
             self._stories[story.id] = story
         self._join(story, doc.id, raw, norm, when, lead)
+        if self.config.merge and self.config.merge_mode == "centroid":
+            others = self._similar_stories(story)
+        if others:
+            survivor = min([story.id, *others])
+            for story_id in sorted({story.id, *others} - {survivor}):
+                self._merge(self._stories[survivor], self._stories[story_id])
+            return survivor
         return story.id
+
+    def _similar_stories(self, story: _Story) -> list[int]:
+        """Stories whose centroid's cosine to this story's centroid reaches merge_threshold."""
+        idf = self._idf
+        vec = {t: w * idf(t) for t, w in story.centroid.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        if norm <= 0:
+            return []
+        vec = {t: v / norm for t, v in vec.items()}
+        scores: dict[int, float] = {}
+        # The story's lead names and years stand for an article's lead: the conflict rule applies to merges too.
+        lead = story.salient if self.config.merge_conflict else None
+        self._best_story(vec, story.newest, lead, scores)
+        bar = self.config.merge_threshold if self.config.merge_threshold is not None else self.config.threshold
+        small = self.config.merge_small
+        return sorted(i for i, sim in scores.items() if i != story.id and sim >= bar
+                      and (small <= 0 or min(story.size, self._stories[i].size) <= small))
+
+    def resolve(self, story_id: int) -> int:
+        """The story `story_id` is now: itself, or the survivor of the merges it went into."""
+        while story_id in self.merged_into:
+            story_id = self.merged_into[story_id]
+        return story_id
+
+    def _merge(self, into: _Story, gone: _Story) -> None:
+        """Fold story `gone` into `into`: centroids and counts add up, members are re-pointed, `gone` answers
+        `merged_into`."""
+        cfg = self.config
+        for term, w in gone.centroid.items():
+            into.centroid[term] = into.centroid.get(term, 0.0) + w
+        for term, w in gone.salient.items():
+            into.salient[term] = into.salient.get(term, 0.0) + w
+        if len(into.salient) > cfg.salient_terms:
+            into.salient = dict(heapq.nlargest(cfg.salient_terms, into.salient.items(), key=lambda kv: (kv[1], kv[0])))
+        into.size += gone.size
+        into.named = into.named or gone.named
+        for when in (gone.first, gone.newest):
+            if when is not None:
+                into.first = when if into.first is None or when < into.first else into.first
+                into.newest = when if into.newest is None or when > into.newest else into.newest
+        for article_id in gone.members:
+            if self._article_story.get(article_id) == gone.id:
+                self._article_story[article_id] = into.id
+        into.members += gone.members
+        self._unindex(gone, gone.indexed)
+        del self._stories[gone.id]
+        self._untimed.discard(gone.id)
+        self.merged_into[gone.id] = into.id
+        self.merges.append((into.id, gone.id))
+        last = into.newest if into.newest is not None else (into.last or gone.last)
+        if last is not None and last != into.last:
+            heapq.heappush(self._expiry, (last, into.id))
+            into.last = last
+        self._index(into)
 
     def restore(self, story_id: int, doc: StoryDoc) -> None:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
@@ -301,7 +381,8 @@ class StoryClusterer:
         return False
 
     def _best_story(
-        self, vec: dict[str, float], when: datetime | None, lead: dict[str, int] | None = None
+        self, vec: dict[str, float], when: datetime | None, lead: dict[str, int] | None = None,
+        scores: dict[int, float] | None = None,
     ) -> tuple[int | None, float]:
         cfg = self.config
         query = heapq.nlargest(cfg.query_terms, vec.items(), key=lambda kv: (kv[1], kv[0]))
@@ -342,6 +423,8 @@ class StoryClusterer:
             sim = dot / norm
             if (protagonist is not None or years) and self._conflict(story, vec, protagonist, years):
                 sim *= cfg.conflict_penalty
+            if scores is not None:
+                scores[story_id] = sim
             if sim > best_sim:
                 best_id, best_sim = story_id, sim
         return best_id, best_sim
@@ -370,6 +453,7 @@ class StoryClusterer:
         for term, w in raw.items():
             centroid[term] = centroid.get(term, 0.0) + w * scale
         story.size += 1
+        story.members.append(article_id)
         story.named = story.named or any(term[0] in "ep" for term in raw)
         self._article_story[article_id] = story.id
         arrived = when if when is not None else self._clock
@@ -386,6 +470,12 @@ class StoryClusterer:
         elif last != story.last:
             heapq.heappush(self._expiry, (last, story.id))
         story.last = last
+        self._index(story)
+
+    def _index(self, story: _Story) -> None:
+        """Cap the centroid to its heaviest terms and index the story under its heaviest."""
+        cfg = self.config
+        centroid = story.centroid
         idf = self._idf
         if len(centroid) > cfg.centroid_terms:
             story.centroid = centroid = dict(

@@ -206,6 +206,13 @@ class _Entry:
     seq: int
     sig: Signature
     origin: Key | None  # None: an original
+    published: float = float("inf")  # publication time (POSIX seconds; unknown: last)
+    wire: bool = False  # published by a wire agency (wins a tie in time)
+
+    @property
+    def rank(self) -> tuple[float, bool, int]:
+        """Which of a copy group is its origin: the earliest published, then a wire agency, then the first stored."""
+        return (self.published, not self.wire, self.seq)
 
 
 class CopyDetector:
@@ -231,6 +238,7 @@ class CopyDetector:
         self._entries: dict[Key, _Entry] = {}
         self._copies: dict[Key, list[Key]] = {}  # origin -> its copies, in registration order
         self._seq = 0
+        self.repointed: list[Key] = []  # the articles the last add() made copies of the article added
         self.candidates_examined = 0  # LSH candidates verified so far (a measure of the cost of add)
 
     def __len__(self) -> int:
@@ -276,33 +284,52 @@ class CopyDetector:
             raise ValueError("add() needs the text or its signature")
         return Signature.of(text, self.num_perm, self.seed)
 
-    def add(self, key: Key, text: str | None = None, *, sig: bytes | None = None) -> Key | None:
+    def add(self, key: Key, text: str | None = None, *, sig: bytes | None = None, published: float | None = None,
+            wire: bool = False) -> Key | None:
         """Register an article under ``key`` (from its text, or from ``sig`` as :func:`signature` made it)
-        and return the key of the origin it is a near-copy of (the earliest registered article it matches,
-        following chains to their origin, never itself), or None when it is an original."""
+        and return the key of the origin it is a near-copy of, or None when it is an original.
+
+        A copy group's origin is its earliest-published member (``published``, POSIX seconds; unknown counts
+        as latest), on a tie a wire agency's (``wire``), then the first registered. When the new article
+        comes before the origin of the groups it matches, it becomes their origin: those origins and their
+        copies are re-pointed to it, and listed in ``repointed``."""
         if key in self._entries:
             raise ValueError(f"key {key!r} is already registered")
         s = self._signature(text, sig)
         m = _minhash(s.hashvalues, self.num_perm, self.seed)
-        origin: Key | None = None
+        entry = _Entry(self._seq, s, None, float("inf") if published is None else published, wire)
+        self.repointed = []
         if s.shingle_count:
-            best = None
+            roots: dict[Key, _Entry] = {}
             candidates = self._lsh.query(m)
             self.candidates_examined += len(candidates)
             for cand in candidates:
-                entry = self._entries[cand]
-                if not self.is_copy(s, entry.sig):
+                found = self._entries[cand]
+                if not self.is_copy(s, found.sig):
                     continue
-                root = cand if entry.origin is None else entry.origin
-                seq = self._entries[root].seq
-                if best is None or seq < best:
-                    best, origin = seq, root
+                root = cand if found.origin is None else found.origin
+                roots[root] = self._entries[root]
+            if roots:
+                best = min(roots, key=lambda k: roots[k].rank)
+                if roots[best].rank < entry.rank:
+                    entry.origin = best
+                else:
+                    # The new article is the earliest: every group it matches is re-pointed to it.
+                    best = key
+                for root in sorted(roots, key=lambda k: roots[k].rank):
+                    if root == best or roots[root].rank < entry.rank:
+                        continue
+                    moved = [root, *self._copies.pop(root, [])]
+                    for k in moved:
+                        self._entries[k].origin = best
+                    self._copies.setdefault(best, []).extend(moved)
+                    self.repointed += moved
             self._lsh.insert(key, m, check_duplication=False)
-        self._entries[key] = _Entry(self._seq, s, origin)
+        self._entries[key] = entry
         self._seq += 1
-        if origin is not None:
-            self._copies.setdefault(origin, []).append(key)
-        return origin
+        if entry.origin is not None:
+            self._copies.setdefault(entry.origin, []).append(key)
+        return entry.origin
 
     def match(self, text: str | None = None, *, sig: bytes | Signature | None = None) -> Key | None:
         """The registered article this text (or signature) is a near-copy of, without registering it: the
@@ -331,7 +358,8 @@ class CopyDetector:
             return
         copies = self._copies.pop(key, [])
         if copies:
-            new_origin, rest = copies[0], copies[1:]
+            new_origin = min(copies, key=lambda k: self._entries[k].rank)
+            rest = [c for c in copies if c != new_origin]
             self._entries[new_origin].origin = None
             for c in rest:
                 self._entries[c].origin = new_origin

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from newsdesk import __version__
@@ -29,7 +29,7 @@ from newsdesk.store.repository import (
 )
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
 from newsdesk.stories.brief import choose_headline, make_brief
-from newsdesk.stories.cluster import ClusterConfig, StoryClusterer, shift
+from newsdesk.stories.cluster import ClusterConfig, StoryClusterer, _aware, shift
 from newsdesk.stories.copies import CopyDetector, signature
 from newsdesk.timebudget import check_deadline, deadline
 
@@ -47,6 +47,16 @@ STORIES_SOFTWARE = f"newsdesk-stories/{STORIES_VERSION} newsdesk/{__version__}"
 class Assignment:
     story_id: int
     origin_id: Key | None  # the article this one is a copy of, or None for an original
+    repointed: list[Key] = field(default_factory=list)  # earlier-stored articles that are now copies of this one
+
+
+def is_wire(doc: StoryDoc) -> bool:
+    """Whether the article comes from a wire agency (source labels, by URL then by source name)."""
+    from newsdesk.analyze.labels import default_registry
+
+    registry = default_registry()
+    label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
+    return label is not None and label.type == "wire agency"
 
 
 class StoryDecider:
@@ -71,19 +81,35 @@ class StoryDecider:
             self.clusterer.forget_before(shift(self.clock, -timedelta(days=self.config.window_days)))
 
     def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
-        """`doc.origin_id` may already name an exact copy's origin; a near-copy found here overrides nothing."""
-        found = self.copies.add(doc.id, doc.text, sig=sig) if (doc.text or sig) else None
-        origin = doc.origin_id if doc.origin_id is not None else found
+        """`doc.origin_id` may already name an exact copy's origin; a near-copy found here overrides nothing.
+
+        An article published before the origin of the copies it matches becomes their origin
+        (`Assignment.repointed`: the articles now its copies) and joins their story."""
+        found = self._register(doc, sig)
+        repointed = list(self.copies.repointed) if (doc.text or sig) else []
+        # The store's exact-copy link (first stored) gives way when this article is the earlier published.
+        origin = None if repointed else doc.origin_id if doc.origin_id is not None else found
         doc.origin_id = origin
-        if origin is not None and origin in self.story_of:
-            # A copy belongs where its origin is, whatever its new headline says.
-            story = self.story_of[origin]
+        home = origin if origin is not None else next((k for k in repointed if k in self.story_of), None)
+        if home is not None and home in self.story_of:
+            # A copy belongs where its origin is, whatever its new headline says (and an origin with its copies).
+            story = self.clusterer.resolve(self.story_of[home])
             self.clusterer.restore(story, doc)
         else:
             story = self.clusterer.add(doc)
         self.story_of[doc.id] = story
         self._tick(doc)
-        return Assignment(story, origin)
+        return Assignment(story, origin, repointed)
+
+    def _register(self, doc: StoryDoc, sig: bytes | None) -> Key | None:
+        if not (doc.text or sig):
+            return None
+        published = _aware(doc.published).timestamp() if doc.published is not None else None
+        return self.copies.add(doc.id, doc.text, sig=sig, published=published, wire=is_wire(doc))
+
+    def final_story(self, article_id: Key) -> int:
+        """The story an article is in now, after the merges decided since it was assigned."""
+        return self.clusterer.resolve(self.story_of[article_id])
 
     def forget(self, article_id: Key) -> None:
         """Drop an article from the copy index and the assignments (removed, or its decision failed)."""
@@ -93,8 +119,7 @@ class StoryDecider:
 
     def restore(self, doc: StoryDoc, story_id: int, sig: bytes | None) -> None:
         """Re-load a member decided earlier (service restart) without deciding anything again."""
-        if doc.text or sig:
-            self.copies.add(doc.id, doc.text, sig=sig)
+        self._register(doc, sig)
         self.clusterer.restore(story_id, doc)
         self.story_of[doc.id] = story_id
         self._tick(doc)
@@ -111,6 +136,7 @@ class _Placed:
 
     article: StoredArticle  # as it will be stored: story, origin, signature and join time set
     story_id: int
+    repointed: dict[int, int] = field(default_factory=dict)  # stored articles now copies of another: new origin
 
 
 class StoryEngine:
@@ -197,8 +223,11 @@ class StoryEngine:
         origin = result.origin_id if isinstance(result.origin_id, int) else None
         if origin is not None and not self.store.article_exists(origin):
             origin = None  # removed meanwhile (a removal in another process): an original now
+        # Copies stored earlier whose origin is now this article (it was published before them).
+        repointed = {k: self.decider.copies.origin_of(k) for k in result.repointed if isinstance(k, int)
+                     and k in self.decider.copies}
         return _Placed(replace(article, story_id=result.story_id, duplicate_of=origin, minhash=sig,
-                               story_joined_at=utcnow()), result.story_id)
+                               story_joined_at=utcnow()), result.story_id, repointed)
 
     def _join(self, story_id: int, placed: list[_Placed]) -> list[int]:
         """Write these articles into their story with the story recomputed, all or nothing; when that fails,
@@ -218,13 +247,19 @@ class StoryEngine:
     def _write(self, story_id: int, placed: list[_Placed]) -> list[int]:
         for attempt in range(3):
             new = {p.article.id for p in placed}
-            members = [m for m in self.store.story_members(story_id) if m.id not in new]
+            repoint = {k: v for p in placed for k, v in p.repointed.items() if k not in new}
+            members = [replace(m, duplicate_of=repoint[m.id]) if m.id in repoint else m
+                       for m in self.store.story_members(story_id) if m.id not in new]
             members += [p.article for p in placed]
             values = story_values(members)
             analysis = self._analysis(members)
             check_deadline("writing the story")
             joins = [StoryJoin(p.article.id, p.article.duplicate_of, p.article.minhash, p.article.story_joined_at)
                      for p in placed]
+            # Earlier members now copies of an article published before them (prototype: members of this story
+            # only; a re-pointed copy held in another story is issue 15 item 2's merge).
+            joins += [StoryJoin(m.id, m.duplicate_of, m.minhash, m.story_joined_at) for m in members
+                      if m.id in repoint]
             # The members it was computed from must be the story's once these are in: a removal meanwhile (in
             # another process) changes them, and the story is computed again (the last time, written anyway).
             if self.store.join_story(story_id, joins, [m.id for m in members] if attempt < 2 else None,
