@@ -91,7 +91,12 @@ class ClusterConfig:
     semantic_conflict: float = 0.9
     # The encoder decides only for a story whose words the article hardly shares (another language, as
     # measured by the share of the article's plain-word weight found in the story); above, lexical decides.
-    semantic_share: float = 0.1  # > 1: the encoder always takes part
+    semantic_share: float = 0.05  # > 1: the encoder always takes part
+    # ... except between dated articles this close in time, where the encoder votes in one language too
+    semantic_span_days: float = 0.0  # 0: never
+    # Where the words decide, lex / threshold + semantic_adjust * (enc - semantic_center) must reach 1.
+    semantic_adjust: float = 0.0
+    semantic_center: float = 0.5
 
 
 @dataclass
@@ -264,13 +269,22 @@ class StoryClusterer:
             score = (enc + cfg.semantic_lexical * min(lex / threshold, cfg.lexical_cap)) / cfg.semantic_threshold
             if conflict and cfg.semantic_gates:
                 score *= cfg.semantic_conflict
-            if share >= cfg.semantic_share:
-                score = lex / threshold  # the words are comparable (one language): they decide
+            if share >= cfg.semantic_share and not self._close_in_time(story, when):
+                # The words are comparable (one language): they decide, the encoder nudges around its centre.
+                score = lex / threshold + cfg.semantic_adjust * (enc - cfg.semantic_center)
             if cfg.lexical_alone:
                 score = max(score, lex / threshold)
             if score > best:
                 best_id, best = story_id, score
         return best_id, best
+
+    def _close_in_time(self, story: _Story, when: datetime | None) -> bool:
+        """Both dated, the article within semantic_span_days of the story's dated members."""
+        span = self.config.semantic_span_days
+        if span <= 0 or when is None or story.first is None or story.newest is None:
+            return False
+        delta = timedelta(days=span)
+        return shift(story.first, -delta) <= when <= shift(story.newest, delta)
 
     def restore(self, story_id: int, doc: StoryDoc) -> None:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
