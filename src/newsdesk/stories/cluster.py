@@ -49,6 +49,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from newsdesk.models import StoryDoc
 from newsdesk.stories.features import FeatureWeights, article_terms
 
@@ -83,6 +85,27 @@ class ClusterConfig:
     merge_mode: str = "article"
     merge_small: int = 0  # > 0: merge only when the smaller story has at most this many members (fragments)
     merge_conflict: bool = False  # centroid mode: the conflict penalty applies to a merge (the story's salient terms)
+    # Semantic signal (newsdesk.stories.semantic): a multilingual embedding of title + lead, a story keeps the
+    # sum of its members' unit vectors. An article joins when enc + semantic_lexical * min(lex / threshold,
+    # lexical_cap) reaches semantic_threshold (enc: cosine to the story's mean embedding; lex: the lexical
+    # cosine above, 0 when the shared-name rule refuses), or, with lexical_alone, when lex alone reaches its
+    # threshold as before. Candidates: the lexical ones and the semantic_candidates nearest by embedding.
+    semantic: bool = True
+    semantic_threshold: float = 0.6
+    semantic_lexical: float = 0.1
+    lexical_cap: float = 2.0
+    lexical_alone: bool = False
+    semantic_candidates: int = 20
+    semantic_gates: bool = True  # the shared-name rule refuses, a conflict multiplies the score by semantic_conflict
+    semantic_conflict: float = 0.9
+    # The encoder decides only for a story whose words the article hardly shares (another language, as
+    # measured by the share of the article's plain-word weight found in the story); above, lexical decides.
+    semantic_share: float = 0.05  # > 1: the encoder always takes part
+    # ... except between dated articles this close in time, where the encoder votes in one language too
+    semantic_span_days: float = 0.0  # 0: never
+    # Where the words decide, lex / threshold + semantic_adjust * (enc - semantic_center) must reach 1.
+    semantic_adjust: float = 0.0
+    semantic_center: float = 0.5
 
 
 @dataclass
@@ -99,6 +122,8 @@ class _Story:
     members: list = field(default_factory=list)  # article ids joined (for re-pointing them on a merge)
     norm: float = 0.0  # centroid norm under the IDF of version norm_at (cached)
     norm_at: int = -1
+    embedding: np.ndarray | None = None  # sum of members' unit embeddings
+    slot: int = -1  # row in the clusterer's embedding matrix
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -127,8 +152,17 @@ def shift(when: datetime, delta: timedelta) -> datetime:
 class StoryClusterer:
     """Streaming story clusterer. See the module docstring for the method."""
 
-    def __init__(self, config: ClusterConfig = ClusterConfig(), new_story_id: Callable[[], int] | None = None) -> None:
+    def __init__(self, config: ClusterConfig = ClusterConfig(), new_story_id: Callable[[], int] | None = None,
+                 encoder: Callable[[str, str], np.ndarray | None] | None = None) -> None:
         self.config = config
+        if encoder is None and config.semantic:
+            from newsdesk.stories.semantic import lead_encoder
+
+            encoder = lead_encoder()
+        self._encoder = encoder
+        self._matrix = np.zeros((0, 0), dtype=np.float32)  # unit story embeddings, one row per slot
+        self._slot_story: list[int] = []  # story id per row (-1: free)
+        self._free: list[int] = []
         self._counter = itertools.count(1)
         self._max_restored = 0
         self._new_story_id = new_story_id or self._default_id
@@ -173,6 +207,7 @@ class StoryClusterer:
             return known
         raw, lead = self._learn(doc)
         vec, norm = self._weigh(raw)
+        emb = self._encoder(doc.title or "", doc.text or "") if self._encoder is not None else None
         when = _aware(doc.published) if doc.published is not None else None
         story: _Story | None = None
         if doc.origin_id is not None:
@@ -181,10 +216,18 @@ class StoryClusterer:
         if story is None:
             threshold = self._threshold(len(raw))
             scores: dict[int, float] = {}
-            best_id, best_sim = self._best_story(vec, when, lead, scores)
-            if best_id is not None and best_sim >= threshold:
+            if emb is None:
+                best_id, best_sim = self._best_story(vec, when, lead, scores)
+                joins = best_id is not None and best_sim >= threshold
+            else:
+                best_id, best_score = self._best_story_semantic(vec, emb, when, lead, threshold)
+                joins = best_id is not None and best_score >= 1.0
+            if joins:
+                assert best_id is not None
                 story = self._stories[best_id]
                 if self.config.merge and self.config.merge_mode == "article":
+                    if emb is not None:
+                        self._best_story(vec, when, lead, scores)
                     bar = threshold if self.config.merge_threshold is None else (
                         threshold * self.config.merge_threshold / self.config.threshold)
                     others = sorted(i for i, sim in scores.items() if i != best_id and sim >= bar)
@@ -192,6 +235,8 @@ class StoryClusterer:
             story = _Story(id=self._new_story_id())
             self._stories[story.id] = story
         self._join(story, doc.id, raw, norm, when, lead)
+        if emb is not None:
+            self._join_embedding(story, emb)
         if self.config.merge and self.config.merge_mode == "centroid":
             others = self._similar_stories(story)
         if others:
@@ -245,6 +290,9 @@ class StoryClusterer:
                 self._article_story[article_id] = into.id
         into.members += gone.members
         self._unindex(gone, gone.indexed)
+        if gone.embedding is not None:
+            self._join_embedding(into, gone.embedding)
+        self._free_slot(gone)
         del self._stories[gone.id]
         self._untimed.discard(gone.id)
         self.merged_into[gone.id] = into.id
@@ -254,6 +302,74 @@ class StoryClusterer:
             heapq.heappush(self._expiry, (last, into.id))
             into.last = last
         self._index(into)
+
+    def _join_embedding(self, story: _Story, emb: np.ndarray) -> None:
+        story.embedding = emb.copy() if story.embedding is None else story.embedding + emb
+        unit = story.embedding / max(float(np.linalg.norm(story.embedding)), 1e-9)
+        if story.slot < 0:
+            if not self._free:
+                old = self._matrix.shape[0]
+                grown = np.zeros((max(64, 2 * old), unit.shape[0]), dtype=np.float32)
+                if old:
+                    grown[:old] = self._matrix
+                self._matrix = grown
+                self._slot_story.extend([-1] * (grown.shape[0] - old))
+                self._free.extend(range(grown.shape[0] - 1, old - 1, -1))
+            story.slot = self._free.pop()
+            self._slot_story[story.slot] = story.id
+        self._matrix[story.slot] = unit
+
+    def _best_story_semantic(
+        self, vec: dict[str, float], emb: np.ndarray, when: datetime | None, lead: dict[str, int] | None,
+        threshold: float,
+    ) -> tuple[int | None, float]:
+        """The best story by the combined score, as a share of what joining needs (>= 1 joins)."""
+        cfg = self.config
+        candidates: set[int] = set()
+        sims = None
+        if self._matrix.shape[0]:
+            sims = self._matrix @ emb
+            # Only a story this close can reach the threshold; the nearest in the window are scored.
+            floor = cfg.semantic_threshold - cfg.semantic_lexical * cfg.lexical_cap
+            rows = np.flatnonzero(sims >= floor)
+            taken = 0
+            for row in rows[np.argsort(-sims[rows], kind="stable")]:
+                story_id = self._slot_story[row]
+                if story_id >= 0 and self._in_window(self._stories[story_id], when):
+                    candidates.add(story_id)
+                    taken += 1
+                    if taken >= cfg.semantic_candidates:
+                        break
+        lexical = self._lexical_scores(vec, when, lead, candidates)
+        best_id: int | None = None
+        best = 0.0
+        for story_id in sorted(lexical):
+            story = self._stories[story_id]
+            if not self._in_window(story, when):
+                continue
+            lex, refused, conflict, share = lexical.get(story_id, (0.0, False, False, 0.0))
+            if refused and cfg.semantic_gates:
+                continue
+            enc = float(sims[story.slot]) if sims is not None and story.slot >= 0 else 0.0
+            score = (enc + cfg.semantic_lexical * min(lex / threshold, cfg.lexical_cap)) / cfg.semantic_threshold
+            if conflict and cfg.semantic_gates:
+                score *= cfg.semantic_conflict
+            if share >= cfg.semantic_share and not self._close_in_time(story, when):
+                # The words are comparable (one language): they decide, the encoder nudges around its centre.
+                score = lex / threshold + cfg.semantic_adjust * (enc - cfg.semantic_center)
+            if cfg.lexical_alone:
+                score = max(score, lex / threshold)
+            if score > best:
+                best_id, best = story_id, score
+        return best_id, best
+
+    def _close_in_time(self, story: _Story, when: datetime | None) -> bool:
+        """Both dated, the article within semantic_span_days of the story's dated members."""
+        span = self.config.semantic_span_days
+        if span <= 0 or when is None or story.first is None or story.newest is None:
+            return False
+        delta = timedelta(days=span)
+        return shift(story.first, -delta) <= when <= shift(story.newest, delta)
 
     def restore(self, story_id: int, doc: StoryDoc) -> None:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
@@ -268,6 +384,9 @@ class StoryClusterer:
         self._max_restored = max(self._max_restored, story_id)
         when = _aware(doc.published) if doc.published is not None else None
         self._join(story, doc.id, raw, norm, when, lead)
+        emb = self._encoder(doc.title or "", doc.text or "") if self._encoder is not None else None
+        if emb is not None:
+            self._join_embedding(story, emb)
 
     def forget_before(self, when: datetime) -> int:
         """Drop stories whose newest article is older than ``when``; return how many were dropped.
@@ -384,6 +503,23 @@ class StoryClusterer:
         self, vec: dict[str, float], when: datetime | None, lead: dict[str, int] | None = None,
         scores: dict[int, float] | None = None,
     ) -> tuple[int | None, float]:
+        best_id: int | None = None
+        best_sim = 0.0
+        for story_id, (sim, refused, _, _) in self._lexical_scores(vec, when, lead).items():
+            if refused:
+                continue
+            if scores is not None:
+                scores[story_id] = sim
+            if sim > best_sim:
+                best_id, best_sim = story_id, sim
+        return best_id, best_sim
+
+    def _lexical_scores(
+        self, vec: dict[str, float], when: datetime | None, lead: dict[str, int] | None = None,
+        extra: Iterable[int] = (),
+    ) -> dict[int, tuple[float, bool, bool, float]]:
+        """(lexical cosine with the conflict penalty, refused by the shared-name rule, conflict, share of the
+        article's plain-word weight found in the story) for each candidate story in the window, in id order."""
         cfg = self.config
         query = heapq.nlargest(cfg.query_terms, vec.items(), key=lambda kv: (kv[1], kv[0]))
         shared: dict[int, float] = {}
@@ -396,10 +532,12 @@ class StoryClusterer:
         if len(candidates) > cfg.max_candidates:
             top = heapq.nlargest(cfg.max_candidates, shared.items(), key=lambda kv: (kv[1], -kv[0]))
             candidates = [story_id for story_id, _ in top]
-        best_id: int | None = None
-        best_sim = 0.0
+        candidates = list(set(candidates).union(extra))
+        scores: dict[int, tuple[float, bool, bool, float]] = {}
         idf = self._idf
         weighted = [(term, value * idf(term)) for term, value in vec.items()]  # centroid terms need the IDF too
+        words = [(term, value) for term, value in weighted if term[0] == "w"]
+        word_total = sum(value for _, value in words) or 1.0
         names = [term for term in vec if term[0] in "ep"] if cfg.shared_name else []
         lead = lead or {}
         check = cfg.conflict_penalty < 1.0
@@ -414,20 +552,20 @@ class StoryClusterer:
                 continue
             centroid = story.centroid
             if names and story.named and not any(name in centroid for name in names):
-                continue  # no person, place or organisation in common: another event
+                scores[story_id] = (0.0, True, False, 0.0)  # no person, place or organisation in common
+                continue
             dot = 0.0
             for term, value in weighted:
                 w = centroid.get(term)
                 if w is not None:
                     dot += value * w
             sim = dot / norm
-            if (protagonist is not None or years) and self._conflict(story, vec, protagonist, years):
+            conflict = bool((protagonist is not None or years) and self._conflict(story, vec, protagonist, years))
+            if conflict:
                 sim *= cfg.conflict_penalty
-            if scores is not None:
-                scores[story_id] = sim
-            if sim > best_sim:
-                best_id, best_sim = story_id, sim
-        return best_id, best_sim
+            share = sum(value for term, value in words if term in centroid) / word_total
+            scores[story_id] = (sim, False, conflict, share)
+        return scores
 
     def _join(
         self,
@@ -504,4 +642,12 @@ class StoryClusterer:
     def _drop(self, story: _Story) -> None:
         # Its articles leave _article_story as their own times pass (they are no newer than the story).
         self._unindex(story, story.indexed)
+        self._free_slot(story)
         del self._stories[story.id]
+
+    def _free_slot(self, story: _Story) -> None:
+        if story.slot >= 0:
+            self._matrix[story.slot] = 0.0
+            self._slot_story[story.slot] = -1
+            self._free.append(story.slot)
+            story.slot = -1
