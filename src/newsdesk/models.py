@@ -70,7 +70,8 @@ class FetchedDocument:
 class StoryDoc:
     """An article as the story stages see it (the `newsdesk cluster` record: id, title, text, published,
     url, source). `origin_id` is the id of the article it is a copy of (None for an original); `language` its
-    ISO 639-1 code where known (words are stemmed by it, English when unknown)."""
+    ISO 639-1 code where known (words are stemmed by it, English when unknown). `genre` is "opinion" for an
+    editorial, op-ed or column, "roundup" for a market wrap or news round-up, None for reporting."""
 
     id: int | str
     title: str
@@ -80,6 +81,7 @@ class StoryDoc:
     source: str | None = None
     origin_id: int | str | None = None
     language: str | None = None
+    genre: str | None = None
 
 
 @dataclass
