@@ -133,11 +133,14 @@ def test_a_page_carries_a_sane_date_or_none(written):
             assert published is None
 
 
-def test_records_carry_a_sane_date_or_none():
+def test_records_carry_a_valid_date_or_none_and_keep_their_own_timeline():
+    # Records (`newsdesk cluster`) are a file's timeline: a far but valid instant is kept (the SemEval pair stream
+    # spaces pairs 400 days apart, to year ~3600, so that no story spans two pairs); invalid ones are dropped.
+    far = {"2999-01-01T00:00:00Z": datetime(2999, 1, 1, tzinfo=UTC)}
     lines = [json.dumps({"id": i, "title": "t", "text": "x", "published": w}) for i, (w, _) in enumerate(BAD)]
     lines.append(json.dumps({"id": "ok", "title": "t", "text": "x", "published": "2025-09-01T10:00:00Z"}))
     docs = list(read_records(lines))
-    assert [d.published for d in docs] == [None] * len(BAD) + [datetime(2025, 9, 1, 10, tzinfo=UTC)]
+    assert [d.published for d in docs] == [far.get(w) for w, _ in BAD] + [datetime(2025, 9, 1, 10, tzinfo=UTC)]
 
 
 def test_the_clusterer_cannot_overflow_whatever_dates_it_is_given():

@@ -36,11 +36,14 @@ _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%
 MAX_ZONE = timedelta(hours=14)  # the widest offset in use (Kiribati, +14:00)
 
 
-def parse_date(value: object, what: str = "date") -> datetime | None:
+def parse_date(value: object, what: str = "date", *, plausible: bool = True) -> datetime | None:
     """The instant `value` names (timezone-aware, in the offset it was written with; no offset: UTC), or None
     when it is no date, is ambiguous, or is no plausible publication date (see the module docstring).
     Formats: ISO 8601 / W3C, RFC 822, a few common page formats, and the many feedparser knows.
-    `what` names the date in the log line of a rejection ("https://a.example/feed: entry date")."""
+    `what` names the date in the log line of a rejection ("https://a.example/feed: entry date").
+    `plausible=False` keeps a valid instant however far ahead of now: for a file with a timeline of its own
+    (`newsdesk cluster` records), where only the order and spacing of dates matter. Dates before 1990 stay
+    dropped (year 1 is the zero time of many programs, not a date anyone wrote)."""
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -54,7 +57,11 @@ def parse_date(value: object, what: str = "date") -> datetime | None:
     if (written := _FOUR_DIGITS.findall(text)) and str(found.year).zfill(4) not in written:
         log.info("%s %r dropped: its year was read as %d", what, text, found.year)
         return None
-    return sane_date(found, what=f"{what} {text!r}")
+    # Ahead of now, a file's own timeline is trusted only with its year written out in four digits (no "99999"
+    # read as some year).
+    far_ok = not plausible and bool(written)
+    return sane_date(found, what=f"{what} {text!r}", now=datetime.max.replace(tzinfo=UTC) - FUTURE_SLACK if far_ok
+                     else None)
 
 
 def sane_date(when: datetime | None, *, what: str = "date", now: datetime | None = None) -> datetime | None:
