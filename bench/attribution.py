@@ -46,8 +46,8 @@ def speaker_matches(predicted: str | None, gold: str) -> bool:
 
 
 def attribution(ecb: Path, show_errors: bool) -> tuple[float, float, int, int]:
-    from newsdesk.analyze.labels import default_registry
     from newsdesk.analyze.statements import analyze_texts
+    from newsdesk.labels import default_registry
 
     labels = json.loads(LABELS.read_text(encoding="utf-8"))["articles"]
     rows = {}

@@ -467,8 +467,8 @@ def analyze(
     analysis fails or runs past its time budget (article_time_budget) is printed with empty lists and an
     `error` saying why, and the others go on; either makes the exit status 1.
     """
-    from newsdesk.analyze.labels import default_registry
     from newsdesk.analyze.statements import analyze_each
+    from newsdesk.labels import default_registry
 
     errors: list[Any] = []
     ids: list[Any] = []

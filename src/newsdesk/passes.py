@@ -69,9 +69,9 @@ class AnalysisRunner:
         """Analyse up to `limit` articles (see AnalysisStage.process_pending); 0 when switched off."""
         if self.off:
             return 0
-        from newsdesk.analyze.labels import LabelFileError
         from newsdesk.analyze.nlp import ModelMissingError
         from newsdesk.analyze.stage import AnalysisStage
+        from newsdesk.labels import LabelFileError
 
         try:
             if self.stage is None:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from newsdesk.analyze.corroboration import Carried, group_statements, same_content, speakers_compatible
-from newsdesk.analyze.labels import LabelFileError, load_registry, parse_labels, rests_only_on_state_media
 from newsdesk.analyze.statements import Statement
+from newsdesk.labels import LabelFileError, load_registry, parse_labels, rests_only_on_state_media
 
 EXTRA = """
 [[outlet]]

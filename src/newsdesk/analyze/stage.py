@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 
 from newsdesk import __version__
 from newsdesk.analyze.aggregate import ANALYZER_VERSION, MemberAnalysis, aggregate_story, analysis_to_dicts
-from newsdesk.analyze.labels import Registry, load_registry
 from newsdesk.analyze.nlp import MODEL
 from newsdesk.analyze.statements import ArticleAnalysis, analyze_each
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
+from newsdesk.labels import Registry, load_registry
 from newsdesk.store import Store, StoredArticle
 from newsdesk.store.repository import ANALYSIS_STAGE, AnalysisRecord, StoryAnalysis, refresh_story_analysis_in
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS

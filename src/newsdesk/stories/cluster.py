@@ -53,6 +53,8 @@ import numpy as np
 
 from newsdesk.models import StoryDoc
 from newsdesk.stories.features import FeatureWeights, article_terms
+from newsdesk.stories.semantic import Encoder, StoryEmbeddings, lead_encoder
+from newsdesk.text import guess_language, language_classifier
 
 
 @dataclass(frozen=True)
@@ -85,27 +87,19 @@ class ClusterConfig:
     merge_mode: str = "article"
     merge_small: int = 0  # > 0: merge only when the smaller story has at most this many members (fragments)
     merge_conflict: bool = False  # centroid mode: the conflict penalty applies to a merge (the story's salient terms)
-    # Semantic signal (newsdesk.stories.semantic): a multilingual embedding of title + lead, a story keeps the
-    # sum of its members' unit vectors. An article joins when enc + semantic_lexical * min(lex / threshold,
-    # lexical_cap) reaches semantic_threshold (enc: cosine to the story's mean embedding; lex: the lexical
-    # cosine above, 0 when the shared-name rule refuses), or, with lexical_alone, when lex alone reaches its
-    # threshold as before. Candidates: the lexical ones and the semantic_candidates nearest by embedding.
+    # Across languages (newsdesk.stories.semantic): words decide between articles in one language; for a story
+    # in none of the article's language, a multilingual embedding of title + lead does. The article joins such a
+    # story when enc + semantic_lexical * min(lex / threshold, lexical_cap) reaches semantic_threshold (enc:
+    # cosine to the story's embedding; lex: the lexical cosine above, names, numbers and years shared across
+    # languages); the shared-name rule refuses as above, a conflict multiplies the score by semantic_conflict.
+    # Candidates: the lexical ones and the semantic_candidates nearest by embedding.
     semantic: bool = True
     semantic_threshold: float = 0.6
     semantic_lexical: float = 0.1
     lexical_cap: float = 2.0
-    lexical_alone: bool = False
     semantic_candidates: int = 20
-    semantic_gates: bool = True  # the shared-name rule refuses, a conflict multiplies the score by semantic_conflict
     semantic_conflict: float = 0.9
-    # The encoder decides only for a story whose words the article hardly shares (another language, as
-    # measured by the share of the article's plain-word weight found in the story); above, lexical decides.
-    semantic_share: float = 0.05  # > 1: the encoder always takes part
-    # ... except between dated articles this close in time, where the encoder votes in one language too
-    semantic_span_days: float = 0.0  # 0: never
-    # Where the words decide, lex / threshold + semantic_adjust * (enc - semantic_center) must reach 1.
-    semantic_adjust: float = 0.0
-    semantic_center: float = 0.5
+    semantic_members: int = 3  # members whose leads make a story's embedding (the first to arrive)
 
 
 @dataclass
@@ -122,8 +116,7 @@ class _Story:
     members: list = field(default_factory=list)  # article ids joined (for re-pointing them on a merge)
     norm: float = 0.0  # centroid norm under the IDF of version norm_at (cached)
     norm_at: int = -1
-    embedding: np.ndarray | None = None  # sum of members' unit embeddings
-    slot: int = -1  # row in the clusterer's embedding matrix
+    languages: set[str] = field(default_factory=set)  # of its members (ISO 639-1; guessed where not given)
 
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -141,6 +134,13 @@ def _aware(when: datetime) -> datetime:
         return _EARLIEST if when.year < 5000 else _LATEST
 
 
+def _language(doc: StoryDoc) -> str | None:
+    """The article's language as given (its primary subtag), else guessed from its title and text."""
+    if doc.language:
+        return doc.language.split("-")[0].split("_")[0].strip().lower() or None
+    return guess_language(f"{doc.title or ''}\n{doc.text or ''}")
+
+
 def shift(when: datetime, delta: timedelta) -> datetime:
     """`when + delta`, held within datetime's range instead of raising OverflowError."""
     try:
@@ -153,16 +153,14 @@ class StoryClusterer:
     """Streaming story clusterer. See the module docstring for the method."""
 
     def __init__(self, config: ClusterConfig = ClusterConfig(), new_story_id: Callable[[], int] | None = None,
-                 encoder: Callable[[str, str], np.ndarray | None] | None = None) -> None:
+                 encoder: Encoder | None = None) -> None:
         self.config = config
         if encoder is None and config.semantic:
-            from newsdesk.stories.semantic import lead_encoder
-
             encoder = lead_encoder()
-        self._encoder = encoder
-        self._matrix = np.zeros((0, 0), dtype=np.float32)  # unit story embeddings, one row per slot
-        self._slot_story: list[int] = []  # story id per row (-1: free)
-        self._free: list[int] = []
+        self._embeddings = StoryEmbeddings(encoder, config.semantic_members) if encoder is not None else None
+        language_classifier()  # loaded now, not in the first article's time budget
+        self._language_stories: dict[str, int] = {}  # language -> held stories with a member in it
+        self._stories_with_language = 0  # held stories with a member of known language
         self._counter = itertools.count(1)
         self._max_restored = 0
         self._new_story_id = new_story_id or self._default_id
@@ -205,9 +203,14 @@ class StoryClusterer:
         known = self._article_story.get(doc.id)
         if known is not None and known in self._stories:
             return known
-        raw, lead = self._learn(doc)
+        language = _language(doc)
+        raw, lead = self._learn(doc, language)
         vec, norm = self._weigh(raw)
-        emb = self._encoder(doc.title or "", doc.text or "") if self._encoder is not None else None
+        emb = None
+        if (self._embeddings is not None and language is not None
+                and self._language_stories.get(language, 0) < self._stories_with_language):
+            # Some story held has no member in this language: only then can the encoder change the decision.
+            emb = self._embeddings.encode(doc.title or "", doc.text or "")
         when = _aware(doc.published) if doc.published is not None else None
         story: _Story | None = None
         if doc.origin_id is not None:
@@ -220,7 +223,7 @@ class StoryClusterer:
                 best_id, best_sim = self._best_story(vec, when, lead, scores)
                 joins = best_id is not None and best_sim >= threshold
             else:
-                best_id, best_score = self._best_story_semantic(vec, emb, when, lead, threshold)
+                best_id, best_score = self._best_story_semantic(vec, emb, language, when, lead, threshold)
                 joins = best_id is not None and best_score >= 1.0
             if joins:
                 assert best_id is not None
@@ -235,8 +238,7 @@ class StoryClusterer:
             story = _Story(id=self._new_story_id())
             self._stories[story.id] = story
         self._join(story, doc.id, raw, norm, when, lead)
-        if emb is not None:
-            self._join_embedding(story, emb)
+        self._join_language(story, doc, language, emb)
         if self.config.merge and self.config.merge_mode == "centroid":
             others = self._similar_stories(story)
         if others:
@@ -290,9 +292,13 @@ class StoryClusterer:
                 self._article_story[article_id] = into.id
         into.members += gone.members
         self._unindex(gone, gone.indexed)
-        if gone.embedding is not None:
-            self._join_embedding(into, gone.embedding)
-        self._free_slot(gone)
+        if self._embeddings is not None:
+            self._embeddings.merge(into.id, gone.id)
+        self._forget_languages(gone)
+        for language in gone.languages - into.languages:
+            self._stories_with_language += not into.languages
+            into.languages.add(language)
+            self._language_stories[language] = self._language_stories.get(language, 0) + 1
         del self._stories[gone.id]
         self._untimed.discard(gone.id)
         self.merged_into[gone.id] = into.id
@@ -303,79 +309,52 @@ class StoryClusterer:
             into.last = last
         self._index(into)
 
-    def _join_embedding(self, story: _Story, emb: np.ndarray) -> None:
-        story.embedding = emb.copy() if story.embedding is None else story.embedding + emb
-        unit = story.embedding / max(float(np.linalg.norm(story.embedding)), 1e-9)
-        if story.slot < 0:
-            if not self._free:
-                old = self._matrix.shape[0]
-                grown = np.zeros((max(64, 2 * old), unit.shape[0]), dtype=np.float32)
-                if old:
-                    grown[:old] = self._matrix
-                self._matrix = grown
-                self._slot_story.extend([-1] * (grown.shape[0] - old))
-                self._free.extend(range(grown.shape[0] - 1, old - 1, -1))
-            story.slot = self._free.pop()
-            self._slot_story[story.slot] = story.id
-        self._matrix[story.slot] = unit
+    def _join_language(self, story: _Story, doc: StoryDoc, language: str | None, emb: np.ndarray | None) -> None:
+        if language is not None and language not in story.languages:
+            self._stories_with_language += not story.languages
+            story.languages.add(language)
+            self._language_stories[language] = self._language_stories.get(language, 0) + 1
+        if self._embeddings is not None:
+            self._embeddings.add(story.id, doc.title or "", doc.text or "", emb)
 
     def _best_story_semantic(
-        self, vec: dict[str, float], emb: np.ndarray, when: datetime | None, lead: dict[str, int] | None,
-        threshold: float,
+        self, vec: dict[str, float], emb: np.ndarray, language: str, when: datetime | None,
+        lead: dict[str, int] | None, threshold: float,
     ) -> tuple[int | None, float]:
-        """The best story by the combined score, as a share of what joining needs (>= 1 joins)."""
+        """The best story by the score for its language, as a share of what joining needs (>= 1 joins)."""
         cfg = self.config
-        candidates: set[int] = set()
-        sims = None
-        if self._matrix.shape[0]:
-            sims = self._matrix @ emb
-            # Only a story this close can reach the threshold; the nearest in the window are scored.
-            floor = cfg.semantic_threshold - cfg.semantic_lexical * cfg.lexical_cap
-            rows = np.flatnonzero(sims >= floor)
-            taken = 0
-            for row in rows[np.argsort(-sims[rows], kind="stable")]:
-                story_id = self._slot_story[row]
-                if story_id >= 0 and self._in_window(self._stories[story_id], when):
-                    candidates.add(story_id)
-                    taken += 1
-                    if taken >= cfg.semantic_candidates:
-                        break
-        lexical = self._lexical_scores(vec, when, lead, candidates)
+        embeddings = self._embeddings
+        assert embeddings is not None
+        # Only a story this close can reach the threshold; the nearest in the window are scored.
+        floor = cfg.semantic_threshold - cfg.semantic_lexical * cfg.lexical_cap
+        def other_language_in_window(story_id: int) -> bool:
+            story = self._stories[story_id]
+            return bool(story.languages) and language not in story.languages and self._in_window(story, when)
+
+        nearest = embeddings.nearest(emb, floor, other_language_in_window, cfg.semantic_candidates)
         best_id: int | None = None
         best = 0.0
-        for story_id in sorted(lexical):
+        for story_id, (lex, refused, conflict, _) in self._lexical_scores(vec, when, lead, nearest).items():
             story = self._stories[story_id]
-            if not self._in_window(story, when):
+            if refused or not self._in_window(story, when):
                 continue
-            lex, refused, conflict, share = lexical.get(story_id, (0.0, False, False, 0.0))
-            if refused and cfg.semantic_gates:
-                continue
-            enc = float(sims[story.slot]) if sims is not None and story.slot >= 0 else 0.0
-            score = (enc + cfg.semantic_lexical * min(lex / threshold, cfg.lexical_cap)) / cfg.semantic_threshold
-            if conflict and cfg.semantic_gates:
-                score *= cfg.semantic_conflict
-            if share >= cfg.semantic_share and not self._close_in_time(story, when):
-                # The words are comparable (one language): they decide, the encoder nudges around its centre.
-                score = lex / threshold + cfg.semantic_adjust * (enc - cfg.semantic_center)
-            if cfg.lexical_alone:
-                score = max(score, lex / threshold)
+            if language in story.languages or not story.languages:
+                score = lex / threshold  # one language (or the story's unknown): the words decide
+            else:
+                enc = embeddings.similarity(story_id, emb)
+                score = (enc + cfg.semantic_lexical * min(lex / threshold, cfg.lexical_cap)) / cfg.semantic_threshold
+                if conflict:
+                    score *= cfg.semantic_conflict
             if score > best:
                 best_id, best = story_id, score
         return best_id, best
-
-    def _close_in_time(self, story: _Story, when: datetime | None) -> bool:
-        """Both dated, the article within semantic_span_days of the story's dated members."""
-        span = self.config.semantic_span_days
-        if span <= 0 or when is None or story.first is None or story.newest is None:
-            return False
-        delta = timedelta(days=span)
-        return shift(story.first, -delta) <= when <= shift(story.newest, delta)
 
     def restore(self, story_id: int, doc: StoryDoc) -> None:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
         if self._article_story.get(doc.id) in self._stories:
             return
-        raw, lead = self._learn(doc)
+        language = _language(doc)
+        raw, lead = self._learn(doc, language)
         _, norm = self._weigh(raw)
         story = self._stories.get(story_id)
         if story is None:
@@ -384,9 +363,7 @@ class StoryClusterer:
         self._max_restored = max(self._max_restored, story_id)
         when = _aware(doc.published) if doc.published is not None else None
         self._join(story, doc.id, raw, norm, when, lead)
-        emb = self._encoder(doc.title or "", doc.text or "") if self._encoder is not None else None
-        if emb is not None:
-            self._join_embedding(story, emb)
+        self._join_language(story, doc, language, None)
 
     def forget_before(self, when: datetime) -> int:
         """Drop stories whose newest article is older than ``when``; return how many were dropped.
@@ -432,9 +409,9 @@ class StoryClusterer:
             return cfg.threshold
         return cfg.threshold * (max(terms, 1) / cfg.length_pivot) ** cfg.length_power
 
-    def _learn(self, doc: StoryDoc) -> tuple[dict[str, float], dict[str, int]]:
+    def _learn(self, doc: StoryDoc, language: str | None) -> tuple[dict[str, float], dict[str, int]]:
         """Featurise ``doc``, count it in the document frequencies and advance the clock."""
-        raw, lead = article_terms(doc.title or "", doc.text or "", self.config.weights, doc.language)
+        raw, lead = article_terms(doc.title or "", doc.text or "", self.config.weights, language)
         if self._n_new >= self.config.df_generation:
             self._df_old, self._df_new = self._df_new, {}
             self._n_old, self._n_new = self._n_new, 0
@@ -642,12 +619,14 @@ class StoryClusterer:
     def _drop(self, story: _Story) -> None:
         # Its articles leave _article_story as their own times pass (they are no newer than the story).
         self._unindex(story, story.indexed)
-        self._free_slot(story)
+        if self._embeddings is not None:
+            self._embeddings.drop(story.id)
+        self._forget_languages(story)
         del self._stories[story.id]
 
-    def _free_slot(self, story: _Story) -> None:
-        if story.slot >= 0:
-            self._matrix[story.slot] = 0.0
-            self._slot_story[story.slot] = -1
-            self._free.append(story.slot)
-            story.slot = -1
+    def _forget_languages(self, story: _Story) -> None:
+        self._stories_with_language -= bool(story.languages)
+        for language in story.languages:
+            self._language_stories[language] -= 1
+            if not self._language_stories[language]:
+                del self._language_stories[language]

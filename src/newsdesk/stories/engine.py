@@ -18,6 +18,7 @@ from newsdesk import __version__
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
 from newsdesk.keys import utcnow
+from newsdesk.labels import default_registry
 from newsdesk.models import StoryDoc
 from newsdesk.store import Store, StoredArticle
 from newsdesk.store.repository import (
@@ -36,7 +37,8 @@ from newsdesk.timebudget import check_deadline, deadline
 log = logging.getLogger(__name__)
 
 Key = int | str
-FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window
+FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window ...
+FORGET_STEP = timedelta(hours=1)  # ... or sooner, once the stream's clock moved this far (held stories stay few)
 # The story stage's rules (copy-folding, grouping, briefs): a new version, or a new release of newsdesk, tries
 # the articles it had set aside again (newsdesk.store.schema.ArticleFailure).
 STORIES_VERSION = "1"
@@ -52,8 +54,6 @@ class Assignment:
 
 def is_wire(doc: StoryDoc) -> bool:
     """Whether the article comes from a wire agency (source labels, by URL then by source name)."""
-    from newsdesk.analyze.labels import default_registry
-
     registry = default_registry()
     label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
     return label is not None and label.type == "wire agency"
@@ -67,17 +67,21 @@ class StoryDecider:
         self.copies = CopyDetector()
         self.clusterer = StoryClusterer(self.config, new_story_id)
         self.story_of: dict[Key, int] = {}
-        # The stream's own clock (newest publication date seen, never ahead of now): stories fall out of the
-        # index when the stream has moved a window past them, so replaying an old archive works like live news.
+        # The stream's own clock (newest publication date seen): stories fall out of the index when the stream
+        # has moved a window past them, so replaying an old archive works like live news. Dates are checked where
+        # they enter: the service's at most two days ahead of now, a `newsdesk cluster` file's on its own timeline.
         self.clock: datetime | None = None
         self._since_forget = 0
+        self._swept_at: datetime | None = None
 
     def _tick(self, doc: StoryDoc) -> None:
-        if doc.published and doc.published <= utcnow() and (self.clock is None or doc.published > self.clock):
+        if doc.published and (self.clock is None or doc.published > self.clock):
             self.clock = doc.published
         self._since_forget += 1
-        if self.clock and self._since_forget >= FORGET_EVERY:
+        if self.clock and (self._since_forget >= FORGET_EVERY or self._swept_at is None
+                           or self.clock >= shift(self._swept_at, FORGET_STEP)):
             self._since_forget = 0
+            self._swept_at = self.clock
             self.clusterer.forget_before(shift(self.clock, -timedelta(days=self.config.window_days)))
 
     def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
@@ -85,6 +89,7 @@ class StoryDecider:
 
         An article published before the origin of the copies it matches becomes their origin
         (`Assignment.repointed`: the articles now its copies) and joins their story."""
+        self._tick(doc)  # first: what the stream has moved past is no candidate (and costs nothing to compare)
         found = self._register(doc, sig)
         repointed = list(self.copies.repointed) if (doc.text or sig) else []
         # The store's exact-copy link (first stored) gives way when this article is the earlier published.
@@ -98,7 +103,6 @@ class StoryDecider:
         else:
             story = self.clusterer.add(doc)
         self.story_of[doc.id] = story
-        self._tick(doc)
         return Assignment(story, origin, repointed)
 
     def _register(self, doc: StoryDoc, sig: bytes | None) -> Key | None:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsdesk.text import STOP_WORDS, stemmer
+from newsdesk.text import NOUN_CAPITALISING, STOP_WORDS, stemmer, stop_words
 from newsdesk.timebudget import check_deadline
 
 MONTHS = frozenset(
@@ -132,8 +132,9 @@ def term_counts(
 ) -> tuple[Counter[str], Counter[str], Counter[str]]:
     """Typed term counts of an article: over the whole article (title and body, the title once when the
     body repeats it), in the title alone, and in the lead (the first ``lead_sentences`` sentences). Words are
-    stemmed by ``language`` (ISO 639-1; English when None)."""
+    stemmed by ``language`` (ISO 639-1; English when None), its function words left out."""
     stem = stemmer(language)
+    stop = stop_words(language)
     full = title.strip()
     body = text.strip()
     if body and not body.startswith(full):
@@ -141,7 +142,7 @@ def term_counts(
     elif body:
         full = body
     if cased is None:
-        cased = is_cased(full)
+        cased = is_cased(full) and (language or "en")[:2].lower() not in NOUN_CAPITALISING
     raw_sentences = _sentences(_despace(full))
     sentences = [_tokens(_QUOTE_OPEN.sub("", s)) for s in raw_sentences]
     raw_titles = _sentences(_despace(title))
@@ -158,19 +159,19 @@ def term_counts(
             for tok in tokens[1:]:
                 if tok[0].isupper() and not _is_shouting(tok):
                     low = _norm_word(tok)
-                    if low and low not in STOP_WORDS:
+                    if low and low not in stop:
                         names.add(low)
     counts: Counter[str] = Counter()
     lead_counts: Counter[str] = Counter()
     for index, tokens in enumerate(sentences):
         check_deadline("counting terms")
-        sentence = _sentence_terms(tokens, cased, index in headlines, names, stem)
+        sentence = _sentence_terms(tokens, cased, index in headlines, names, stem, stop)
         counts.update(sentence)
         if index < lead_sentences:
             lead_counts.update(sentence)
     title_counts: Counter[str] = Counter()
     for raw, tokens in zip(raw_titles, title_sentences, strict=True):
-        title_counts.update(_sentence_terms(tokens, cased, _is_headline(raw, tokens), names, stem))
+        title_counts.update(_sentence_terms(tokens, cased, _is_headline(raw, tokens), names, stem, stop))
     return counts, title_counts, lead_counts
 
 
@@ -198,7 +199,8 @@ def _next_is_day(tokens: list[str], i: int) -> bool:
 
 
 def _sentence_terms(
-    tokens: list[str], cased: bool, headline: bool, names: set[str], stem: Callable[[str], str]
+    tokens: list[str], cased: bool, headline: bool, names: set[str], stem: Callable[[str], str],
+    stop: frozenset[str] = STOP_WORDS,
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     run: list[str] = []
@@ -244,14 +246,14 @@ def _sentence_terms(
             counts["m:" + low] += 1
             continue
         key = low.replace(".", "").replace("'", "")
-        if cased and tok[0].isupper() and len(key) >= 2 and (low not in STOP_WORDS or tok in ("US", "U.S.")):
+        if cased and tok[0].isupper() and len(key) >= 2 and (low not in stop or tok in ("US", "U.S.")):
             acronym = _is_acronym(tok) and not _is_shouting(tok) and key not in _NOT_NAMES
             if acronym or low in names or (i > 0 and not headline):
                 counts["e:" + key] += 1
                 run.append(key)
                 continue
         close_run()
-        if low in STOP_WORDS or len(key) < 2:
+        if low in stop or len(key) < 2:
             continue
         counts["w:" + stem(key)] += 1
     close_run()
