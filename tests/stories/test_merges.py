@@ -1,0 +1,153 @@
+"""Issue 15 item 2: stories merge when one article shows they are one event. A real store (SQLite and PostgreSQL),
+the live engine with merges on (tests/one_event.py: one flood told two ways, then a report that tells both), the
+removal desk, and `newsdesk cluster`'s path on the same articles."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from one_event import ARTICLES, LATER, MERGING, article, doc
+
+from newsdesk.config import Settings
+from newsdesk.removal import RemovalDesk, RemovalSubmission
+from newsdesk.store import Store
+from newsdesk.store.queries import Reader
+from newsdesk.stories.engine import StoryEngine, cluster_stream
+
+pytestmark = pytest.mark.both_engines
+
+FLOOD, FLOOD_AGAIN, RELIEF, BRIDGE = range(4)
+
+
+def save(store: Store, item) -> int:
+    a, source = article(item)
+    article_id, created = store.save_article(a, source_name=source)
+    assert created
+    return article_id
+
+
+def story_of(store: Store) -> dict[int, int]:
+    return {a.id: a.story_id for a in store.iter_articles()}
+
+
+def two_stories_then_the_bridge(store: Store) -> tuple[list[int], int, int]:
+    """The flood reports and the relief report in one pass (two stories), the bridging report in the next.
+    Returns the article ids (in ARTICLES order), the flood's story and the relief's."""
+    ids = [save(store, item) for item in ARTICLES[:3]]
+    assert StoryEngine(store, MERGING).process_pending() == 3
+    before = story_of(store)
+    flood, relief = before[ids[FLOOD]], before[ids[RELIEF]]
+    assert before[ids[FLOOD_AGAIN]] == flood and relief != flood and flood < relief
+    ids.append(save(store, ARTICLES[BRIDGE]))
+    return ids, flood, relief
+
+
+def test_an_article_that_reaches_two_stories_merges_them_into_the_older(store):
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    assert StoryEngine(store, MERGING).process_pending() == 1
+    assert set(story_of(store).values()) == {flood}  # every article, the relief report too, in the older story
+    kept, gone = store.get_story(flood), store.get_story(relief)
+    assert gone is not None and gone.merged_into == flood  # the row stays: its id is never given again
+    assert (gone.article_count, gone.sources_count, gone.brief, gone.entities) == (0, 0, [], [])
+    assert kept.merged_into is None
+    assert (kept.article_count, kept.sources_count, kept.independent_sources_count) == (4, 4, 4)
+    assert kept.first_published == article(ARTICLES[FLOOD])[0].published
+    assert kept.last_published == article(ARTICLES[BRIDGE])[0].published
+    cited = {c["article_id"] for sentence in kept.brief for c in sentence["citations"]}
+    assert cited <= set(ids) and cited & {ids[RELIEF], ids[BRIDGE]}  # the brief is the merged story's
+    reader = Reader(store)
+    detail = reader.story(flood)
+    assert sorted(g.origin.id for g in detail.timeline) == sorted(ids)
+    assert reader.story(relief).story.merged_into == flood
+    # Lists never show the merged story: one event, one story.
+    assert [s.id for s in reader.front_page().items] == [flood]
+    assert [s.id for s in reader.latest_stories().items] == [flood]
+
+
+def test_a_merge_within_one_pass_places_every_article_in_the_survivor(store):
+    """The relief report and the bridge arrive in the same pass: the relief's story merges before either is
+    written, and the relief report is written straight into the survivor."""
+    ids = [save(store, item) for item in ARTICLES]
+    engine = StoryEngine(store, MERGING)
+    assert engine.process_pending() == 4
+    stories = story_of(store)
+    (survivor,) = set(stories.values())
+    (into, gone), = engine.decider.clusterer.merges
+    assert survivor == into == stories[ids[FLOOD]] < gone
+    assert store.get_story(gone).merged_into == survivor
+    assert store.get_story(survivor).article_count == 4
+
+
+def test_after_a_restart_a_new_article_of_the_merged_story_joins_the_survivor(store):
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    StoryEngine(store, MERGING).process_pending()
+    restarted = StoryEngine(store, MERGING)
+    assert restarted.decider.clusterer.resolve(relief) == flood  # the merge is known again after a restart
+    later = save(store, LATER)
+    assert restarted.process_pending() == 1
+    assert story_of(store)[later] == flood
+    assert store.get_story(flood).article_count == 5
+    assert store.get_story(relief).article_count == 0
+
+
+def test_a_merge_made_by_another_process_is_followed(store):
+    """Two engines on one store (`newsdesk fetch` beside `serve`): the one that did not merge learns of it at its
+    next pass, and its next article of the merged story goes to the survivor."""
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    beside = StoryEngine(store, MERGING)  # holds the two stories apart
+    StoryEngine(store, MERGING).process_pending()  # merges them
+    later = save(store, LATER)
+    assert beside.process_pending() == 1
+    assert story_of(store)[later] == flood
+    assert beside.decider.clusterer.resolve(relief) == flood
+    assert store.get_story(relief).article_count == 0
+    assert store.get_story(flood).article_count == 5
+
+
+def test_a_removal_request_naming_a_merged_story_removes_the_survivor(store, db_url):
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    StoryEngine(store, MERGING).process_pending()
+    desk = RemovalDesk(store, Settings(database_url=db_url))
+    receipt = desk.submit(RemovalSubmission(name="Ada Example", email="ada@example.com", relationship="subject",
+                                            reason="privacy", good_faith=True, story_ids=[relief],
+                                            details="The story names me."), client="192.0.2.1")
+    report = desk.accept(receipt.public_id, actor="cli", reason="Private person named.")
+    assert sorted(report.article_ids) == sorted(ids)
+    assert report.stories_emptied == [flood]
+    assert store.get_story(flood).removal_request_id == report.request_id
+    assert store.get_story(relief).merged_into == flood  # still leads there (where the notice is)
+    assert store.count_articles() == 0
+
+
+def test_an_article_set_aside_before_a_merge_comes_back_into_the_survivor(store, db_url):
+    """A provisional removal sets the relief report aside; its story (a second report of the fund) then merges
+    into the flood's; the request is rejected: the report comes back into the merged story, not into the story
+    that went."""
+    ids = [save(store, item) for item in [*ARTICLES[:3], LATER]]
+    StoryEngine(store, MERGING).process_pending()
+    stories = story_of(store)
+    flood, relief = stories[ids[FLOOD]], stories[ids[RELIEF]]
+    assert stories[ids[3]] == relief != flood
+    desk = RemovalDesk(store, Settings(database_url=db_url, removal_provisional=True))
+    receipt = desk.submit(RemovalSubmission(name="Ada Example", email="ada@example.com", relationship="owner",
+                                            reason="copyright", good_faith=True, urls=[ARTICLES[RELIEF][3]],
+                                            details="We own this report."), client="192.0.2.1")
+    assert receipt.provisional and ids[RELIEF] not in story_of(store)
+    save(store, ARTICLES[BRIDGE])
+    StoryEngine(store, MERGING).process_pending()
+    assert store.get_story(relief).merged_into == flood
+    desk.reject(receipt.public_id, actor="cli", reason="Not the requester's report.")
+    assert story_of(store)[ids[RELIEF]] == flood
+    assert store.get_story(flood).article_count == 5
+    assert store.get_story(relief).article_count == 0
+
+
+def test_newsdesk_cluster_prints_each_article_s_story_after_the_merges():
+    docs = [doc(f"a{i}", item) for i, item in enumerate(ARTICLES)]
+    merged = dict(cluster_stream(docs, config=MERGING))
+    assert list(merged) == [d.id for d in docs]  # input order
+    assert len(set(merged.values())) == 1  # the relief report's line names the story it ended in
+    apart = dict(cluster_stream([doc(f"a{i}", item) for i, item in enumerate(ARTICLES)],
+                                config=replace(MERGING, merge=False)))
+    assert apart["a2"] != apart["a0"]  # without merges the relief report stays in its own story
