@@ -4,15 +4,22 @@ removal desk, and `newsdesk cluster`'s path on the same articles."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
 from one_event import ARTICLES, LATER, MERGING, article, doc
 
+from newsdesk.analyze.stage import story_analysis
 from newsdesk.config import Settings
+from newsdesk.keys import entity_key
+from newsdesk.passes import story_engine
 from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.store import Store
 from newsdesk.store.queries import Reader
+from newsdesk.store.repository import AnalysisRecord
 from newsdesk.stories.engine import StoryEngine, cluster_stream
 
 pytestmark = pytest.mark.both_engines
@@ -63,6 +70,22 @@ def test_an_article_that_reaches_two_stories_merges_them_into_the_older(store):
     # Lists never show the merged story: one event, one story.
     assert [s.id for s in reader.front_page().items] == [flood]
     assert [s.id for s in reader.latest_stories().items] == [flood]
+
+
+def test_the_survivor_s_entities_are_those_of_every_article_it_took(store):
+    """With the analysis roll-up (as the service runs it): the merged story's people join the survivor's, and
+    the entity index no longer lists the merged story."""
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    people = {ids[FLOOD]: "Nora Fells", ids[FLOOD_AGAIN]: "Nora Fells", ids[RELIEF]: "Samuel Okafor"}
+    store.save_analyses([AnalysisRecord(i, [{"name": name, "type": "PERSON", "mentions": 2}], [], "test")
+                         for i, name in people.items()], story_analysis)
+    assert [e["name"] for e in store.get_story(relief).entities] == ["Samuel Okafor"]
+    assert story_engine(store, config=MERGING).process_pending() == 1
+    assert {e["name"] for e in store.get_story(flood).entities} == {"Nora Fells", "Samuel Okafor"}
+    assert store.get_story(relief).entities == []
+    okafor = Reader(store).entity(entity_key("Samuel Okafor", "PERSON"))
+    assert okafor is not None and okafor.stories == 1
+    assert [s.id for s in Reader(store).entity_stories(okafor.key).items] == [flood]
 
 
 def test_a_merge_within_one_pass_places_every_article_in_the_survivor(store):
@@ -141,6 +164,16 @@ def test_an_article_set_aside_before_a_merge_comes_back_into_the_survivor(store,
     assert story_of(store)[ids[RELIEF]] == flood
     assert store.get_story(flood).article_count == 5
     assert store.get_story(relief).article_count == 0
+
+
+def test_stories_show_names_the_survivor_of_a_merged_story(store, db_url):
+    ids, flood, relief = two_stories_then_the_bridge(store)
+    StoryEngine(store, MERGING).process_pending()
+    shown = subprocess.run([sys.executable, "-m", "newsdesk.cli", "--db", db_url, "stories", "show", str(relief)],
+                           capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert shown.returncode == 0, shown.stderr
+    assert f"story {relief} was merged into story {flood}" in shown.stderr
+    assert "4 article(s) from 4 source(s)" in shown.stdout and ARTICLES[RELIEF][0] in shown.stdout  # timeline
 
 
 def test_newsdesk_cluster_prints_each_article_s_story_after_the_merges():
