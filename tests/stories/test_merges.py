@@ -14,7 +14,7 @@ from one_event import ARTICLES, LATER, MERGING, article, doc
 
 from newsdesk.analyze.stage import story_analysis
 from newsdesk.config import Settings
-from newsdesk.keys import entity_key
+from newsdesk.keys import entity_key, utcnow
 from newsdesk.passes import story_engine
 from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.store import Store
@@ -48,6 +48,27 @@ def two_stories_then_the_bridge(store: Store) -> tuple[list[int], int, int]:
     assert before[ids[FLOOD_AGAIN]] == flood and relief != flood and flood < relief
     ids.append(save(store, ARTICLES[BRIDGE]))
     return ids, flood, relief
+
+
+def test_a_chain_of_merges_points_every_merged_story_at_the_last_survivor(store):
+    ids = [save(store, item) for item in ARTICLES[:3]]
+    first, second, third = (store.create_story() for _ in range(3))
+    joined = utcnow()
+    for article_id, story_id in zip(ids, (first, second, third), strict=True):
+        store.assign_story(article_id, story_id, duplicate_of=None, minhash=None, joined_at=joined)
+    assert store.merge_stories(second, third, [ids[1], ids[2]], analysis=None, article_count=2)
+    assert store.merge_stories(first, second, ids, analysis=None, article_count=3)
+    assert store.get_story(third).merged_into == first  # not a chain through `second`
+    assert [store.final_story(i) for i in (first, second, third)] == [first, first, first]
+    assert set(story_of(store).values()) == {first}
+    assert store.get_story(first).article_count == 3
+    assert sorted(store.merges_since(joined)) == [(first, second), (first, third)]
+    # Merging a story again, or into one that went, or with members that are not the stories' own, writes nothing.
+    assert not store.merge_stories(first, third, ids, analysis=None, article_count=0)
+    assert not store.merge_stories(second, first, ids, analysis=None, article_count=0)
+    fourth = store.create_story()
+    assert not store.merge_stories(first, fourth, ids[:2], analysis=None, article_count=0)
+    assert store.get_story(fourth).merged_into is None and store.get_story(first).article_count == 3
 
 
 def test_an_article_that_reaches_two_stories_merges_them_into_the_older(store):
