@@ -263,6 +263,10 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     """One story: headline, cited brief, timeline of its articles, disclaimer."""
     with _store(ctx) as store:
         story = store.get_story(story_id)
+        if story is not None and story.merged_into is not None:
+            err.print(f"story {story_id} was merged into story {story.merged_into}: showing that one")
+            story_id = store.final_story(story_id)
+            story = store.get_story(story_id)
         members = store.story_members(story_id) if story else []
     if story is None or not members:
         err.print(f"[red]error:[/red] no story with id {story_id}")

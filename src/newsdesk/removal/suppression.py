@@ -124,6 +124,7 @@ class Suppressor:
         removals.record_resolved(s, found, report.sources_deactivated)
         report.blocked = removals.add_block_entries(s, req.id, block)
         s.flush()
+        touched = removals.final_stories(s, touched)  # one set aside before a merge: its story is the survivor
         for sid in sorted(touched):
             if recompute_story(s, sid, req.id):
                 report.stories_emptied.append(sid)
@@ -153,7 +154,7 @@ class Suppressor:
         claims = accepted_claims(s, req.id)
         back: list[QuarantinedArticle] = []
         for q in quarantined:
-            claimer = claimed_by(q, claims)
+            claimer = claimed_by(q, claims, removals.final_stories(s, [q.story_id] if q.story_id else []))
             if claimer is None:
                 back.append(q)
                 continue
@@ -177,6 +178,7 @@ class Suppressor:
         removals.drop_block_entries(s, req.id)
         removals.reactivate_sources(s, req.id)
         s.flush()
+        touched = removals.final_stories(s, touched)
         for sid in sorted(touched):
             recompute_story(s, sid, None)
         report.story_ids = sorted(touched)
@@ -219,18 +221,21 @@ def accepted_claims(s: Session, rejected_id: int) -> Claims:
         elif "://" in value:
             claims["urls"].setdefault(url_key(value), request_id)
         elif scope == "story" and value.isdigit():
-            claims["stories"].setdefault(int(value), request_id)
+            for story_id in removals.final_stories(s, [int(value)]):  # a merged story names its survivor
+                claims["stories"].setdefault(story_id, request_id)
     return claims
 
 
-def claimed_by(q: QuarantinedArticle, claims: Claims) -> int | None:
-    """The accepted request that also names this set-aside article, or None."""
+def claimed_by(q: QuarantinedArticle, claims: Claims, stories: set[int]) -> int | None:
+    """The accepted request that also names this set-aside article (in `stories`: its story as it is now), or
+    None."""
     data = q.article
     for key in (data.get("url"), data.get("canonical_url")):
         if key and url_key(key) in claims["urls"]:
             return claims["urls"][url_key(key)]
-    if q.story_id is not None and q.story_id in claims["stories"]:
-        return claims["stories"][q.story_id]
+    for story_id in stories:
+        if story_id in claims["stories"]:
+            return claims["stories"][story_id]
     for key in (data.get("url"), data.get("canonical_url")):
         if key and registered_domain(key) in claims["domains"]:
             return claims["domains"][registered_domain(key)]

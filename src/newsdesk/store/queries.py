@@ -140,6 +140,8 @@ class StoryView:
     # independent_origins, outlets, state_media_only}], most corroborated first. Empty until analysed.
     entities: list[dict] = field(default_factory=list)
     statements: list[dict] = field(default_factory=list)
+    # Merged into this story (an article showed both to be one event): its links lead there.
+    merged_into: int | None = None
 
 
 @dataclass
@@ -221,7 +223,7 @@ _ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.publ
                   _A.story_id, _A.duplicate_of)
 _STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
                 _S.article_count, _S.sources_count, _S.independent_sources_count, _S.removal_request_id,
-                _S.entities, _S.statements)
+                _S.entities, _S.statements, _S.merged_into)
 _ARTICLE_NAMES = ", ".join(c.name for c in _ARTICLE_TYPED)
 _STORY_NAMES = ", ".join(c.name for c in _STORY_TYPED)
 
@@ -237,7 +239,7 @@ def _stories_sql(n: int) -> TextClause:
 
 @lru_cache(maxsize=256)
 def _heads_sql(n: int) -> TextClause:
-    typed = tuple(c for c in _STORY_TYPED if c.name not in ("brief", "entities", "statements"))
+    typed = tuple(c for c in _STORY_TYPED if c.name not in ("brief", "entities", "statements", "merged_into"))
     return text(f"SELECT {', '.join(c.name for c in typed)} FROM stories WHERE id IN ({_marks(n)})").columns(*typed)
 
 
@@ -268,7 +270,8 @@ def _story(row: Any) -> StoryView:
                      article_count=row[7], sources_count=row[8], independent_sources_count=row[9],
                      removed=len(row) > 10 and row[10] is not None,
                      entities=list(row[11] or []) if len(row) > 11 else [],
-                     statements=list(row[12] or []) if len(row) > 12 else [])
+                     statements=list(row[12] or []) if len(row) > 12 else [],
+                     merged_into=row[13] if len(row) > 13 else None)
 
 
 def _source(row: Source) -> SourceView:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.keys import utcnow
 from newsdesk.store import search
-from newsdesk.store.repository import Store
+from newsdesk.store.repository import Store, final_story_in
 from newsdesk.store.schema import (
     MAX_ID,
     Admin,
@@ -321,8 +321,14 @@ def articles_at(s: Session, spellings: Iterable[str]) -> set[int]:
         or_(ArticleRow.url.in_(keys), ArticleRow.canonical_url.in_(keys)))))
 
 
+def final_stories(s: Session, story_ids: Iterable[int]) -> set[int]:
+    """The stories these are now: a story merged into another is the one it was merged into."""
+    return {final_story_in(s, i) for i in story_ids}
+
+
 def story_articles(s: Session, story_ids: Iterable[int]) -> set[int]:
-    return set(s.scalars(select(ArticleRow.id).where(ArticleRow.story_id.in_(list(story_ids)))))
+    """The articles of these stories; a story merged into another names the articles of the one it went into."""
+    return set(s.scalars(select(ArticleRow.id).where(ArticleRow.story_id.in_(list(final_stories(s, story_ids))))))
 
 
 def stories_of(s: Session, article_ids: Iterable[int]) -> set[int]:
@@ -456,8 +462,11 @@ def put_back(s: Session, items: list[QuarantinedArticle]) -> tuple[list[int], di
             # removed article's id to the next one): the restored article takes a new id.
             moved[values["id"]] = -1
             values.pop("id")
-        if values.get("story_id") is not None and s.get(StoryRow, values["story_id"]) is None:
-            values["story_id"] = None
+        if values.get("story_id") is not None:
+            if s.get(StoryRow, values["story_id"]) is None:
+                values["story_id"] = None
+            else:  # merged meanwhile into another story: it comes back there
+                values["story_id"] = final_story_in(s, values["story_id"])
         if values.get("source_id") is not None and s.get(Source, values["source_id"]) is None:
             values["source_id"] = None  # the source was removed meanwhile (as its FK would have done)
         values["duplicate_of"] = None  # set below, once every restored row exists again

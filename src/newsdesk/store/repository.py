@@ -219,6 +219,19 @@ def members_in(s: Session, story_id: int) -> list[StoredArticle]:
     return [_stored(r) for r in rows]
 
 
+MAX_MERGE_HOPS = 100  # a chain of merged stories longer than this is a loop (never written by the store)
+
+
+def final_story_in(s: Session, story_id: int) -> int:
+    """The story `story_id` is now, read in session `s`: itself, or the story it was merged into."""
+    seen = 0
+    while (nxt := s.scalar(select(StoryRow.merged_into).where(StoryRow.id == story_id))) is not None:
+        story_id, seen = nxt, seen + 1
+        if seen >= MAX_MERGE_HOPS:
+            break
+    return story_id
+
+
 def _mark_brief(s: Session, story_id: int, statements: list[dict] | None = None) -> None:
     """Store with the story's brief the status of each sentence among its statements (`statements`, else the
     stored ones): whatever writes a brief or statements calls this, so the two never disagree."""
@@ -783,6 +796,45 @@ class Store:
             _write_story(s, story_id, values, analysis)
             s.commit()
             return True
+
+    def merge_stories(self, into: int, gone: int, members: list[int] | None, *, analysis: StoryAnalysis | None,
+                      **values: Any) -> bool:
+        """Fold story `gone` into story `into` in one transaction: `gone`'s articles move to `into`, whose columns
+        and analysis (None: left as they are) are written as computed from `members` (the ids of both stories'
+        articles); `gone` keeps its row, emptied, with `merged_into` set (and so do the stories merged into it
+        before), so that its links lead to `into`. Nothing is written, and False returned, when either story was
+        merged meanwhile (into the other, or elsewhere) or the members are not `members` once moved (a removal
+        meanwhile); None: no check of the members."""
+        with self.session() as s:
+            # The write comes first: on SQLite it takes the write lock, so what is read below cannot change.
+            s.execute(update(ArticleRow).where(ArticleRow.story_id == gone).values(story_id=into))
+            if into == gone or final_story_in(s, into) != into or final_story_in(s, gone) != gone or (
+                    members is not None and set(s.scalars(
+                        select(ArticleRow.id).where(ArticleRow.story_id == into))) != set(members)):
+                s.rollback()
+                return False
+            s.execute(update(StoryRow).where(StoryRow.merged_into == gone).values(merged_into=into))
+            s.execute(update(StoryRow).where(StoryRow.id == gone).values(
+                merged_into=into, brief=[], article_count=0, sources_count=0, independent_sources_count=0,
+                entities=[], statements=[], updated_at=utcnow()))  # the update time moves the data version on
+            s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == gone))
+            _write_story(s, into, values, analysis)
+            s.commit()
+            return True
+
+    def final_story(self, story_id: int) -> int:
+        """The story `story_id` is now: itself, or the story it was merged into."""
+        with self.session() as s:
+            return final_story_in(s, story_id)
+
+    def merges_since(self, since: datetime) -> list[tuple[int, int]]:
+        """(survivor, merged story) of the merges made at or after `since`, oldest first."""
+        since_value = UTCDateTime().process_bind_param(since, self.engine.dialect)
+        with self.session() as s:
+            rows = s.execute(select(StoryRow.merged_into, StoryRow.id).where(
+                StoryRow.merged_into.is_not(None), StoryRow.updated_at >= since_value)
+                .order_by(StoryRow.updated_at, StoryRow.id)).all()
+        return [(int(into), int(gone)) for into, gone in rows]
 
     def story_members(self, story_id: int) -> list[StoredArticle]:
         """A story's articles in the order they joined it."""

@@ -132,6 +132,10 @@ class StoryRow(Base):
     # the rest of the story from its current members, so a removed article's words leave with it.
     entities: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     statements: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Set when an article showed this story and another to be one event (migration 0012): its articles moved to
+    # that story, the older one, and this row stays (its id is never given again) so that its links redirect
+    # there. Always the final survivor: a merge of the survivor re-points the stories merged into it.
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
 class UrlFailure(Base):

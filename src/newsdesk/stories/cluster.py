@@ -271,6 +271,20 @@ class StoryClusterer:
             story_id = self.merged_into[story_id]
         return story_id
 
+    def absorb(self, into: int, gone: int) -> None:
+        """Replay a merge decided elsewhere (stored before a restart, or made by another process on the same
+        store): story `gone` is `into` from now on, and what is held of it joins `into`."""
+        into, gone = self.resolve(into), self.resolve(gone)
+        if into == gone:
+            return
+        if gone not in self._stories:
+            self.merged_into[gone] = into
+            return
+        if into not in self._stories:  # its members are not held (older than the window): it starts from gone's
+            self._stories[into] = _Story(id=into)
+            self._max_restored = max(self._max_restored, into)
+        self._merge(self._stories[into], self._stories[gone])
+
     def _merge(self, into: _Story, gone: _Story) -> None:
         """Fold story `gone` into `into`: centroids and counts add up, members are re-pointed, `gone` answers
         `merged_into`."""
@@ -353,6 +367,7 @@ class StoryClusterer:
         """Load a stored member of ``story_id`` again (service restart) without deciding anything."""
         if self._article_story.get(doc.id) in self._stories:
             return
+        story_id = self.resolve(story_id)  # stored in a story merged since (by another process)
         language = _language(doc)
         raw, lead = self._learn(doc, language)
         _, norm = self._weigh(raw)

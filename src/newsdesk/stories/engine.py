@@ -164,6 +164,8 @@ class StoryEngine:
         self.decider = StoryDecider(config, new_story_id=store.create_story)
         self.lock = threading.Lock()  # one decision at a time: two articles of one event must meet
         self._removed_seen = store.removed_marker()
+        self._merges_seen = 0  # the clusterer's merges up to here are written, or waiting in _unwritten
+        self._unwritten: list[tuple[int, int]] = []  # (survivor, merged story) whose write failed: tried again
         self._restore()
 
     @property
@@ -175,14 +177,23 @@ class StoryEngine:
         of the newest one; later, what joined a story since the last look (e.g. by a `newsdesk fetch` run
         beside the server)."""
         started = utcnow()
+        since = joined_since
         if joined_since is not None:
             articles = self.store.articles_since(joined_since, by="joined")
         else:
             newest = self.store.newest_story_time()
-            articles = self.store.articles_since(shift(newest, -self.window)) if newest else iter(())
+            since = shift(newest, -self.window) if newest else None
+            articles = self.store.articles_since(since) if since else iter(())
         for article in articles:
             if article.id not in self.decider.story_of and article.story_id is not None:
                 self.decider.restore(story_doc(article), article.story_id, article.minhash)
+        if since is not None:
+            # Merges stored (before a restart, or by another process): a story that went answers its survivor,
+            # and what is held of it joins the survivor, so that its later articles join the survivor too.
+            self._unwritten += self._new_merges()
+            for into, gone in self.store.merges_since(since):
+                self.decider.clusterer.absorb(into, gone)
+            self._merges_seen = len(self.decider.clusterer.merges)
         self._synced = started
 
     def process_pending(self) -> int:
@@ -196,17 +207,21 @@ class StoryEngine:
             after = 0  # past the articles this pass tried: one that failed waits for the next pass
             while batch := self.store.pending_articles(after=after, software=STORIES_SOFTWARE):
                 after = batch[-1].id
-                groups: dict[int, list[_Placed]] = {}
+                decided: list[_Placed] = []
                 for article in batch:
                     try:
                         with deadline(self.time_budget, what=f"article {article.id}"):
-                            placed = self._place(article)
+                            decided.append(self._place(article))
                     except STORE_TROUBLE:
                         raise
                     except Exception as exc:  # noqa: BLE001 - recorded on the article; the stage goes on
                         self._failed(article, exc)
-                        continue
-                    groups.setdefault(placed.story_id, []).append(placed)
+                # Stories these articles showed to be one event merge first; each article then joins the story
+                # its own goes on as (an article placed before a merge in this batch too).
+                self._write_merges()
+                groups: dict[int, list[_Placed]] = {}
+                for placed in decided:
+                    groups.setdefault(self.decider.clusterer.resolve(placed.story_id), []).append(placed)
                 joined: list[int] = []
                 for story_id in sorted(groups):
                     joined += self._join(story_id, groups[story_id])
@@ -248,7 +263,57 @@ class StoryEngine:
             self._failed(placed[0].article, exc)
             return []
 
+    def _new_merges(self) -> list[tuple[int, int]]:
+        """The merges the clusterer made since the last look, oldest first."""
+        merges = self.decider.clusterer.merges
+        new, self._merges_seen = merges[self._merges_seen:], len(merges)
+        return new
+
+    def _write_merges(self) -> None:
+        """Write the merges decided since the last look (and those whose write failed before), oldest first.
+        One that fails is logged and tried again at the next pass; the others go on."""
+        pending, self._unwritten = self._unwritten + self._new_merges(), []
+        for into, gone in pending:
+            try:
+                with deadline(self.time_budget, what=f"merging story {gone} into story {into}"):
+                    self._merge(into, gone)
+            except STORE_TROUBLE:
+                self._unwritten.append((into, gone))
+                raise
+            except Exception as exc:  # noqa: BLE001 - the stage goes on; tried again at the next pass
+                self._unwritten.append((into, gone))
+                log.warning("stories: story %s could not be merged into story %s: %s", gone, into,
+                            describe_failure(exc))
+
+    def _merge(self, into: int, gone: int) -> None:
+        """Move story `gone`'s articles into story `into` and write `into` as computed from them all (counts,
+        timeline, brief, analysis), in one transaction; `gone` then redirects to `into`."""
+        for attempt in range(3):
+            # As stored: either may have been merged meanwhile by another process. The older id survives.
+            ids = sorted({self.store.final_story(into), self.store.final_story(gone)})
+            if len(ids) == 1:
+                break
+            survivor, merged = ids
+            members = self.store.story_members(survivor) + self.store.story_members(merged)
+            values = story_values(members) if members else {}
+            analysis = self._analysis(members) if members else None
+            check_deadline("merging stories")
+            if self.store.merge_stories(survivor, merged, [m.id for m in members] if attempt < 2 else None,
+                                        analysis=analysis, **values):
+                break
+        self._follow_store(into)
+
+    def _follow_store(self, story_id: int) -> int:
+        """The story `story_id` is now in the store; memory follows when another process merged it meanwhile."""
+        stored = self.store.final_story(story_id)
+        held = self.decider.clusterer.resolve(story_id)
+        if stored != held:
+            self.decider.clusterer.absorb(stored, held)
+            self._merges_seen = len(self.decider.clusterer.merges)  # the store has it: nothing to write
+        return stored
+
     def _write(self, story_id: int, placed: list[_Placed]) -> list[int]:
+        story_id = self._follow_store(story_id)
         for attempt in range(3):
             new = {p.article.id for p in placed}
             repoint = {k: v for p in placed for k, v in p.repointed.items() if k not in new}
@@ -309,6 +374,7 @@ class StoryEngine:
         self._removed_seen, removed, restored = self.store.removal_changes(after=self._removed_seen)
         if restored:
             self.decider = StoryDecider(self.decider.config, new_story_id=self.store.create_story)
+            self._merges_seen, self._unwritten = 0, []
             self._restore()
             return
         for article_id in removed:
@@ -340,11 +406,17 @@ def story_values(members: list[StoredArticle]) -> dict:
 
 
 def cluster_stream(docs: Iterable[StoryDoc], time_budget: float | None = None,
-                   on_failure: Callable[[Key, Exception], None] | None = None) -> Iterator[tuple[Key, int]]:
+                   on_failure: Callable[[Key, Exception], None] | None = None,
+                   config: ClusterConfig | None = None) -> Iterator[tuple[Key, int]]:
     """The `newsdesk cluster` path: the live decider on the given articles only, no database. Each article is
     decided under `time_budget` seconds; one whose decision fails (or runs out of time) is reported to `on_failure`
-    and gets a story of its own, so that every article still gets its line and the stream goes on."""
-    decider = StoryDecider()
+    and gets a story of its own, so that every article still gets its line and the stream goes on.
+
+    Each article's story is the one it is in at the end: when stories can merge (`ClusterConfig.merge`) a later
+    article may show two stories to be one event, so the lines come once the whole stream is decided (in input
+    order); without merges a decision is final and each line comes as soon as it is made."""
+    decider = StoryDecider(config)
+    decided: list[tuple[Key, int]] = []
     for doc in docs:
         try:
             with deadline(time_budget, what=f"article {doc.id}"):
@@ -354,4 +426,9 @@ def cluster_stream(docs: Iterable[StoryDoc], time_budget: float | None = None,
             story = decider.clusterer.new_story_id()
             if on_failure is not None:
                 on_failure(doc.id, exc)
-        yield doc.id, story
+        if decider.config.merge:
+            decided.append((doc.id, story))
+        else:
+            yield doc.id, story
+    for article_id, story in decided:
+        yield article_id, decider.clusterer.resolve(story)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from newsdesk.errors import TimeBudgetError
@@ -26,6 +26,7 @@ from newsdesk.web.common import (
     canonical_key,
     entity_path,
     make_filters,
+    moved_address,
     reader_of,
     settings_of,
 )
@@ -46,6 +47,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "a parameter of the wrong type or out of bounds"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such id"}, **ERRORS}
+
+
+class MergedOut(BaseModel):
+    merged_into: int = Field(description="the story this one was merged into (an article showed them to be one "
+                                         "event): its articles are there now, and Location names its address")
 
 
 class CitationOut(BaseModel):
@@ -338,12 +344,18 @@ def list_stories(
 
 @router.get("/stories/{story_id}", response_model=StoryOut, responses={
     **NOT_FOUND, 410: {"model": StoryOut, "description": "the story's content was removed following a removal "
-                                                         "request: `removed` is true, the lists are empty"}})
+                                                         "request: `removed` is true, the lists are empty"},
+    301: {"model": MergedOut, "description": "the story was merged into another one (the older of the two), "
+                                             "which Location names; `merged_into` is its id"}})
 def get_story(request: Request, story_id: Annotated[int, _id("story")]) -> Any:
     """One story with all its articles (copies name their origin in duplicate_of) and its timeline."""
     detail = reader_of(request).story(story_id)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
+    if detail.story.merged_into is not None:
+        survivor = detail.story.merged_into
+        return JSONResponse(MergedOut(merged_into=survivor).model_dump(), status_code=301,
+                            headers={"location": moved_address(request, f"/api/stories/{survivor}")})
     out = story_out(detail.story, base_url(request), settings_of(request).effective_disclaimer, detail)
     if out.removed:  # as the page: Gone, with the story's (empty) shape so that clients can read `removed`
         return JSONResponse(out.model_dump(mode="json"), status_code=410)
@@ -355,10 +367,15 @@ def list_articles(
     request: Request, limit: Limit = 50, cursor: CursorQ = None, since: Since = None, until: Until = None,
     source: SourceQ = None, outlet: OutletQ = None, language: LanguageQ = None,
     story: Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this story's articles")] = None,
-) -> ArticlesOut:
+) -> Any:
     """Articles, most recently stored first (without their text; see /api/articles/{id})."""
     filters = make_filters(since, until, source, outlet, language)
-    page = reader_of(request).articles(limit, cursor, filters, story_id=story)
+    reader = reader_of(request)
+    if story is not None and (survivor := reader.store.final_story(story)) != story:
+        # A story merged into another: its articles are the survivor's now.
+        moved = request.url.include_query_params(story=survivor)
+        return RedirectResponse(f"{moved.path}?{moved.query}", status_code=301)
+    page = reader.articles(limit, cursor, filters, story_id=story)
     base = base_url(request)
     return ArticlesOut(articles=[article_out(a, base) for a in page.items], next=page.next)
 

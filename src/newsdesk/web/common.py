@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 
 from newsdesk.config import Settings
 from newsdesk.errors import NewsdeskError
@@ -51,6 +52,18 @@ class FieldsTooLong(UserError):
     def __init__(self, errors: dict[str, str], form: dict[str, str]) -> None:
         super().__init__(422, "; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors, self.form = errors, form
+
+
+def moved_address(request: Request, path: str) -> str:
+    """`path` with the request's query string: where a story merged into another sends its readers."""
+    query = request.url.query
+    return f"{path}?{query}" if query else path
+
+
+def moved_to(request: Request, path: str) -> RedirectResponse:
+    """301 to `path` (with the query string): a story merged into another answers with the survivor's address (ids
+    are never reused and a merge is never undone, so the move is permanent)."""
+    return RedirectResponse(moved_address(request, path), status_code=301)
 
 
 def settings_of(request: Request) -> Settings:

@@ -34,6 +34,7 @@ from newsdesk.store.schema import Meta
 from newsdesk.web.common import (
     UserError,
     base_url,
+    moved_to,
     parse_id,
     parse_source,
     parse_when,
@@ -325,6 +326,8 @@ def story_feed(request: Request, fmt: str, story_id: str) -> Response:
     detail = reader_of(request).story(sid)
     if detail is None:
         raise UserError(404, f"there is no story {story_id}")
+    if detail.story.merged_into is not None:  # its readers go on with the story it was merged into
+        return moved_to(request, f"/stories/{detail.story.merged_into}/feed.{fmt}")
     base, text, ids = base_url(request), settings_of(request).effective_disclaimer, feed_ids(request)
     newest = sorted(detail.story.articles, key=lambda a: (a.fetched, a.id), reverse=True)[:FEED_SIZE]
     entries = [_article_entry(a, base, text, sid, ids) for a in newest]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from newsdesk.store.queries import ArticleSummary, Filters, StoryView
@@ -21,6 +21,7 @@ from newsdesk.web.common import (
     desk_of,
     entity_path,
     make_filters,
+    moved_to,
     parse_id,
     parse_source,
     parse_when,
@@ -195,11 +196,13 @@ def _citation_numbers(brief: list[dict]) -> dict[int, int]:
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, story_id: str) -> HTMLResponse:
+def story_page(request: Request, story_id: str) -> Response:
     sid = parse_id(story_id, "story")
     detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES, outlets=False)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
+    if detail.story.merged_into is not None:
+        return moved_to(request, f"/stories/{detail.story.merged_into}")
     if is_removed(detail.story):
         # 410 Gone, not 404: the story existed and was taken down on purpose, which crawlers and caches should
         # learn (and drop it for good); the body still tells a reader why. Not 200: there is no story to index.
@@ -219,13 +222,15 @@ def story_page(request: Request, story_id: str) -> HTMLResponse:
 
 
 @router.get("/stories/{story_id}/articles", response_class=HTMLResponse)
-def story_articles_page(request: Request, story_id: str, cursor: Cursor = None) -> HTMLResponse:
+def story_articles_page(request: Request, story_id: str, cursor: Cursor = None) -> Response:
     """Every article of a story, newest first, 50 a page (the story page shows the first ones)."""
     sid = parse_id(story_id, "story")
     reader = reader_of(request)
     found = reader.stories_by_ids([sid], articles_each=0, outlets=False)  # the page lists the articles themselves
     if not found:
         raise UserError(404, f"there is no story {sid}")
+    if found[0].merged_into is not None:
+        return moved_to(request, f"/stories/{found[0].merged_into}/articles")
     if is_removed(found[0]):
         return render(request, "story_removed.html", {"request_id": desk_of(request).story_removal(sid)},
                       status=410)
