@@ -20,6 +20,9 @@ What it prints (the number of stories is never given to the clusterer):
    at 100,000, and their ratio. Then the same stream never forgetting (everything held), for information.
 
 --quick: the dev split only, the first 3,000 GoogleNews articles, a 21,000-article stream (about 30 s).
+--against [REF]: instead, issue 15's acceptance figures (SemEval-2022 Task 8 pairs as pairs_stream.py runs them,
+the ECB+ and GoogleNews guards, order of arrival) for this tree beside revision REF (a6382b5 by default), both
+measured in this run through `newsdesk cluster` (bench/against.py; ~15 minutes with 5 orders).
 Defaults were tuned on ECB+ train only (the mean of the two orders); dev is reported as it comes.
 
 Result and the gap. GoogleNews: NMI 0.950, ARI 0.870 (above GSDMM's batch 0.928). ECB+ train: 0.911
@@ -430,10 +433,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="dev split, 3000 GoogleNews articles, 20k stream")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffled ECB+ order")
+    parser.add_argument("--against", metavar="REF", nargs="?", const="a6382b5",
+                        help="issue 15's figures (SemEval pairs, guards, order) for this tree beside revision REF "
+                             "(default a6382b5), through `newsdesk cluster`; see bench/against.py")
+    parser.add_argument("--orders", type=int, default=5, help="with --against: random arrival orders compared")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         sys.exit(f"benchmark data not found at {args.data} (the shared data lives next to the project, "
                  f"in ../shared/data; or pass --data DIR)")
+    if args.against:
+        from against import compare, print_comparison
+
+        compared = compare(args.against, args.data, args.orders)
+        print(json.dumps(compared, indent=2) if args.json else "", end="")
+        if not args.json:
+            print_comparison(args.against, compared)
+        return 0
     result = {
         "config": repr(ClusterConfig()),
         "ecb": bench_ecb(args.data, args.seed, args.quick),

@@ -33,6 +33,7 @@ from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.models import Article, FeedEntry
+from newsdesk.text import guess_language
 from newsdesk.urls import canonicalize_url
 
 __all__ = ["extract_article", "article_to_contract", "extract_body"]
@@ -216,6 +217,8 @@ def _extract_article(
         words = len(_WORD.findall(_page_text(_parse(text))))
         plural = "s" if words != 1 else ""
         raise ExtractionError(f"no article body found (page has {words} word{plural} of text)")
+    if language is None:  # neither the page nor the feed says: the words do (story grouping stems by it)
+        language = guess_language(f"{title or ''}\n{body}")
     return Article(
         url=url or (hint.url if hint else None) or canonical or "",
         title=title,

@@ -131,6 +131,7 @@ class StoryView:
     sources_count: int
     independent_sources_count: int
     outlets: list[str] = field(default_factory=list)  # independent outlets first, then by name
+    languages: list[str] = field(default_factory=list)  # of its articles, the most used first (read with outlets)
     articles: list[ArticleSummary] = field(default_factory=list)
     score: float | None = None
     # Every article of the story was removed following a removal request: show a notice, not the story.
@@ -247,6 +248,12 @@ def _heads_sql(n: int) -> TextClause:
 def _outlets_sql(n: int) -> TextClause:
     return text(f"SELECT story_id, source_name, min(coalesce(duplicate_of, 0)) AS copy_flag FROM articles "
                 f"WHERE story_id IN ({_marks(n)}) GROUP BY story_id, source_name")
+
+
+@lru_cache(maxsize=256)
+def _languages_sql(n: int) -> TextClause:
+    return text(f"SELECT story_id, lower(language), count(*) FROM articles WHERE story_id IN ({_marks(n)}) "
+                f"AND language IS NOT NULL GROUP BY story_id, lower(language)")
 
 
 @lru_cache(maxsize=256)
@@ -393,9 +400,9 @@ class Reader:
         return Page(self.stories_by_ids([r[0] for r in rows]), nxt)
 
     def stories_by_ids(self, ids: list[int], articles_each: int = LIST_ARTICLES,
-                       outlets: bool = True) -> list[StoryView]:
-        """The stories in the given order, each with its outlets (unless `outlets` is false) and first
-        articles: three queries in all."""
+                       outlets: bool = True, languages: bool | None = None) -> list[StoryView]:
+        """The stories in the given order, each with its outlets (unless `outlets` is false), languages (by
+        default with the outlets) and first articles: four queries at most."""
         if not ids:
             return []
         unique = list(dict.fromkeys(ids))
@@ -403,6 +410,8 @@ class Reader:
         with self.store.engine.connect() as conn:
             found = {r[0]: _story(r) for r in conn.execute(_stories_sql(len(unique)), params)}
             outlet_rows = conn.execute(_outlets_sql(len(unique)), params).all() if outlets else []
+            with_languages = outlets if languages is None else languages
+            language_rows = conn.execute(_languages_sql(len(unique)), params).all() if with_languages else []
             firsts: list[Any] = []
             if articles_each > 0:
                 # One statement, one index range (story_id, published) per story, each stopped by its LIMIT:
@@ -415,6 +424,9 @@ class Reader:
         for sid, entries in names.items():
             if sid in found:
                 found[sid].outlets = [n for _, n in sorted(entries, key=lambda e: (e[0], e[1].lower()))]
+        for sid, language, _ in sorted(language_rows, key=lambda r: (-r[2], str(r[1]))):
+            if sid in found and language:
+                found[sid].languages.append(str(language))
         for row in firsts:
             story = found.get(row[8])
             if story is not None:
@@ -435,8 +447,8 @@ class Reader:
     def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES, outlets: bool = True) -> StoryDetail | None:
         """A story with its first `limit` articles (by publication) and every article its brief cites, grouped
         by origin, and its timeline; its outlets' names unless `outlets` is false (the page lists the articles
-        themselves, and naming the outlets reads every article of a large story)."""
-        found = self.stories_by_ids([story_id], articles_each=0, outlets=outlets)
+        themselves, and naming the outlets reads every article of a large story); its languages always."""
+        found = self.stories_by_ids([story_id], articles_each=0, outlets=outlets, languages=True)
         if not found:
             return None
         story = found[0]

@@ -138,6 +138,8 @@ class StoryOut(BaseModel):
     sources_count: int
     independent_sources_count: int
     outlets: list[str]
+    languages: list[str] = Field(default_factory=list, description="the languages of its articles (ISO 639-1), "
+                                                                   "the most used first")
     entities: list[EntityOut] = Field(description="who and where: people, organisations, places, groups, events")
     statements: list[StatementOut] = Field(description="who said what, grouped across the story's articles, "
                                                        "the most corroborated first")
@@ -284,7 +286,7 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
         id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,
         articles=[article_out(a, base) for a in s.articles], article_count=s.article_count,
         sources_count=s.sources_count, independent_sources_count=s.independent_sources_count, outlets=s.outlets,
-        entities=entities_out(s.entities, base), statements=statements_out(s.statements),
+        languages=s.languages, entities=entities_out(s.entities, base), statements=statements_out(s.statements),
         first_seen=s.created_at, updated=s.updated_at,
         first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
         score=s.score, timeline=timeline, removed=s.removed and s.article_count == 0,
