@@ -88,9 +88,9 @@ _W_CORROBORATION_MAX = 0.50
 _SAME_FACT_COS = 0.70
 _SAME_FACT_COS_ACROSS = 0.65
 _SAME_FACT_TERMS = 0.2
-_SEMANTIC_PER_DOC = 8  # candidate sentences per representative read by the encoder (fewer with many origins)
+_SEMANTIC_PER_DOC = 6  # candidate sentences per representative read by the encoder (fewer with many origins)
 _SEMANTIC_MIN_PER_DOC = 3
-_SEMANTIC_MAX = 160  # sentences read by the encoder for one brief
+_SEMANTIC_MAX = 100  # sentences read by the encoder for one brief
 
 NOT_REPORTING = frozenset({"opinion", "roundup"})  # StoryDoc.genre values that never supply or corroborate a fact
 
