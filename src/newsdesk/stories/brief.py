@@ -25,9 +25,10 @@ bench/brief.py --calibrate prints the distributions these were set from.
 
 Cost: one pass over each member's text (sentence splitting and citation matching), plus scoring limited to
 one representative per origin and at most `MAX_DOCS` origins; the encoder reads at most
-`_SEMANTIC_PER_DOC` candidate sentences of each representative and `_SEMANTIC_MAX` in all (about 0.3 s on
-one core when none was seen before; semantic.encode_texts remembers sentences, so rebuilding a story's brief
-as articles join it encodes only the new ones). Refreshing one story's brief costs that story only.
+`_SEMANTIC_PER_DOC` candidate sentences of each representative and `_SEMANTIC_MAX` in all (100 sentences
+take about 0.2 s of one core when none was seen before; semantic.encode_texts remembers sentences, so
+rebuilding a story's brief as articles join it encodes only the new ones). Refreshing one story's brief
+costs that story only.
 """
 
 from __future__ import annotations
