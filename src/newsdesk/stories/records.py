@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from newsdesk.dates import parse_date
+from newsdesk.genre import GENRES, detect_genre
 from newsdesk.models import StoryDoc
 
 
@@ -37,7 +38,15 @@ def read_records(stream: IO[str]) -> Iterator[StoryDoc | RecordError]:
         if not isinstance(title, str) or not isinstance(text, str):
             yield RecordError(number, "'title' and 'text' must be strings")
             continue
+        url = obj.get("url")
+        if "genre" in obj:  # null: reporting, as the record says
+            genre = obj["genre"]
+            if genre is not None and genre not in GENRES:
+                yield RecordError(number, f"'genre' must be one of {', '.join(GENRES)} or null, not {genre!r}")
+                continue
+        else:  # read from the labels its URL and title carry, as extraction does
+            genre = detect_genre([url], [title])
         # A bad or implausible date is no date (newsdesk.dates): the article still clusters, undated.
         published = parse_date(obj.get("published"), f"line {number}: published")
-        yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=obj.get("url"),
-                       source=obj.get("source"))
+        yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=url,
+                       source=obj.get("source"), genre=genre)
