@@ -277,6 +277,7 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     out.print("\nTimeline:")
     for a in members:
         copy = f" (copy of {a.duplicate_of})" if a.duplicate_of else ""
+        copy += " (opinion)" if a.genre == "opinion" else ""
         out.print(f"  {_when(a.story_joined_at)}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
                   markup=False, highlight=False)
     for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):

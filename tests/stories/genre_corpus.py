@@ -51,12 +51,14 @@ WRAP = (
 )
 
 
-def html_page(title: str, text: str, *, ld_type: str = "NewsArticle", site: str = "The Courier") -> str:
+def html_page(title: str, text: str, *, ld_type: str = "NewsArticle", site: str = "The Courier",
+              url: str | None = None) -> str:
     ld = json.dumps({"@context": "https://schema.org", "@type": ld_type, "headline": title,
                      "datePublished": DAY.isoformat(), "publisher": {"@type": "Organization", "name": site}})
     paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title} | {site}</title>"
             f"<meta property='og:title' content='{title}'><meta property='og:site_name' content='{site}'>"
+            + (f"<link rel='canonical' href='{url}'>" if url else "") +
             f"<script type='application/ld+json'>{ld}</script></head>"
             f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
 

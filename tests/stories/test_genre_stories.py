@@ -122,3 +122,27 @@ def test_newsdesk_cluster_reads_the_genre_field_or_the_labels_of_url_and_title(t
     assert code == 0 and given == found
     null, _, code = run_cluster(tmp_path, cluster_records(genre_field=False))  # "genre": null says reporting
     assert code == 0 and null["wrap"] == null["report"]
+
+
+def test_newsdesk_import_stores_the_genre_and_stories_show_marks_opinion(tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, url, outlet, title, text, ld_type, _ in PIECES:
+        (pages / f"{name}.html").write_text(html_page(title, text, ld_type=ld_type, site=outlet, url=url),
+                                            encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NEWSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}",
+           "NEWSDESK_ANALYSIS_BATCH": "0", "COLUMNS": "200"}
+
+    def newsdesk(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "newsdesk.cli", *args], capture_output=True, text=True,
+                              timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "4 stored" in newsdesk("import", str(pages))
+    exported = {r["url"]: r for r in map(json.loads, newsdesk("export").splitlines())}
+    genre = {name: exported[url]["genre"] for name, url, *_ in PIECES}
+    assert genre == {"report": None, "editorial": "opinion", "op-ed": "opinion", "wrap": "roundup"}
+    report = exported[PIECES[0][1]]["story_id"]
+    shown = newsdesk("stories", "show", str(report))
+    assert shown.count("(opinion)") == 2 and "Markets wrap" not in shown
