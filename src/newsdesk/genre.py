@@ -53,8 +53,9 @@ OPINION_LABELS = frozenset({
 # Labels that are also names of papers or of other things a headline part can be ("The Tribune"): not read
 # as a headline label.
 NOT_HEADLINE_LABELS = frozenset({"tribune", "tribunes", "tribuna", "perspective"})
-# The URL spellings of labels that are written with diacritics (a URL segment is also read percent-decoded).
-OPINION_URL_SEGMENTS = OPINION_LABELS | {"opinion", "editorial", "chronique", "tribune", "opiniao", "gorus"}
+# A URL segment is read percent-decoded; these are the spellings without diacritics that URLs use for the
+# labels above that have them ("opinion", "editorial", "opiniao" are labels already).
+OPINION_URL_SEGMENTS = OPINION_LABELS | {"gorus"}
 # JSON-LD types (lower case) of a page's article that say it is opinion.
 OPINION_TYPES = frozenset({"opinionnewsarticle", "reviewnewsarticle"})
 # Editorial headlines that name the paper: "The Guardian view on ...", "The Observer view on ...".
