@@ -281,6 +281,7 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     out.print("\nTimeline:")
     for a in members:
         copy = f" (copy of {a.duplicate_of})" if a.duplicate_of else ""
+        copy += " (opinion)" if a.genre == "opinion" else ""
         out.print(f"  {_when(a.story_joined_at)}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
                   markup=False, highlight=False)
     for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):
@@ -405,7 +406,7 @@ def extract(
             failed += 1
             err.print(f"{path}: {exc}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
-                      "language": None, "canonical_url": None, "image": None, "error": str(exc)}
+                      "language": None, "canonical_url": None, "image": None, "genre": None, "error": str(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     if failed:
         raise typer.Exit(1)

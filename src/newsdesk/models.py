@@ -47,6 +47,7 @@ class Article:
     language: str | None = None
     canonical_url: str | None = None
     image: str | None = None
+    genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
 
 
 @dataclass

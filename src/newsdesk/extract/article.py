@@ -32,6 +32,7 @@ from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
+from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
 from newsdesk.urls import canonicalize_url
@@ -137,6 +138,7 @@ def article_to_contract(path: str, article: Article) -> dict:
         "language": article.language,
         "canonical_url": article.canonical_url,
         "image": article.image,
+        "genre": article.genre,
     }
 
 
@@ -211,6 +213,7 @@ def _extract_article(
     language = meta.language or (_lang_code(hint.language) if hint else None)
     image = meta.image or (_absolute(hint.image, base) if hint and hint.image else None)
     canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
+    genre = meta.genre(title, canonical)
 
     body = extract_body(tree, base, title_candidates=meta.title_candidates(hint))
     if not body:
@@ -228,6 +231,7 @@ def _extract_article(
         language=language,
         canonical_url=canonical,
         image=image,
+        genre=genre,
     )
 
 
@@ -625,6 +629,13 @@ class _PageMeta:
                 return code
         return None
 
+    def genre(self, title: str | None, canonical: str | None) -> str | None:
+        """Opinion, round-up or reporting (None), from the labels the page puts on itself (newsdesk.genre)."""
+        sections: list[Any] = [self.metas.get(key) for key in _SECTION_META_KEYS]
+        sections += [*self._ld("articleSection", articles_only=True), *self._ld("genre", articles_only=True)]
+        types = [t for obj in self.jsonld[: self.jsonld_articles] for t in _flat_types(obj.get("@type"))]
+        return detect_genre((self.base, canonical), (title, self.title_tag), sections=sections, types=types)
+
     def authors(self, tree: HtmlElement) -> list[str]:
         names: list[str] = []
         for value in self._ld("author", articles_only=True):
@@ -661,6 +672,15 @@ class _PageMeta:
                 if found:
                     return found
         return _htmldate(tree, url)
+
+
+_SECTION_META_KEYS = ("article:section", "og:article:section", "article.section", "section", "parsely-section")
+
+
+def _flat_types(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
 _DATE_META_KEYS = (

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, TextClause, case, exists, func, select, text, tuple_
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.genre import OPINION
 from newsdesk.keys import name_key, utcnow
 from newsdesk.store.repository import STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
@@ -104,6 +105,7 @@ class ArticleSummary:
     language: str | None
     story_id: int | None
     duplicate_of: int | None
+    genre: str | None = None  # "opinion", "roundup" or None for reporting
 
     @property
     def when(self) -> datetime:
@@ -160,9 +162,10 @@ class EntityView:
 @dataclass
 class StoryDetail:
     story: StoryView
-    groups: list[OriginGroup]
+    groups: list[OriginGroup]  # the reporting (opinion is apart, below)
     timeline: list[OriginGroup]  # the same groups in the order the reporting appeared
     articles_total: int
+    opinion: list[OriginGroup] = field(default_factory=list)  # editorials, op-eds, columns, in time order
 
 
 @dataclass
@@ -214,14 +217,14 @@ class Filters:
 
 _ARTICLE_COLS = (ArticleRow.id, ArticleRow.url, ArticleRow.title, ArticleRow.source_name, ArticleRow.source_id,
                  ArticleRow.published, ArticleRow.fetched, ArticleRow.language, ArticleRow.story_id,
-                 ArticleRow.duplicate_of)
+                 ArticleRow.duplicate_of, ArticleRow.genre)
 
 
 # Statements of the hot read paths as text with typed result columns, built once per number of ids: building
 # and caching a SQLAlchemy union of twenty selects cost more than running it.
 _A, _S = ArticleRow.__table__.c, StoryRow.__table__.c
 _ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.published, _A.fetched, _A.language,
-                  _A.story_id, _A.duplicate_of)
+                  _A.story_id, _A.duplicate_of, _A.genre)
 _STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
                 _S.article_count, _S.sources_count, _S.independent_sources_count, _S.removal_request_id,
                 _S.entities, _S.statements, _S.merged_into)
@@ -268,7 +271,7 @@ def _firsts_sql(n: int) -> TextClause:
 def _article(row: Any) -> ArticleSummary:
     return ArticleSummary(id=row[0], url=row[1], title=row[2], source=row[3], source_id=row[4],
                           published=_time(row[5]), fetched=_time(row[6]) or utcnow(), language=row[7],
-                          story_id=row[8], duplicate_of=row[9])
+                          story_id=row[8], duplicate_of=row[9], genre=row[10])
 
 
 def _story(row: Any) -> StoryView:
@@ -478,9 +481,14 @@ class Reader:
                 groups[root.id].copies.append(a)
             else:  # a loop of copies (never written by the pipeline): show the article on its own
                 groups[a.id] = OriginGroup(a)
-        timeline = sorted(groups.values(), key=lambda g: (g.origin.when, g.origin.id))
-        ordered = sorted(groups.values(), key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
-        return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count)
+        # Opinion counts among the story's outlets but is not its reporting: shown apart, in time order.
+        opinion = sorted((g for g in groups.values() if g.origin.genre == OPINION),
+                         key=lambda g: (g.origin.when, g.origin.id))
+        reporting = [g for g in groups.values() if g.origin.genre != OPINION]
+        timeline = sorted(reporting, key=lambda g: (g.origin.when, g.origin.id))
+        ordered = sorted(reporting, key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
+        return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count,
+                           opinion=opinion)
 
     # ---- entities -----------------------------------------------------------------------------------
 
@@ -584,7 +592,7 @@ class Reader:
                 "id": row.id, "url": row.url, "canonical_url": row.canonical_url, "source": row.source_name,
                 "source_id": row.source_id, "title": row.title, "text": row.text, "authors": list(row.authors or []),
                 "published": row.published, "language": row.language, "fetched": row.fetched,
-                "story_id": row.story_id, "duplicate_of": row.duplicate_of, "image": row.image,
+                "story_id": row.story_id, "duplicate_of": row.duplicate_of, "image": row.image, "genre": row.genre,
             }
 
     # ---- sources ------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
+from newsdesk.genre import GENRES
 from newsdesk.keys import brief_with_status, content_hash, utcnow
 from newsdesk.models import Article
 from newsdesk.store import locks
@@ -73,6 +74,7 @@ class StoredArticle:
     image: str | None = None
     story_joined_at: datetime | None = None
     minhash: bytes | None = None
+    genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
 
     def to_contract(self) -> dict[str, Any]:
         return {
@@ -88,6 +90,7 @@ class StoredArticle:
             "fetched": self.fetched.isoformat(),
             "story_id": self.story_id,
             "duplicate_of": self.duplicate_of,
+            "genre": self.genre,
         }
 
 
@@ -96,7 +99,7 @@ def _stored(row: ArticleRow) -> StoredArticle:
         id=row.id, url=row.url, canonical_url=row.canonical_url, source=row.source_name, title=row.title,
         text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
-        story_joined_at=row.story_joined_at, minhash=row.minhash,
+        story_joined_at=row.story_joined_at, minhash=row.minhash, genre=row.genre,
     )
 
 
@@ -545,8 +548,11 @@ class Store:
         """Store an article once per URL and canonical URL; returns (id, created).
 
         An exact copy of a stored body (same text, another URL) is stored too, with duplicate_of
-        pointing at the first article that had that body.
+        pointing at the first article that had that body. Raises ValueError for a genre that is not one of
+        newsdesk.genre.GENRES (or None), before anything is written.
         """
+        if article.genre is not None and article.genre not in GENRES:
+            raise ValueError(f"{article.url}: unknown genre {article.genre!r} (one of {', '.join(GENRES)}, or none)")
         # PostgreSQL text cannot hold NUL; extraction removes control characters already, but an Article built
         # elsewhere may not have: stored the same way on both engines, without them. Likewise a publication date
         # (newsdesk.dates checks them where they enter): one outside 1990 .. now + 2 days is stored as none.
@@ -570,7 +576,7 @@ class Store:
                 url=article.url, canonical_url=canonical, source_id=source_id, source_name=source_name,
                 title=article.title, text=article.text, authors=list(article.authors),
                 published=article.published, language=article.language, image=article.image,
-                fetched=fetched or utcnow(), content_hash=digest,
+                fetched=fetched or utcnow(), content_hash=digest, genre=article.genre,
                 duplicate_of=(first.duplicate_of or first.id) if first else None,
             )
             s.add(row)

@@ -107,6 +107,7 @@ class ArticleRow(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
     story_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # copy-detection signature, to rebuild the index
+    genre: Mapped[str | None] = mapped_column(String(16))  # "opinion", "roundup", null: reporting (migration 0011)
 
 
 class StoryRow(Base):

@@ -265,6 +265,10 @@ class StoryClusterer:
         return sorted(i for i, sim in scores.items() if i != story.id and sim >= bar
                       and (small <= 0 or min(story.size, self._stories[i].size) <= small))
 
+    def holds(self, story_id: int) -> bool:
+        """Whether the story is in the index (not forgotten, not merged away, not one the caller kept apart)."""
+        return story_id in self._stories
+
     def resolve(self, story_id: int) -> int:
         """The story `story_id` is now: itself, or the survivor of the merges it went into."""
         while story_id in self.merged_into:

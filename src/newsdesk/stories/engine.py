@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from newsdesk import __version__
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
+from newsdesk.genre import ROUNDUP
 from newsdesk.keys import utcnow
 from newsdesk.labels import default_registry
 from newsdesk.models import StoryDoc
@@ -67,6 +68,7 @@ class StoryDecider:
         self.copies = CopyDetector()
         self.clusterer = StoryClusterer(self.config, new_story_id)
         self.story_of: dict[Key, int] = {}
+        self.apart: set[int] = set()  # round-ups' stories, which the clusterer does not hold (see _apart)
         # The stream's own clock (newest publication date seen): stories fall out of the index when the stream
         # has moved a window past them, so replaying an old archive works like live news. Dates are checked where
         # they enter: the service's at most two days ahead of now, a `newsdesk cluster` file's on its own timeline.
@@ -98,12 +100,23 @@ class StoryDecider:
         home = origin if origin is not None else next((k for k in repointed if k in self.story_of), None)
         if home is not None and home in self.story_of:
             # A copy belongs where its origin is, whatever its new headline says (and an origin with its copies).
+            # A reprint of a round-up goes into the round-up's own story, which the clusterer does not hold.
             story = self.clusterer.resolve(self.story_of[home])
-            self.clusterer.restore(story, doc)
+            if story not in self.apart:
+                self.clusterer.restore(story, doc)
+        elif doc.genre == ROUNDUP:
+            story = self._apart()
         else:
             story = self.clusterer.add(doc)
         self.story_of[doc.id] = story
         return Assignment(story, origin, repointed)
+
+    def _apart(self) -> int:
+        """A story of its own that the clusterer never indexes: a round-up mentions many events in passing, so it
+        joins none of their stories and none joins it (its reprints excepted)."""
+        story = self.clusterer.new_story_id()
+        self.apart.add(story)
+        return story
 
     def _register(self, doc: StoryDoc, sig: bytes | None) -> Key | None:
         if not (doc.text or sig):
@@ -122,16 +135,22 @@ class StoryDecider:
             self.copies.remove(article_id)
 
     def restore(self, doc: StoryDoc, story_id: int, sig: bytes | None) -> None:
-        """Re-load a member decided earlier (service restart) without deciding anything again."""
+        """Re-load a member decided earlier (service restart) without deciding anything again. Members come in the
+        order they were stored: a round-up's story is set apart when the round-up comes first (as `assign` set it),
+        and held when it joined a story as the origin of copies stored before it."""
         self._register(doc, sig)
-        self.clusterer.restore(story_id, doc)
+        if story_id in self.apart or (doc.genre == ROUNDUP and not self.clusterer.holds(story_id)):
+            self.apart.add(story_id)
+        else:
+            self.clusterer.restore(story_id, doc)
         self.story_of[doc.id] = story_id
         self._tick(doc)
 
 
 def story_doc(article: StoredArticle) -> StoryDoc:
     return StoryDoc(id=article.id, title=article.title or "", text=article.text, published=article.published,
-                    url=article.url, source=article.source, origin_id=article.duplicate_of, language=article.language)
+                    url=article.url, source=article.source, origin_id=article.duplicate_of, language=article.language,
+                    genre=article.genre)
 
 
 @dataclass

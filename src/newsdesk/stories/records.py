@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from newsdesk.dates import parse_date
+from newsdesk.genre import GENRES, detect_genre
 from newsdesk.models import StoryDoc
 
 
@@ -37,8 +38,16 @@ def read_records(stream: IO[str]) -> Iterator[StoryDoc | RecordError]:
         if not isinstance(title, str) or not isinstance(text, str):
             yield RecordError(number, "'title' and 'text' must be strings")
             continue
+        url = obj.get("url")
+        if "genre" in obj:  # null: reporting, as the record says
+            genre = obj["genre"]
+            if genre is not None and genre not in GENRES:
+                yield RecordError(number, f"'genre' must be one of {', '.join(GENRES)} or null, not {genre!r}")
+                continue
+        else:  # read from the labels its URL and title carry, as extraction does
+            genre = detect_genre([url], [title])
         # A bad date is no date (newsdesk.dates): the article still clusters, undated. A far one is kept: the
         # file's timeline is its own (an archive, a simulation), only order and spacing matter to grouping.
         published = parse_date(obj.get("published"), f"line {number}: published", plausible=False)
-        yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=obj.get("url"),
-                       source=obj.get("source"))
+        yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=url,
+                       source=obj.get("source"), genre=genre)

@@ -78,6 +78,9 @@ class ArticleOut(BaseModel):
     story_id: int | None
     duplicate_of: int | None = Field(description="the article this one is a copy of, or null")
     story_url: str | None = None
+    genre: Literal["opinion", "roundup"] | None = Field(
+        None, description="opinion: an editorial, op-ed, column or letter; roundup: a market wrap or news round-up "
+                          "(in a story of its own); null: reporting")
 
 
 class ArticleFullOut(ArticleOut):
@@ -237,7 +240,8 @@ class SearchOut(BaseModel):
 def article_out(a: ArticleSummary, base: str) -> ArticleOut:
     return ArticleOut(id=a.id, url=a.url, title=a.title, source=a.source, source_id=a.source_id,
                       published=a.published, fetched=a.fetched, language=a.language, story_id=a.story_id,
-                      duplicate_of=a.duplicate_of, story_url=f"{base}/stories/{a.story_id}" if a.story_id else None)
+                      duplicate_of=a.duplicate_of, story_url=f"{base}/stories/{a.story_id}" if a.story_id else None,
+                      genre=a.genre)
 
 
 def entities_out(entities: list[dict], base: str) -> list[EntityOut]:

@@ -212,7 +212,8 @@ def story_page(request: Request, story_id: str) -> Response:
     by_id = {a.id: a for a in detail.story.articles}
     cited = [(n, aid, by_id.get(aid)) for aid, n in numbers.items()]
     return render(request, "story.html", {
-        "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "numbers": numbers,
+        "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "opinion": detail.opinion,
+        "numbers": numbers,
         "cited": cited, "articles": by_id, "entity_sections": entity_sections(detail.story.entities),
         "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
         "status_labels": STATUS_LABELS,

@@ -4,14 +4,14 @@ The merged story keeps its row and id, emptied, so that its page, API answer and
 Indexed: a merge re-points the stories merged into the story that goes.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 
 
 def upgrade() -> None:
