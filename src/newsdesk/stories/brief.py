@@ -36,6 +36,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ import numpy as np
 from newsdesk.models import BriefSentence, Citation, StoryDoc
 from newsdesk.stories import semantic
 from newsdesk.text import CLOSERS, OPENERS, STOP_WORDS, is_abbreviation, sentence_spans, split_sentences, stemmer
-from newsdesk.timebudget import check_deadline
+from newsdesk.timebudget import check_deadline, current_deadline
 
 __all__ = [
     "MAX_DOCS",
@@ -802,6 +803,29 @@ def _same_fact(a: _Sentence, b: _Sentence, cosine: float, same_language: bool) -
     return cosine >= _SAME_FACT_COS and _cosine_binary(a.terms, b.terms) >= _SAME_FACT_TERMS
 
 
+_ENCODE_CHUNK = 16
+_ENCODE_RESERVE = 0.25  # seconds of the time budget kept for the rest of the brief and the write
+
+
+def _encode_within_budget(texts: list[str]) -> np.ndarray | None:
+    """Vectors for the first texts, as many as the time budget allows (the encoder adds citations; it must not
+    cost the story its brief): chunk by chunk, stopping while the rest of the budget still covers the work after
+    it. None without the encoder."""
+    budget = current_deadline()
+    parts: list[np.ndarray] = []
+    spent = 0.0
+    for start in range(0, len(texts), _ENCODE_CHUNK):
+        if budget is not None and budget.remaining() < _ENCODE_RESERVE + spent:
+            break  # the next chunk would likely cost what the last did
+        began = time.perf_counter()
+        chunk = semantic.encode_texts(texts[start:start + _ENCODE_CHUNK])
+        if chunk is None:
+            return None
+        parts.append(chunk)
+        spent = time.perf_counter() - began
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+
+
 def _match_semantically(articles: list[_Article], units: list[_Unit]) -> None:
     """Add to each candidate sentence's `origins` and `matches` the articles that report the same fact in
     other words or another language. Candidates are the sentences a unit can use, the first few of each
@@ -818,9 +842,10 @@ def _match_semantically(articles: list[_Article], units: list[_Unit]) -> None:
     if len({a.rank for a, _ in candidates}) < 2:
         return
     check_deadline("encoding sentences")
-    vectors = semantic.encode_texts([s.text for _, s in candidates])
+    vectors = _encode_within_budget([s.text for _, s in candidates])
     if vectors is None:
         return
+    candidates = candidates[: len(vectors)]
     for (_, s), vector in zip(candidates, vectors, strict=True):
         s.vector = vector
     check_deadline("matching facts across articles")

@@ -160,7 +160,9 @@ class StoryClusterer:
         self._embeddings = StoryEmbeddings(encoder, config.semantic_members) if encoder is not None else None
         language_classifier()  # loaded now, not in the first article's time budget
         self._language_stories: dict[str, int] = {}  # language -> held stories with a member in it
-        self._stories_with_language = 0  # held stories with a member of known language
+        # language -> the newest publication time of its members (None: one was undated), never lowered: an
+        # article far from every story in other languages needs no encoder
+        self._language_newest: dict[str, datetime | None] = {}
         self._counter = itertools.count(1)
         self._max_restored = 0
         self._new_story_id = new_story_id or self._default_id
@@ -206,12 +208,11 @@ class StoryClusterer:
         language = _language(doc)
         raw, lead = self._learn(doc, language)
         vec, norm = self._weigh(raw)
-        emb = None
-        if (self._embeddings is not None and language is not None
-                and self._language_stories.get(language, 0) < self._stories_with_language):
-            # Some story held has no member in this language: only then can the encoder change the decision.
-            emb = self._embeddings.encode(doc.title or "", doc.text or "")
         when = _aware(doc.published) if doc.published is not None else None
+        emb = None
+        if self._embeddings is not None and language is not None and self._other_language_near(language, when):
+            # Only where a story in another language may be in reach can the encoder change the decision.
+            emb = self._embeddings.encode(doc.title or "", doc.text or "")
         story: _Story | None = None
         if doc.origin_id is not None:
             story = self._stories.get(self._article_story.get(doc.origin_id, -1))
@@ -314,7 +315,6 @@ class StoryClusterer:
             self._embeddings.merge(into.id, gone.id)
         self._forget_languages(gone)
         for language in gone.languages - into.languages:
-            self._stories_with_language += not into.languages
             into.languages.add(language)
             self._language_stories[language] = self._language_stories.get(language, 0) + 1
         del self._stories[gone.id]
@@ -327,11 +327,23 @@ class StoryClusterer:
             into.last = last
         self._index(into)
 
+    def _other_language_near(self, language: str, when: datetime | None) -> bool:
+        window = timedelta(days=self.config.window_days)
+        for other, newest in self._language_newest.items():
+            if other != language and self._language_stories.get(other) and (
+                    newest is None or when is None or when <= shift(newest, window)):
+                return True
+        return False
+
     def _join_language(self, story: _Story, doc: StoryDoc, language: str | None, emb: np.ndarray | None) -> None:
-        if language is not None and language not in story.languages:
-            self._stories_with_language += not story.languages
-            story.languages.add(language)
-            self._language_stories[language] = self._language_stories.get(language, 0) + 1
+        if language is not None:
+            if language not in story.languages:
+                story.languages.add(language)
+                self._language_stories[language] = self._language_stories.get(language, 0) + 1
+            when = _aware(doc.published) if doc.published is not None else None
+            newest = self._language_newest.get(language, _EARLIEST)
+            if newest is not None:
+                self._language_newest[language] = None if when is None else max(newest, when)
         if self._embeddings is not None:
             self._embeddings.add(story.id, doc.title or "", doc.text or "", emb)
 
@@ -644,7 +656,6 @@ class StoryClusterer:
         del self._stories[story.id]
 
     def _forget_languages(self, story: _Story) -> None:
-        self._stories_with_language -= bool(story.languages)
         for language in story.languages:
             self._language_stories[language] -= 1
             if not self._language_stories[language]:

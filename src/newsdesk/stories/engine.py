@@ -38,8 +38,7 @@ from newsdesk.timebudget import check_deadline, deadline
 log = logging.getLogger(__name__)
 
 Key = int | str
-FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window ...
-FORGET_STEP = timedelta(hours=1)  # ... or sooner, once the stream's clock moved this far (held stories stay few)
+FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window
 # The story stage's rules (copy-folding, grouping, briefs): a new version, or a new release of newsdesk, tries
 # the articles it had set aside again (newsdesk.store.schema.ArticleFailure).
 STORIES_VERSION = "1"
@@ -74,16 +73,13 @@ class StoryDecider:
         # they enter: the service's at most two days ahead of now, a `newsdesk cluster` file's on its own timeline.
         self.clock: datetime | None = None
         self._since_forget = 0
-        self._swept_at: datetime | None = None
 
     def _tick(self, doc: StoryDoc) -> None:
         if doc.published and (self.clock is None or doc.published > self.clock):
             self.clock = doc.published
         self._since_forget += 1
-        if self.clock and (self._since_forget >= FORGET_EVERY or self._swept_at is None
-                           or self.clock >= shift(self._swept_at, FORGET_STEP)):
+        if self.clock and self._since_forget >= FORGET_EVERY:
             self._since_forget = 0
-            self._swept_at = self.clock
             self.clusterer.forget_before(shift(self.clock, -timedelta(days=self.config.window_days)))
 
     def assign(self, doc: StoryDoc, *, sig: bytes | None = None) -> Assignment:
@@ -91,7 +87,6 @@ class StoryDecider:
 
         An article published before the origin of the copies it matches becomes their origin
         (`Assignment.repointed`: the articles now its copies) and joins their story."""
-        self._tick(doc)  # first: what the stream has moved past is no candidate (and costs nothing to compare)
         found = self._register(doc, sig)
         repointed = list(self.copies.repointed) if (doc.text or sig) else []
         # The store's exact-copy link (first stored) gives way when this article is the earlier published.
@@ -109,6 +104,7 @@ class StoryDecider:
         else:
             story = self.clusterer.add(doc)
         self.story_of[doc.id] = story
+        self._tick(doc)
         return Assignment(story, origin, repointed)
 
     def _apart(self) -> int:

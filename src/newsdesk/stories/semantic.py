@@ -102,13 +102,15 @@ class StoryEmbeddings:
 
     def nearest(self, embedding: np.ndarray, floor: float, accept: Callable[[int], bool], limit: int) -> list[int]:
         """Up to `limit` stories whose cosine to `embedding` reaches `floor` and that `accept` takes, nearest
-        first. Pending leads are encoded first, at most `encode_per_search` of them (newest stories first)."""
+        first. The pending leads of stories `accept` takes are encoded first, at most `encode_per_search` of them
+        (newest stories first)."""
         budget = self._encode_per_search
         for story_id in sorted(self._pending, reverse=True):
             if budget <= 0:
                 break
-            budget -= len(self._pending[story_id])
-            self._flush(story_id)
+            if accept(story_id):
+                budget -= len(self._pending[story_id])
+                self._flush(story_id)
         if not self._row:
             return []
         sims = self._matrix @ embedding
