@@ -15,10 +15,12 @@ figures compare: the measures are this file's, only the clustering code differs.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -32,13 +34,14 @@ SEMEVAL = Path("semeval2022-task8")
 
 
 def version_src(ref: str, into: Path) -> Path:
-    """`src` of revision `ref` (this working tree for "HEAD+work"), unpacked under `into`."""
-    if ref == "work":
-        return ROOT / "src"
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True).stdout
+    """`src` of revision `ref` ("work": this working tree, copied now), unpacked under `into`."""
     target = into / ref
+    if ref == "work":
+        shutil.copytree(ROOT / "src", target / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+        return target / "src"
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True).stdout
     target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     return target / "src"
 
@@ -50,9 +53,12 @@ def cluster(src: Path, records: Path) -> tuple[dict[str, str], float]:
     proc = subprocess.run([sys.executable, "-m", "newsdesk.cli", "cluster", str(records)], capture_output=True,
                           text=True, env=env, timeout=3600)
     seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"newsdesk cluster failed under {src}: {proc.stderr[-2000:]}")
-    return dict(line.split("\t") for line in proc.stdout.splitlines() if "\t" in line), seconds
+    story = dict(line.split("\t") for line in proc.stdout.splitlines() if "\t" in line)
+    given = sum(1 for line in records.open(encoding="utf-8") if line.strip())
+    if proc.returncode not in (0, 1) or len(story) != given:  # 1: some article was reported, all have lines
+        raise SystemExit(f"newsdesk cluster failed under {src} on {records} ({len(story)} of {given} lines, "
+                         f"exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return story, seconds
 
 
 def write_records(rows: list[dict], path: Path) -> Path:
