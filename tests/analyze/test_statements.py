@@ -24,8 +24,17 @@ def find(statements: list[Statement], fragment: str) -> Statement:
 
 
 def check_offsets(text: str, statements: list[Statement]) -> None:
+    """Verbatim from the article; a quote split by its frame: its parts, in order, the frame left out."""
     for s in statements:
-        assert text[s.start:s.end] == s.text  # verbatim from the article
+        span = text[s.start:s.end]
+        if not s.quote:
+            assert span == s.text
+            continue
+        parts = s.text.split(" … ")
+        assert span.startswith(parts[0]) and span.endswith(parts[-1])
+        at = 0
+        for part in parts:
+            at = span.index(part, at) + len(part)
 
 
 def test_example_story_statements():
@@ -65,12 +74,11 @@ def test_direct_quotes_every_frame_and_pronoun_speaker():
     # Speaker before a straight quote, with a colon.
     brandt = find(quotes, "Nobody asked us")
     assert brandt.speaker == "Tomas Brandt" and brandt.kind == "other"
-    # Inverted "said X" and a frameless quote that continues the same speaker.
+    # Inverted "said X", and the rest of the quote after its frame: one statement.
     okafor = find(quotes, "The timetable is final")
     assert okafor.speaker == "Ruth Okafor" and okafor.speaker_role.endswith("director")
     assert okafor.kind == "official"
-    follow = find(quotes, "We will not change it")
-    assert follow.speaker == "Ruth Okafor"
+    assert okafor.text == "The timetable is final … We will not change it."
 
 
 def test_he_resolves_to_the_last_male_speaker_not_the_last_woman():
@@ -130,6 +138,26 @@ def test_quote_spanning_paragraphs():
     st = [s for s in analyze_text(text).statements if s.quote]
     assert [s.speaker for s in st] == ["Maria Santos", "Maria Santos"]
     assert st[0].text.startswith("The river rose") and st[0].text.endswith("overnight.")
+
+
+def test_a_quote_split_by_its_frame_is_one_statement():
+    """"A," X said. "B." and "A," X said, "B." are one statement whose words are A and B; a quote with a frame of
+    its own, or in the next paragraph, stays a statement of its own."""
+    text = ("\u201cThe bridge will stay closed all winter,\u201d engineer Carla Mendes said on Tuesday. "
+            "\u201cWe found cracks in two of the piers.\u201d\n\n"
+            "\u201cThe repairs are paid for,\u201d she said, \u201cand the work starts in April.\u201d "
+            "\u201cNobody will lose their job,\u201d she added.\n\n"
+            "\u201cThe ferry will run every hour until then.\u201d")
+    st = [s for s in analyze_text(text).statements if s.quote]
+    check_offsets(text, st)
+    assert [s.text for s in st] == [
+        "The bridge will stay closed all winter … We found cracks in two of the piers.",
+        "The repairs are paid for … and the work starts in April.",
+        "Nobody will lose their job",
+        "The ferry will run every hour until then."]
+    assert {s.speaker for s in st} == {"Carla Mendes"}
+    first = st[0]
+    assert text[first.start:first.end].startswith("The bridge") and text[first.end - 1] == "."
 
 
 def test_scare_quotes_and_titles_are_not_statements():

@@ -123,7 +123,9 @@ class Statement:
     verb: str
     kind: str
     status: str
-    start: int  # character offsets of `text` in the article
+    # Character offsets of `text` in the article. A quote split by its frame ("A," she said. "B.") is one
+    # statement: start..end span both parts and the frame, `text` is the parts joined by " … ".
+    start: int
     end: int
     quote: bool = False  # a direct quote (else reported speech)
     speaker_type: str | None = None  # the entity type when the speaker is a named entity
@@ -188,6 +190,8 @@ class _Candidate:
     subject_offset: int = 0
     inherit: bool = False  # a quote with no frame: its speaker is the previous quote's
     verb_at: tuple[int, int] | None = None  # (chunk offset, token index) of the speech verb
+    # The quote's parts when its frame splits it ("A," she said. "B."): start..end then spans them, frame included.
+    parts: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _Resolver:
@@ -567,6 +571,12 @@ class Extractor:
             return False
         return verb.lower_ == "according" or any(verb.is_ancestor(t) for t in inside)
 
+    def _splits(self, before: _Candidate, cand: _Candidate, quote: Quote) -> bool:
+        """Whether `quote` is the second part of the quote `before`, split by its frame: it has no frame of its
+        own or shares the frame of `before`, in the same paragraph."""
+        same_frame = cand.inherit or (cand.verb_at is not None and cand.verb_at == before.verb_at)
+        return before.quote and same_frame and "\n" not in self.text[before.end:quote.start]
+
     # -------------------------------------------------------------------------------------- reported
 
     def _reported_candidates(self, used_verbs: set[tuple[int, int]]) -> list[_Candidate]:
@@ -649,6 +659,13 @@ class Extractor:
 
     # -------------------------------------------------------------------------------------- run
 
+    def _words_of(self, start: int, end: int) -> tuple[int, int]:
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and (self.text[end - 1].isspace() or self.text[end - 1] == ","):
+            end -= 1
+        return start, end
+
     def run(self) -> list[Statement]:
         candidates: list[_Candidate] = []
         used: set[tuple[int, int]] = set()
@@ -663,6 +680,14 @@ class Extractor:
                 cand = self._quote_candidate(chain[0], previous)
             if cand is None:
                 previous = None
+                continue
+            if previous is not None and len(chain) == 1 and self._splits(candidates[-1], cand, chain[0]):
+                # "A," she said. "B." (or: "A," she said, "B."): one statement, its frame between its parts.
+                first = candidates[-1]
+                first.parts = first.parts or [(first.start, first.end)]
+                first.parts.append((cand.start, cand.end))
+                first.end = cand.end
+                previous = chain[0]
                 continue
             for part in chain:
                 candidates.append(replace(cand, position=part.start, start=part.start, end=part.end))
@@ -703,11 +728,12 @@ class Extractor:
             if cand.quote:
                 # Quote marks are outside the span already; spaces inside them and the comma that hands over
                 # to the frame ("…,” she said) are not the speaker's words.
-                while cand.start < cand.end and self.text[cand.start].isspace():
-                    cand.start += 1
-                while cand.end > cand.start and (self.text[cand.end - 1].isspace() or self.text[cand.end - 1] == ","):
-                    cand.end -= 1
-            text = self.text[cand.start:cand.end]
+                parts = [self._words_of(s, e) for s, e in cand.parts or [(cand.start, cand.end)]]
+                cand.start, cand.end = parts[0][0], parts[-1][1]
+                # The frame between the parts is not the speaker's: left out, its place marked.
+                text = " … ".join(self.text[s:e] for s, e in parts)
+            else:
+                text = self.text[cand.start:cand.end]
             if not cand.quote and not cand.inherit and entity is not None and entity.gender is None:
                 # "Anna Lindqvist said she would vote": the subject's own pronoun tells her gender.
                 first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
