@@ -160,6 +160,28 @@ def test_a_quote_split_by_its_frame_is_one_statement():
     assert text[first.start:first.end].startswith("The bridge") and text[first.end - 1] == "."
 
 
+def test_a_quoted_fragment_inside_a_reported_clause_gives_the_whole_clause():
+    """The statement is the clause the verb reports, as reported speech (quote: false): a fragment alone
+    ("always fatal") loses what it was said of. Every quoted part of the clause is in that one statement; an
+    unframed quote after it still goes to the same speaker."""
+    text = ("The health agency said the disease is \u201calways fatal\u201d when it goes untreated. "
+            "Mayor Ruth Okafor said the new timetable was \u201ca gift to commuters\u201d and "
+            "\u201clong overdue\u201d. \u201cWe listened to every complaint.\u201d")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.text, s.quote) for s in st] == [
+        ("the disease is \u201calways fatal\u201d when it goes untreated", False),
+        ("the new timetable was \u201ca gift to commuters\u201d and \u201clong overdue\u201d", False),
+        ("We listened to every complaint.", True)]
+    assert [s.speaker for s in st] == ["The health agency", "Ruth Okafor", "Ruth Okafor"]
+
+
+def test_a_quote_that_is_the_whole_content_stays_a_quote():
+    text = "Councillor Anna Lindqvist said: \u201cThe budget is final.\u201d"
+    st = analyze_text(text).statements
+    assert [(s.text, s.quote, s.speaker) for s in st] == [("The budget is final.", True, "Anna Lindqvist")]
+
+
 def test_scare_quotes_and_titles_are_not_statements():
     text = ("The band played \u201cRiver of Stars\u201d at the festival. "
             "Critics called the show a \u201cmust-see\u201d event.")

@@ -190,6 +190,7 @@ class _Candidate:
     subject_offset: int = 0
     inherit: bool = False  # a quote with no frame: its speaker is the previous quote's
     verb_at: tuple[int, int] | None = None  # (chunk offset, token index) of the speech verb
+    verb_char: int = -1  # the speech verb's character offset in the article
     # The quote's parts when its frame splits it ("A," she said. "B."): start..end then spans them, frame included.
     parts: list[tuple[int, int]] = field(default_factory=list)
 
@@ -530,16 +531,27 @@ class Extractor:
                 if len(re.findall(r"[.!?](?:\s|$)", gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
                     return _Candidate(quote.start, quote.start, quote.end, "", True, inherit=True)
             return None
+        lemma = _is_speech(verb)
+        clause = self._reported(verb, lemma, offset) if lemma else None
+        if clause is not None and clause.start <= quote.start and quote.end <= clause.end and not (
+                clause.start <= offset + verb.idx < clause.end) and re.search(
+                r"\w", self.text[clause.start:quote.start] + self.text[quote.end:clause.end]):
+            # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
+            # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
+            # holds its own verb is a misparse spanning the frame of a split quote.)
+            clause.verb_at = (offset, verb.i)
+            return clause
         if words < 4 and not self._short_quote_is_speech(verb, quote, offset):
             return None
         if verb.lower_ == "according":
             return _Candidate(quote.start, quote.start, quote.end, "according to", True, subject=subject,
-                              subject_offset=offset, verb_at=(offset, verb.i))
+                              subject_offset=offset, verb_at=(offset, verb.i), verb_char=offset + verb.idx)
         subject = _subject(verb) or _fallback_subject(verb, self._inside_quote, offset)
         if subject is not None and self._inside_quote(offset + subject.idx):
             subject = _fallback_subject(verb, self._inside_quote, offset)
         return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
-                          subject=subject, subject_offset=offset, verb_at=(offset, verb.i))
+                          subject=subject, subject_offset=offset, verb_at=(offset, verb.i),
+                          verb_char=offset + verb.idx)
 
     def _frame_before(self, doc: Any, offset: int, mark: Any) -> tuple[Any, Any]:
         """The speech verb (or "according" of "according to X") framing a quote from before it, in the same
@@ -572,10 +584,12 @@ class Extractor:
         return verb.lower_ == "according" or any(verb.is_ancestor(t) for t in inside)
 
     def _splits(self, before: _Candidate, cand: _Candidate, quote: Quote) -> bool:
-        """Whether `quote` is the second part of the quote `before`, split by its frame: it has no frame of its
-        own or shares the frame of `before`, in the same paragraph."""
+        """Whether `quote` is the second part of the quote `before`, in the same paragraph: it has no frame of
+        its own or shares that of `before`, and only that frame (or nothing but marks) lies between them."""
         same_frame = cand.inherit or (cand.verb_at is not None and cand.verb_at == before.verb_at)
-        return before.quote and same_frame and "\n" not in self.text[before.end:quote.start]
+        gap = self.text[before.end:quote.start]
+        return (before.quote and cand.quote and same_frame and "\n" not in gap
+                and (before.end <= before.verb_char < quote.start or not re.search(r"\w", gap)))
 
     # -------------------------------------------------------------------------------------- reported
 
@@ -670,10 +684,13 @@ class Extractor:
         candidates: list[_Candidate] = []
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
+        clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
         for chain in _chains(self.layout.quotes):
             check_deadline("quotes")
             if len(candidates) >= MAX_STATEMENTS:
                 break
+            if clause[0] <= chain[0].start < clause[1]:
+                continue  # another quoted part of that clause ("called it "slow" and "costly"")
             # A quote running over several paragraphs is framed once, usually after its last part.
             cand = self._quote_candidate(chain[-1], previous if len(chain) == 1 else None)
             if cand is None and len(chain) > 1:
@@ -689,8 +706,12 @@ class Extractor:
                 first.end = cand.end
                 previous = chain[0]
                 continue
-            for part in chain:
-                candidates.append(replace(cand, position=part.start, start=part.start, end=part.end))
+            if not cand.quote:
+                candidates.append(cand)
+                clause = (cand.start, cand.end)
+            else:
+                for part in chain:
+                    candidates.append(replace(cand, position=part.start, start=part.start, end=part.end))
             if cand.verb_at is not None:
                 used.add(cand.verb_at)
             previous = chain[-1]
@@ -742,7 +763,7 @@ class Extractor:
             status = classify_status(verb, text, kind, outlet)
             statement = Statement(speaker, role, text, verb, kind, status, cand.start, cand.end, cand.quote, stype)
             statements.append(statement)
-            if cand.quote:
+            if cand.quote or cand.verb_at is not None:  # a quote, or a clause quoting part of its words
                 last_quote = statement
         statements.sort(key=lambda s: s.start)
         return statements
