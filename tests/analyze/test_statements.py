@@ -176,6 +176,13 @@ def test_a_quoted_fragment_inside_a_reported_clause_gives_the_whole_clause():
     assert [s.speaker for s in st] == ["The health agency", "Ruth Okafor", "Ruth Okafor"]
 
 
+def test_a_clause_ending_in_a_quote_keeps_the_quote_whole():
+    # The parse ends the clause before the full stop inside the closing mark; the statement does not.
+    text = "Planning chief Omar Haddad said the permits were handed out \u201clike sweets.\u201d"
+    st = analyze_text(text).statements
+    assert [(s.text, s.quote) for s in st] == [("the permits were handed out \u201clike sweets.\u201d", False)]
+
+
 def test_a_quote_that_is_the_whole_content_stays_a_quote():
     text = "Councillor Anna Lindqvist said: \u201cThe budget is final.\u201d"
     st = analyze_text(text).statements

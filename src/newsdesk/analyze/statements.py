@@ -533,12 +533,16 @@ class Extractor:
             return None
         lemma = _is_speech(verb)
         clause = self._reported(verb, lemma, offset) if lemma else None
-        if clause is not None and clause.start <= quote.start and quote.end <= clause.end and not (
+        # The clause's tokens may stop before the quote's closing punctuation ("… handed out "like candy."").
+        words_end = quote.start + len(self.text[quote.start:quote.end].rstrip(" .,;:!?"))
+        if clause is not None and clause.start <= quote.start and words_end <= clause.end and not (
                 clause.start <= offset + verb.idx < clause.end) and re.search(
                 r"\w", self.text[clause.start:quote.start] + self.text[quote.end:clause.end]):
             # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
             # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
             # holds its own verb is a misparse spanning the frame of a split quote.)
+            if self.text[quote.end:quote.end + 1] in ("”", '"', "»"):
+                clause.end = max(clause.end, quote.end + 1)  # the closing mark too
             clause.verb_at = (offset, verb.i)
             return clause
         if words < 4 and not self._short_quote_is_speech(verb, quote, offset):
