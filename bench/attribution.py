@@ -4,7 +4,8 @@
 
 1. Speaker precision and recall on direct quotes with named speakers, labelled by hand in 48 ECB+ articles
    (bench/attribution-labels.json: article id, character offsets of the quoted words, speaker name; no text).
-   A predicted statement counts when it is a direct quote whose speaker is a named entity; it matches a
+   A predicted statement counts when it is a direct quote whose speaker is a named entity, or reported speech
+   of a named speaker that holds quoted words (a partial quote is given as its whole clause); it matches a
    labelled quote when their spans overlap, and its speaker is right when the names are equal ignoring
    case, or one contains the other, or they share the surname (last word). Precision = right predictions /
    predictions (in the labelled articles); recall = labelled quotes with a right overlapping prediction /
@@ -27,6 +28,7 @@ import argparse
 import gzip
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,6 +38,9 @@ sys.path.insert(0, str(ROOT / "src"))
 DEFAULT_ECB = ROOT.parent / "shared" / "data" / "ecbplus" / "ecbplus-train-dev.jsonl"
 DEFAULT_AEB = ROOT.parent / "shared" / "data" / "aeb"
 LABELS = ROOT / "bench" / "attribution-labels.json"
+
+
+_QUOTED = re.compile(r"[\"“”«»]\w")
 
 
 def speaker_matches(predicted: str | None, gold: str) -> bool:
@@ -65,7 +70,7 @@ def attribution(ecb: Path, show_errors: bool) -> tuple[float, float, int, int]:
     for article, result in zip(labels, results, strict=True):
         gold = article["quotes"]
         total += len(gold)
-        preds = [s for s in result.statements if s.quote and s.speaker_type is not None]
+        preds = [s for s in result.statements if s.speaker_type is not None and (s.quote or _QUOTED.search(s.text))]
         hit = [False] * len(gold)
         for s in preds:
             predicted += 1
