@@ -5,6 +5,7 @@ grouped and analysed by the real pipeline (the `analysed_site` fixture)."""
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 from urllib.parse import quote
 
 import pytest
@@ -294,3 +295,15 @@ def test_a_brief_sentence_that_speculates_is_labelled_not_stated_as_fact(esite):
     page = esite.get(f"/stories/{sid}").text
     brief = page[page.index('<ol class="brief">'):page.index("</ol>", page.index('<ol class="brief">'))]
     assert brief.count('<span class="label label-speculation">Speculation</span>') == len(flagged)
+
+
+def test_quotation_marks_only_around_verbatim_quotes(esite):
+    # Reported speech ("the ministry said that ...") is the writer's wording: shown plain, never in quotation marks.
+    sid = story_id(esite, ORIGIN_URL)
+    html = esite.get(f"/stories/{sid}").text
+    statements = esite.get(f"/api/stories/{sid}").json()["statements"]
+    shown = [s for s in statements if html_escape(s["text"], quote=False) in html]
+    assert {s["quote"] for s in shown} == {True, False}  # both kinds are on the page
+    for s in shown:
+        text = html_escape(s["text"], quote=False)
+        assert (f"“{text}”" in html) == s["quote"], s
