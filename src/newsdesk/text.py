@@ -57,15 +57,11 @@ SNOWBALL_LANGUAGES = {
 STEM_CACHE = 1 << 16  # distinct words remembered per language: news vocabulary repeats, stemming is not free
 
 
-# Languages that capitalise every noun: there a capital inside a sentence does not mark a name.
-NOUN_CAPITALISING: frozenset[str] = frozenset()
-
-
 @cache
 def stop_words(language: str | None = None) -> frozenset[str]:
     """Function words of a language (ISO 639-1), lowercase: `STOP_WORDS` for English and under every other
     language's list (the `stop-words` package's, 33 languages; English alone where it has none)."""
-    code = _code(language)
+    code = language_code(language) or "en"
     if code == "en":
         return STOP_WORDS
     from stop_words import LANGUAGE_MAPPING, get_stop_words
@@ -75,8 +71,9 @@ def stop_words(language: str | None = None) -> frozenset[str]:
     return STOP_WORDS | frozenset(w.lower() for w in get_stop_words(code))
 
 
-def _code(language: str | None) -> str:
-    return (language or "en").split("-")[0].split("_")[0].strip().lower()
+def language_code(language: str | None) -> str | None:
+    """The primary subtag of a language tag, lowercase ("pt-BR", "de_AT" -> "pt", "de"); None for none."""
+    return (language or "").split("-")[0].split("_")[0].strip().lower() or None
 
 
 LANGUAGE_SAMPLE = 1000  # characters read to guess a language: a title and lead are plenty, and time stays flat
@@ -104,7 +101,7 @@ def stemmer(language: str | None = None) -> Callable[[str], str]:
     """The stemming function for a language (an ISO 639-1 code, a region after it ignored): Snowball's
     stemmer for it, and for English (or a language not known, or one Snowball has no stemmer for)
     `stem_english`. Call it on lowercase words."""
-    algorithm = SNOWBALL_LANGUAGES.get(_code(language))
+    algorithm = SNOWBALL_LANGUAGES.get(language_code(language) or "en")
     return _stemmer(algorithm) if algorithm else stem_english
 
 

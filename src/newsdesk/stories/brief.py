@@ -46,7 +46,16 @@ import numpy as np
 
 from newsdesk.models import BriefSentence, Citation, StoryDoc
 from newsdesk.stories import semantic
-from newsdesk.text import CLOSERS, OPENERS, STOP_WORDS, is_abbreviation, sentence_spans, split_sentences, stemmer
+from newsdesk.text import (
+    CLOSERS,
+    OPENERS,
+    STOP_WORDS,
+    is_abbreviation,
+    language_code,
+    sentence_spans,
+    split_sentences,
+    stemmer,
+)
 from newsdesk.timebudget import check_deadline, current_deadline
 
 __all__ = [
@@ -120,7 +129,7 @@ def _terms(words: list[str], stem: Callable[[str], str]) -> tuple[str, ...]:
 
 def _story_language(docs: list[StoryDoc]) -> str | None:
     """The language most of the story's articles are written in, None when none says."""
-    languages = Counter((doc.language or "").split("-")[0].lower() for doc in docs if doc.language)
+    languages = Counter(language_code(doc.language) for doc in docs if language_code(doc.language))
     return min(languages.items(), key=lambda item: (-item[1], item[0]))[0] if languages else None
 
 
@@ -700,7 +709,7 @@ class _Article:
 
     @property
     def language(self) -> str:
-        return (self.doc.language or "").split("-")[0].lower()
+        return language_code(self.doc.language) or ""
 
 
 @dataclass

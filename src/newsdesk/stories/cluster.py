@@ -54,7 +54,7 @@ import numpy as np
 from newsdesk.models import StoryDoc
 from newsdesk.stories.features import FeatureWeights, article_terms
 from newsdesk.stories.semantic import Encoder, StoryEmbeddings, lead_encoder
-from newsdesk.text import guess_language, language_classifier
+from newsdesk.text import guess_language, language_classifier, language_code
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,7 @@ def _aware(when: datetime) -> datetime:
 
 def _language(doc: StoryDoc) -> str | None:
     """The article's language as given (its primary subtag), else guessed from its title and text."""
-    if doc.language:
-        return doc.language.split("-")[0].split("_")[0].strip().lower() or None
-    return guess_language(f"{doc.title or ''}\n{doc.text or ''}")
+    return language_code(doc.language) or guess_language(f"{doc.title or ''}\n{doc.text or ''}")
 
 
 def shift(when: datetime, delta: timedelta) -> datetime:

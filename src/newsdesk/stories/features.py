@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsdesk.text import NOUN_CAPITALISING, STOP_WORDS, stemmer, stop_words
+from newsdesk.text import STOP_WORDS, stemmer, stop_words
 from newsdesk.timebudget import check_deadline
 
 MONTHS = frozenset(
@@ -142,7 +142,7 @@ def term_counts(
     elif body:
         full = body
     if cased is None:
-        cased = is_cased(full) and (language or "en")[:2].lower() not in NOUN_CAPITALISING
+        cased = is_cased(full)
     raw_sentences = _sentences(_despace(full))
     sentences = [_tokens(_QUOTE_OPEN.sub("", s)) for s in raw_sentences]
     raw_titles = _sentences(_despace(title))
