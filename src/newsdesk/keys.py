@@ -28,9 +28,9 @@ def name_key(name: str) -> str:
 
 
 def name_words(folded: str) -> list[str]:
-    """The words of a folded name (`name_key`) that an entity is looked up by: "donald trump" -> donald, trump
-    (single letters, initials, are left out)."""
-    return list(dict.fromkeys(w for w in folded.split() if len(w) > 1))
+    """The words of a folded name (`name_key`) that an entity is looked up by, without full stops at their ends:
+    "donald j. trump" -> donald, trump (initials are left out)."""
+    return list(dict.fromkeys(w for w in (w.strip(".") for w in folded.split()) if len(w) > 1))
 
 
 def entity_key(name: str, type_: str) -> str:

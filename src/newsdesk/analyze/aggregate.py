@@ -158,7 +158,9 @@ def by_salience(merged: list[Entity], members: Sequence[MemberAnalysis]) -> list
             got = points.setdefault(id(e), set())
             names = {str(data["name"]), *(data.get("aliases") or ())}
             got.add((m.origin_id, "named"))
-            if int(data.get("first", LEAD_CHARS)) < LEAD_CHARS or any(_names_in(n, title) for n in names):
+            # Headlines name people by surname ("Okafor reopens the port").
+            headline = names | ({n.split()[-1] for n in names if len(n.split()) > 1} if e.type == "PERSON" else set())
+            if int(data.get("first", LEAD_CHARS)) < LEAD_CHARS or any(_names_in(n, title) for n in headline):
                 got.add((m.origin_id, "lead"))
             if {n.casefold() for n in names} & speakers:
                 got.add((m.origin_id, "speaker"))
