@@ -335,8 +335,8 @@ def named_entities(entities: Sequence[Entity], text: str,
         if is_outlet is not None and is_outlet(e.name):
             continue
         words = _tokens(e.name)
-        if len(words) == 1 and e.spans and all(_forced_capital(text, s, t) for s, t in e.spans) and any(
-                True for _ in _whole_word(text, words[0])):
+        if (len(words) == 1 and e.spans and all(_forced_capital(text, s, t) for s, t in e.spans)
+                and next(_whole_word(text, words[0]), None) is not None):
             continue
         if e.name.isupper() and len(e.name) > 5:
             plain = next((a for a in e.aliases if not a.isupper() and _tokens(a) == words), None)
@@ -376,9 +376,8 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
     """One entity per referent, and which entity each mention span belongs to.
 
     A PERSON mention joins the person whose canonical name holds all its words ("Kim" -> "Kim Jong Un"),
-    the most recently mentioned one when several do; other types join on their cleaned name. A one-word
-    ORG that is a word of a known person's name is that person (the small model often labels a bare
-    surname ORG)."""
+    the most recently mentioned one when several do; other types join on their cleaned name. Each name has one
+    type first (`settle_types`: a bare surname the small model labels ORG is a person when a full name has it)."""
     mentions = settle_types(mentions)
     entities: list[Entity] = []
     by_span: dict[tuple[int, int], Entity] = {}
@@ -405,22 +404,9 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
             entities.append(target)
         bisect.insort(starts[id(target)], m.start)
         by_span[(m.start, m.end)] = target
-    by_edge_word: dict[str, Entity] = {}  # the first person whose name of two words or more starts or ends so
-    for e in people.entities:
-        name = _tokens(e.name)
-        if len(name) > 1:
-            by_edge_word.setdefault(name[-1], e)
-            by_edge_word.setdefault(name[0], e)
     keyed: dict[tuple[str, str], Entity] = {}
     for m in sorted((m for m in mentions if m.type != "PERSON"), key=lambda m: m.start):
-        words = _tokens(m.text)
-        if m.type == "ORG" and len(words) == 1:
-            person = by_edge_word.get(words[0])
-            if person is not None:
-                _add(person, m)
-                by_span[(m.start, m.end)] = person
-                continue
-        key = (m.type, " ".join(words))
+        key = (m.type, " ".join(_tokens(m.text)))
         target = keyed.get(key)
         if target is None:
             target = keyed[key] = Entity(m.text, m.type, 0, first=m.start)
@@ -432,12 +418,12 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
 
 
 def settle_types(items: Sequence[Any]) -> list[Any]:
-    """Mentions or entities (anything with `text` or `name`, `type` and `mentions`) with one type per name: a
-    name that ends in an organisation word is an organisation ("Betty Ford Center"), a name of several words
-    read as a person at least once is a person, and so is the first or last word of such a name when read as a
-    person or organisation; otherwise a name the NER read as several types takes the type
-    of most of its mentions, the first read on a tie. Items whose type
-    changes are copies; the others are returned as they are."""
+    """Mentions or entities with one type per name (folded): a name that ends in an organisation word is an
+    organisation ("Betty Ford Center"); a name of several words read as a person at least once is a person,
+    and so is its first or last word alone when read as a person or an organisation (the small model labels
+    bare surnames anything); any other name the NER read as several types takes the type of most of its
+    mentions, the first read on a tie. Items whose type changes are copies; the others are returned as
+    they are."""
     def name_of(item: Any) -> str:
         return " ".join(_tokens(item.text if isinstance(item, Mention) else item.name))
 
@@ -453,8 +439,6 @@ def settle_types(items: Sequence[Any]) -> list[Any]:
         if words and words[-1] in ORGANISATION_WORDS and tally.keys() & {"PERSON", "ORG"}:
             settled[name] = "ORG"
         elif "PERSON" in tally and len(words) > 1 or name in edges and tally.keys() & {"PERSON", "ORG"}:
-            # A full name read once as a person is one; so is a word of it read as a person or an organisation
-            # ("DuVernay" after "Ava DuVernay": the small model reads bare surnames as anything).
             settled[name] = "PERSON"
         elif len(tally) > 1:
             settled[name] = max(tally, key=lambda t: tally[t])  # dicts keep the first read first on a tie
@@ -501,8 +485,8 @@ def _add(entity: Entity, m: Mention) -> None:
 
 def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
     """Merge the entities of several articles of one story into one list (same rules as within an article:
-    one type per name, a person whose every name word is in a longer name of another is that person, a
-    one-word organisation that starts or ends a person's name is that person). Mentions add up; the longest
+    one type per name, a person whose every name word is in a longer name of another is that person).
+    Mentions add up; the longest
     name and the longest role win. Spans are dropped: they belong to different texts."""
     flat = settle_types([e for group in groups for e in group])
     merged: list[Entity] = []
@@ -516,22 +500,11 @@ def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
             person_out.add(target)
             merged.append(target)
         _absorb(target, e)
-    by_edge_word: dict[str, Entity] = {}
-    for e in person_out.entities:
-        name = _tokens(e.name)
-        if len(name) > 1:
-            by_edge_word.setdefault(name[-1], e)
-            by_edge_word.setdefault(name[0], e)
     keyed: dict[tuple[str, str], Entity] = {}
     for e in flat:
         if e.type == "PERSON":
             continue
-        words = _tokens(e.name)
-        person = by_edge_word.get(words[0]) if e.type == "ORG" and len(words) == 1 else None
-        if person is not None:
-            _absorb(person, e)
-            continue
-        key = (e.type, " ".join(words))
+        key = (e.type, " ".join(_tokens(e.name)))
         if key not in keyed:
             keyed[key] = Entity(e.name, e.type, 0)
             merged.append(keyed[key])
