@@ -171,3 +171,12 @@ def test_a_story_merges_a_surname_read_as_an_organisation_into_the_person():
     b = [Entity("Whitfield", "ORG", 2), Entity("Betty Ford Center", "ORG", 2), Entity("Whitfield", "PERSON", 1)]
     merged = {(e.name, e.type): e.mentions for e in merge_entities([a, b])}
     assert merged == {("Dana Whitfield", "PERSON"): 6, ("Betty Ford Center", "ORG"): 3}
+
+
+def test_a_short_name_two_people_of_the_story_share_stays_apart():
+    a = [Entity("Dana Whitfield", "PERSON", 2)]
+    b = [Entity("Rory Whitfield", "PERSON", 1)]
+    c = [Entity("Whitfield", "PERSON", 3)]
+    d = [Entity("Whitfield", "PERSON", 1), Entity("Dana", "PERSON", 1)]
+    merged = {e.name: e.mentions for e in merge_entities([a, b, c, d])}
+    assert merged == {"Dana Whitfield": 3, "Rory Whitfield": 1, "Whitfield": 4}

@@ -485,7 +485,8 @@ def _add(entity: Entity, m: Mention) -> None:
 
 def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
     """Merge the entities of several articles of one story into one list (same rules as within an article:
-    one type per name, a person whose every name word is in a longer name of another is that person).
+    one type per name, a person whose every name word is in the longer name of one other person is that
+    person).
     Mentions add up; the longest
     name and the longest role win. Spans are dropped: they belong to different texts."""
     flat = settle_types([e for group in groups for e in group])
@@ -494,7 +495,12 @@ def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
     person_out = _People()
     for e in people:
         check_deadline("people")
-        target = next(iter(person_out.holding(_tokens(e.name))), None)
+        # A short name joins the one person whose name holds it: "Trump" beside Donald Trump and Ivanka Trump in
+        # other articles of the story (its own article did not tell which) stays "Trump".
+        words = _tokens(e.name)
+        candidates = person_out.holding(words)
+        exact = [c for c in candidates if sorted(_tokens(c.name)) == sorted(words)]
+        target = exact[0] if exact else candidates[0] if len(candidates) == 1 else None
         if target is None:
             target = Entity(e.name, "PERSON", 0, gender=e.gender)
             person_out.add(target)
