@@ -345,6 +345,7 @@ def named_entities(entities: Sequence[Entity], text: str,
     return out
 
 
+HEADLINE_CHARS = 200
 _SENTENCE_END = re.compile(r"(?:^|[.!?:\n\"“”‘’'(\[—–-])\s*$")
 
 
@@ -356,13 +357,14 @@ def _forced_capital(text: str, start: int, end: int) -> bool:
         return True
     if _SENTENCE_END.search(text[max(0, start - 4):start]) or start == 0:
         return True
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
+    # A headline is a short line: look no further than HEADLINE_CHARS either way (a text of one long line would
+    # otherwise be read whole for each mention).
+    line_start = text.rfind("\n", max(0, start - HEADLINE_CHARS), start) + 1
+    line_end = text.find("\n", end, end + HEADLINE_CHARS)
+    if (line_start == 0 and start > HEADLINE_CHARS) or (line_end == -1 and len(text) > end + HEADLINE_CHARS):
+        return False
     line = text[line_start:line_end if line_end != -1 else len(text)].split()
-    if 3 <= len(line) <= 20:
-        capitals = sum(1 for w in line if w[:1].isupper())
-        return capitals >= 0.6 * len(line)
-    return False
+    return 3 <= len(line) <= 20 and sum(1 for w in line if w[:1].isupper()) >= 0.6 * len(line)
 
 
 # ---------------------------------------------------------------------------------------------- merging
