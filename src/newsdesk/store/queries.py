@@ -587,7 +587,10 @@ class Reader:
         was first seen: ids only grow), through the (entity_key, story_id) index."""
         with self.store.session() as s:
             family = self._family(_PersonNames(s), key)
-            q = select(StoryEntityRow.story_id).distinct().where(StoryEntityRow.entity_key.in_(family))
+            if len(family) == 1:  # one key holds a story once: the index's order, no sort
+                q = select(StoryEntityRow.story_id).where(StoryEntityRow.entity_key == family[0])
+            else:
+                q = select(StoryEntityRow.story_id).distinct().where(StoryEntityRow.entity_key.in_(family))
             if cursor:
                 q = q.where(StoryEntityRow.story_id < decode_cursor(cursor, "entity", {"i": int})["i"])
             ids = list(s.scalars(q.order_by(StoryEntityRow.story_id.desc()).limit(limit + 1)))
