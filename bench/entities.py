@@ -21,7 +21,7 @@
 Figures (2 shared cores, load about 4; 2026-12-06). 1: 4,649 entities before the filters, 4,452 after; left out
 98 outlets and 7 capitalised common words (the rest of the difference: names merged once their types agree, and
 mentions that are no name, which the NER output before the filters would be needed to count). 2, 10,000 stories
-(525,060 index rows), the same store read by main (a6382b5's successor 25b313b) and by this tree, two runs each:
+(525,060 index rows), the same store read by main (25b313b) and by this tree, two runs each:
 aggregate 2.05 -> 2.2 ms a story, write 17.8 -> 19.8-22 ms (the name words); `entity` p50 0.85-0.97 -> 1.4 ms,
 p99 8-9.5 -> 8-11 ms; `entity_stories` p50 1.9-6.0 -> 2.4-3.1 ms; `find_entities` p50 60-118 -> 6-14 ms, p99
 155-257 -> 34-74 ms (main read its rows by a row-value IN list, which SQLite does not read through the index).
