@@ -27,6 +27,12 @@ def name_key(name: str) -> str:
     return " ".join(w for w in _NAME_SPLIT.split(name.casefold()) if w)[:300]
 
 
+def name_words(folded: str) -> list[str]:
+    """The words of a folded name (`name_key`) that an entity is looked up by, without full stops at their ends:
+    "donald j. trump" -> donald, trump (initials are left out)."""
+    return list(dict.fromkeys(w for w in (w.strip(".") for w in folded.split()) if len(w) > 1))
+
+
 def entity_key(name: str, type_: str) -> str:
     """The key that names one entity across stories: its type and folded name, "person:kim jong un"."""
     return f"{type_.lower()}:{name_key(name)}"

@@ -33,8 +33,11 @@ from newsdesk.labels import Registry, default_registry, rests_only_on_state_medi
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
 ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
 MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
-MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
-MAX_INDEXED_ENTITIES = 200
+# A story keeps (and its API gives) its entities in salience order up to this many, all in the entity index; the
+# story page shows the first STORY_PAGE_ENTITIES of them and the rest on request.
+MAX_STORY_ENTITIES = 200
+MAX_INDEXED_ENTITIES = MAX_STORY_ENTITIES
+LEAD_CHARS = 400  # an entity named this near the start of an article's text is in its lead
 MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.3 s on the reference machine)
 
 
@@ -47,6 +50,8 @@ def entity_to_dict(entity: Entity) -> dict[str, Any]:
         out["aliases"] = list(entity.aliases)
     if entity.gender:
         out["gender"] = entity.gender
+    if entity.spans:
+        out["first"] = entity.first  # where it is first named: in the lead or not (salience)
     return out
 
 
@@ -90,6 +95,7 @@ class MemberAnalysis:
     entities: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     shared_with: int | None = None  # the article whose analysis it borrowed (a copy), else None
+    title: str | None = None  # its headline (an entity named there is salient)
 
 
 @dataclass
@@ -132,6 +138,46 @@ def _combined(entity_lists: Iterable[list[dict[str, Any]]]) -> list[Entity]:
     return list(out.values())
 
 
+def by_salience(merged: list[Entity], members: Sequence[MemberAnalysis]) -> list[Entity]:
+    """A story's entities, those that matter most first. Each independent report (origin) that names an entity
+    gives it a point, and another each when it names it in its headline or lead and when it quotes it as a
+    speaker: what many reports name, put first and let speak is what the story is about. Ties go to more
+    mentions, then to the order of the list."""
+    owner: dict[str, Entity] = {}
+    for e in merged:
+        for alias in (e.name, *e.aliases):
+            owner.setdefault(alias.casefold(), e)
+    points: dict[int, set[tuple[int, str]]] = {}
+    for m in members:
+        speakers = {(d.get("speaker") or "").casefold() for d in m.statements}
+        title = m.title or ""
+        for data in m.entities:
+            e = owner.get(str(data.get("name", "")).casefold())
+            if e is None:
+                continue
+            got = points.setdefault(id(e), set())
+            names = {str(data["name"]), *(data.get("aliases") or ())}
+            got.add((m.origin_id, "named"))
+            # Headlines name people by surname ("Okafor reopens the port").
+            headline = names | ({n.split()[-1] for n in names if len(n.split()) > 1} if e.type == "PERSON" else set())
+            if int(data.get("first", LEAD_CHARS)) < LEAD_CHARS or any(_names_in(n, title) for n in headline):
+                got.add((m.origin_id, "lead"))
+            if {n.casefold() for n in names} & speakers:
+                got.add((m.origin_id, "speaker"))
+    order = {id(e): i for i, e in enumerate(merged)}
+    return sorted(merged, key=lambda e: (-len(points.get(id(e), ())), -e.mentions, order[id(e)]))
+
+
+def _names_in(name: str, title: str) -> bool:
+    at = title.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or not title[at - 1].isalnum()) and (end == len(title) or not title[end].isalnum()):
+            return True
+        at = title.find(name, at + 1)
+    return False
+
+
 def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None = None) -> StoryAggregate:
     """The story's entities, grouped statements and entity index from its members (in the order they joined)."""
     registry = registry or default_registry()
@@ -146,7 +192,8 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
         else:
             own.append(m)
 
-    merged = merge_entities([_combined(m.entities for m in own)])
+    merged = [e for e in merge_entities([_combined(m.entities for m in own)]) if not registry.is_outlet(e.name)]
+    merged = by_salience(merged, own)
     keyed = [(entity_key(e.name, e.type), e) for e in merged]
     # Speakers named by an alias ("Kim") take the story's canonical name when only one entity has that alias.
     alias_of: dict[str, Entity | None] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsdesk.analyze.nlp import ENTITY_TYPES, Layout
@@ -88,9 +88,40 @@ def clean_name(text: str) -> str:
     name = _POSSESSIVE.sub("", name).strip(_EDGE_PUNCT)
     if name.lower().startswith("the "):
         name = name[4:].strip(_EDGE_PUNCT)
+    elif name.startswith(("a ", "an ")):  # "a John McCain" (a lowercase article: "A" may open a name)
+        name = name.split(" ", 1)[1].strip(_EDGE_PUNCT)
     if _INITIALISM.search(name) and text.rstrip().endswith("."):
         name += "."  # "U.S." keeps its last full stop
     return name
+
+
+_GLUED = re.compile(r"[a-z]{2}[.,;:!?][A-Za-z]|[)\]}][A-Za-z]")  # "reporters.Trump", "CNN Business)A"
+_NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "inc", "inc.", "ltd", "ltd.", "llc", "plc", "d.c."}
+# The last word of an organisation's name: a name ending so is an organisation whatever the NER said ("Betty
+# Ford Center" read as a person), since no person's name ends in one.
+ORGANISATION_WORDS = frozenset("""
+center centre institute university college school academy hospital clinic foundation association council
+committee party company corporation corp corp. inc inc. ltd ltd. llc group club agency department ministry bank
+fund museum society union league commission office service services network news times
+journal magazine airlines airline airways partners associates advisors advisers campaign administration
+federation organization organisation alliance coalition board bureau authority police army navy
+""".split())
+
+
+def looks_like_a_name(name: str, type_: str) -> bool:
+    """Whether a cleaned span can be one name of type `type_`: not a broken token (an unbalanced bracket, two
+    words glued by punctuation), not a list ("Twitter, Bird, Madagascar"; a place may name its region, "Paris,
+    Texas"; a name may end in "Jr." or "Inc."), no slash or digit in a person's name."""
+    if any(name.count(a) != name.count(b) for a, b in ("()", "[]", "{}")) or _GLUED.search(name):
+        return False
+    parts = [p for p in name.split(",") if p.strip()]
+    while len(parts) > 1 and parts[-1].strip().lower() in _NAME_SUFFIXES:
+        parts.pop()
+    # One name may list things when it joins the last ("Bureau of Alcohol, Tobacco, Firearms and Explosives").
+    joined = type_ != "PERSON" and re.search(r"\s(?:and|&)\s", parts[-1]) is not None
+    if len(parts) > (2 if type_ in ("GPE", "LOC") else 1) and not joined:
+        return False
+    return not (type_ == "PERSON" and any(c.isdigit() or c in "/()[]" for c in name))
 
 
 def _norm(word: str) -> str:
@@ -124,7 +155,8 @@ def propagate_names(text: str, mentions: list[Mention]) -> list[Mention]:
         words = m.text.split()
         if m.type == "PERSON" and len(words) > 1:
             for word in (words[0], words[-1]):
-                if len(word) > 2 and word[:1].isupper() and word.lower() not in TITLE_WORDS:
+                if (len(word) > 2 and word[:1].isupper() and word.lower() not in TITLE_WORDS
+                        and word.lower() not in ORGANISATION_WORDS):
                     owners.setdefault(word, set()).add(m.text.lower())
     taken = bytearray(len(text))  # 1 where a mention already is
     for m in mentions:
@@ -179,10 +211,15 @@ def _mention(text: str, doc: Any, ent: Any, ent_of: dict[int, Any], offset: int)
     name = clean_name(raw)
     if not name or not any(c.isupper() for c in name) or len(name) > 80:
         return None  # "the government"-style misfires and run-on spans are not names
+    if not looks_like_a_name(name, ent.label_):
+        return None
     lead = raw.find(name)
     start = offset + start_char + max(lead, 0)
-    mention = Mention(name, ent.label_, start, start + len(name), gender=gender)
-    if ent.label_ == "PERSON":
+    label = ent.label_
+    if label == "PERSON" and _tokens(name)[-1] in ORGANISATION_WORDS:
+        label = "ORG"  # "Betty Ford Center": no person's name ends so
+    mention = Mention(name, label, start, start + len(name), gender=gender)
+    if label == "PERSON":
         left = tokens[0].i
         prefix = _left_role(doc, left, ent_of)
         if prefix is None and role_words:
@@ -286,6 +323,50 @@ def _appositive(doc: Any, i: int, ent_of: dict[int, Any]) -> str | None:
     return doc[words[first].i:words[-1].i + 1].text
 
 
+def named_entities(entities: Sequence[Entity], text: str,
+                   is_outlet: Callable[[str], bool] | None = None) -> list[Entity]:
+    """The entities of an article that are names of someone or something the article is about: not the name of
+    an outlet (`is_outlet`: the outlets the source labels know; an outlet quoted as a source stays a speaker),
+    not a common word that only capitals made look like a name ("QUARANTINED", a headline's "Plane": one word
+    written in capitals only where capitals are forced, and in lower case elsewhere in the text). An all-capital
+    name takes its ordinary spelling when the article has one ("WASHINGTON" dateline, "Washington")."""
+    out = []
+    for e in entities:
+        if is_outlet is not None and is_outlet(e.name):
+            continue
+        words = _tokens(e.name)
+        if (len(words) == 1 and e.spans and all(_forced_capital(text, s, t) for s, t in e.spans)
+                and next(_whole_word(text, words[0]), None) is not None):
+            continue
+        if e.name.isupper() and len(e.name) > 5:
+            plain = next((a for a in e.aliases if not a.isupper() and _tokens(a) == words), None)
+            e.name = plain or e.name
+        out.append(e)
+    return out
+
+
+HEADLINE_CHARS = 200
+_SENTENCE_END = re.compile(r"(?:^|[.!?:\n\"“”‘’'(\[—–-])\s*$")
+
+
+def _forced_capital(text: str, start: int, end: int) -> bool:
+    """Whether the word at start..end is capitalised by position, not by being a name: written in capitals, or
+    the first word of a sentence or line, or in a title-case line (a headline)."""
+    word = text[start:end]
+    if len(word) > 4 and word.isupper():  # shorter ones are acronyms: "US" is not "us", "WHO" not "who"
+        return True
+    if _SENTENCE_END.search(text[max(0, start - 4):start]) or start == 0:
+        return True
+    # A headline is a short line: look no further than HEADLINE_CHARS either way (a text of one long line would
+    # otherwise be read whole for each mention).
+    line_start = text.rfind("\n", max(0, start - HEADLINE_CHARS), start) + 1
+    line_end = text.find("\n", end, end + HEADLINE_CHARS)
+    if (line_start == 0 and start > HEADLINE_CHARS) or (line_end == -1 and len(text) > end + HEADLINE_CHARS):
+        return False
+    line = text[line_start:line_end if line_end != -1 else len(text)].split()
+    return 3 <= len(line) <= 20 and sum(1 for w in line if w[:1].isupper()) >= 0.6 * len(line)
+
+
 # ---------------------------------------------------------------------------------------------- merging
 
 
@@ -297,9 +378,9 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
     """One entity per referent, and which entity each mention span belongs to.
 
     A PERSON mention joins the person whose canonical name holds all its words ("Kim" -> "Kim Jong Un"),
-    the most recently mentioned one when several do; other types join on their cleaned name. A one-word
-    ORG that is a word of a known person's name is that person (the small model often labels a bare
-    surname ORG)."""
+    the most recently mentioned one when several do; other types join on their cleaned name. Each name has one
+    type first (`settle_types`: a bare surname the small model labels ORG is a person when a full name has it)."""
+    mentions = settle_types(mentions)
     entities: list[Entity] = []
     by_span: dict[tuple[int, int], Entity] = {}
     persons = sorted((m for m in mentions if m.type == "PERSON"), key=lambda m: (-len(_tokens(m.text)), m.start))
@@ -325,22 +406,9 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
             entities.append(target)
         bisect.insort(starts[id(target)], m.start)
         by_span[(m.start, m.end)] = target
-    by_edge_word: dict[str, Entity] = {}  # the first person whose name of two words or more starts or ends so
-    for e in people.entities:
-        name = _tokens(e.name)
-        if len(name) > 1:
-            by_edge_word.setdefault(name[-1], e)
-            by_edge_word.setdefault(name[0], e)
     keyed: dict[tuple[str, str], Entity] = {}
     for m in sorted((m for m in mentions if m.type != "PERSON"), key=lambda m: m.start):
-        words = _tokens(m.text)
-        if m.type == "ORG" and len(words) == 1:
-            person = by_edge_word.get(words[0])
-            if person is not None:
-                _add(person, m)
-                by_span[(m.start, m.end)] = person
-                continue
-        key = (m.type, " ".join(words))
+        key = (m.type, " ".join(_tokens(m.text)))
         target = keyed.get(key)
         if target is None:
             target = keyed[key] = Entity(m.text, m.type, 0, first=m.start)
@@ -349,6 +417,38 @@ def merge_mentions(mentions: Sequence[Mention]) -> tuple[list[Entity], dict[tupl
         by_span[(m.start, m.end)] = target
     entities.sort(key=lambda e: (-e.mentions, e.first))
     return entities, by_span
+
+
+def settle_types(items: Sequence[Any]) -> list[Any]:
+    """Mentions or entities with one type per name (folded): a name that ends in an organisation word is an
+    organisation ("Betty Ford Center"); a name of several words read as a person at least once is a person,
+    and so is its first or last word alone when read as a person or an organisation (the small model labels
+    bare surnames anything); any other name the NER read as several types takes the type of most of its
+    mentions, the first read on a tie. Items whose type changes are copies; the others are returned as
+    they are."""
+    def name_of(item: Any) -> str:
+        return " ".join(_tokens(item.text if isinstance(item, Mention) else item.name))
+
+    votes: dict[str, dict[str, int]] = {}
+    for item in items:
+        tally = votes.setdefault(name_of(item), {})
+        tally[item.type] = tally.get(item.type, 0) + (item.mentions if isinstance(item, Entity) else 1)
+    edges = {w for name, tally in votes.items() if "PERSON" in tally and len(name.split()) > 1
+             for w in (name.split()[0], name.split()[-1])}
+    settled: dict[str, str] = {}
+    for name, tally in votes.items():
+        words = name.split()
+        if words and words[-1] in ORGANISATION_WORDS and tally.keys() & {"PERSON", "ORG"}:
+            settled[name] = "ORG"
+        elif "PERSON" in tally and len(words) > 1 or name in edges and tally.keys() & {"PERSON", "ORG"}:
+            settled[name] = "PERSON"
+        elif len(tally) > 1:
+            settled[name] = max(tally, key=lambda t: tally[t])  # dicts keep the first read first on a tie
+    out = []
+    for item in items:
+        wanted = settled.get(name_of(item), item.type)
+        out.append(item if wanted == item.type else replace(item, type=wanted))
+    return out
 
 
 class _People:
@@ -387,15 +487,22 @@ def _add(entity: Entity, m: Mention) -> None:
 
 def merge_entities(groups: Iterable[Sequence[Entity]]) -> list[Entity]:
     """Merge the entities of several articles of one story into one list (same rules as within an article:
-    a person whose every name word is in a longer name of another is that person). Mentions add up; the
-    longest name and the longest role win. Spans are dropped: they belong to different texts."""
-    flat = [e for group in groups for e in group]
+    one type per name, a person whose every name word is in the longer name of one other person is that
+    person).
+    Mentions add up; the longest
+    name and the longest role win. Spans are dropped: they belong to different texts."""
+    flat = settle_types([e for group in groups for e in group])
     merged: list[Entity] = []
     people = sorted((e for e in flat if e.type == "PERSON"), key=lambda e: -len(_tokens(e.name)))
     person_out = _People()
     for e in people:
         check_deadline("people")
-        target = next(iter(person_out.holding(_tokens(e.name))), None)
+        # A short name joins the one person whose name holds it: "Trump" beside Donald Trump and Ivanka Trump in
+        # other articles of the story (its own article did not tell which) stays "Trump".
+        words = _tokens(e.name)
+        candidates = person_out.holding(words)
+        exact = [c for c in candidates if sorted(_tokens(c.name)) == sorted(words)]
+        target = exact[0] if exact else candidates[0] if len(candidates) == 1 else None
         if target is None:
             target = Entity(e.name, "PERSON", 0, gender=e.gender)
             person_out.add(target)

@@ -175,7 +175,7 @@ def story_analysis(members: list[StoredArticle], analyses: dict[int, AnalysisRec
         if record is None or record.error:
             continue
         entries.append(MemberAnalysis(a.id, a.duplicate_of or a.id, a.url, a.source, list(record.entities or []),
-                                      list(record.statements or []), record.derived_from))
+                                      list(record.statements or []), record.derived_from, a.title))
     result = aggregate_story(entries, registry)
     return StoryAnalysis(result.entities, result.statements, result.index)
 

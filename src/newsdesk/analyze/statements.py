@@ -34,6 +34,7 @@ from newsdesk.analyze.entities import (
     clean_name,
     mentions_from_layout,
     merge_mentions,
+    named_entities,
     propagate_names,
 )
 from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models
@@ -779,7 +780,8 @@ def analyze_layout(layout: Layout, is_state_media: Callable[[str], bool] | None 
     mentions = propagate_names(layout.text, mentions_from_layout(layout))
     entities, by_span = merge_mentions(mentions)
     statements = Extractor(layout, entities, by_span, is_state_media, is_outlet).run()
-    return ArticleAnalysis(entities, statements, mentions)
+    # Outlets and capitalised common words help find speakers; they are not the article's entities.
+    return ArticleAnalysis(named_entities(entities, layout.text, is_outlet), statements, mentions)
 
 
 def _budget_for(text: str) -> str:

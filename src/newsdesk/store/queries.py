@@ -24,11 +24,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, TextClause, case, exists, func, select, text, tuple_
+from sqlalchemy import Select, TextClause, case, exists, func, or_, select, text, tuple_
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.genre import OPINION
-from newsdesk.keys import name_key, utcnow
+from newsdesk.keys import name_key, name_words, utcnow
 from newsdesk.store.repository import STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
     MAX_ID,
@@ -38,6 +38,7 @@ from newsdesk.store.schema import (
     Meta,
     Source,
     StoryEntityRow,
+    StoryEntityWordRow,
     StoryRow,
 )
 
@@ -157,6 +158,8 @@ class EntityView:
     role: str | None
     stories: int  # how many stories it appears in
     mentions: int  # over those stories
+    names: list[str] = field(default_factory=list)  # every name those stories give it, newest first
+    keys: list[str] = field(default_factory=list)  # the keys of those names, its own first
 
 
 @dataclass
@@ -297,6 +300,34 @@ def _source(row: Source) -> SourceView:
 def score(independent: int, sources: int, hours_since_update: float) -> float:
     """Breadth of coverage (independent outlets first) minus age."""
     return math.log1p(independent) + math.log1p(sources) / 2 - max(hours_since_update, 0.0) / TAU_HOURS
+
+
+def _edge_words(key: str) -> set[str]:
+    """The first and last words of the name in an entity key: those a person is called by alone."""
+    words = name_words(key.split(":", 1)[1])
+    return {words[0], words[-1]} if words else set()
+
+
+class _PersonNames:
+    """The person keys of the entity index by name word (`story_entity_words`), read once per word in a session:
+    what `Reader._family` compares."""
+
+    def __init__(self, s: Any) -> None:
+        self.s = s
+        self.by_word: dict[str, dict[str, list[str]]] = {}
+
+    def with_words(self, words: set[str]) -> dict[str, list[str]]:
+        """The person keys holding one of `words` as a word, each with its name's words."""
+        missing = sorted(words - self.by_word.keys())
+        for w in missing:
+            self.by_word[w] = {}
+        if missing:
+            for w, k in self.s.execute(select(StoryEntityWordRow.word, StoryEntityWordRow.entity_key).distinct()
+                                       .where(StoryEntityWordRow.word.in_(missing),
+                                              StoryEntityWordRow.entity_key >= "person:",
+                                              StoryEntityWordRow.entity_key < "person;")):
+                self.by_word[w][k] = name_words(k.split(":", 1)[1])
+        return {k: ws for w in words for k, ws in self.by_word[w].items()}
 
 
 class Reader:
@@ -491,30 +522,77 @@ class Reader:
                            opinion=opinion)
 
     # ---- entities -----------------------------------------------------------------------------------
+    #
+    # One person under all their names: the stories that name "Trump" only and those that name "Donald Trump"
+    # are one person's when the index knows one full name with "trump" as its first or last word, and those that
+    # name "Donald Trump" and "Donald J. Trump" are when the two names differ only by initials. A word two
+    # different full names share ("Trump": Donald Trump, Ivanka Trump) merges nothing. Within one story the
+    # aggregate has merged already ("Trump" beside "Donald Trump" is Donald Trump).
+
+    @staticmethod
+    def _family(names: _PersonNames, key: str) -> list[str]:
+        """The keys of the entity `key` names, the one it is best known by first: see above."""
+        type_, _, folded = key.partition(":")
+        words = name_words(folded)
+        if type_ != "person" or not words:
+            return [key]
+        found = names.with_words(_edge_words(key))
+        if len(words) == 1:
+            full = {tuple(ws) for ws in found.values() if len(ws) > 1 and words[0] in (ws[0], ws[-1])}
+            if len(full) != 1:
+                return [key]
+            words = list(next(iter(full)))
+            found = names.with_words({words[0], words[-1]})
+        core = tuple(words)
+        family = [k for k, ws in found.items() if tuple(ws) == core]
+        for edge in dict.fromkeys((words[0], words[-1])):
+            short = f"person:{edge}"
+            others = {tuple(ws) for ws in found.values() if len(ws) > 1 and edge in (ws[0], ws[-1])}
+            if short in found and others == {core}:
+                family.append(short)
+        if len(family) < 2:
+            return family or [key]
+        counts = dict(names.s.execute(select(StoryEntityRow.entity_key, func.count()).where(
+            StoryEntityRow.entity_key.in_(family)).group_by(StoryEntityRow.entity_key)).all())
+        # The full name most stories use names it; then the longest (an initial more), then the key's order.
+        return sorted(family, key=lambda k: (len(name_words(k.split(":", 1)[1])) < 2, -counts.get(k, 0), -len(k), k))
+
+    @staticmethod
+    def _entity_view(s: Any, family: list[str]) -> EntityView | None:
+        in_family = StoryEntityRow.entity_key.in_(family)
+        counts = s.execute(select(func.count(func.distinct(StoryEntityRow.story_id)),
+                                  func.coalesce(func.sum(StoryEntityRow.mentions), 0)).where(in_family)).one()
+        newest = s.execute(select(StoryEntityRow.name, StoryEntityRow.type, StoryEntityRow.role)
+                           .where(StoryEntityRow.entity_key == family[0])
+                           .order_by(StoryEntityRow.story_id.desc()).limit(1)).first()
+        if not counts[0] or newest is None:
+            return None
+        role = newest[2] or s.scalar(select(StoryEntityRow.role).where(
+            in_family, StoryEntityRow.role.is_not(None)).order_by(StoryEntityRow.story_id.desc()).limit(1))
+        names = [newest[0]]
+        if len(family) > 1:
+            names = list(dict.fromkeys(s.scalars(select(StoryEntityRow.name).where(in_family)
+                                                 .order_by(StoryEntityRow.story_id.desc()).limit(200))))
+        return EntityView(key=family[0], name=newest[0], type=newest[1], role=role, stories=counts[0],
+                          mentions=int(counts[1]), names=names, keys=family)
 
     def entity(self, key: str) -> EntityView | None:
-        """One entity by its key ("person:kim jong un"), or None when no story names it."""
+        """One entity by its key ("person:kim jong un"), or None when no story names it; under the key of the
+        name it is best known by ("person:trump" is Donald Trump when the index knows no other Trump)."""
         with self.store.session() as s:
-            counts = s.execute(select(func.count(), func.coalesce(func.sum(StoryEntityRow.mentions), 0))
-                               .where(StoryEntityRow.entity_key == key)).one()
-            if not counts[0]:
-                return None
-            newest = s.execute(select(StoryEntityRow.name, StoryEntityRow.type, StoryEntityRow.role)
-                               .where(StoryEntityRow.entity_key == key)
-                               .order_by(StoryEntityRow.story_id.desc()).limit(1)).one()
-            role = newest[2] or s.scalar(select(StoryEntityRow.role).where(
-                StoryEntityRow.entity_key == key, StoryEntityRow.role.is_not(None))
-                .order_by(StoryEntityRow.story_id.desc()).limit(1))
-        return EntityView(key=key, name=newest[0], type=newest[1], role=role, stories=counts[0],
-                          mentions=int(counts[1]))
+            return self._entity_view(s, self._family(_PersonNames(s), key))
 
     def entity_stories(self, key: str, limit: int = 20, cursor: str | None = None) -> Page[StoryView]:
-        """The stories an entity appears in, newest first (by when the story was first seen: ids only grow),
-        through the (entity_key, story_id) index."""
-        q = select(StoryEntityRow.story_id).where(StoryEntityRow.entity_key == key)
-        if cursor:
-            q = q.where(StoryEntityRow.story_id < decode_cursor(cursor, "entity", {"i": int})["i"])
+        """The stories an entity appears in under any of its names (`entity`), newest first (by when the story
+        was first seen: ids only grow), through the (entity_key, story_id) index."""
         with self.store.session() as s:
+            family = self._family(_PersonNames(s), key)
+            if len(family) == 1:  # one key holds a story once: the index's order, no sort
+                q = select(StoryEntityRow.story_id).where(StoryEntityRow.entity_key == family[0])
+            else:
+                q = select(StoryEntityRow.story_id).distinct().where(StoryEntityRow.entity_key.in_(family))
+            if cursor:
+                q = q.where(StoryEntityRow.story_id < decode_cursor(cursor, "entity", {"i": int})["i"])
             ids = list(s.scalars(q.order_by(StoryEntityRow.story_id.desc()).limit(limit + 1)))
         more = len(ids) > limit
         ids = ids[:limit]
@@ -522,19 +600,20 @@ class Reader:
         return Page(self.stories_by_ids(ids), nxt)
 
     def find_entities(self, name_prefix: str, limit: int = 20) -> list[EntityView]:
-        """Entities whose name starts with `name_prefix` (case, spacing and hyphens ignored), those in the
-        most stories first."""
+        """Entities whose name, or a word of whose name, starts with `name_prefix` (case, spacing and hyphens
+        ignored), those in the most stories first; a person once under all their names (`entity`)."""
         # NUL dropped, as from every name the store saves: PostgreSQL cannot even compare text holding one.
         prefix = name_key(name_prefix.replace("\x00", ""))
         if not prefix:
             return []
-        # A range over the name index, not LIKE: portable, and SQLite uses the index for it. The range means
-        # "starts with" only in code-point order: PostgreSQL compares in the C collation, whatever the database's,
-        # through the C-collation index of migration 0006.
-        key = StoryEntityRow.name_key
+        # Ranges over the name and word indexes, not LIKE: portable, and SQLite uses the index for them. A range
+        # means "starts with" only in code-point order: PostgreSQL compares in the C collation, whatever the
+        # database's, through the C-collation indexes of migrations 0006 and 0013.
+        key, word = StoryEntityRow.name_key, StoryEntityWordRow.word
         if self.store.engine.dialect.name == "postgresql":
-            key = key.collate("C")
-        in_range = (key >= prefix) & (key < prefix + "\U0010ffff")
+            key, word = key.collate("C"), word.collate("C")
+        by_word = select(StoryEntityWordRow.entity_key).where((word >= prefix) & (word < prefix + "\U0010ffff"))
+        in_range = ((key >= prefix) & (key < prefix + "\U0010ffff")) | StoryEntityRow.entity_key.in_(by_word)
         stories = func.count().label("stories")
         q = (select(StoryEntityRow.entity_key, func.max(StoryEntityRow.story_id), stories,
                     func.sum(StoryEntityRow.mentions))
@@ -544,14 +623,30 @@ class Reader:
             found = s.execute(q).all()
             if not found:
                 return []
+            # Each row by its primary key: a row-value IN list is not read through the index by SQLite.
             newest = {(k, sid): (n, t, r) for k, sid, n, t, r in s.execute(
                 select(StoryEntityRow.entity_key, StoryEntityRow.story_id, StoryEntityRow.name, StoryEntityRow.type,
                        StoryEntityRow.role)
-                .where(tuple_(StoryEntityRow.entity_key, StoryEntityRow.story_id).in_([(r[0], r[1]) for r in found])))}
-        out = []
-        for key, sid, count, mentions in found:
-            name, type_, role = newest[(key, sid)]
-            out.append(EntityView(key=key, name=name, type=type_, role=role, stories=count, mentions=int(mentions)))
+                .where(or_(*((StoryEntityRow.entity_key == r[0]) & (StoryEntityRow.story_id == r[1])
+                             for r in found))))}
+            names = _PersonNames(s)
+            names.with_words({w for k, *_ in found if k.startswith("person:") for w in _edge_words(k)})
+            out: list[EntityView] = []
+            seen: set[str] = set()
+            for k, sid, count, mentions in found:
+                family = self._family(names, k)
+                if family[0] in seen:
+                    continue
+                if family == [k]:
+                    name, type_, role = newest[(k, sid)]
+                    view: EntityView | None = EntityView(key=k, name=name, type=type_, role=role, stories=count,
+                                                         mentions=int(mentions), names=[name], keys=[k])
+                else:
+                    view = self._entity_view(s, family)
+                if view is not None and view.key not in seen:
+                    seen.add(view.key)
+                    out.append(view)
+        out.sort(key=lambda e: -e.stories)  # stable: a person under all their names may count more stories
         return out
 
     # ---- articles -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsdesk.dates import sane_date
 from newsdesk.genre import GENRES
-from newsdesk.keys import brief_with_status, content_hash, utcnow
+from newsdesk.keys import brief_with_status, content_hash, name_words, utcnow
 from newsdesk.models import Article
 from newsdesk.store import locks
 from newsdesk.store.schema import (
@@ -35,6 +35,7 @@ from newsdesk.store.schema import (
     RemovalAudit,
     Source,
     StoryEntityRow,
+    StoryEntityWordRow,
     StoryRow,
     UrlFailure,
     UTCDateTime,
@@ -269,6 +270,10 @@ def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> 
     s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
     if analysis.index:
         s.execute(insert(StoryEntityRow), [{**row, "story_id": story_id} for row in analysis.index])
+        words = [{"story_id": story_id, "entity_key": row["entity_key"], "word": word}
+                 for row in analysis.index for word in name_words(row["name_key"])]
+        if words:
+            s.execute(insert(StoryEntityWordRow), words)
     # Stories change here without a new article or update time: move the data version (ETags, caches) on.
     s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -336,6 +337,19 @@ class StoryEntityRow(Base):
     mentions: Mapped[int] = mapped_column(Integer)
 
 
+class StoryEntityWordRow(Base):
+    """One word of the name of one entity of one story: entities by any word of their name (migration 0013)."""
+
+    __tablename__ = "story_entity_words"
+    __table_args__ = (ForeignKeyConstraint(["story_id", "entity_key"],
+                                           ["story_entities.story_id", "story_entities.entity_key"],
+                                           ondelete="CASCADE"),)
+
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    word: Mapped[str] = mapped_column(String(300), primary_key=True)  # "trump", of "person:donald trump"
+
+
 Index("ix_sources_due", Source.active, Source.next_fetch_at)
 # read paths of the web layer (migration 0003)
 Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
@@ -345,6 +359,8 @@ Index("ix_sources_last_status", Source.last_status)
 # an entity's stories, newest (highest id) first; entities by name prefix (migration 0005)
 Index("ix_story_entities_key_story", StoryEntityRow.entity_key, StoryEntityRow.story_id)
 Index("ix_story_entities_name_key", StoryEntityRow.name_key, StoryEntityRow.entity_key)
+# entities by any word of their name (migration 0013)
+Index("ix_story_entity_words_word", StoryEntityWordRow.word, StoryEntityWordRow.entity_key)
 # a stage's failures under one software version, counted per pass (migration 0008)
 Index("ix_article_failures_stage", ArticleFailure.stage, ArticleFailure.software, ArticleFailure.attempts)
 # the analyses another analyser made, looked up on every analysis pass (migration 0007)

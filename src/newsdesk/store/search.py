@@ -96,8 +96,9 @@ def is_search_table(name: str | None) -> bool:
     return bool(name) and any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)
 
 
-# Indexes that one engine has beside the model's (migration 0006: PostgreSQL's C-collation name index).
-ENGINE_INDEXES = ("ix_story_entities_name_key_c",)
+# Indexes that one engine has beside the model's (migrations 0006 and 0013: PostgreSQL's C-collation name and
+# name-word indexes).
+ENGINE_INDEXES = ("ix_story_entities_name_key_c", "ix_story_entity_words_word_c")
 
 
 def include_name(name: str | None, type_: str, _parent: Any) -> bool:

@@ -164,14 +164,16 @@ class EntitySummaryOut(BaseModel):
     role: str | None
     stories: int = Field(description="how many stories it appears in")
     mentions: int = Field(description="mentions over those stories")
+    names: list[str] = Field(default_factory=list, description="every name those stories give it, newest first "
+                                                              "(\"Trump\" and \"Donald Trump\" are one person)")
     url: str = Field(description="the entity's page")
     api_url: str = Field(description="the entity and its stories in this API")
 
 
 class EntitiesOut(BaseModel):
     query: str
-    entities: list[EntitySummaryOut] = Field(description="entities whose name starts with the query, those in "
-                                                         "the most stories first")
+    entities: list[EntitySummaryOut] = Field(description="entities whose name or a word of it starts with the "
+                                                         "query, those in the most stories first")
 
 
 class EntityStoriesOut(BaseModel):
@@ -272,7 +274,7 @@ def statements_out(statements: list[dict]) -> list[StatementOut]:
 
 def entity_summary_out(e: EntityView, base: str) -> EntitySummaryOut:
     return EntitySummaryOut(key=e.key, name=e.name, type=e.type, role=e.role, stories=e.stories,
-                            mentions=e.mentions, url=base + entity_path(e.key),
+                            mentions=e.mentions, names=e.names or [e.name], url=base + entity_path(e.key),
                             api_url=base + "/api" + entity_path(e.key))
 
 

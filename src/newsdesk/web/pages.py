@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from newsdesk.store.queries import ArticleSummary, Filters, StoryView
@@ -21,6 +21,7 @@ from newsdesk.web.common import (
     desk_of,
     entity_path,
     make_filters,
+    moved_address,
     moved_to,
     parse_id,
     parse_source,
@@ -129,16 +130,17 @@ class StatementSection:
     statements: list[StatementView]
 
 
-def entity_sections(entities: list[dict]) -> list[EntitySection]:
-    """The story's entities by kind; people with a role (who they are is known) before the others, each
-    group otherwise in the story's order (most prominent first)."""
+STORY_PAGE_ENTITIES = 15  # shown on the story page, the most salient; the others behind "All people and places"
+
+
+def entity_sections(entities: list[dict], prefix: str = "") -> list[EntitySection]:
+    """Entities by kind, each kind in the story's order (the most salient first); `prefix` keeps the ids of
+    a second list of sections on the page apart."""
     out = []
     for sid, heading, types in ENTITY_SECTIONS:
         chosen = [e for e in entities if e.get("type") in types and e.get("name") and e.get("key")]
-        if sid == "people":
-            chosen.sort(key=lambda e: not e.get("role"))  # stable: the story's order within each half
         if chosen:
-            out.append(EntitySection(sid, heading, chosen))
+            out.append(EntitySection(prefix + sid, heading, chosen))
     return out
 
 
@@ -214,7 +216,10 @@ def story_page(request: Request, story_id: str) -> Response:
     return render(request, "story.html", {
         "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "opinion": detail.opinion,
         "numbers": numbers,
-        "cited": cited, "articles": by_id, "entity_sections": entity_sections(detail.story.entities),
+        "cited": cited, "articles": by_id,
+        "entity_sections": entity_sections(detail.story.entities[:STORY_PAGE_ENTITIES]),
+        "more_entity_sections": entity_sections(detail.story.entities[STORY_PAGE_ENTITIES:], "more-"),
+        "more_entities": len(detail.story.entities[STORY_PAGE_ENTITIES:]),
         "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
         "status_labels": STATUS_LABELS,
         "brief_status": [b.get("status") for b in detail.story.brief],
@@ -248,12 +253,15 @@ def entities_page(request: Request, q: Annotated[str, Query(max_length=200)] = "
 
 
 @router.get("/entities/{key:path}", response_class=HTMLResponse)
-def entity_page(request: Request, key: str, cursor: Cursor = None) -> HTMLResponse:
+def entity_page(request: Request, key: str, cursor: Cursor = None) -> Response:
     """One entity and every story it appears in, newest first."""
     reader = reader_of(request)
     entity = reader.entity(canonical_key(key)) if len(key) <= MAX_KEY else None
     if entity is None:
         raise UserError(404, f"there is no person, organisation or place {key!r}")
+    if entity.key != canonical_key(key):
+        # "Trump" is Donald Trump while the index knows no other: not for ever, so not a permanent move.
+        return RedirectResponse(moved_address(request, entity_path(entity.key)), status_code=302)
     page = reader.entity_stories(entity.key, PER_PAGE, cursor)
     return render(request, "entity.html", {"entity": entity, "stories": page.items, "next": page.next,
                                            "first": not cursor})
