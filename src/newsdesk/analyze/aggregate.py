@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsdesk.analyze.corroboration import Carried, group_statements
+from newsdesk.analyze.corroboration import Carried, group_statements, only_state_media
 from newsdesk.analyze.entities import Entity, merge_entities
-from newsdesk.analyze.statements import ArticleAnalysis, Statement
+from newsdesk.analyze.statements import ArticleAnalysis, Statement, classify_kind
 from newsdesk.keys import entity_key, name_key
-from newsdesk.labels import Registry, default_registry, rests_only_on_state_media
+from newsdesk.labels import Registry, default_registry
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
 ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
@@ -132,6 +132,46 @@ def _combined(entity_lists: Iterable[list[dict[str, Any]]]) -> list[Entity]:
     return list(out.values())
 
 
+def _speaker_key(speaker: str | None, alias_of: Mapping[str, Entity | None]) -> str:
+    """Who a speaker is across the story: the entity their name is an alias of, else the name itself."""
+    folded = (speaker or "").casefold()
+    entity = alias_of.get(folded)
+    return entity.name.casefold() if entity else folded
+
+
+def _story_roles(own: Sequence[MemberAnalysis], entities: Sequence[Entity],
+                 alias_of: Mapping[str, Entity | None]) -> dict[str, str]:
+    """The role of each speaker as any article of the story gives it (the longest: "President" loses to
+    "Russian President"), from the speakers' statements and the story's entities."""
+    roles: dict[str, str] = {}
+
+    def give(key: str, role: str | None) -> None:
+        if key and role and len(role) > len(roles.get(key, "")):
+            roles[key] = role
+
+    for e in entities:
+        if e.type in ("PERSON", "ORG"):
+            give(e.name.casefold(), e.role)
+    for m in own:
+        for d in m.statements:
+            give(_speaker_key(d.get("speaker"), alias_of), d.get("speaker_role"))
+    return roles
+
+
+def _with_story_role(statement: Statement, roles: Mapping[str, str], alias_of: Mapping[str, Entity | None],
+                     registry: Registry) -> Statement:
+    """A statement whose article gives its speaker no role takes the role another article of the story gives
+    them ("Putin said" in one, "President Vladimir Putin" in another), and the kind that role makes."""
+    if statement.speaker_role or not statement.speaker:
+        return statement
+    role = roles.get(_speaker_key(statement.speaker, alias_of))
+    if role is None or role.casefold() == statement.speaker.casefold():
+        return statement
+    statement.speaker_role = role
+    statement.kind = classify_kind(statement.speaker, role, statement.speaker_type, registry.is_state_media)
+    return statement
+
+
 def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None = None) -> StoryAggregate:
     """The story's entities, grouped statements and entity index from its members (in the order they joined)."""
     registry = registry or default_registry()
@@ -156,11 +196,13 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
                 alias_of[alias] = e if alias not in alias_of else None
 
     by_id = {m.article_id: m for m in members}
+    roles = _story_roles(own, merged, alias_of)
     # The same words from the same speaker are one candidate; the others carrying them follow it.
     same: dict[tuple[str, str], list[Carried]] = {}
     for m in own:
         for d in sorted(m.statements, key=lambda d: d.get("start") or 0):
-            item = Carried(m.article_id, m.origin_id, statement_from_dict(d), _label_address(m, registry))
+            statement = _with_story_role(statement_from_dict(d), roles, alias_of, registry)
+            item = Carried(m.article_id, m.origin_id, statement, _label_address(m, registry))
             key = ((item.statement.speaker or "").casefold(), " ".join(item.statement.text.casefold().split()))
             if key in same or len(same) < MAX_GROUPED_STATEMENTS:
                 same.setdefault(key, []).append(item)
@@ -184,7 +226,7 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
             "article_ids": list(dict.fromkeys(c.article_id for c in items)),
             "independent_origins": len(origins),
             "outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items)),
-            "state_media_only": rests_only_on_state_media(((c.outlet, c.statement.kind) for c in items), registry),
+            "state_media_only": only_state_media((c.outlet for c in items), registry),
         }))
     statements.sort(key=lambda s: s[0])
 
