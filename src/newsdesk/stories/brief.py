@@ -45,6 +45,7 @@ from datetime import UTC
 import numpy as np
 
 from newsdesk import embeddings
+from newsdesk.labels import Registry, default_registry
 from newsdesk.models import BriefSentence, Citation, StoryDoc
 from newsdesk.text import (
     CLOSERS,
@@ -430,6 +431,17 @@ _DEPENDENT_STARTS = frozenset(
     yet moreover furthermore instead thus therefore meanwhile besides nevertheless nonetheless so then such
     here otherwise likewise similarly additionally consequently hence or nor later afterwards""".split()
 )
+# Connectives a copy editor strikes from a sentence that no longer follows the one it answered: they add,
+# contrast or move on ("However, the ministry said ..." reads "The ministry said ..."). Those that carry
+# meaning the rest does not (therefore, otherwise, instead, so, then) are not struck: such a sentence goes
+# only with its predecessor. A comma after the connective is required but after "but", "yet" and "and".
+_CONNECTIVE_RE = re.compile(
+    r"(?:(?:however|meanwhile|still|also|moreover|furthermore|besides|nevertheless|nonetheless|additionally|"
+    r"likewise|similarly|indeed|in fact|in addition|at the same time|on the other hand|by contrast|in contrast|"
+    r"even so|separately|what's more|what’s more|that said|all the same|though|again),|"
+    r"(?:but|yet|and)\s)\s*",
+    re.IGNORECASE,
+)
 _BOILERPLATE_RE = re.compile(
     r"read more|read also|\bsee also\b|^related\b|click here|\bsign up\b|\bsubscribe\b|\bnewsletter\b|"
     r"^advertisement\b|©|\bcopyright\b|all rights reserved|\b(?:reporting|editing|writing) by\b|"
@@ -525,6 +537,7 @@ class _Sentence:
     junk: bool = False
     short: bool = False
     dependent: bool = False
+    connective: int = 0  # length of an opening connective that may be struck when the sentence stands alone
     has_quote: bool = False
     attributed: bool = False
     opens: bool = False
@@ -546,6 +559,18 @@ class _Sentence:
     @property
     def needs_next(self) -> bool:
         return self.opens
+
+    @property
+    def stands_alone(self) -> bool:
+        """Would it stand alone with its opening connective struck (what follows needs nothing before it)?"""
+        return self.connective > 0 and not self.closes and not (self.has_quote and not self.attributed)
+
+    def alone(self) -> str:
+        """The sentence as the brief shows it without its predecessor: an opening connective struck."""
+        if not self.connective:
+            return self.text
+        rest = self.text[self.connective:]
+        return rest[:1].upper() + rest[1:]
 
 
 def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset[str]],
@@ -580,6 +605,15 @@ def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset
         first = _words(raw[0]) if raw else []
         # "US troops ...", "IT firms ...": an acronym, not the pronoun
         s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS and not _is_caps(raw[0])
+        connective = _CONNECTIVE_RE.match(sentence)
+        if connective and connective.end() < len(sentence):
+            s.dependent = True  # whatever its first word: "In addition, ..." answers the sentence before
+            rest = sentence[connective.end():]
+            raw = _WORD_RE.findall(rest)[:1]
+            first = _words(raw[0]) if raw else []
+            standalone = rest[:1].isalpha() and not (first and first[0] in _DEPENDENT_STARTS and not _is_caps(raw[0]))
+            if standalone and len(rest.split()) >= _MIN_WORDS:
+                s.connective = connective.end()
     return s
 
 
@@ -764,6 +798,8 @@ def _units(article: _Article) -> list[_Unit]:
         elif s.needs_prev and not s.needs_next:
             if i > 0 and sents[i - 1].index == s.index - 1 and _pair_ok(sents[i - 1], s):
                 add(sents[i - 1], s)
+            if s.stands_alone and not s.short:
+                add(s)  # shown with its connective struck
         elif s.needs_next and not s.needs_prev:
             if i + 1 < len(sents) and sents[i + 1].index == s.index + 1 and _pair_ok(s, sents[i + 1]):
                 add(s, sents[i + 1])
@@ -1024,11 +1060,13 @@ def _cite(chosen: list[_Unit], ordered: list[StoryDoc], articles: list[_Article]
     return out
 
 
-def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3) -> list[BriefSentence]:
+def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3,
+               registry: Registry | None = None) -> list[BriefSentence]:
     """A brief of `min_sentences` to `max_sentences` sentences (fewer only when the story's reporting has fewer
     usable ones; none when it has no reporting, only opinion or round-ups), each from a reporting member
     article, verbatim but for shouting capitals, and citing every reporting member that reports the same fact
-    (the article it was taken from first). Deterministic, and independent of the order of `docs`."""
+    (the article it was taken from first). A sentence cited only from state-controlled media (`registry`'s
+    labels, the default ones when None) says so. Deterministic, and independent of the order of `docs`."""
     if max_sentences < 1 or not docs:
         return []
     min_sentences = max(0, min(min_sentences, max_sentences))
@@ -1071,4 +1109,19 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
     opening = min(leads, key=lambda unit: narrative[id(unit)]) if leads else None
     cited.sort(key=lambda unit: (unit is not opening, narrative[id(unit)]))
     case = _CaseFixer(ordered)
-    return [BriefSentence(text=case.fix(c.sentence.text), citations=c.citations) for unit in cited for c in unit]
+    return [BriefSentence(text=case.fix(c.sentence.alone() if len(unit) == 1 else c.sentence.text),
+                          citations=c.citations, state_media_only=_only_state_media(c.citations, ordered, registry))
+            for unit in cited for c in unit]
+
+
+def _only_state_media(citations: list[Citation], ordered: list[StoryDoc], registry: Registry | None) -> bool:
+    """Whether every article a brief sentence cites comes from state-controlled media (by its URL, else by the
+    outlet its source name names)."""
+    registry = registry or default_registry()
+    by_id = {_id_key(doc.id): doc for doc in ordered}
+    for c in citations:
+        doc = by_id.get(_id_key(c.article_id))
+        label = None if doc is None else registry.label_for(doc.url) or registry.label_for_name(doc.source)
+        if label is None or not label.state_controlled:
+            return False
+    return bool(citations)
