@@ -177,6 +177,7 @@ def test_story_page_shows_who_and_where_and_who_said_what(esite):
     state = reported[:reported.index("</li>", reported.index("border crossings"))]
     assert "(state media)" in state and f'href="{STATE_URL}"' in state
     assert "Only state-controlled media carry this." in state
+    assert "Carried by 1 state-controlled outlet:" in state and "independent outlet" not in state
     assert html.count("Only state-controlled media carry this.") == sum(
         1 for s in esite.get(f"/api/stories/{sid}").json()["statements"] if s["state_media_only"])
 
