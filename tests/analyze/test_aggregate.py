@@ -58,6 +58,18 @@ def test_a_role_given_in_one_article_holds_in_all_and_makes_the_kind():
     assert ticket["kind"] == "official"  # "other" in its own article, which gives no title
 
 
+def test_a_shorter_form_of_the_role_takes_the_fuller_one_but_another_role_stands():
+    first = member(1, "https://harbour-daily.example/a", [
+        said("the bridge would reopen in May", "Anna Kovac", "minister", "official"),
+        said("the toll would be dropped", "Ivo Brandt", "harbour master", "official")])
+    second = member(2, "https://coast-times.example/b", [
+        said("the ship's owner would pay for the repairs", "Anna Kovac", "transport minister", "official"),
+        said("the channel would be dredged", "Ivo Brandt", "spokesman for the shipping union", "official")])
+    story = aggregate_story([first, second])
+    assert find(story.statements, "reopen in May")["speaker_role"] == "transport minister"
+    assert find(story.statements, "toll would be dropped")["speaker_role"] == "harbour master"
+
+
 def test_the_fullest_role_wins_and_a_speaker_without_one_anywhere_keeps_its_kind():
     first = member(1, "https://harbour-daily.example/a", [
         said("the ferry line was a priority", "Marta Lindqvist", "Minister", "official"),
@@ -129,7 +141,19 @@ def test_only_state_media_means_every_carrier_is_state_media():
     story = aggregate_story(members, default_registry())
     canal = find(story.statements, "canal")
     assert canal["state_media_only"] is True and canal["independent_origins"] == 2
+    assert canal["outlets"] == canal["state_media_outlets"] == ["news.cn", "kcna.kp"]
     # An independent outlet relaying state media carries it: not "only state media" (the kind says whose it is).
     relayed = find(story.statements, "border crossings")
     assert relayed["state_media_only"] is False and relayed["kind"] == "state_media"
-    assert relayed["independent_origins"] == 1
+    assert relayed["independent_origins"] == 1 and relayed["state_media_outlets"] == []
+
+
+def test_state_media_among_independent_carriers_are_named():
+    claim = "the new canal had been finished a year ahead of schedule"
+    members = [member(1, "https://kcna.kp/b", [said(claim, "KCNA", kind="state_media", speaker_type="ORG")],
+                      source="KCNA"),
+               member(2, "https://www.reuters.com/c", [said(claim, "KCNA", kind="state_media", speaker_type="ORG")],
+                      source="Reuters")]
+    canal = find(aggregate_story(members, default_registry()).statements, "canal")
+    assert canal["outlets"] == ["KCNA", "Reuters"] and canal["state_media_outlets"] == ["KCNA"]
+    assert canal["state_media_only"] is False and canal["independent_origins"] == 2

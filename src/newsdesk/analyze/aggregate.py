@@ -25,6 +25,7 @@ Vladimir Putin" in another), and the statement's kind is classified again with i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,13 +167,16 @@ def _story_roles(own: Sequence[MemberAnalysis], entities: Sequence[Entity],
 
 def _with_story_role(statement: Statement, roles: Mapping[str, str], alias_of: Mapping[str, Entity | None],
                      registry: Registry) -> Statement:
-    """A statement whose article gives its speaker no role takes the role another article of the story gives
-    them ("Putin said" in one, "President Vladimir Putin" in another), and the kind that role makes."""
-    if statement.speaker_role or not statement.speaker:
+    """A statement whose article gives its speaker no role, or a shorter form of it ("minister" for "transport
+    minister"), takes the role another article of the story gives them ("Putin said" in one, "President Vladimir
+    Putin" in another), and the kind that role makes."""
+    if not statement.speaker:
         return statement
     role = roles.get(_speaker_key(statement.speaker, alias_of))
     if role is None or role.casefold() == statement.speaker.casefold():
         return statement
+    if statement.speaker_role and not re.search(rf"\b{re.escape(statement.speaker_role)}\b", role, re.I):
+        return statement  # another role (or another person's): the article's own stands
     statement.speaker_role = role
     statement.kind = classify_kind(statement.speaker, role, statement.speaker_type, registry.is_state_media)
     return statement
@@ -233,6 +237,8 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
             "independent_origins": len(origins),
             "outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items)),
             "state_media_only": only_state_media((c.outlet for c in items), registry),
+            "state_media_outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items
+                                                      if only_state_media([c.outlet], registry))),
         }))
     statements.sort(key=lambda s: s[0])
 

@@ -130,6 +130,8 @@ class StatementOut(BaseModel):
     independent_origins: int = Field(description="how many independent reports carry it (copies count once; "
                                                  "the same statement in other words or another language is one)")
     outlets: list[str]
+    state_media_outlets: list[str] = Field(default_factory=list,
+                                           description="those of `outlets` that are state-controlled media")
     state_media_only: bool = Field(description="every outlet that carries it is state-controlled media (one that "
                                                "an independent outlet relays from state media is not: see kind)")
 
