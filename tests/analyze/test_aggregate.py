@@ -157,3 +157,24 @@ def test_state_media_among_independent_carriers_are_named():
     canal = find(aggregate_story(members, default_registry()).statements, "canal")
     assert canal["outlets"] == ["KCNA", "Reuters"] and canal["state_media_outlets"] == ["KCNA"]
     assert canal["state_media_only"] is False and canal["independent_origins"] == 2
+
+
+@needs_encoder
+def test_the_encoder_reads_only_the_first_statements_of_a_large_story():
+    from newsdesk.analyze.corroboration import MAX_ENCODED_STATEMENTS
+
+    fillers = [Carried(i, i, Statement(f"Speaker{i:04d} Person{i:04d}", None, f"the harbour would get {i} new cranes",
+                                        "say", "other", "claim", 0, 30)) for i in range(MAX_ENCODED_STATEMENTS)]
+
+    def ferry(article: int, text: str) -> Carried:
+        said_by = Statement("Marta Lindqvist", None, text, "say", "other", "claim", 0, len(text))
+        return Carried(article, article, said_by)
+
+    same_meaning = [ferry(10_001, "the old ferry would be taken out of service after the summer"),
+                    ferry(10_002, "after the summer the ageing ferry will stop sailing")]
+    assert len(group_statements(same_meaning)) == 1  # read by the encoder: one statement
+    late = group_statements(fillers + same_meaning)
+    assert len(late) == MAX_ENCODED_STATEMENTS + 2  # past the bound, by words only: two
+    same_words = [ferry(10_003, "the old ferry would be taken out of service after the summer"),
+                  ferry(10_004, "The old ferry would be taken out of service after the summer, she said")]
+    assert len(group_statements(fillers + same_words)) == MAX_ENCODED_STATEMENTS + 1

@@ -15,7 +15,8 @@ sentence encoder's cosine (one statement in other words or another language), so
 articles would cost seconds each time it is recomputed. Two bounds keep it near a fifth of a second: the same
 words from the same speaker are compared once (their carriers follow them into the group), and only the first
 `MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped; the encoder reads
-each statement once (about a second for 500 new ones; `newsdesk.embeddings` remembers them). bench/statements.py
+only the first `corroboration.MAX_ENCODED_STATEMENTS` of them, each once (`newsdesk.embeddings` remembers
+them), so a cold regrouping (a removal in a large story) costs about half a second. bench/statements.py
 measures both. Entities with the same type and name are added up before merging, which merges them exactly as
 `merge_entities` would.
 
@@ -42,7 +43,7 @@ ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated title
 MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
 MAX_STORY_ENTITIES = 50  # shown with the story; the entity index keeps MAX_INDEXED_ENTITIES
 MAX_INDEXED_ENTITIES = 200
-MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.2 s warm, 1 s cold: bench/statements.py)
+MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (0.2 s warm, 0.5 s cold: bench/statements.py)
 
 
 # ---- one article: to and from the stored dicts ---------------------------------------------------------
