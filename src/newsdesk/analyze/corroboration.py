@@ -26,7 +26,8 @@ from newsdesk.text import STOP_WORDS
 PARAPHRASE_COS = 0.70  # encoder cosine from which two statements of one speaker say the same (bench/statements.py)
 _NEARLY_ALL = 0.85  # share of the shorter statement's content words in the longer: the same words, trimmed
 # Statements read by the encoder per grouping (the first ones; the rest are compared by words): bounds a cold
-# regrouping (a removal in a large story, in a process that has not seen its statements) to about 0.4 s.
+# regrouping (a removal in a large story, in a process that has not seen its statements) to about 0.4 s of
+# encoding.
 MAX_ENCODED_STATEMENTS = 200
 
 _WORD = re.compile(r"\w+")
@@ -35,7 +36,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # with across a story (German, French, Spanish): a statement and its negation read alike to words and encoder.
 _NEGATION = re.compile(
     r"\b(?:not|no|never|nobody|nothing|none|neither|nor|cannot|\w+n[’']t|nicht|kein\w*|nie|niemals|"
-    r"niemand|nichts|ne|n[’']|pas|jamais|aucun\w*|personne|rien|nunca|ningun\w*|ningún|nadie|nada)\b", re.I)
+    r"niemand|nichts|ne|n[’']|pas|jamais|aucun\w*|rien|nunca|ningun\w*|ningún|nadie|nada)\b", re.I)
 
 Encode = Callable[[list[str]], "np.ndarray | None"]
 
