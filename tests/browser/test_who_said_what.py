@@ -1,10 +1,10 @@
 """Who said what, as a reader sees it in a browser: on a story page, a statement that two independent outlets
 carry (in other words in each) says so and links both, and a claim that only state-controlled media carry says
-that, never "independent" (issue 16's acceptance). The story is conftest.BRIDGE, served by the real app."""
+that, never "independent" (issue 16's acceptance). The story is who_said_what_story.BRIDGE, served by the real app."""
 
 from __future__ import annotations
 
-from conftest import BRIDGE_IDS
+from who_said_what_story import BRIDGE_IDS
 
 
 def statement_item(page, words: str):
