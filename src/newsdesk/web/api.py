@@ -64,6 +64,7 @@ class BriefSentenceOut(BaseModel):
     citations: list[CitationOut]
     status: Literal["speculation", "denial"] | None = Field(
         None, description="set when the sentence carries speculation or a denial: not established fact")
+    state_media_only: bool = Field(False, description="every article it cites is state-controlled media")
 
 
 class ArticleOut(BaseModel):
@@ -126,9 +127,13 @@ class StatementOut(BaseModel):
     start: int
     end: int
     article_ids: list[int] = Field(description="every article of the story that carries this statement")
-    independent_origins: int = Field(description="how many independent reports carry it (copies count once)")
+    independent_origins: int = Field(description="how many independent reports carry it (copies count once; "
+                                                 "the same statement in other words or another language is one)")
     outlets: list[str]
-    state_media_only: bool = Field(description="only state-controlled media carry it")
+    state_media_outlets: list[str] = Field(default_factory=list,
+                                           description="those of `outlets` that are state-controlled media")
+    state_media_only: bool = Field(description="every outlet that carries it is state-controlled media (one that "
+                                               "an independent outlet relays from state media is not: see kind)")
 
 
 class StoryOut(BaseModel):
@@ -286,7 +291,8 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
                     for g in detail.timeline]
     brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
         CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
-        if isinstance(c.get("article_id"), int)], status=b.get("status"))
+        if isinstance(c.get("article_id"), int)], status=b.get("status"),
+        state_media_only=b.get("state_media_only") is True)
         for b in s.brief if isinstance(b, dict)]
     return StoryOut(
         id=s.id, url=f"{base}/stories/{s.id}", headline=s.headline, brief=brief,

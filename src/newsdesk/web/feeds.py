@@ -172,8 +172,9 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
             href = safe_href(c.get("url"))
             if href:
                 cites.append(f'<a href="{html.escape(href)}">[{html.escape(str(c.get("article_id")))}]</a>')
-        parts.append(f"<p>{html.escape(clean(str(sentence.get('text', ''))))} {' '.join(cites)}</p>")
-        text_parts.append(clean(str(sentence.get("text", ""))))
+        note = " (only state-controlled media report this)" if sentence.get("state_media_only") is True else ""
+        parts.append(f"<p>{html.escape(clean(str(sentence.get('text', ''))))} {' '.join(cites)}{note}</p>")
+        text_parts.append(clean(str(sentence.get("text", ""))) + note)
     counts = (f"{story.sources_count} sources, {story.independent_sources_count} independent; "
               f"outlets: {', '.join(story.outlets)}")
     parts.append(f"<p>{html.escape(clean(counts))}</p>")
