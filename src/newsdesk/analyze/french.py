@@ -113,7 +113,7 @@ _DENIAL_WORDS = re.compile(r"(?<!\w)(faux|fausses?|infondée?s?|sans fondement|m
 _ANONYMOUS = re.compile(r"(?<!\w)(sources?|proches? d[eu]s?|anonymat|nos informations|un responsable|"
                         r"une responsable|un membre|témoins?)(?!\w)", re.I)
 _OFFICIAL = re.compile(r"(?<!\w)(ministres?|ministère|présidente?|présidence|gouvernement|porte-parole|"
-                       r"préfète?|préfecture|maires?|mairie|police|policiers?|gendarmerie|gendarmes?|procureure?|"
+                       r"préfet|préfète|préfecture|maires?|mairie|police|policiers?|gendarmerie|gendarmes?|procureure?|"
                        r"parquet|députée?s?|sénat(?:eur|rice)s?|ambassad\w+|élysée|matignon|armée|militaires?|"
                        r"général|commissaire|secrétaire|chancelière?|gouverneur|roi|reine|autorités|"
                        r"administration|dirigeante?s?|responsables? gouvernementa\w+|officiels?|conseil|"
@@ -205,8 +205,10 @@ def _role(doc: Any, ent: Any) -> tuple[str | None, str | None]:
     k = at
     while k >= 0 and at - k < 8:
         word = doc[k].lower_
-        joins = word in _JOINING and k + 1 <= at and doc[k + 1].text[:1].isupper()
-        if word in TITLES or word in ("de", "du", "des", "d'", "d’") or joins or (
+        # A noun after "de la" or a title ("de la mairie", "ministre délégué"): part of the role; one after a
+        # verb is not ("a salué le travail de Jean Martin").
+        complement = word.isalpha() and k > 0 and (doc[k - 1].lower_ in _OF or doc[k - 1].lower_ in TITLES)
+        if word in TITLES or word in _OF or complement or (
                 doc[k].text[:1].isupper() and doc[k].is_alpha and k and not doc[k - 1].is_punct):
             k -= 1
             continue
@@ -214,7 +216,7 @@ def _role(doc: Any, ent: Any) -> tuple[str | None, str | None]:
     words = list(doc[k + 1:at + 1])
     while words and words[0].lower_ not in TITLES:
         words.pop(0)
-    if words and words[-1].lower_ not in ("de", "du", "des", "d'", "d’", *_JOINING):
+    if words and words[-1].lower_ not in _OF:
         if words[0].i and doc[words[0].i - 1].lower_ in ("premier", "première"):
             words.insert(0, doc[words[0].i - 1])  # "Premier ministre"
         role = doc[words[0].i:words[-1].i + 1].text
@@ -235,6 +237,11 @@ def _role(doc: Any, ent: Any) -> tuple[str | None, str | None]:
 
 
 _JOINING = {"l'", "l’", "la", "le", "les"}
+# Forms of avoir and être before a participle ("a déclaré"): the small tagger sometimes calls "a" a verb.
+_AUXILIARIES = {"a", "ont", "avait", "avaient", "aura", "auront", "aurait", "auraient", "est", "sont", "était",
+                "étaient", "été", "eu"}
+_DEFINITE = re.compile(r"^(?:les?|la|l['’])\s*", re.I)  # "la gendarmerie" is shown as "gendarmerie"
+_OF = _JOINING | {"de", "du", "des", "d'", "d’", "au", "aux"}
 # Words that start a clause, not a role, after ", " ("Jean Martin, a-t-il dit", "…, qui a …").
 _CLAUSE_WORDS = {"a", "ont", "est", "sont", "était", "avait", "qui", "que", "qu'", "dont", "selon", "et", "mais"}
 
@@ -318,12 +325,14 @@ class _Speakers:
         if found:
             entity = next((e for e in found if e.type == "PERSON"), found[0])
             role = entity.role
-            first = next(t for t in tokens if self.entity_at(offset + t.idx, offset + t.idx + len(t.text)))
-            ahead = [t for t in tokens if t.i < first.i and not t.is_punct]
-            while ahead and ahead[0].pos_ in ("DET", "ADP"):
-                ahead.pop(0)
-            if entity.type == "PERSON" and ahead and any(t.lower_ in TITLES for t in ahead):
-                role = ahead[0].doc[ahead[0].i:ahead[-1].i + 1].text  # "le Premier ministre Michel Barnier"
+            if role is None and entity.type == "PERSON":  # "le Premier ministre Michel Barnier"
+                first = next(t for t in tokens
+                             if self.entity_at(offset + t.idx, offset + t.idx + len(t.text)) is entity)
+                ahead = [t for t in tokens if t.i < first.i and not t.is_punct]
+                while ahead and ahead[0].pos_ in ("DET", "ADP"):
+                    ahead.pop(0)
+                if ahead and any(t.lower_ in TITLES for t in ahead):
+                    role = ahead[0].doc[ahead[0].i:ahead[-1].i + 1].text
             return entity.name, role, entity
         head = next((t for t in tokens if t.lower_ in TITLES), None)
         if head is not None and tokens[0].lower_ in ("le", "la", "l'", "l’") and len(tokens) <= 3:
@@ -331,7 +340,8 @@ class _Speakers:
             if entity is not None:
                 return entity.name, entity.role, entity
         doc = tokens[0].doc
-        return doc[tokens[0].i:tokens[-1].i + 1].text.strip(" ,.;:«»\"“”"), None, None
+        phrase = doc[tokens[0].i:tokens[-1].i + 1].text.strip(" ,.;:«»\"“”")
+        return _DEFINITE.sub("", phrase) or phrase, None, None
 
 
 _ENDS = re.compile(r"[.!?](?:\s|$)")
@@ -475,7 +485,8 @@ class FrenchExtractor:
         """The noun phrase ending right before the verb at `i` (auxiliaries and adverbs skipped), or opening its
         sentence when an appositive stands between ("Marie Dupont, économiste à Lille, estime …")."""
         k = i - 1
-        while k >= 0 and doc[k].pos_ in ("AUX", "ADV", "PRON") and not doc[k].ent_type_:
+        while k >= 0 and (doc[k].pos_ in ("AUX", "ADV", "PRON") or doc[k].lower_ in _AUXILIARIES) and not (
+                doc[k].ent_type_):
             k -= 1
         if k >= 0 and doc[k].text == ",":
             first = doc[k].sent.start
@@ -507,15 +518,24 @@ class FrenchExtractor:
         """ "X a déclaré que …", "X a démenti toute hausse …"."""
         if _negated(tok) and verb not in _DENIAL:
             return None
+        sentence = self.layout.sentences[bisect.bisect_right(self.sentence_starts, offset + tok.idx) - 1]
         content = next((c for c in tok.children if c.dep_ == "ccomp"), None)
-        if content is None and verb in _OBJECT_VERBS:
-            content = next((c for c in tok.children if c.dep_ in ("obj", "xcomp")), None)
-        if content is None:
+        nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+        if content is not None:
+            tokens = list(content.subtree)
+            if tokens[0].i < tok.i < tokens[-1].i:
+                return None  # a misparse spanning the verb itself
+            span = (offset + tokens[0].idx, offset + tokens[-1].idx + len(tokens[-1].text))
+        elif nxt is not None and nxt.lower_ in ("que", "qu'", "qu’"):
+            # "a nié que …" where the parser lost the clause: it runs to the end of the sentence.
+            span = (offset + nxt.idx, sentence.end)
+        elif verb in _OBJECT_VERBS and (obj := next((c for c in tok.children if c.dep_ in ("obj", "xcomp")
+                                                      and c.i > tok.i), None)) is not None:
+            # "a démenti toute négligence dans l'entretien de la digue": the object and what follows it.
+            span = (offset + obj.left_edge.idx, sentence.end)
+        else:
             return None
-        tokens = list(content.subtree)
-        if tokens[0].i < tok.i < tokens[-1].i:
-            return None  # a misparse spanning the verb itself
-        start, end = _trim(self.text, offset + tokens[0].idx, offset + tokens[-1].idx + len(tokens[-1].text))
+        start, end = _trim(self.text, *span)
         if len(self.text[start:end].split()) < 3:
             return None
         speaker = _subject(tok) or self._phrase_before(doc, tok.i)
