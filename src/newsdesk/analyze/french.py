@@ -113,7 +113,7 @@ _DENIAL_WORDS = re.compile(r"(?<!\w)(faux|fausses?|infondée?s?|sans fondement|m
 _ANONYMOUS = re.compile(r"(?<!\w)(sources?|proches? d[eu]s?|anonymat|nos informations|un responsable|"
                         r"une responsable|un membre|témoins?)(?!\w)", re.I)
 _OFFICIAL = re.compile(r"(?<!\w)(ministres?|ministère|présidente?|présidence|gouvernement|porte-parole|"
-                       r"préfet|préfète|préfecture|maires?|mairie|police|policiers?|gendarmerie|gendarmes?|procureure?|"
+                       r"préfet|préfète|préfecture|bourgmestre|directeur|directrice|agence|organisme|autorité|maires?|mairie|police|policiers?|gendarmerie|gendarmes?|procureure?|"
                        r"parquet|députée?s?|sénat(?:eur|rice)s?|ambassad\w+|élysée|matignon|armée|militaires?|"
                        r"général|commissaire|secrétaire|chancelière?|gouverneur|roi|reine|autorités|"
                        r"administration|dirigeante?s?|responsables? gouvernementa\w+|officiels?|conseil|"
@@ -321,6 +321,9 @@ class _Speakers:
             return (last.name, last.role, last) if last is not None and last.type != "PERSON" else (None, None, None)
         if words[0] in _NOBODY:
             return None, None, None
+        tokens = _speaker_words(tokens)
+        if not tokens:
+            return None, None, None
         found = [e for t in tokens if (e := self.entity_at(offset + t.idx, offset + t.idx + len(t.text)))]
         if found:
             entity = next((e for e in found if e.type == "PERSON"), found[0])
@@ -339,9 +342,30 @@ class _Speakers:
             entity = self.by_title(head.lower_, position)
             if entity is not None:
                 return entity.name, entity.role, entity
+        # No name: a description ("la porte-parole du gouvernement"), up to its first comma and at most 8 words.
+        comma = next((k for k, t in enumerate(tokens) if t.text == ","), len(tokens))
+        tokens = tokens[:min(comma, 8)]
+        if not tokens or all(t.lower_.strip(".") in _HONORIFIC_WORDS for t in tokens):
+            return None, None, None
         doc = tokens[0].doc
         phrase = doc[tokens[0].i:tokens[-1].i + 1].text.strip(" ,.;:«»\"“”")
         return _DEFINITE.sub("", phrase) or phrase, None, None
+
+
+_HONORIFIC_WORDS = {"m", "mme", "mlle", "dr", "me", "pr"}
+_RELATIVES = {"qui", "que", "qu'", "qu’", "dont", "lequel", "laquelle", "lesquels", "lesquelles"}
+
+
+def _speaker_words(tokens: Sequence[Any]) -> list[Any]:
+    """The words naming a speaker, up to a relative clause, a speech verb or a line break ("Marco Champagne
+    ajoute que …" -> "Marco Champagne"; "le chef du gouvernement, qui est aussi …" -> "le chef du
+    gouvernement,"): what the parser or the phrase rule took beyond them is not the speaker."""
+    out = []
+    for tok in tokens:
+        if tok.lower_ in _RELATIVES or verb_of(tok) or tok.is_space or "\n" in tok.text:
+            break
+        out.append(tok)
+    return out
 
 
 _ENDS = re.compile(r"[.!?](?:\s|$)")
