@@ -131,3 +131,11 @@ def test_a_french_text_over_its_time_budget_fails_alone():
     results = list(analyze_each_french([FRENCH, long_text, FRENCH], time_budget=0.5))
     assert isinstance(results[0], ArticleAnalysis) and isinstance(results[2], ArticleAnalysis)
     assert isinstance(results[1], Exception) and "time" in str(results[1]).lower()
+
+
+def test_a_quote_inside_guillemets_stays_part_of_the_quote():
+    result = analysed("La ministre Hélène Vasseur a déclaré : « Le rapport dit “aucun risque” et nous le "
+                      "publierons en entier la semaine prochaine. »")
+    assert [(s.speaker, s.quote, s.text) for s in result.statements] == [
+        ("Hélène Vasseur", True, "Le rapport dit “aucun risque” et nous le publierons en entier la semaine "
+                                 "prochaine.")]

@@ -265,7 +265,9 @@ class _Candidate:
     verb: str  # the French infinitive, or "selon"
     quote: bool
     speaker: list[Any]  # the tokens that name the speaker (empty: inherit the previous quote's)
+    offset: int = 0  # where the parsed chunk of those tokens starts in the article
     inherit: bool = False
+    verb_at: tuple[int, int] | None = None  # (chunk offset, token index) of a quote's frame verb
 
 
 class _Speakers:
@@ -453,15 +455,15 @@ class FrenchExtractor:
             return None  # a word or two in quotes is a term or a title more often than what someone said
         found = self._frame_after(quote) or self._frame_before(quote)
         if found is not None:
-            verb, speaker = found
-            return _Candidate(quote.start, quote.start, quote.end, verb, True, speaker)
+            verb, speaker, (offset, at) = found
+            return _Candidate(quote.start, quote.start, quote.end, verb, True, speaker, offset, verb_at=(offset, at))
         gap = self.text[previous.end:quote.start] if previous is not None else ""
         if previous is not None and len(gap) < 400 and "\n\n" not in gap and len(_ENDS.findall(gap)) <= 1:
             # No frame: a quote right after another (its frame between them at most) continues it.
             return _Candidate(quote.start, quote.start, quote.end, "", True, [], inherit=True)
         return None
 
-    def _frame_after(self, quote: Quote) -> tuple[str, list[Any]] | None:
+    def _frame_after(self, quote: Quote) -> tuple[str, list[Any], tuple[int, int]] | None:
         """ "« … », a déclaré X" / "« … », explique-t-elle" / "« … », selon X"."""
         found = self._doc_at(quote.end)
         if found is None:
@@ -474,17 +476,16 @@ class FrenchExtractor:
             if tok.text in ("«", "“", '"', ".", "!", "?", ";") or "\n" in tok.text:
                 return None
             if tok.lower_ == "selon":
-                return "selon", _phrase_after(doc, tok.i + 1)
+                return "selon", _phrase_after(doc, tok.i + 1), (offset, tok.i)
             verb = verb_of(tok)
             if verb is not None:
                 clitic = _clitic(doc, mark.i + 1, tok.i + 3)
                 if clitic is not None:
-                    return verb, [clitic]
-                after = _phrase_after(doc, tok.i + 1)
-                return verb, after or _subject(tok)
+                    return verb, [clitic], (offset, tok.i)
+                return verb, _phrase_after(doc, tok.i + 1) or _subject(tok), (offset, tok.i)
         return None
 
-    def _frame_before(self, quote: Quote) -> tuple[str, list[Any]] | None:
+    def _frame_before(self, quote: Quote) -> tuple[str, list[Any], tuple[int, int]] | None:
         """ "X a déclaré : « … »" / "X a affirmé que « … »", in the sentence of the quote or ending just before."""
         found = self._doc_at(quote.start - 1)
         if found is None:
@@ -499,9 +500,10 @@ class FrenchExtractor:
             verb = verb_of(tok)
             if verb is not None and not _negated(tok):
                 clitic = _clitic(doc, tok.i - 3, tok.i + 3)
-                return verb, [clitic] if clitic is not None else _subject(tok) or self._phrase_before(doc, tok.i)
+                speaker = [clitic] if clitic is not None else _subject(tok) or self._phrase_before(doc, tok.i)
+                return verb, speaker, (offset, tok.i)
             if tok.lower_ == "selon":
-                return "selon", _phrase_after(doc, tok.i + 1)
+                return "selon", _phrase_after(doc, tok.i + 1), (offset, tok.i)
         return None
 
     @staticmethod
@@ -568,7 +570,7 @@ class FrenchExtractor:
             speaker = [clitic]
         if not speaker:
             return None
-        return _Candidate(offset + tok.idx, start, end, verb, False, speaker)
+        return _Candidate(offset + tok.idx, start, end, verb, False, speaker, offset)
 
     def _selon(self, doc: Any, offset: int, tok: Any) -> _Candidate | None:
         """ "Selon X, …" / "…, selon X": the rest of the sentence, said by X."""
@@ -583,7 +585,7 @@ class FrenchExtractor:
         start, end = before if before[1] - before[0] >= after[1] - after[0] else after
         if len(self.text[start:end].split()) < 3 or self._inside_quote(start):
             return None
-        return _Candidate(phrase_start, start, end, "selon", False, source)
+        return _Candidate(phrase_start, start, end, "selon", False, source, offset)
 
     # -------------------------------------------------------------------------------------- run
 
@@ -600,13 +602,15 @@ class FrenchExtractor:
             if cand is None:
                 continue
             candidates.append(cand)
-            for offset, doc in self.layout.parse_docs:  # the frame's verb is not reported speech of its own
-                if cand.speaker and cand.speaker[0].doc is doc:
-                    used.update((offset, t.i) for t in doc if verb_of(t) and abs(t.idx + offset - quote.end) < 80)
+            if cand.verb_at is not None:
+                used.add(cand.verb_at)  # the frame's verb is not reported speech of its own
+        quoted = [(c.start, c.end) for c in candidates]  # in text order, disjoint
         for cand in self._reported(used):
             if len(candidates) >= MAX_STATEMENTS:
                 break
-            if not any(c.quote and cand.start <= c.start and c.end <= cand.end for c in candidates):
+            # A clause holding a quote taken already would say it twice.
+            k = bisect.bisect_left(quoted, (cand.start, -1))
+            if not (k < len(quoted) and quoted[k][1] <= cand.end):
                 candidates.append(cand)
         candidates.sort(key=lambda c: (c.position, c.start))
         statements: list[Statement] = []
@@ -627,8 +631,7 @@ class FrenchExtractor:
                                       start + len(text), True, last.speaker_type)
                 statements.append(statement)
                 continue
-            offset = next((o for o, d in self.layout.parse_docs if cand.speaker and cand.speaker[0].doc is d), 0)
-            speaker, role, entity = self.speakers.resolve(cand.speaker, offset, cand.position)
+            speaker, role, entity = self.speakers.resolve(cand.speaker, cand.offset, cand.position)
             if speaker is None:
                 continue
             self.speakers.history.append(entity)

@@ -172,6 +172,7 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
     reopened at the start of the next is split into one span per paragraph, marked `continues`."""
     quotes: list[Quote] = []
     open_at: int | None = None
+    opener = ""  # the mark that opened the quote: inside « », “ ” and " are quotes within the quote (French)
     i = 0
     n = len(text)
     while i < n:
@@ -183,20 +184,22 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
                 j += 1
             if j < n and text[j] in "“\"«„":
                 quotes.append(Quote(open_at, i, continues=True))
-                open_at = j + 1
+                open_at, opener = j + 1, text[j]
                 i = j + 1
                 continue
             open_at = None  # an unbalanced mark: drop it rather than swallow the next paragraphs
         elif ch in _QUOTE_CHARS:
             if open_at is None:
                 if ch in "“«„" or (ch == '"' and _opens(text, i)):
-                    open_at = i + 1
+                    open_at, opener = i + 1, ch
+            elif opener == "«" and ch not in "«»":
+                pass  # « … “ … ” … »: a quote inside the quote
             elif ch in "”»" or ch == '"':
                 if i - open_at <= max_len and text[open_at:i].strip():
                     quotes.append(Quote(open_at, i))
                 open_at = None
             elif ch in "“«":
-                open_at = i + 1  # a second opener: the first was unbalanced
+                open_at, opener = i + 1, ch  # a second opener: the first was unbalanced
         i += 1
     return quotes
 
