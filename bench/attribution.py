@@ -30,7 +30,11 @@
    loaded first: milliseconds per article, words per second, and a sanity count (statements and entities per
    article, the share of statements whose speaker is a named entity, the share that are quotes). There is no
    French attribution gold set here, so there is no French precision or recall: the count only shows the rules
-   find statements at the rate they do in English. No target. `--no-languages` skips it.
+   find statements at the rate they do in English. No target. `--no-languages` skips it. Figures (2 cores,
+   shared, i16-lang): French 56 articles, 27 ms an article, 5,900 words/s, 4.6 statements per 1,000 words (44%
+   by a named speaker, 51% quotes), 5.4 entities an article; English 56 articles, 32 ms, 5,200 words/s, 7.2
+   statements per 1,000 words (48% named, 24% quotes), 8.7 entities. In section 4, 20 of the 181 aeb pages are
+   in a language without a pipeline and are not analysed (before: run through the English model).
 
 Exits 1 when a target is missed.
 """
@@ -156,8 +160,9 @@ def pipeline_share(aeb: Path) -> tuple[float, float, int]:
     return alone, both, len(pages)
 
 
-def stage_throughput(aeb: Path) -> tuple[float, int, int, int]:
-    """(seconds, articles, borrowed, stories refreshed) of one AnalysisStage pass over the stored aeb pages."""
+def stage_throughput(aeb: Path) -> tuple[float, int, int, int, int]:
+    """(seconds, articles, borrowed, stories refreshed, not analysed for their language) of one AnalysisStage pass
+    over the stored aeb pages."""
     import tempfile
 
     from newsdesk.analyze.stage import AnalysisStage
@@ -188,7 +193,7 @@ def stage_throughput(aeb: Path) -> tuple[float, int, int, int]:
         took = time.perf_counter() - start
         store.close()
     r = stage.report
-    return took, r.articles, r.borrowed, len(r.stories)
+    return took, r.articles, r.borrowed, len(r.stories), r.unread
 
 
 def polnear(folder: Path, split: str) -> tuple[dict, float]:
@@ -285,10 +290,11 @@ def main() -> int:
           f"throughput ratio {ratio:.2f} (target >= 0.50)")
     if ratio < 0.5:
         failed.append("pipeline ratio")
-    took, stored, borrowed, stories = stage_throughput(args.aeb)
+    took, stored, borrowed, stories, unread = stage_throughput(args.aeb)
     print(f"analysis stage on {stored} stored aeb articles: {stored / took:.1f} articles/s with rows and "
           f"{stories} stories' entities and statements written (analysis alone: {pages / (both - alone):.1f} "
-          f"pages/s); {borrowed} copies borrowed their origin's analysis (the aeb pages are all originals)")
+          f"pages/s); {borrowed} copies borrowed their origin's analysis (the aeb pages are all originals); {unread} "
+          "not analysed (a language without a pipeline)")
     if not args.no_polnear:
         if not (args.polnear / "score.py").is_file():
             sys.exit(f"PolNeAR data not found: {args.polnear} (../shared/data/polnear)")
