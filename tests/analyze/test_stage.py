@@ -344,15 +344,21 @@ def test_an_article_without_a_pipeline_for_its_language_is_marked_and_the_story_
                                         ("de", GERMAN, "de", "Rhone-Zeitung")):
         ids[key], _ = store.save_article(Article(url=f"https://{key}.example/vellerac", title="Vellerac", text=body,
                                                  published=day, language=language), source_name=outlet)
+    ids["de copy"], _ = store.save_article(Article(url="https://reprint.example/vellerac", title="Vellerac",
+                                                   text=GERMAN, published=day, language="de"),
+                                           source_name="Rhone-Bote")
     story = store.create_story()
-    for article_id in ids.values():
-        store.assign_story(article_id, story, duplicate_of=None, minhash=None, joined_at=day)
+    for key, article_id in ids.items():
+        store.assign_story(article_id, story, duplicate_of=ids["de"] if key == "de copy" else None, minhash=None,
+                           joined_at=day)
     stage = AnalysisStage(store, settings)
-    assert stage.process_pending() == 3
-    assert (stage.report.analysed, stage.report.unread, stage.report.failed) == (2, 1, 0)
+    assert stage.process_pending() == 4
+    assert (stage.report.analysed, stage.report.unread, stage.report.failed) == (2, 2, 0)
     rows = store.analyses(ids.values())
-    assert rows[ids["de"]].error == "not analysed: no pipeline for German (de)"
-    assert rows[ids["de"]].entities == [] and rows[ids["de"]].statements == []
+    for key in ("de", "de copy"):  # the copy has nothing to borrow: it says why itself
+        assert rows[ids[key]].error == "not analysed: no pipeline for German (de)"
+        assert rows[ids[key]].entities == [] and rows[ids[key]].statements == []
+        assert rows[ids[key]].derived_from is None
     assert rows[ids["fr"]].error is None and rows[ids["fr"]].statements
     # Kept: not an old failure to drop and retry, and the next pass finds nothing to do.
     assert store.drop_failed_analyses() == 0
@@ -360,11 +366,11 @@ def test_an_article_without_a_pipeline_for_its_language_is_marked_and_the_story_
 
     detail = Reader(store).story(story)
     assert (detail.analysis.analysed, detail.analysis.not_analysed, detail.analysis.waiting) == (
-        {"en": 1, "fr": 1}, {"de": 1}, 0)
+        {"en": 1, "fr": 1}, {"de": 2}, 0)
     speakers = {s["speaker"] for s in detail.story.statements}
     assert {"Antoine Mercier", "Claire Dubois"} <= speakers
     note = analysis_note(detail.analysis)
-    assert note == ("Who said what is from the 2 English and French articles; 1 article in German was not "
+    assert note == ("Who said what is from the 2 English and French articles; 2 articles in German were not "
                     "analysed (no language model for German).")
 
     with serving(settings.database_url, tmp_path) as server:
@@ -372,7 +378,7 @@ def test_an_article_without_a_pipeline_for_its_language_is_marked_and_the_story_
         api = httpx.get(f"{server.url}/api/stories/{story}", timeout=30).json()
     assert page.status_code == 200
     assert f'<p class="note analysis-note">{note}</p>' in page.text
-    assert api["analysis"] == {"analysed": {"en": 1, "fr": 1}, "not_analysed": {"de": 1}, "waiting": 0}
+    assert api["analysis"] == {"analysed": {"en": 1, "fr": 1}, "not_analysed": {"de": 2}, "waiting": 0}
 
 
 def test_the_note_on_which_articles_were_analysed():

@@ -138,8 +138,8 @@ class AnalysisStage:
         self._record(self._run_models(run), records, failed, report)
         late: list[StoredArticle] = []
         for a, origin_id in borrow:
-            if origin_id in failed:
-                late.append(a)
+            if origin_id in failed or (origin_id in records and records[origin_id].error):
+                late.append(a)  # nothing to borrow: its own text says why (a failure, or no pipeline)
                 continue
             records[a.id] = AnalysisRecord(a.id, None, None, ANALYZER, derived_from=origin_id)
             report.borrowed += 1
