@@ -139,3 +139,10 @@ def test_a_quote_inside_guillemets_stays_part_of_the_quote():
     assert [(s.speaker, s.quote, s.text) for s in result.statements] == [
         ("Hélène Vasseur", True, "Le rapport dit “aucun risque” et nous le publierons en entier la semaine "
                                  "prochaine.")]
+
+
+def test_selon_leaves_out_the_sources_own_relative_clause():
+    result = analysed("Selon le quotidien régional La Voix du Nord, qui cite des témoins, deux camions se sont "
+                      "renversés sur l'autoroute près de Douai.")
+    assert [(s.verb, s.text) for s in result.statements] == [
+        ("according to", "deux camions se sont renversés sur l'autoroute près de Douai")]

@@ -370,6 +370,7 @@ def _speaker_words(tokens: Sequence[Any]) -> list[Any]:
     return out
 
 
+_RELATIVE_AFTER = re.compile(r"(?:qui|dont|lequel|laquelle)\b[^,.;:!?]*,", re.I)
 _ENDS = re.compile(r"[.!?](?:\s|$)")
 
 
@@ -582,6 +583,9 @@ class FrenchExtractor:
         sent = self.layout.sentences[bisect.bisect_right(self.sentence_starts, phrase_start) - 1]
         before = _trim(self.text, sent.start, phrase_start)
         after = _trim(self.text, phrase_end, sent.end)
+        relative = _RELATIVE_AFTER.match(self.text, after[0], after[1])
+        if relative:  # "selon le Progrès, qui relate les faits, deux feux …": the source's clause is not its words
+            after = _trim(self.text, relative.end(), after[1])
         start, end = before if before[1] - before[0] >= after[1] - after[0] else after
         if len(self.text[start:end].split()) < 3 or self._inside_quote(start):
             return None
