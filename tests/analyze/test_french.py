@@ -146,3 +146,11 @@ def test_selon_leaves_out_the_sources_own_relative_clause():
                       "renversés sur l'autoroute près de Douai.")
     assert [(s.verb, s.text) for s in result.statements] == [
         ("according to", "deux camions se sont renversés sur l'autoroute près de Douai")]
+
+
+def test_an_honorific_is_no_part_of_a_name_and_tells_the_gender():
+    result = analysed("« Les délais sont devenus intenables pour les patients », a indiqué le docteur Marc Olivier, "
+                      "urgentiste à Lille.\n\nM. Olivier a ajouté que la situation s'était dégradée depuis janvier.")
+    people = [e for e in result.entities if e.type == "PERSON"]
+    assert [(e.name, e.mentions, e.gender, e.role) for e in people] == [("Marc Olivier", 2, "m", "docteur")]
+    assert [s.speaker for s in result.statements] == ["Marc Olivier", "Marc Olivier"]

@@ -130,9 +130,10 @@ président présidente ministre porte-parole secrétaire maire préfet préfète
 sénateur sénatrice directeur directrice chef cheffe général générale ambassadeur ambassadrice juge avocat avocate
 professeur professeure chercheur chercheuse économiste analyste expert experte commissaire gouverneur roi reine
 pape chancelier chancelière dirigeant dirigeante leader patron patronne pdg fondateur fondatrice candidat
-candidate entraîneur sélectionneur capitaine colonel lieutenant commandant conseiller conseillère responsable
+candidate entraîneur sélectionneur docteur capitaine colonel lieutenant commandant conseiller conseillère responsable
 premier première vice-président vice-présidente présidente-directrice haut-commissaire médecin adjoint adjointe
 """.split())
+_HONORIFIC_START = re.compile(r"(M\.|Mme|Mlle|Dr|Me|Pr)\.?\s+(?=[A-ZÀ-Ý])")
 _HONORIFICS = {"m.": "m", "mme": "f", "mlle": "f", "monsieur": "m", "madame": "f", "me": None, "dr": None}
 _FEMININE_TITLES = {"présidente", "préfète", "procureure", "députée", "sénatrice", "directrice", "cheffe",
                     "générale", "ambassadrice", "avocate", "professeure", "chercheuse", "experte", "reine",
@@ -184,9 +185,14 @@ def mentions(layout: Layout) -> list[Mention]:
             if start in seen:
                 continue
             seen.add(start)
+            honorific = _HONORIFIC_START.match(name) if ent.label_ == "PERSON" else None
+            if honorific:  # "M. Olivier" is Olivier, a man
+                name, start = name[honorific.end():], start + honorific.end()
             mention = Mention(name, ent.label_, start, start + len(name))
             if ent.label_ == "PERSON":
                 mention.role, mention.gender = _role(doc, ent)
+                if honorific:
+                    mention.gender = mention.gender or _HONORIFICS.get(honorific.group(1).lower())
             out.append(mention)
     out.sort(key=lambda m: m.start)
     return out
