@@ -154,3 +154,10 @@ def test_an_honorific_is_no_part_of_a_name_and_tells_the_gender():
     people = [e for e in result.entities if e.type == "PERSON"]
     assert [(e.name, e.mentions, e.gender, e.role) for e in people] == [("Marc Olivier", 2, "m", "docteur")]
     assert [s.speaker for s in result.statements] == ["Marc Olivier", "Marc Olivier"]
+
+
+def test_a_t_il_dit_and_dit_il_frame_a_quote_after_it():
+    result = analysed("Le syndicaliste Bruno Lenoir a manifesté devant l'usine de Saint-Avold mardi.\n\n"
+                      "« Nous ne partirons pas tant que la direction ne nous recevra pas », a-t-il dit.\n\n"
+                      "« Personne ne nous a prévenus de la fermeture du site », dit-il encore.")
+    assert [(s.speaker, s.verb, s.quote) for s in result.statements] == [("Bruno Lenoir", "say", True)] * 2
