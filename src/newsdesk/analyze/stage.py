@@ -14,7 +14,11 @@ stories are formed, over the articles that have no analysis yet:
 * one bad article never stops the stage: each article's analysis runs under its own time budget
   (`Settings.article_time_budget`), and an article whose analysis fails or runs out of time gets no row: its
   failure is recorded on it (`Store.record_stage_failure`), the next passes try it again, and after
-  MAX_STAGE_ATTEMPTS failures under this ANALYSIS_SOFTWARE it is set aside until the software changes.
+  MAX_STAGE_ATTEMPTS failures under this ANALYSIS_SOFTWARE it is set aside until the software changes;
+* an article is read by the rules of its language (`languages.analysed_in`: English, French): the stored
+  `language` (extraction guesses it when the page names none), else guessed from its title and text. One in a
+  language without a pipeline gets an empty row whose `error` says so (`NOT_ANALYSED`): kept, not retried, and
+  its story's page says which of its articles were analysed.
 """
 
 from __future__ import annotations
@@ -27,14 +31,21 @@ from sqlalchemy.orm import Session
 
 from newsdesk import __version__
 from newsdesk.analyze.aggregate import ANALYZER_VERSION, MemberAnalysis, aggregate_story, analysis_to_dicts
+from newsdesk.analyze.languages import NotAnalysed, analyze_articles
 from newsdesk.analyze.nlp import MODEL
-from newsdesk.analyze.statements import ArticleAnalysis, analyze_each
+from newsdesk.analyze.statements import ArticleAnalysis
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import describe_failure
 from newsdesk.labels import Registry, load_registry
 from newsdesk.store import Store, StoredArticle
-from newsdesk.store.repository import ANALYSIS_STAGE, AnalysisRecord, StoryAnalysis, refresh_story_analysis_in
+from newsdesk.store.repository import (
+    ANALYSIS_STAGE,
+    AnalysisRecord,
+    StoryAnalysis,
+    refresh_story_analysis_in,
+)
 from newsdesk.store.schema import MAX_STAGE_ATTEMPTS
+from newsdesk.text import article_language
 
 log = logging.getLogger(__name__)
 ANALYZER = f"newsdesk-analyze/{ANALYZER_VERSION} {MODEL}"
@@ -45,6 +56,7 @@ ANALYSIS_SOFTWARE = f"{ANALYZER} newsdesk/{__version__}"
 @dataclass
 class AnalysisReport:
     analysed: int = 0  # through the models
+    unread: int = 0  # in a language without a pipeline: a row saying so, no analysis
     borrowed: int = 0  # copies that took their origin's analysis
     failed: int = 0  # failures recorded (no row: tried again on the next pass, set aside after MAX_STAGE_ATTEMPTS)
     set_aside: int = 0  # of these, articles set aside by this failure
@@ -54,11 +66,11 @@ class AnalysisReport:
     @property
     def articles(self) -> int:
         """Articles that got an analysis row."""
-        return self.analysed + self.borrowed
+        return self.analysed + self.borrowed + self.unread
 
     @property
     def tried(self) -> int:
-        return self.analysed + self.borrowed + self.failed
+        return self.articles + self.failed
 
 
 class AnalysisStage:
@@ -126,15 +138,15 @@ class AnalysisStage:
         self._record(self._run_models(run), records, failed, report)
         late: list[StoredArticle] = []
         for a, origin_id in borrow:
-            if origin_id in failed:
-                late.append(a)
+            if origin_id in failed or (origin_id in records and records[origin_id].error):
+                late.append(a)  # nothing to borrow: its own text says why (a failure, or no pipeline)
                 continue
             records[a.id] = AnalysisRecord(a.id, None, None, ANALYZER, derived_from=origin_id)
             report.borrowed += 1
         self._record(self._run_models(late), records, failed, report)
         return [records[a.id] for a in batch if a.id in records]
 
-    def _record(self, results: list[tuple[StoredArticle, ArticleAnalysis | Exception]],
+    def _record(self, results: list[tuple[StoredArticle, ArticleAnalysis | NotAnalysed | Exception]],
                 records: dict[int, AnalysisRecord], failed: set[int], report: AnalysisReport) -> None:
         for article, result in results:
             if isinstance(result, Exception):
@@ -147,20 +159,24 @@ class AnalysisStage:
                 report.set_aside += int(aside)
                 log.warning("analysis: article %s failed (attempt %d of %d): %s%s", article.id, attempts,
                             MAX_STAGE_ATTEMPTS, error, " - set aside until the software changes" if aside else "")
+            elif isinstance(result, NotAnalysed):
+                records[article.id] = AnalysisRecord(article.id, [], [], ANALYZER, error=result.reason)
+                report.unread += 1
             else:
                 entities, statements = analysis_to_dicts(result)
                 records[article.id] = AnalysisRecord(article.id, entities, statements, ANALYZER)
                 report.analysed += 1
 
-    def _run_models(self, articles: list[StoredArticle]) -> list[tuple[StoredArticle, ArticleAnalysis | Exception]]:
-        """Each article with its analysis, or the exception that stopped it (its text over the time budget, or
-        a text the rules cannot handle); the models run in batches. A missing model is no article's fault: it
-        propagates."""
+    def _run_models(self, articles: list[StoredArticle]
+                    ) -> list[tuple[StoredArticle, ArticleAnalysis | NotAnalysed | Exception]]:
+        """Each article with its analysis, NotAnalysed (no pipeline for its language), or the exception that
+        stopped it (its text over the time budget, or a text the rules cannot handle); the models run in batches.
+        A missing model is no article's fault: it propagates."""
         if not articles:
             return []
-        results = analyze_each([a.text or "" for a in articles], batch_size=32,
-                               is_state_media=self.registry.is_state_media, is_outlet=self.registry.is_outlet,
-                               time_budget=self.time_budget)
+        items = [(a.text or "", article_language(a.language, a.title, a.text)) for a in articles]
+        results = analyze_articles(items, batch_size=32, is_state_media=self.registry.is_state_media,
+                                   is_outlet=self.registry.is_outlet, time_budget=self.time_budget)
         return list(zip(articles, results, strict=True))
 
 

@@ -791,7 +791,9 @@ def _budget_for(text: str) -> str:
 def analyze_each(texts: Iterable[str], batch_size: int = 32,
                  is_state_media: Callable[[str], bool] | None = None,
                  is_outlet: Callable[[str], bool] | None = None,
-                 time_budget: float | None = None) -> Iterator[ArticleAnalysis | Exception]:
+                 time_budget: float | None = None, *, language: str = "en",
+                 speech_word: re.Pattern[str] = SPEECH_WORD,
+                 rules: Callable[..., ArticleAnalysis] = analyze_layout) -> Iterator[ArticleAnalysis | Exception]:
     """One item per text, in order: its analysis, or the exception that stopped the analysis of that text (a
     text over its time budget: TimeBudgetError), the others going on. A missing model is no text's fault:
     ModelMissingError propagates.
@@ -799,49 +801,53 @@ def analyze_each(texts: Iterable[str], batch_size: int = 32,
     The models run on `batch_size` texts at a time. Each text's planning and then its rules run under
     `deadline(time_budget)`; the models, on a batch together, under the batch's total (`time_budget` times its
     texts), checked between chunks. When the models fail on a batch, they run again text by text, so that the
-    failure is pinned on its text."""
+    failure is pinned on its text.
+
+    Another language brings its own `language` (the pipeline, see `nlp.PIPELINES`), `speech_word` (which
+    sentences are parsed) and `rules` (what `analyze_layout` does for English: see `french.py`)."""
     source = iter(texts)
     while batch := list(itertools.islice(source, batch_size)):
         layouts: list[Layout | Exception] = []
         for text in batch:
-            layouts.append(_planned(text, time_budget))
+            layouts.append(_planned(text, time_budget, speech_word))
         planned = [lay for lay in layouts if isinstance(lay, Layout)]
         try:
             with deadline(time_budget * len(planned) if time_budget else None, f"the models on {len(planned)} texts"):
-                run_models(planned, batch_size)
+                run_models(planned, batch_size, language)
         except ModelMissingError:
             raise
         except Exception:  # noqa: BLE001 - one text's fault, or the batch's time: find out text by text
-            layouts = [_planned(text, time_budget) for text in batch]
+            layouts = [_planned(text, time_budget, speech_word) for text in batch]
             for k, (text, lay) in enumerate(zip(batch, layouts, strict=True)):
                 if isinstance(lay, Layout):
                     try:
                         with deadline(time_budget, _budget_for(text)):
-                            run_models([lay], batch_size)
+                            run_models([lay], batch_size, language)
                     except ModelMissingError:
                         raise
                     except Exception as exc:  # noqa: BLE001
                         layouts[k] = exc
         for text, lay in zip(batch, layouts, strict=True):
             if isinstance(lay, Layout):
-                lay = _analysed(lay, _budget_for(text), time_budget, is_state_media, is_outlet)
+                lay = _analysed(lay, _budget_for(text), time_budget, is_state_media, is_outlet, rules)
             yield lay  # outside the deadline: the caller's code does not run under this text's budget
 
 
-def _planned(text: str, time_budget: float | None) -> Layout | Exception:
+def _planned(text: str, time_budget: float | None, speech_word: re.Pattern[str]) -> Layout | Exception:
     try:
         with deadline(time_budget, _budget_for(text)):
-            return plan(text, SPEECH_WORD)
+            return plan(text, speech_word)
     except Exception as exc:  # noqa: BLE001 - reported as this text's result
         return exc
 
 
 def _analysed(layout: Layout, what: str, time_budget: float | None,
               is_state_media: Callable[[str], bool] | None,
-              is_outlet: Callable[[str], bool] | None) -> ArticleAnalysis | Exception:
+              is_outlet: Callable[[str], bool] | None,
+              rules: Callable[..., ArticleAnalysis] = analyze_layout) -> ArticleAnalysis | Exception:
     try:
         with deadline(time_budget, what):
-            return analyze_layout(layout, is_state_media, is_outlet)
+            return rules(layout, is_state_media, is_outlet)
     except Exception as exc:  # noqa: BLE001 - reported as this text's result
         return exc
 

@@ -29,10 +29,11 @@ from sqlalchemy import Select, TextClause, case, exists, func, or_, select, text
 from newsdesk.errors import NewsdeskError
 from newsdesk.genre import OPINION
 from newsdesk.keys import name_key, name_words, utcnow
-from newsdesk.store.repository import STAGES, SourceFailures, Store
+from newsdesk.store.repository import NOT_ANALYSED, STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
     MAX_ID,
     MAX_STAGE_ATTEMPTS,
+    ArticleAnalysisRow,
     ArticleFailure,
     ArticleRow,
     Meta,
@@ -41,6 +42,7 @@ from newsdesk.store.schema import (
     StoryEntityWordRow,
     StoryRow,
 )
+from newsdesk.text import language_code
 
 TAU_HOURS = 12.0
 CANDIDATE_DAYS = 3
@@ -163,12 +165,23 @@ class EntityView:
 
 
 @dataclass
+class AnalysisCoverage:
+    """Which of a story's articles its who-said-what comes from, by language (ISO 639-1 codes; "" where an
+    article's language is not known)."""
+
+    analysed: dict[str, int] = field(default_factory=dict)
+    not_analysed: dict[str, int] = field(default_factory=dict)  # in a language without a pipeline
+    waiting: int = 0  # not analysed yet (or their analysis failed and is tried again)
+
+
+@dataclass
 class StoryDetail:
     story: StoryView
     groups: list[OriginGroup]  # the reporting (opinion is apart, below)
     timeline: list[OriginGroup]  # the same groups in the order the reporting appeared
     articles_total: int
     opinion: list[OriginGroup] = field(default_factory=list)  # editorials, op-eds, columns, in time order
+    analysis: AnalysisCoverage = field(default_factory=AnalysisCoverage)
 
 
 @dataclass
@@ -269,6 +282,27 @@ def _firsts_sql(n: int) -> TextClause:
     parts = [f"SELECT * FROM (SELECT {_ARTICLE_NAMES} FROM articles WHERE story_id = :i{k} "
              f"ORDER BY published, id LIMIT :lim) AS f{k}" for k in range(n)]
     return text(" UNION ALL ".join(parts)).columns(*_ARTICLE_TYPED)
+
+
+def _coverage(conn: Any, story_id: int) -> AnalysisCoverage:
+    """How many of the story's articles were analysed and in which languages (one grouped query)."""
+    analysis = ArticleAnalysisRow
+    analysed = analysis.article_id.is_not(None) & analysis.error.is_(None)
+    unread = func.coalesce(analysis.error.startswith(NOT_ANALYSED), False)
+    rows = conn.execute(
+        select(ArticleRow.language, analysed, unread, func.count())
+        .select_from(ArticleRow).outerjoin(analysis, analysis.article_id == ArticleRow.id)
+        .where(ArticleRow.story_id == story_id).group_by(ArticleRow.language, analysed, unread)).all()
+    out = AnalysisCoverage()
+    for language, analysed, not_analysed, count in rows:
+        code = language_code(language) or ""
+        if analysed:
+            out.analysed[code] = out.analysed.get(code, 0) + count
+        elif not_analysed:
+            out.not_analysed[code] = out.not_analysed.get(code, 0) + count
+        else:
+            out.waiting += count
+    return out
 
 
 def _article(row: Any) -> ArticleSummary:
@@ -487,6 +521,7 @@ class Reader:
             return None
         story = found[0]
         with self.store.engine.connect() as conn:
+            coverage = _coverage(conn, story_id)
             rows = conn.execute(_firsts_sql(1), {"i0": story_id, "lim": limit}).all()
             loaded = {r[0] for r in rows}
             cited = {c.get("article_id") for sentence in story.brief for c in sentence.get("citations", [])}
@@ -519,7 +554,7 @@ class Reader:
         timeline = sorted(reporting, key=lambda g: (g.origin.when, g.origin.id))
         ordered = sorted(reporting, key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
         return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count,
-                           opinion=opinion)
+                           opinion=opinion, analysis=coverage)
 
     # ---- entities -----------------------------------------------------------------------------------
     #

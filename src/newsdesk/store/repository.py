@@ -192,6 +192,10 @@ def _software(software: str) -> str:
     return software[:64]
 
 
+# How the `error` of an analysis row starts when the article was not analysed because no pipeline reads its
+# language ("not analysed: no pipeline for German (de)"): the row is kept (no retry) and story pages say so.
+NOT_ANALYSED = "not analysed: "
+
 StoryAggregator = Callable[[list[StoredArticle], dict[int, AnalysisRecord]], StoryAnalysis]
 
 
@@ -974,9 +978,11 @@ class Store:
     def drop_failed_analyses(self) -> int:
         """Delete the empty analyses that analysers before the failure records stored for an article whose
         analysis failed (`error` set, never retried): the article is then pending again, and a failure now is
-        recorded on it instead (tried again, set aside after MAX_STAGE_ATTEMPTS). Returns how many went."""
+        recorded on it instead (tried again, set aside after MAX_STAGE_ATTEMPTS). Returns how many went. An
+        article in a language without a pipeline keeps its row (`error` starting NOT_ANALYSED): no failure."""
         with self.session() as s:
-            gone = s.execute(delete(ArticleAnalysisRow).where(ArticleAnalysisRow.error.is_not(None)))
+            gone = s.execute(delete(ArticleAnalysisRow).where(ArticleAnalysisRow.error.is_not(None),
+                                                              ~ArticleAnalysisRow.error.startswith(NOT_ANALYSED)))
             s.commit()
             return gone.rowcount or 0  # type: ignore[attr-defined]
 

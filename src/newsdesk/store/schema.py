@@ -320,6 +320,7 @@ class ArticleAnalysisRow(Base):
     analyzer: Mapped[str] = mapped_column(String(64))  # what produced it (stage version and spaCy model)
     # Set by older versions when the analysis failed (stored empty, never retried). Now a failure gets no row but
     # an ArticleFailure (retried, set aside after MAX_STAGE_ATTEMPTS); the analysis stage deletes such old rows.
+    # Also why an article was not analysed, kept: "not analysed: no pipeline for German (de)" (NOT_ANALYSED).
     error: Mapped[str | None] = mapped_column(Text)
 
 

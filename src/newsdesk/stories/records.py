@@ -46,8 +46,12 @@ def read_records(stream: IO[str]) -> Iterator[StoryDoc | RecordError]:
                 continue
         else:  # read from the labels its URL and title carry, as extraction does
             genre = detect_genre([url], [title])
+        language = obj.get("language")
+        if language is not None and not isinstance(language, str):
+            yield RecordError(number, f"'language' must be a language tag such as \"en\" or null, not {language!r}")
+            continue
         # A bad date is no date (newsdesk.dates): the article still clusters, undated. A far one is kept: the
         # file's timeline is its own (an archive, a simulation), only order and spacing matter to grouping.
         published = parse_date(obj.get("published"), f"line {number}: published", plausible=False)
         yield StoryDoc(id=obj["id"], title=title, text=text, published=published, url=url,
-                       source=obj.get("source"), genre=genre)
+                       source=obj.get("source"), genre=genre, language=language or None)

@@ -136,6 +136,14 @@ class StatementOut(BaseModel):
                                                "an independent outlet relays from state media is not: see kind)")
 
 
+class AnalysisCoverageOut(BaseModel):
+    analysed: dict[str, int] = Field(description="articles whose entities and statements are in the story, by "
+                                                 "language (ISO 639-1; \"\" where not known)")
+    not_analysed: dict[str, int] = Field(description="articles in a language without a language model, by "
+                                                     "language: they add nothing to who said what")
+    waiting: int = Field(description="articles not analysed yet")
+
+
 class StoryOut(BaseModel):
     id: int
     url: str = Field(description="the story's page")
@@ -160,6 +168,8 @@ class StoryOut(BaseModel):
     removed: bool = Field(False, description="every article of the story was removed following a removal request "
                                              "(then headline is null and the lists are empty; answered with 410)")
     timeline: list[TimelineEntryOut] | None = Field(None, description="one story only: reporting in time order")
+    analysis: AnalysisCoverageOut | None = Field(None, description="one story only: which of its articles who "
+                                                                   "said what comes from")
 
 
 class EntitySummaryOut(BaseModel):
@@ -284,8 +294,10 @@ def entity_summary_out(e: EntityView, base: str) -> EntitySummaryOut:
 
 
 def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail | None = None) -> StoryOut:
-    timeline = None
+    timeline = analysis = None
     if detail is not None:
+        analysis = AnalysisCoverageOut(analysed=detail.analysis.analysed, not_analysed=detail.analysis.not_analysed,
+                                       waiting=detail.analysis.waiting)
         timeline = [TimelineEntryOut(time=g.origin.when, article_id=g.origin.id, source=g.origin.source,
                                      title=g.origin.title, url=g.origin.url, copies=[c.id for c in g.copies])
                     for g in detail.timeline]
@@ -301,7 +313,7 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
         languages=s.languages, entities=entities_out(s.entities, base), statements=statements_out(s.statements),
         first_seen=s.created_at, updated=s.updated_at,
         first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
-        score=s.score, timeline=timeline, removed=s.removed and s.article_count == 0,
+        score=s.score, timeline=timeline, analysis=analysis, removed=s.removed and s.article_count == 0,
     )
 
 

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.store.queries import ArticleSummary, Filters, StoryView
+from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryView
+from newsdesk.text import language_name
 from newsdesk.web.common import (
     MAX_KEY,
     UserError,
@@ -166,6 +167,40 @@ def statement_sections(statements: list[dict], entities: list[dict],
             for status, heading, explanation in STATEMENT_SECTIONS if by_status.get(status)]
 
 
+def _articles(n: int) -> str:
+    return f"{n} article{'' if n == 1 else 's'}"
+
+
+def _and(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1] if words else ""
+
+
+def analysis_note(coverage: AnalysisCoverage) -> str | None:
+    """Which of the story's articles "who said what" comes from, when not all of them: "Who said what is from
+    the 3 English and French articles; 2 articles in German were not analysed (no language model for German)."
+    None when every article was analysed."""
+    if not coverage.not_analysed and not coverage.waiting:
+        return None
+    parts = []
+    analysed = sum(coverage.analysed.values())
+    if analysed:
+        names = _and([language_name(code) for code in sorted(coverage.analysed, key=lambda c: -coverage.analysed[c])
+                      if code])
+        parts.append(f"Who said what is from the {analysed} {names + ' ' if names else ''}"
+                     f"article{'' if analysed == 1 else 's'}")
+    if coverage.not_analysed:
+        unread = sorted(coverage.not_analysed.items(), key=lambda item: (-item[1], item[0]))
+        total = sum(n for _code, n in unread)
+        languages = _and([language_name(code) for code, _n in unread])
+        parts.append(f"{_and([f'{_articles(n)} in {language_name(code)}' for code, n in unread])} "
+                     f"{'was' if total == 1 else 'were'} not analysed (no language model for {languages})")
+    if coverage.waiting:
+        parts.append(f"{_articles(coverage.waiting)} {'is' if coverage.waiting == 1 else 'are'} waiting for analysis")
+    if not analysed:
+        return f"Who said what is not shown{' yet' if coverage.waiting else ''}: " + "; ".join(parts) + "."
+    return "; ".join(parts) + "."
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     context.setdefault("disclaimer", settings_of(request).effective_disclaimer)
     context.setdefault("site_notice", SITE_NOTICE)
@@ -221,6 +256,7 @@ def story_page(request: Request, story_id: str) -> Response:
         "more_entity_sections": entity_sections(detail.story.entities[STORY_PAGE_ENTITIES:], "more-"),
         "more_entities": len(detail.story.entities[STORY_PAGE_ENTITIES:]),
         "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
+        "analysis_note": analysis_note(detail.analysis),
         "status_labels": STATUS_LABELS,
         "brief_status": [b.get("status") for b in detail.story.brief],
         "shown": len(detail.story.articles), "total": detail.articles_total,
