@@ -45,23 +45,45 @@ STATUSES = ("reported", "claim", "speculation", "denial")
 _IRREGULAR = {"said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
               "thought": "think", "admitted": "admit", "admitting": "admit", "quipped": "quip",
               "quipping": "quip", "referred": "refer", "spoke": "speak", "spoken": "speak",
-              "according": "according to"}
-# Verbs that attribute words to a speaker.
+              "planned": "plan", "planning": "plan", "slammed": "slam", "slamming": "slam", "found": "find",
+              "shown": "show", "according": "according to"}
+# Verbs that attribute words to a speaker: their clause is what was said ("X said (that) ...").
 SPEECH_VERBS = frozenset("""
 say tell add state announce explain note emphasize emphasise stress caution warn insist claim deny dismiss reject
 refute rebut argue suggest believe report write comment reply respond confirm acknowledge admit declare predict
 speculate estimate think expect recall remark tweet quip joke conclude assert maintain contend allege observe
 reiterate vow promise pledge complain concede disclose reveal testify indicate agree counter hint mention fear
-continue describe speak urge
+continue describe speak urge ask
 """.split())
-# Verbs whose object alone is what was said ("dismissed such notions", "confirmed the deaths").
+# Verbs whose object, with what completes it, is what was said ("dismissed such notions", "condemned the test as
+# reckless", "accused the mayor of lying", "urged voters to stay home").
 _OBJECT_VERBS = frozenset("""
 deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
-acknowledge admit reiterate describe disclose reveal
+acknowledge admit reiterate describe disclose reveal cite propose demand urge criticize criticise accuse condemn
+endorse praise question blast slam defend mention ask
 """.split())
+# Taking a stand on someone or something is a statement only when someone takes it: "the storm slammed the
+# coast" and "the tanks defended the bridge" are not.
+_STANCE_VERBS = frozenset("""
+criticize criticise accuse condemn endorse praise question blast slam defend call cite propose demand
+""".split())
+# Beliefs and intentions: the clause or the infinitive is what the speaker holds ("wants to cut taxes").
+_BELIEF_VERBS = frozenset("think believe expect hope fear want plan intend".split())
+_INTENTION_VERBS = frozenset("vow pledge promise refuse threaten".split())
+# Findings: a poll, a study or a video "shows" or "found" something; a person "found that" something.
+_FINDING_VERBS = frozenset({"show", "find"})
+_SOURCE_NOUNS = frozenset("""
+poll polls survey surveys study studies report reports data analysis video videos footage research figures
+statistics records documents audit review census
+""".split())
+# Phrasal denials, known by their particle ("brushed off the report", "shrugged off the criticism").
+_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss"}
+_PHRASAL_FORMS = {form: base for base in ("brush", "shrug") for form in (
+    base, base + ("es" if base.endswith("sh") else "s"), base + ("ged" if base == "shrug" else "ed"),
+    base + ("ging" if base == "shrug" else "ing"))}
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
-                                "fear", "hint"})
+                                "fear", "hint", "hope", "want", "plan", "intend"})
 _HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|probabl[ey]|potential(?:ly)?|"
                      r"speculat\w*|appear(?:s|ed)? to|seem(?:s|ed)? to)\b", re.I)
 _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
@@ -103,11 +125,11 @@ def _inflect(base: str) -> list[str]:
     return [base, base + "s", base + "ed", base + "ing"]
 
 
-for _verb in SPEECH_VERBS:
+for _verb in SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _FINDING_VERBS:
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
-SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted(_FORMS, key=len, reverse=True)) + r")\b", re.I)
+SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted([*_FORMS, *_PHRASAL_FORMS], key=len, reverse=True)) + r")\b", re.I)
 
 
 def verb_lemma(word: str) -> str | None:
@@ -402,12 +424,83 @@ def _fallback_subject(verb: Any, inside_quote: Callable[[int], bool], offset: in
 
 def _is_speech(tok: Any, frame: bool = False) -> str | None:
     lemma = verb_lemma(tok.text)
+    if lemma is None and tok.lower_ in _PHRASAL_FORMS:
+        particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
+        lemma = _PHRASAL.get((_PHRASAL_FORMS[tok.lower_], particle or ""))
     if lemma is None and frame:
         # Next to a quote these introduce words too ("the letter read", "she wrote on Twitter").
         lemma = _FRAME_ONLY.get(tok.lower_)
     if lemma is None or lemma == "according to" or not tok.tag_.startswith("VB"):
         return None
+    if frame and lemma not in SPEECH_VERBS and lemma not in _FRAME_ONLY.values():
+        return None  # "what she calls a "war of words"", "he wants "a fair deal"": not a quote's frame
     return lemma
+
+
+_PEOPLE_NOUNS = frozenset("""
+critics supporters opponents voters residents protesters activists advocates democrats republicans campaign
+group groups party members lawyers lawmakers candidate candidates nominee rivals allies aides staff
+""".split())
+
+
+def _someone(token: Any) -> bool:
+    """Whether a subject names someone who can take a stand: a person, an organisation or a group of people."""
+    if token.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or token.tag_ in ("NNP", "NNPS"):
+        return True
+    if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
+        return True
+    return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
+
+
+def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
+    """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
+    ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
+    "condemned the test as reckless", "urged voters to stay home"), "called for/on X"; None when there is none.
+    A parenthetical frame ("The museum, he said, celebrated ...") gives the clause it interrupts."""
+    children = list(verb.children)
+    ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
+    if ccomp is not None:
+        return [ccomp]
+    xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
+    if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
+        return [xcomp]
+    dobj = next((c for c in children if c.dep_ == "dobj"), None)
+    if lemma == "call":
+        # "called on Obama to retaliate", "called for a recount", "called the plan a disaster"; never a plain
+        # object ("called the meeting to order", "called his mother").
+        prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in ("for", "on")
+                     and any(p.dep_ == "pobj" for p in c.children)), None)
+        if prep is not None:
+            return [next(p for p in prep.children if p.dep_ == "pobj"), *[c for c in children
+                                                                          if c.dep_ == "xcomp" and c.i > prep.i]]
+        oprd = next((c for c in children if c.dep_ == "oprd"), None)
+        return [dobj, oprd] if dobj is not None and oprd is not None else None
+    if dobj is not None and lemma in _OBJECT_VERBS | _FINDING_VERBS:
+        return [dobj, *[c for c in children if c.i > dobj.i and (
+            c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]]
+    if lemma in ("caution", "warn"):
+        # "cautioned against overinterpreting ..."
+        prep = next((c for c in children if c.dep_ == "prep"
+                     and c.lower_ in ("against", "about", "of", "over", "that")), None)
+        return [prep] if prep is not None else None
+    if verb.dep_ == "parataxis" and lemma in SPEECH_VERBS and verb.head.i != verb.i:
+        return [verb.head]
+    return None
+
+
+def _introduced(verb: Any, lemma: str) -> list[Any] | None:
+    """What a denial or a stand taken against or for its object introduces through a speech verb hanging on it:
+    "brushed off the report, telling parliament that no cuts were planned" is one denial whose content is "no
+    cuts were planned". (Where the object is itself what was said, "cautioned against X, noting that Y" is two
+    statements.)"""
+    if lemma not in _DENIAL_VERBS and lemma not in _STANCE_VERBS or any(c.dep_ == "ccomp" for c in verb.children):
+        return None
+    for child in verb.children:
+        if child.dep_ == "advcl" and child.i > verb.i and _is_speech(child):
+            ccomp = next((c for c in child.children if c.dep_ == "ccomp"), None)
+            if ccomp is not None:
+                return [ccomp]
+    return None
 
 
 def _negated(verb: Any) -> bool:
@@ -637,24 +730,65 @@ class Extractor:
         subject = _subject(verb)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
-        complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-        if complement is None and lemma in _OBJECT_VERBS:
-            complement = next((c for c in verb.children if c.dep_ == "dobj"), None)
-        if complement is None and lemma in ("caution", "warn"):
-            # "cautioned against overinterpreting ..."
-            complement = next((c for c in verb.children if c.dep_ == "prep"
-                               and c.lower_ in ("against", "about", "of", "over", "that")), None)
-        if complement is None:
+        if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS:
+            if not self._asserted(verb, subject):
+                return None
+        if lemma in _STANCE_VERBS and not _someone(subject):
             return None
-        tokens = list(complement.subtree)
-        # "that" and "said" itself stay outside; the complement's own quotes are allowed (a partial quote).
-        s, e = _span_of(tokens)
-        start, end = _trim(self.text, offset + s, offset + e)
+        source = subject.lower_ in _SOURCE_NOUNS
+        if lemma in _FINDING_VERBS and not (source or (lemma == "find" and _someone(subject))):
+            return None
+        heads = _introduced(verb, lemma) or _content_heads(verb, lemma)
+        if heads is not None and lemma == "find" and not source and heads[0].dep_ != "ccomp":
+            return None  # "found a way", "found it difficult": what someone did, not what they found out
+        if heads is None:
+            return None
+        start, end = self._content_span(verb, heads, offset)
         if len(self.text[start:end].split()) < 2:
             return None
         if self._within_a_quote(start, end):
             return None
         return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
+
+    @staticmethod
+    def _asserted(verb: Any, subject: Any) -> bool:
+        """Whether a belief, an intention, a stand or a finding is the subject's own and stated as such: not
+        passive ("is expected to"), not a clause inside a noun or another verb ("the ones he refused to answer",
+        "trying to find"), and not one held inside what another cue reports ("she said she plans to run" is one
+        statement, hers, about her plan)."""
+        if subject.dep_ == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children):
+            return False
+        if verb.dep_ in ("relcl", "xcomp", "acl", "amod", "pcomp", "csubj", "pobj"):
+            return False
+        if any(c.dep_ == "dobj" and c.tag_ in ("WP", "WDT") for c in verb.children):
+            return False  # "what he called tribalism"
+        head = verb
+        while head.dep_ in ("ccomp", "xcomp") and head.head.i != head.i:
+            head = head.head
+            if _is_speech(head):
+                return False
+        return True
+
+    def _content_span(self, verb: Any, heads: list[Any], offset: int) -> tuple[int, int]:
+        """The characters of what `heads` say, from the first one's left edge to the last one's right edge, cut
+        before a run-on: a relative clause after a comma (", which forced her to ..."), a second speech verb
+        ("... and warned North Korea to refrain"), a semicolon. A parenthetical frame ("The museum, he said,
+        celebrated ...") is one with the clause around it: the verb's head is the content, the frame inside."""
+        doc = verb.doc
+        first = min(h.left_edge.i for h in heads)
+        last = max(h.right_edge.i for h in heads)
+        core = max(h.i for h in heads)
+        for tok in doc[core + 1:last + 1]:
+            if tok.text == ";" or (tok.dep_ == "relcl" and doc[tok.left_edge.i - 1].text == ",") or (
+                    tok.dep_ in ("conj", "advcl") and tok.i != verb.i and _is_speech(tok)
+                    and tok.head.i >= first):
+                last = tok.left_edge.i - 1
+                while last > core and (doc[last].is_punct or doc[last].dep_ == "cc"):
+                    last -= 1
+                break
+        tokens = doc[first:last + 1]
+        s, e = _span_of(tokens)
+        return _trim(self.text, offset + s, offset + e)
 
     def _according(self, tok: Any, offset: int) -> _Candidate | None:
         to = tok.doc[tok.i + 1]
