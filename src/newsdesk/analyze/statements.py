@@ -36,7 +36,7 @@ from newsdesk.analyze.entities import (
     merge_mentions,
     propagate_names,
 )
-from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models
+from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models, split_sentences
 from newsdesk.timebudget import check_deadline, deadline
 
 MAX_STATEMENTS = 1000
@@ -437,6 +437,10 @@ def _is_speech(tok: Any, frame: bool = False) -> str | None:
     return lemma
 
 
+_QUOTE_MARKS = frozenset("\"“”«»„")
+# A dash, and after it a name alone up to a comma or the line end.
+_DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
+                        r"([A-Z][\w'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3}?)\.?[^\S\n]*(?:,|\n|$)")
 _PEOPLE_NOUNS = frozenset("""
 critics supporters opponents voters residents protesters activists advocates democrats republicans campaign
 group groups party members lawyers lawmakers candidate candidates nominee rivals allies aides staff
@@ -452,12 +456,33 @@ def _someone(token: Any) -> bool:
     return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
 
 
+def _interrupted(verb: Any) -> Any:
+    """The root of the sentence a frame interrupts between commas ("The museum, he said, celebrated ...", "Though
+    the move was seamless, he said, replacing her would not be"): the content is that sentence, frame inside."""
+    doc = verb.doc
+    frame = [verb, *[t for c in verb.children if c.dep_ not in ("ccomp", "advcl", "conj", "cc", "parataxis", "punct")
+                     for t in c.subtree]]
+    first, last = min(t.i for t in frame), max(t.i for t in frame)
+    sent = verb.sent
+    if not (sent.start < first - 1 and last + 2 < sent.end and doc[first - 1].text == ","
+            and doc[last + 1].text == ","):
+        return None
+    if any(doc[first - 1].i > t.i for t in frame if t.dep_ in _SUBJECT_DEPS) or not any(
+            t.dep_ in _SUBJECT_DEPS for t in frame):
+        return None
+    if any(t.text in _QUOTE_MARKS for t in sent):
+        return None  # a quote's frame: the quote path's
+    return sent.root
+
+
 def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
     ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
     "condemned the test as reckless", "urged voters to stay home"), "called for/on X"; None when there is none.
     A parenthetical frame ("The museum, he said, celebrated ...") gives the clause it interrupts."""
     children = list(verb.children)
+    if lemma in SPEECH_VERBS and (interrupted := _interrupted(verb)) is not None:
+        return [interrupted]
     ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
     if ccomp is not None:
         return [ccomp]
@@ -483,8 +508,8 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         prep = next((c for c in children if c.dep_ == "prep"
                      and c.lower_ in ("against", "about", "of", "over", "that")), None)
         return [prep] if prep is not None else None
-    if verb.dep_ == "parataxis" and lemma in SPEECH_VERBS and verb.head.i != verb.i:
-        return [verb.head]
+    if dobj is not None and lemma == "tell" and xcomp is not None:
+        return [dobj, xcomp]  # "told his staff to find a way": what they were told to do
     return None
 
 
@@ -609,6 +634,10 @@ class Extractor:
                     if _is_speech(tok, frame=True):
                         verb = tok
                         break
+        if verb is None and close is not None and mark is not None:
+            dashed = self._dashed_name(quote, *close)
+            if dashed is not None:
+                return dashed
         if verb is None:
             opened = self._doc_at(quote.start - 1)
             if opened is not None:
@@ -621,7 +650,8 @@ class Extractor:
             if previous is not None and quote.start - previous.end < 400 and words >= 3:
                 gap = self.text[previous.end + 1:quote.start - 1]
                 # The previous quote's own frame may lie between them, but no more than that.
-                if len(re.findall(r"[.!?](?:\s|$)", gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
+                # (sentences as the splitter sees them: "said Rep. G.K. Butterfield (D-N.C.), head of ..." is one)
+                if len(split_sentences(gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
                     return _Candidate(quote.start, quote.start, quote.end, "", True, inherit=True)
             return None
         lemma = _is_speech(verb)
@@ -649,6 +679,20 @@ class Extractor:
         return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
                           subject=subject, subject_offset=offset, verb_at=(offset, verb.i),
                           verb_char=offset + verb.idx)
+
+    def _dashed_name(self, quote: Quote, offset: int, doc: Any) -> _Candidate | None:
+        """A quote signed by a name after a dash, alone up to a comma or the line's end ("“…” ― Ana Ruiz, a
+        nurse"): the vox-pop and social-media way of giving a speaker."""
+        signed = _DASH_NAME.match(self.text, quote.end + 1)
+        if signed is None:
+            return None
+        name = self._token_at(doc, offset, signed.start(1))
+        if name is None or not (name.ent_type_ == "PERSON" or name.tag_ == "NNP"):
+            return None
+        while name.head.i != name.i and name.head.tag_ == "NNP" and offset + name.head.idx < signed.end(1):
+            name = name.head
+        return _Candidate(quote.start, quote.start, quote.end, "say", True, subject=name, subject_offset=offset,
+                          verb_char=offset + name.idx)
 
     def _frame_before(self, doc: Any, offset: int, mark: Any) -> tuple[Any, Any]:
         """The speech verb (or "according" of "according to X") framing a quote from before it, in the same
