@@ -87,6 +87,7 @@ ABBREVIATIONS = {
 # failed at each of its characters in turn, rescanning the rest of the run each time (quadratic).
 _SENT_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’)\]]*+(?=\s+[\"“‘'(\[]?[A-Z0-9])|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 
 @dataclass
@@ -106,8 +107,8 @@ def split_sentences(text: str) -> list[Sentence]:
         if match.group().startswith("."):
             before = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start() + 1)
             word = before.group(1).lower() if before else ""
-            # "Mr. Kim", "U.S. officials", "J. Smith": not an end.
-            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            # "Mr. Kim", "U.S. officials", "J. Smith", "G.K. Butterfield": not an end.
+            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _INITIALS.fullmatch(word):
                 continue
         _add_sentence(text, begin, match.end(), out)
         begin = match.end()

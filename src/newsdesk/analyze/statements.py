@@ -46,7 +46,8 @@ _IRREGULAR = {"said": "say", "says": "say", "saying": "say", "told": "tell", "wr
               "thought": "think", "admitted": "admit", "admitting": "admit", "quipped": "quip",
               "quipping": "quip", "referred": "refer", "spoke": "speak", "spoken": "speak",
               "planned": "plan", "planning": "plan", "slammed": "slam", "slamming": "slam", "found": "find",
-              "shown": "show", "according": "according to"}
+              "shown": "show", "felt": "feel", "knew": "know", "known": "know", "learnt": "learn",
+              "according": "according to"}
 # Verbs that attribute words to a speaker: their clause is what was said ("X said (that) ...").
 SPEECH_VERBS = frozenset("""
 say tell add state announce explain note emphasize emphasise stress caution warn insist claim deny dismiss reject
@@ -68,8 +69,10 @@ _STANCE_VERBS = frozenset("""
 criticize criticise accuse condemn endorse praise question blast slam defend call cite propose demand
 """.split())
 # Beliefs and intentions: the clause or the infinitive is what the speaker holds ("wants to cut taxes").
-_BELIEF_VERBS = frozenset("think believe expect hope fear want plan intend".split())
-_INTENTION_VERBS = frozenset("vow pledge promise refuse threaten".split())
+_BELIEF_VERBS = frozenset("think believe expect hope fear want plan intend worry doubt suspect feel".split())
+_INTENTION_VERBS = frozenset("vow pledge promise refuse threaten agree decline decide".split())
+# What someone knows or found out, told by its clause only ("she knew that ...", "he learned that ...").
+_KNOWLEDGE_VERBS = frozenset("know learn realize realise understand recognize recognise".split())
 # Findings: a poll, a study or a video "shows" or "found" something; a person "found that" something.
 _FINDING_VERBS = frozenset({"show", "find"})
 _SOURCE_NOUNS = frozenset("""
@@ -83,7 +86,8 @@ _PHRASAL_FORMS = {form: base for base in ("brush", "shrug") for form in (
     base + ("ging" if base == "shrug" else "ing"))}
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
-                                "fear", "hint", "hope", "want", "plan", "intend"})
+                                "fear", "hint", "hope", "want", "plan", "intend", "worry", "doubt", "suspect",
+                                "feel"})
 _HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|probabl[ey]|potential(?:ly)?|"
                      r"speculat\w*|appear(?:s|ed)? to|seem(?:s|ed)? to)\b", re.I)
 _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
@@ -125,7 +129,8 @@ def _inflect(base: str) -> list[str]:
     return [base, base + "s", base + "ed", base + "ing"]
 
 
-for _verb in SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _FINDING_VERBS:
+for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS
+              | _FINDING_VERBS):
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
@@ -437,6 +442,7 @@ def _is_speech(tok: Any, frame: bool = False) -> str | None:
     return lemma
 
 
+_FINITE = frozenset({"VBD", "VBZ", "VBP"})
 _QUOTE_MARKS = frozenset("\"“”«»„")
 # A dash, and after it a name alone up to a comma or the line end.
 _DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
@@ -774,7 +780,7 @@ class Extractor:
         subject = _subject(verb)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
-        if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS:
+        if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
             if not self._asserted(verb, subject):
                 return None
         if lemma in _STANCE_VERBS and not _someone(subject):
@@ -815,17 +821,16 @@ class Extractor:
 
     def _content_span(self, verb: Any, heads: list[Any], offset: int) -> tuple[int, int]:
         """The characters of what `heads` say, from the first one's left edge to the last one's right edge, cut
-        before a run-on: a relative clause after a comma (", which forced her to ..."), a second speech verb
-        ("... and warned North Korea to refrain"), a semicolon. A parenthetical frame ("The museum, he said,
-        celebrated ...") is one with the clause around it: the verb's head is the content, the frame inside."""
+        before a run-on: a semicolon, or the speaker's next speech verb ("he would order a review and warned North
+        Korea to refrain": a finite verb joined to one that is not)."""
         doc = verb.doc
         first = min(h.left_edge.i for h in heads)
         last = max(h.right_edge.i for h in heads)
         core = max(h.i for h in heads)
         for tok in doc[core + 1:last + 1]:
-            if tok.text == ";" or (tok.dep_ == "relcl" and doc[tok.left_edge.i - 1].text == ",") or (
-                    tok.dep_ in ("conj", "advcl") and tok.i != verb.i and _is_speech(tok)
-                    and tok.head.i >= first):
+            if tok.text == ";" or (
+                    tok.dep_ == "conj" and tok.i != verb.i and _is_speech(tok) and tok.tag_ in _FINITE
+                    and tok.head.tag_ != tok.tag_ and tok.head.i >= first):
                 last = tok.left_edge.i - 1
                 while last > core and (doc[last].is_punct or doc[last].dep_ == "cc"):
                     last -= 1
