@@ -220,6 +220,7 @@ class _Candidate:
     verb_char: int = -1  # the speech verb's character offset in the article
     # The quote's parts when its frame splits it ("A," she said. "B."): start..end then spans them, frame included.
     parts: list[tuple[int, int]] = field(default_factory=list)
+    speaker: Entity | None = None  # known without a subject: a transcript line's speaker
 
 
 class _Resolver:
@@ -443,6 +444,9 @@ def _is_speech(tok: Any, frame: bool = False) -> str | None:
 
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP"})
+# A line opening with a name in capitals and a colon (in quote marks where the transcript is quoted).
+_TRANSCRIPT_LINE = re.compile(r"^[^\S\n]*[\"“]?([A-Z][A-Z'’.-]+(?:[^\S\n][A-Z][A-Z'’.-]+){0,2}):"
+                              r"[^\S\n]+(\S[^\n]*)", re.M)
 _QUOTE_MARKS = frozenset("\"“”«»„")
 # A dash, and after it a name alone up to a comma or the line end.
 _DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
@@ -858,6 +862,22 @@ class Extractor:
             return None
         return _Candidate(phrase_start, start, end, "according to", False, subject=pobj, subject_offset=offset)
 
+    # -------------------------------------------------------------------------------------- transcripts
+
+    def _transcript_candidates(self) -> list[_Candidate]:
+        """Lines of a transcript: a speaker's name in capitals, a colon, their words ("PENCE: Well, look, ...").
+        The name must be a person the article names ("UPDATE:" and "WATCH:" are nobody)."""
+        out: list[_Candidate] = []
+        for line in _TRANSCRIPT_LINE.finditer(self.text):
+            entity = self.resolver.by_word(line.group(1).split()[-1], line.start())
+            if entity is None or entity.type != "PERSON":
+                continue
+            start, end = line.start(2), line.end(2)
+            while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in _QUOTE_MARKS):
+                end -= 1
+            out.append(_Candidate(line.start(), start, end, "say", True, speaker=entity))
+        return out
+
     # -------------------------------------------------------------------------------------- run
 
     def _words_of(self, start: int, end: int) -> tuple[int, int]:
@@ -872,10 +892,14 @@ class Extractor:
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
         clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
+        transcript = self._transcript_candidates()
+        lines = [(c.position, c.end) for c in transcript]
         for chain in _chains(self.layout.quotes):
             check_deadline("quotes")
             if len(candidates) >= MAX_STATEMENTS:
                 break
+            if lines and any(s <= chain[0].start <= e for s, e in lines):
+                continue  # a transcript line in quote marks: the line's speaker is known
             if clause[0] <= chain[0].start < clause[1]:
                 continue  # another quoted part of that clause ("called it "slow" and "costly"")
             # A quote running over several paragraphs is framed once, usually after its last part.
@@ -902,6 +926,7 @@ class Extractor:
             if cand.verb_at is not None:
                 used.add(cand.verb_at)
             previous = chain[-1]
+        candidates.extend(transcript)
         candidates.extend(self._reported_candidates(used))
         candidates.sort(key=lambda c: (c.position, c.start))
         del candidates[MAX_STATEMENTS:]
@@ -922,8 +947,8 @@ class Extractor:
                 kind = last_quote.kind
             else:
                 verb = cand.verb
-                entity = None
-                speaker = role = None
+                entity = cand.speaker
+                speaker, role = (entity.name, entity.role) if entity else (None, None)
                 if cand.subject is not None:
                     speaker, role, entity = self.resolver.resolve(cand.subject, cand.subject_offset, cand.position)
                 stype = entity.type if entity else None
