@@ -538,6 +538,12 @@ def _introduced(verb: Any, lemma: str) -> list[Any] | None:
     return None
 
 
+def _same_words(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """Whether two spans are one statement: each lies within the other but for a tenth of its length."""
+    shared = min(end, other_end) - max(start, other_start)
+    return shared > 0 and shared >= 0.9 * (end - start) and shared >= 0.9 * (other_end - other_start)
+
+
 def _negated(verb: Any) -> bool:
     return any(c.dep_ == "neg" for c in verb.children)
 
@@ -772,7 +778,10 @@ class Extractor:
     def _reported(self, verb: Any, lemma: str, offset: int) -> _Candidate | None:
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         if agent is not None:
-            # "The meeting, reported by state media Thursday, ..." / "... was announced by the ministry"
+            # "The meeting, reported by state media Thursday, ..." / "... was announced by the ministry"; not
+            # "has been endorsed by dozens of papers", "was called a charlatan by ...": a stand, not words.
+            if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
+                return None
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is None:
                 return None
@@ -932,12 +941,12 @@ class Extractor:
         del candidates[MAX_STATEMENTS:]
         statements: list[Statement] = []
         last_quote: Statement | None = None
-        seen: set[tuple[int, int]] = set()
+        kept: list[tuple[int, int]] = []
         for cand in candidates:
             check_deadline("speakers")
-            if (cand.start, cand.end) in seen:
-                continue
-            seen.add((cand.start, cand.end))
+            if any(_same_words(cand.start, cand.end, s, e) for s, e in kept[-8:]):
+                continue  # found twice (as a quote's clause and as reported speech, or by two cues)
+            kept.append((cand.start, cand.end))
             entity = None
             if cand.inherit:
                 if last_quote is None:
