@@ -76,8 +76,9 @@ _KNOWLEDGE_VERBS = frozenset("know learn realize realise understand recognize re
 # Findings: a poll, a study or a video "shows" or "found" something; a person "found that" something.
 _FINDING_VERBS = frozenset({"show", "find"})
 _SOURCE_NOUNS = frozenset("""
-poll polls survey surveys study studies report reports data analysis video videos footage research figures
-statistics records documents audit review census
+poll polls survey surveys study studies report reports data analysis analyses video videos footage research
+figures statistics records documents audit review census transcript transcripts average averages slide chart
+clip letter filings tally
 """.split())
 # Phrasal denials, known by their particle ("brushed off the report", "shrugged off the criticism").
 _PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss"}
