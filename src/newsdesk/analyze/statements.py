@@ -791,6 +791,8 @@ class Extractor:
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
+        if verb.dep_ == "xcomp" and _is_speech(verb.head):
+            return None  # "urged members to reject the offer": what they were urged to do, not a rejection
         subject = _subject(verb)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
