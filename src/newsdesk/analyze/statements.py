@@ -1,13 +1,17 @@
 """Attributed statements: who said what, in which words, and how sure the article is of it.
 
-Two sources of statements:
+Three sources of statements:
 
 * direct quotes, found by their quote marks (`nlp.find_quotes`) and attributed through the speech verb next to
-  them in the same sentence (`"…," X said`, `X said: "…"`, `"…," said X`); a quote with no frame of its own
-  continues the quote before it (news style: `"…," she said. "…"`);
-* reported speech, found through the dependency parse: a speech verb with a subject and a clausal complement
-  ("X said (that) …", "X told Y …", "analysts believe …") or an object ("Putin dismissed such notions"),
-  "according to X, …", and "… reported by X".
+  them in the same sentence (`"…," X said`, `X said: "…"`, `"…," said X`) or the name signing them after a
+  dash (`"…" ― Name`); a quote with no frame of its own continues the quote before it (news style: `"…," she
+  said. "…"`);
+* transcript lines: `NAME: …`, the name in capitals one of a person the article names;
+* reported speech, found through the dependency parse: a cue verb with a subject and what it attributes: a
+  clause ("X said (that) …", "X told Y …", "analysts believe …"), the sentence a frame interrupts ("The ferry,
+  he said, will run"), an infinitive of a belief or intention ("wants to sell"), an object with its complement
+  ("Putin dismissed such notions", "condemned the test as reckless", "called for an audit"), what a poll or a
+  study shows or found; "according to X, …", and "… reported by X".
 
 A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
 known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
