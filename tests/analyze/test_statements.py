@@ -358,3 +358,15 @@ def test_a_speaker_s_initials_do_not_split_a_quote_from_its_second_part():
             "\u201cWe will not sell it.\u201d")
     st = analyze_text(text).statements
     assert [(s.speaker, s.text) for s in st] == [("J.K. Mensah", "The port is ours … We will not sell it.")]
+
+
+def test_two_apostrophes_are_a_double_quote_mark():
+    text = ("''The port is ours,'' said Alan Mensah, an economist at the Harbour Institute. "
+            "''We will not sell it.''\n\n"
+            "Planning chief Omar Haddad said the permits were handed out ''like sweets.''")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("Alan Mensah", "The port is ours … We will not sell it.", True),
+        ("Omar Haddad", "the permits were handed out ''like sweets.''", False),
+    ]

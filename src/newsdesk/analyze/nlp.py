@@ -176,23 +176,26 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
                 i = j + 1
                 continue
             open_at = None  # an unbalanced mark: drop it rather than swallow the next paragraphs
-        elif ch in _QUOTE_CHARS:
+        elif ch in _QUOTE_CHARS or (ch == "'" and text.startswith("''", i)):
+            width = 2 if ch == "'" else 1  # two apostrophes: a plain-text double quote mark ('' … '')
             if open_at is None:
-                if ch in "“«„" or (ch == '"' and _opens(text, i)):
-                    open_at = i + 1
-            elif ch in "”»" or ch == '"':
+                if ch in "“«„" or (ch in "\"'" and _opens(text, i, width)):
+                    open_at = i + width
+            elif ch in "”»\"'":
                 if i - open_at <= max_len and text[open_at:i].strip():
                     quotes.append(Quote(open_at, i))
                 open_at = None
             elif ch in "“«":
                 open_at = i + 1  # a second opener: the first was unbalanced
+            i += width
+            continue
         i += 1
     return quotes
 
 
-def _opens(text: str, i: int) -> bool:
+def _opens(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
+    after = text[i + width] if i + width < len(text) else " "
     if before.isspace() or before in "([{—–-:;,":
         return not after.isspace()
     return False

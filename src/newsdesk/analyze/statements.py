@@ -452,7 +452,7 @@ _FINITE = frozenset({"VBD", "VBZ", "VBP"})
 # A line opening with a name in capitals and a colon (in quote marks where the transcript is quoted).
 _TRANSCRIPT_LINE = re.compile(r"^[^\S\n]*[\"“]?([A-Z][A-Z'’.-]+(?:[^\S\n][A-Z][A-Z'’.-]+){0,2}):"
                               r"[^\S\n]+(\S[^\n]*)", re.M)
-_QUOTE_MARKS = frozenset("\"“”«»„")
+_QUOTE_MARKS = frozenset({*"\"“”«»„", "''"})
 # A dash, and after it a name alone up to a comma or the line end.
 _DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
                         r"([A-Z][\w'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3}?)\.?[^\S\n]*(?:,|\n|$)")
@@ -685,8 +685,9 @@ class Extractor:
             # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
             # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
             # holds its own verb is a misparse spanning the frame of a split quote.)
-            if self.text[quote.end:quote.end + 1] in ("”", '"', "»"):
-                clause.end = max(clause.end, quote.end + 1)  # the closing mark too
+            if self.text[quote.end:quote.end + 1] in ("”", '"', "»") or self.text.startswith("''", quote.end):
+                width = 2 if self.text.startswith("''", quote.end) else 1
+                clause.end = max(clause.end, quote.end + width)  # the closing mark too
             clause.verb_at = (offset, verb.i)
             return clause
         if words < 4 and not self._short_quote_is_speech(verb, quote, offset):
@@ -951,8 +952,11 @@ class Extractor:
         kept: list[tuple[int, int]] = []
         for cand in candidates:
             check_deadline("speakers")
-            if any(_same_words(cand.start, cand.end, s, e) for s, e in kept[-8:]):
-                continue  # found twice (as a quote's clause and as reported speech, or by two cues)
+            cue = cand.verb_char if cand.verb_char >= 0 else cand.position
+            if any(_same_words(cand.start, cand.end, s, e) and not s < cue < e for s, e in kept[-8:]):
+                # Found twice (as a quote's clause and as reported speech, or by two cues). A cue inside the
+                # other's words is another statement nested in it ("A said B said ..."), whatever its length.
+                continue
             kept.append((cand.start, cand.end))
             entity = None
             if cand.inherit:
