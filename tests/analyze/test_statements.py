@@ -370,3 +370,15 @@ def test_two_apostrophes_are_a_double_quote_mark():
         ("Alan Mensah", "The port is ours … We will not sell it.", True),
         ("Omar Haddad", "the permits were handed out ''like sweets.''", False),
     ]
+
+
+def test_reported_speech_leaves_out_the_writer_s_gloss_and_the_speaker_s_next_argument():
+    text = ("Mayor Tom Reyes said he would not back Senator Maria Okafor, the favourite of the port lobby. "
+            "Reyes said the ferry was too slow, arguing that a bridge would serve the island better. "
+            "Reyes said after the vote he would not sign the contract.")
+    assert said(text) == [
+        ("Tom Reyes", "say", "claim", "he would not back Senator Maria Okafor"),
+        ("Tom Reyes", "say", "claim", "the ferry was too slow"),
+        ("Tom Reyes", "argue", "claim", "a bridge would serve the island better"),
+        ("Tom Reyes", "say", "claim", "after the vote he would not sign the contract"),
+    ]

@@ -485,8 +485,6 @@ def _interrupted(verb: Any) -> Any:
     if any(doc[first - 1].i > t.i for t in frame if t.dep_ in _SUBJECT_DEPS) or not any(
             t.dep_ in _SUBJECT_DEPS for t in frame):
         return None
-    if any(t.text in _QUOTE_MARKS for t in sent):
-        return None  # a quote's frame: the quote path's
     return sent.root
 
 
@@ -499,6 +497,12 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     if lemma in SPEECH_VERBS and (interrupted := _interrupted(verb)) is not None:
         return [interrupted]
     ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
+    if ccomp is None and lemma in SPEECH_VERBS:
+        # "said after the convention he would not accept": a clause with its own subject and no "if", "when"
+        # or "because" after a speech verb is what was said, however the parser attached it.
+        ccomp = next((c for c in children if c.dep_ == "advcl" and c.i > verb.i
+                      and any(g.dep_ in _SUBJECT_DEPS for g in c.children)
+                      and not any(g.dep_ == "mark" for g in c.children)), None)
     if ccomp is not None:
         return [ccomp]
     xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
@@ -799,6 +803,14 @@ class Extractor:
         if verb.dep_ == "xcomp" and _is_speech(verb.head):
             return None  # "urged members to reject the offer": what they were urged to do, not a rejection
         subject = _subject(verb)
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG":
+            # "Reyes said the ferry was too slow, arguing that ...": the parser hangs "arguing" on "was"; the one
+            # arguing is who said it, not the ferry.
+            outer = verb.head
+            while outer.dep_ in ("ccomp", "conj") and outer.head.i != outer.i and not _is_speech(outer):
+                outer = outer.head
+            if outer.i != verb.head.i and _is_speech(outer):
+                subject = _subject(outer)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
         if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
@@ -842,16 +854,20 @@ class Extractor:
 
     def _content_span(self, verb: Any, heads: list[Any], offset: int) -> tuple[int, int]:
         """The characters of what `heads` say, from the first one's left edge to the last one's right edge, cut
-        before a run-on: a semicolon, or the speaker's next speech verb ("he would order a review and warned North
-        Korea to refrain": a finite verb joined to one that is not)."""
+        before a run-on: a semicolon, the speaker's next speech verb ("he would order a review and warned North
+        Korea to refrain": a finite verb joined to one that is not; "..., arguing that ..."), an appositive that
+        ends it ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's)."""
         doc = verb.doc
         first = min(h.left_edge.i for h in heads)
         last = max(h.right_edge.i for h in heads)
         core = max(h.i for h in heads)
         for tok in doc[core + 1:last + 1]:
+            after_comma = doc[tok.left_edge.i - 1].text == ","
             if tok.text == ";" or (
                     tok.dep_ == "conj" and tok.i != verb.i and _is_speech(tok) and tok.tag_ in _FINITE
-                    and tok.head.tag_ != tok.tag_ and tok.head.i >= first):
+                    and tok.head.tag_ != tok.tag_ and tok.head.i >= first) or (
+                    tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma and _is_speech(tok)) or (
+                    tok.dep_ == "appos" and after_comma and tok.right_edge.i >= last):
                 last = tok.left_edge.i - 1
                 while last > core and (doc[last].is_punct or doc[last].dep_ == "cc"):
                     last -= 1
