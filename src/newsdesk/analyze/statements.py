@@ -61,10 +61,11 @@ reiterate vow promise pledge complain concede disclose reveal testify indicate a
 continue describe speak urge ask
 """.split())
 # Verbs whose object, with what completes it, is what was said ("dismissed such notions", "condemned the test as
-# reckless", "accused the mayor of lying", "urged voters to stay home").
+# reckless", "accused the mayor of lying", "urged voters to stay home"). Not "disclose": what is disclosed is a
+# thing (their assets, the documents), rarely words.
 _OBJECT_VERBS = frozenset("""
 deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
-acknowledge admit reiterate describe disclose reveal cite propose demand urge criticize criticise accuse condemn
+acknowledge admit reiterate describe reveal cite propose demand urge criticize criticise accuse condemn
 endorse praise question blast slam defend mention ask
 """.split())
 # Taking a stand on someone or something is a statement only when someone takes it: "the storm slammed the
