@@ -382,3 +382,12 @@ def test_reported_speech_leaves_out_the_writer_s_gloss_and_the_speaker_s_next_ar
         ("Tom Reyes", "argue", "claim", "a bridge would serve the island better"),
         ("Tom Reyes", "say", "claim", "after the vote he would not sign the contract"),
     ]
+
+
+def test_what_the_parser_joins_to_the_cue_stays_in_the_content():
+    text = ("Mayor Tom Reyes wants to rebuild the pier, widen the road and open a new ferry line. "
+            "Senator Maria Okafor condemned the sale as reckless and a threat to the harbour.")
+    assert said(text) == [
+        ("Tom Reyes", "want", "speculation", "to rebuild the pier, widen the road and open a new ferry line"),
+        ("Maria Okafor", "condemn", "claim", "the sale as reckless and a threat to the harbour"),
+    ]

@@ -489,6 +489,26 @@ def _interrupted(verb: Any) -> Any:
     return sent.root
 
 
+def _with_conjuncts(verb: Any, heads: list[Any]) -> list[Any]:
+    """`heads` and what the parser joined to the cue instead of to them, right after them: "wants to triple the
+    program, grow the Corps and create a reserve", "condemned the test as reckless and a grave threat". Not a
+    clause with a subject of its own, nor another cue ("... and warned the builders")."""
+    doc = verb.doc
+    end = max(h.right_edge.i for h in heads)
+    for child in verb.children:
+        if child.i <= end or child.dep_ not in ("conj", "dep", "advcl") or any(
+                g.dep_ == "mark" for g in child.children):
+            continue
+        if any(not (t.is_punct or t.dep_ == "cc") for t in doc[end + 1:child.left_edge.i]):
+            break
+        if _is_speech(child) or any(g.dep_ in _SUBJECT_DEPS for g in child.children) or not (
+                child.tag_.startswith(("NN", "JJ")) or child.tag_ == "VB"):
+            break
+        heads = [*heads, child]
+        end = child.right_edge.i
+    return heads
+
+
 def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
     ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
@@ -508,7 +528,7 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         return [ccomp]
     xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
     if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
-        return [xcomp]
+        return _with_conjuncts(verb, [xcomp])
     dobj = next((c for c in children if c.dep_ == "dobj"), None)
     if lemma == "call":
         # "called on Obama to retaliate", "called for a recount", "called the plan a disaster"; never a plain
@@ -521,8 +541,8 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         oprd = next((c for c in children if c.dep_ == "oprd"), None)
         return [dobj, oprd] if dobj is not None and oprd is not None else None
     if dobj is not None and lemma in _OBJECT_VERBS | _FINDING_VERBS:
-        return [dobj, *[c for c in children if c.i > dobj.i and (
-            c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]]
+        return _with_conjuncts(verb, [dobj, *[c for c in children if c.i > dobj.i and (
+            c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]])
     if lemma in ("caution", "warn"):
         # "cautioned against overinterpreting ..."
         prep = next((c for c in children if c.dep_ == "prep"
