@@ -391,3 +391,13 @@ def test_what_the_parser_joins_to_the_cue_stays_in_the_content():
         ("Tom Reyes", "want", "speculation", "to rebuild the pier, widen the road and open a new ferry line"),
         ("Maria Okafor", "condemn", "claim", "the sale as reckless and a threat to the harbour"),
     ]
+
+
+def test_an_object_leaves_out_the_writer_s_relative_clause_and_a_closing_participle():
+    text = ("Senator Maria Okafor praised the plan to rebuild the pier, which the council approved in May. "
+            "Mayor Tom Reyes wants to sell the old terminal, hoping to pay for a new ferry line.")
+    assert said(text) == [
+        ("Maria Okafor", "praise", "claim", "the plan to rebuild the pier"),
+        ("Tom Reyes", "want", "speculation", "to sell the old terminal"),
+        ("Tom Reyes", "hope", "speculation", "to pay for a new ferry line"),  # a hope of his own
+    ]

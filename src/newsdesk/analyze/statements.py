@@ -876,8 +876,11 @@ class Extractor:
     def _content_span(self, verb: Any, heads: list[Any], offset: int) -> tuple[int, int]:
         """The characters of what `heads` say, from the first one's left edge to the last one's right edge, cut
         before a run-on: a semicolon, the speaker's next speech verb ("he would order a review and warned North
-        Korea to refrain": a finite verb joined to one that is not; "..., arguing that ..."), an appositive that
-        ends it ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's)."""
+        Korea to refrain": a finite verb joined to one that is not; "..., arguing that ..."), a participle that
+        ends it after a comma ("wants to sign up a million people, focusing on ..."), an appositive that ends it
+        ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's), and so a
+        relative clause after a comma that ends an object ("praised the plan, which includes ..."; a reported
+        clause keeps its own: PolNeAR's contents do)."""
         doc = verb.doc
         first = min(h.left_edge.i for h in heads)
         last = max(h.right_edge.i for h in heads)
@@ -887,8 +890,10 @@ class Extractor:
             if tok.text == ";" or (
                     tok.dep_ == "conj" and tok.i != verb.i and _is_speech(tok) and tok.tag_ in _FINITE
                     and tok.head.tag_ != tok.tag_ and tok.head.i >= first) or (
-                    tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma and _is_speech(tok)) or (
-                    tok.dep_ == "appos" and after_comma and tok.right_edge.i >= last):
+                    tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma
+                    and (_is_speech(tok) or tok.right_edge.i >= last)) or (
+                    tok.dep_ in ("appos", "relcl") and after_comma and tok.right_edge.i >= last
+                    and (tok.dep_ == "appos" or heads[0].dep_ != "ccomp")):
                 last = tok.left_edge.i - 1
                 while last > core and (doc[last].is_punct or doc[last].dep_ == "cc"):
                     last -= 1
