@@ -401,3 +401,15 @@ def test_an_object_leaves_out_the_writer_s_relative_clause_and_a_closing_partici
         ("Tom Reyes", "want", "speculation", "to sell the old terminal"),
         ("Tom Reyes", "hope", "speculation", "to pay for a new ferry line"),  # a hope of his own
     ]
+
+
+def test_a_quoted_fragment_in_a_clause_without_its_own_subject_gives_the_clause():
+    text = ("Councillor Anna Lindqvist ended the hearing by saying the budget was \u201cdead on arrival.\u201d "
+            "Mayor Tom Reyes mocked the protest, saying anyone who complains about the ferry \u201chas never "
+            "taken it.\u201d")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("Anna Lindqvist", "the budget was \u201cdead on arrival.\u201d", False),
+        ("Tom Reyes", "anyone who complains about the ferry \u201chas never taken it.\u201d", False),
+    ]

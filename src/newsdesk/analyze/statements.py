@@ -672,8 +672,9 @@ class Extractor:
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
-                    if tok.is_space and "\n" in tok.text and ends_sentence:
-                        break  # a finished quote is not framed by the next paragraph
+                    if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
+                            tok.is_sent_start and tok.text[:1].isupper())):
+                        break  # a finished quote is not framed by the next paragraph or sentence
                     if tok.text in (".", "!", "?", ";") and not (
                             tok.text == "." and tok.i and doc[tok.i - 1].lower_ in ABBREVIATIONS):
                         break
@@ -702,6 +703,14 @@ class Extractor:
             return None
         lemma = _is_speech(verb)
         clause = self._reported(verb, lemma, offset) if lemma else None
+        if clause is None and lemma and _subject(verb) is None and (heads := _content_heads(verb, lemma)):
+            # "they ended by announcing that the claim was "true"": the clause is what was said even though the
+            # verb has no subject of its own; the speaker is the subject of the verb it hangs on.
+            speaker = next((found for up in verb.ancestors if (found := _subject(up)) is not None), None)
+            if speaker is not None:
+                start, end = self._content_span(verb, heads, offset)
+                clause = _Candidate(offset + verb.idx, start, end, lemma, False, subject=speaker,
+                                    subject_offset=offset)
         # The clause's tokens may stop before the quote's closing punctuation ("… handed out "like candy."").
         words_end = quote.start + len(self.text[quote.start:quote.end].rstrip(" .,;:!?"))
         if clause is not None and clause.start <= quote.start and words_end <= clause.end and not (
@@ -752,7 +761,9 @@ class Extractor:
                 pobj = next((c for c in doc[tok.i + 1].children if c.dep_ == "pobj"), None)
                 if pobj is not None:
                     return tok, pobj
-            if _is_speech(tok, frame=True) and not _negated(tok):
+            if _is_speech(tok, frame=True) and not _negated(tok) and not (
+                    tok.dep_ == "relcl" and tok.right_edge.i < mark.i):
+                # (not "anybody who complains about it": a relative clause ended before the quote is no frame)
                 return tok, None
         if mark.i - sent.start <= 1 and sent.start > 0:
             # "X said:" / "X said" / "a ministry statement said." ending the sentence just before
