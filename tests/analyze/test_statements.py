@@ -237,3 +237,179 @@ def test_status_rules(verb, text, kind, status):
 def test_verb_lemmas():
     assert [verb_lemma(w) for w in ("said", "told", "denies", "emphasized", "cautioned", "dismissing", "walked")] == [
         "say", "tell", "deny", "emphasize", "caution", "dismiss", None]
+
+
+def said(text: str) -> list[tuple[str | None, str, str, str]]:
+    """(speaker, verb, status, text) of each statement of `text`, offsets checked."""
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    return [(s.speaker, s.verb, s.status, s.text) for s in st]
+
+
+def test_stances_and_requests_take_their_object_and_its_complement():
+    text = ("Senator Maria Okafor criticized the budget as a gift to landlords. "
+            "Mayor Tom Reyes accused the council of hiding the costs. "
+            "Okafor cited the rising rents in the harbour district. "
+            "The union urged members to reject the offer. "
+            "Reyes called for an independent audit of the port. "
+            "Okafor called on the governor to veto the bill. "
+            "Reyes called the plan a disaster for renters. "
+            "Okafor described the vote as a betrayal of tenants.")
+    assert said(text) == [
+        ("Maria Okafor", "criticize", "claim", "the budget as a gift to landlords"),
+        ("Tom Reyes", "accuse", "claim", "the council of hiding the costs"),
+        ("Maria Okafor", "cite", "claim", "the rising rents in the harbour district"),
+        ("The union", "urge", "claim", "members to reject the offer"),  # not also a rejection by the union
+        ("Tom Reyes", "call", "claim", "an independent audit of the port"),
+        ("Maria Okafor", "call", "claim", "the governor to veto the bill"),
+        ("Tom Reyes", "call", "claim", "the plan a disaster for renters"),
+        ("Maria Okafor", "describe", "claim", "the vote as a betrayal of tenants"),
+    ]
+
+
+def test_literal_calls_and_actions_are_not_statements():
+    text = ("The chairman called the meeting to order at nine. "
+            "The storm slammed the coast on Monday, and volunteers defended the dunes. "
+            "Reyes called his mother after the vote. Police found a body near the pier.")
+    assert said(text) == []
+
+
+def test_beliefs_and_intentions_are_speculation_refusals_and_pledges_claims():
+    text = ("Mayor Tom Reyes wants to sell the old ferry terminal. "
+            "Senator Maria Okafor believes the sale will fail. "
+            "Reyes plans to hold a vote in May. "
+            "Okafor refused to support the sale. "
+            "Reyes said he hopes to finish by June.")
+    assert said(text) == [
+        ("Tom Reyes", "want", "speculation", "to sell the old ferry terminal"),
+        ("Maria Okafor", "believe", "speculation", "the sale will fail"),
+        ("Tom Reyes", "plan", "speculation", "to hold a vote in May"),
+        ("Maria Okafor", "refuse", "claim", "to support the sale"),
+        # A hope he tells of is what he said: one statement, not also a hope of its own.
+        ("Tom Reyes", "say", "claim", "he hopes to finish by June"),
+    ]
+
+
+def test_a_passive_expectation_is_nobody_s_belief():
+    assert said("The sale is expected to close in May, and the buyer was called a bargain hunter.") == []
+
+
+def test_a_frame_inside_the_sentence_gives_the_whole_sentence():
+    text = ("The ferry, Mayor Tom Reyes said, will run again in spring. "
+            "Though the repairs were slow, he said, the harbour would reopen on time.")
+    assert said(text) == [
+        ("Tom Reyes", "say", "claim", "The ferry, Mayor Tom Reyes said, will run again in spring"),
+        ("Tom Reyes", "say", "claim", "Though the repairs were slow, he said, the harbour would reopen on time"),
+    ]
+
+
+def test_a_cue_and_the_clause_it_introduces_are_one_statement_with_the_cue_s_status():
+    text = "Finance minister Lena Vogt brushed off the report, telling parliament that no cuts were planned."
+    assert said(text) == [("Lena Vogt", "dismiss", "denial", "no cuts were planned")]
+
+
+def test_reported_speech_stops_at_the_speaker_s_next_verb():
+    text = ("Mayor Tom Reyes said he would order a review of the contracts and warned the builders to keep their "
+            "records.")
+    assert said(text) == [
+        ("Tom Reyes", "say", "claim", "he would order a review of the contracts"),
+        ("Tom Reyes", "warn", "claim", "the builders to keep their records"),
+    ]
+
+
+def test_polls_studies_and_surveys_are_sources():
+    text = ("According to a survey by the Harbour Institute, most tenants oppose the sale. "
+            "A new poll shows Reyes leading by nine points. "
+            "The study found that rents rose by a third.")
+    assert said(text) == [
+        ("a survey by the Harbour Institute", "according to", "claim", "most tenants oppose the sale"),
+        ("A new poll", "show", "claim", "Reyes leading by nine points"),
+        ("The study", "find", "claim", "rents rose by a third"),
+    ]
+
+
+def test_a_quote_signed_after_a_dash():
+    text = ("\u201cThe ferry matters to us. We need it back.\u201d \u2015 Ana Ruiz\n"
+            "\u201cI take it every day.\u201d \u2015 Jorge Blanco, a nurse\n"
+            "He called it \u201ca slow boat\u201d \u2014 Blanco laughed.")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st if s.quote] == [
+        ("Ana Ruiz", "The ferry matters to us. We need it back.", True),
+        ("Jorge Blanco", "I take it every day.", True),
+    ]
+
+
+def test_transcript_lines_are_their_speaker_s_quotes():
+    text = ("Radio host Sam Price interviewed Mayor Tom Reyes on Friday.\n\n"
+            "PRICE: Will the ferry run again?\n\n"
+            "REYES: It will run in spring, and it will cost less than before.\n\n"
+            "UPDATE: The interview was recorded on Thursday.")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("Sam Price", "Will the ferry run again?", True),
+        ("Tom Reyes", "It will run in spring, and it will cost less than before.", True),
+    ]
+
+
+def test_a_speaker_s_initials_do_not_split_a_quote_from_its_second_part():
+    text = ("\u201cThe port is ours,\u201d said Rep. J.K. Mensah (D-Ore.), head of the harbour caucus. "
+            "\u201cWe will not sell it.\u201d")
+    st = analyze_text(text).statements
+    assert [(s.speaker, s.text) for s in st] == [("J.K. Mensah", "The port is ours … We will not sell it.")]
+
+
+def test_two_apostrophes_are_a_double_quote_mark():
+    text = ("''The port is ours,'' said Alan Mensah, an economist at the Harbour Institute. "
+            "''We will not sell it.''\n\n"
+            "Planning chief Omar Haddad said the permits were handed out ''like sweets.''")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("Alan Mensah", "The port is ours … We will not sell it.", True),
+        ("Omar Haddad", "the permits were handed out ''like sweets.''", False),
+    ]
+
+
+def test_reported_speech_leaves_out_the_writer_s_gloss_and_the_speaker_s_next_argument():
+    text = ("Mayor Tom Reyes said he would not back Senator Maria Okafor, the favourite of the port lobby. "
+            "Reyes said the ferry was too slow, arguing that a bridge would serve the island better. "
+            "Reyes said after the vote he would not sign the contract.")
+    assert said(text) == [
+        ("Tom Reyes", "say", "claim", "he would not back Senator Maria Okafor"),
+        ("Tom Reyes", "say", "claim", "the ferry was too slow"),
+        ("Tom Reyes", "argue", "claim", "a bridge would serve the island better"),
+        ("Tom Reyes", "say", "claim", "after the vote he would not sign the contract"),
+    ]
+
+
+def test_what_the_parser_joins_to_the_cue_stays_in_the_content():
+    text = ("Mayor Tom Reyes wants to rebuild the pier, widen the road and open a new ferry line. "
+            "Senator Maria Okafor condemned the sale as reckless and a threat to the harbour.")
+    assert said(text) == [
+        ("Tom Reyes", "want", "speculation", "to rebuild the pier, widen the road and open a new ferry line"),
+        ("Maria Okafor", "condemn", "claim", "the sale as reckless and a threat to the harbour"),
+    ]
+
+
+def test_an_object_leaves_out_the_writer_s_relative_clause_and_a_closing_participle():
+    text = ("Senator Maria Okafor praised the plan to rebuild the pier, which the council approved in May. "
+            "Mayor Tom Reyes wants to sell the old terminal, hoping to pay for a new ferry line.")
+    assert said(text) == [
+        ("Maria Okafor", "praise", "claim", "the plan to rebuild the pier"),
+        ("Tom Reyes", "want", "speculation", "to sell the old terminal"),
+        ("Tom Reyes", "hope", "speculation", "to pay for a new ferry line"),  # a hope of his own
+    ]
+
+
+def test_a_quoted_fragment_in_a_clause_without_its_own_subject_gives_the_clause():
+    text = ("Councillor Anna Lindqvist ended the hearing by saying the budget was \u201cdead on arrival.\u201d "
+            "Mayor Tom Reyes mocked the protest, saying anyone who complains about the ferry \u201chas never "
+            "taken it.\u201d")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("Anna Lindqvist", "the budget was \u201cdead on arrival.\u201d", False),
+        ("Tom Reyes", "anyone who complains about the ferry \u201chas never taken it.\u201d", False),
+    ]

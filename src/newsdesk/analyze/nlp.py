@@ -99,6 +99,7 @@ ABBREVIATIONS = {
 # A sentence may open with a guillemet and a space (French: « Nous…) and with an accented capital (« États…).
 _SENT_END = re.compile(r"(?<![.!?])[.!?]++[\"'”’»)\]]*+(?=\s+(?:[\"“‘'(\[]|«\s?)?[A-Z0-9À-ÖØ-Þ])|\n+")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 
 @dataclass
@@ -118,8 +119,8 @@ def split_sentences(text: str) -> list[Sentence]:
         if match.group().startswith("."):
             before = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start() + 1)
             word = before.group(1).lower() if before else ""
-            # "Mr. Kim", "U.S. officials", "J. Smith": not an end.
-            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            # "Mr. Kim", "U.S. officials", "J. Smith", "G.K. Butterfield": not an end.
+            if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _INITIALS.fullmatch(word):
                 continue
         _add_sentence(text, begin, match.end(), out)
         begin = match.end()
@@ -188,25 +189,28 @@ def find_quotes(text: str, max_len: int = 3000) -> list[Quote]:
                 i = j + 1
                 continue
             open_at = None  # an unbalanced mark: drop it rather than swallow the next paragraphs
-        elif ch in _QUOTE_CHARS:
+        elif ch in _QUOTE_CHARS or (ch == "'" and text.startswith("''", i)):
+            width = 2 if ch == "'" else 1  # two apostrophes: a plain-text double quote mark ('' … '')
             if open_at is None:
-                if ch in "“«„" or (ch == '"' and _opens(text, i)):
-                    open_at, opener = i + 1, ch
+                if ch in "“«„" or (ch in "\"'" and _opens(text, i, width)):
+                    open_at, opener = i + width, ch
             elif opener == "«" and ch not in "«»":
                 pass  # « … “ … ” … »: a quote inside the quote
-            elif ch in "”»" or ch == '"':
+            elif ch in "”»\"'":
                 if i - open_at <= max_len and text[open_at:i].strip():
                     quotes.append(Quote(open_at, i))
                 open_at = None
             elif ch in "“«":
                 open_at, opener = i + 1, ch  # a second opener: the first was unbalanced
+            i += width
+            continue
         i += 1
     return quotes
 
 
-def _opens(text: str, i: int) -> bool:
+def _opens(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
+    after = text[i + width] if i + width < len(text) else " "
     if before.isspace() or before in "([{—–-:;,":
         return not after.isspace()
     return False

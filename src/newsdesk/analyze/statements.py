@@ -1,13 +1,17 @@
 """Attributed statements: who said what, in which words, and how sure the article is of it.
 
-Two sources of statements:
+Three sources of statements:
 
 * direct quotes, found by their quote marks (`nlp.find_quotes`) and attributed through the speech verb next to
-  them in the same sentence (`"…," X said`, `X said: "…"`, `"…," said X`); a quote with no frame of its own
-  continues the quote before it (news style: `"…," she said. "…"`);
-* reported speech, found through the dependency parse: a speech verb with a subject and a clausal complement
-  ("X said (that) …", "X told Y …", "analysts believe …") or an object ("Putin dismissed such notions"),
-  "according to X, …", and "… reported by X".
+  them in the same sentence (`"…," X said`, `X said: "…"`, `"…," said X`) or the name signing them after a
+  dash (`"…" ― Name`); a quote with no frame of its own continues the quote before it (news style: `"…," she
+  said. "…"`);
+* transcript lines: `NAME: …`, the name in capitals one of a person the article names;
+* reported speech, found through the dependency parse: a cue verb with a subject and what it attributes: a
+  clause ("X said (that) …", "X told Y …", "analysts believe …"), the sentence a frame interrupts ("The ferry,
+  he said, will run"), an infinitive of a belief or intention ("wants to sell"), an object with its complement
+  ("Putin dismissed such notions", "condemned the test as reckless", "called for an audit"), what a poll or a
+  study shows or found; "according to X, …", and "… reported by X".
 
 A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
 known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
@@ -37,7 +41,7 @@ from newsdesk.analyze.entities import (
     named_entities,
     propagate_names,
 )
-from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models
+from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models, split_sentences
 from newsdesk.timebudget import check_deadline, deadline
 
 MAX_STATEMENTS = 1000
@@ -46,23 +50,51 @@ STATUSES = ("reported", "claim", "speculation", "denial")
 _IRREGULAR = {"said": "say", "says": "say", "saying": "say", "told": "tell", "wrote": "write", "written": "write",
               "thought": "think", "admitted": "admit", "admitting": "admit", "quipped": "quip",
               "quipping": "quip", "referred": "refer", "spoke": "speak", "spoken": "speak",
+              "planned": "plan", "planning": "plan", "slammed": "slam", "slamming": "slam", "found": "find",
+              "shown": "show", "felt": "feel", "knew": "know", "known": "know", "learnt": "learn",
               "according": "according to"}
-# Verbs that attribute words to a speaker.
+# Verbs that attribute words to a speaker: their clause is what was said ("X said (that) ...").
 SPEECH_VERBS = frozenset("""
 say tell add state announce explain note emphasize emphasise stress caution warn insist claim deny dismiss reject
 refute rebut argue suggest believe report write comment reply respond confirm acknowledge admit declare predict
 speculate estimate think expect recall remark tweet quip joke conclude assert maintain contend allege observe
 reiterate vow promise pledge complain concede disclose reveal testify indicate agree counter hint mention fear
-continue describe speak urge
+continue describe speak urge ask
 """.split())
-# Verbs whose object alone is what was said ("dismissed such notions", "confirmed the deaths").
+# Verbs whose object, with what completes it, is what was said ("dismissed such notions", "condemned the test as
+# reckless", "accused the mayor of lying", "urged voters to stay home"). Not "disclose": what is disclosed is a
+# thing (their assets, the documents), rarely words.
 _OBJECT_VERBS = frozenset("""
 deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
-acknowledge admit reiterate describe disclose reveal
+acknowledge admit reiterate describe reveal cite propose demand urge criticize criticise accuse condemn
+endorse praise question blast slam defend mention ask
 """.split())
+# Taking a stand on someone or something is a statement only when someone takes it: "the storm slammed the
+# coast" and "the tanks defended the bridge" are not.
+_STANCE_VERBS = frozenset("""
+criticize criticise accuse condemn endorse praise question blast slam defend call cite propose demand
+""".split())
+# Beliefs and intentions: the clause or the infinitive is what the speaker holds ("wants to cut taxes").
+_BELIEF_VERBS = frozenset("think believe expect hope fear want plan intend worry doubt suspect feel".split())
+_INTENTION_VERBS = frozenset("vow pledge promise refuse threaten agree decline decide".split())
+# What someone knows or found out, told by its clause only ("she knew that ...", "he learned that ...").
+_KNOWLEDGE_VERBS = frozenset("know learn realize realise understand recognize recognise".split())
+# Findings: a poll, a study or a video "shows" or "found" something; a person "found that" something.
+_FINDING_VERBS = frozenset({"show", "find"})
+_SOURCE_NOUNS = frozenset("""
+poll polls survey surveys study studies report reports data analysis analyses video videos footage research
+figures statistics records documents audit review census transcript transcripts average averages slide chart
+clip letter filings tally
+""".split())
+# Phrasal denials, known by their particle ("brushed off the report", "shrugged off the criticism").
+_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss"}
+_PHRASAL_FORMS = {form: base for base in ("brush", "shrug") for form in (
+    base, base + ("es" if base.endswith("sh") else "s"), base + ("ged" if base == "shrug" else "ed"),
+    base + ("ging" if base == "shrug" else "ing"))}
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
-                                "fear", "hint"})
+                                "fear", "hint", "hope", "want", "plan", "intend", "worry", "doubt", "suspect",
+                                "feel"})
 _HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|probabl[ey]|potential(?:ly)?|"
                      r"speculat\w*|appear(?:s|ed)? to|seem(?:s|ed)? to)\b", re.I)
 _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
@@ -104,11 +136,12 @@ def _inflect(base: str) -> list[str]:
     return [base, base + "s", base + "ed", base + "ing"]
 
 
-for _verb in SPEECH_VERBS:
+for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS
+              | _FINDING_VERBS):
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
-SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted(_FORMS, key=len, reverse=True)) + r")\b", re.I)
+SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted([*_FORMS, *_PHRASAL_FORMS], key=len, reverse=True)) + r")\b", re.I)
 
 
 def verb_lemma(word: str) -> str | None:
@@ -194,6 +227,7 @@ class _Candidate:
     verb_char: int = -1  # the speech verb's character offset in the article
     # The quote's parts when its frame splits it ("A," she said. "B."): start..end then spans them, frame included.
     parts: list[tuple[int, int]] = field(default_factory=list)
+    speaker: Entity | None = None  # known without a subject: a transcript line's speaker
 
 
 class _Resolver:
@@ -403,12 +437,142 @@ def _fallback_subject(verb: Any, inside_quote: Callable[[int], bool], offset: in
 
 def _is_speech(tok: Any, frame: bool = False) -> str | None:
     lemma = verb_lemma(tok.text)
+    if lemma is None and tok.lower_ in _PHRASAL_FORMS:
+        particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
+        lemma = _PHRASAL.get((_PHRASAL_FORMS[tok.lower_], particle or ""))
     if lemma is None and frame:
         # Next to a quote these introduce words too ("the letter read", "she wrote on Twitter").
         lemma = _FRAME_ONLY.get(tok.lower_)
     if lemma is None or lemma == "according to" or not tok.tag_.startswith("VB"):
         return None
+    if frame and lemma not in SPEECH_VERBS and lemma not in _FRAME_ONLY.values():
+        return None  # "what she calls a "war of words"", "he wants "a fair deal"": not a quote's frame
     return lemma
+
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP"})
+# A line opening with a name in capitals and a colon (in quote marks where the transcript is quoted).
+_TRANSCRIPT_LINE = re.compile(r"^[^\S\n]*[\"“]?([A-Z][A-Z'’.-]+(?:[^\S\n][A-Z][A-Z'’.-]+){0,2}):"
+                              r"[^\S\n]+(\S[^\n]*)", re.M)
+_QUOTE_MARKS = frozenset({*"\"“”«»„", "''"})
+# A dash, and after it a name alone up to a comma or the line end.
+_DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
+                        r"([A-Z][\w'’-]*(?:[^\S\n]+[A-Z][\w.'’-]*){0,3}?)\.?[^\S\n]*(?:,|\n|$)")
+_PEOPLE_NOUNS = frozenset("""
+critics supporters opponents voters residents protesters activists advocates democrats republicans campaign
+group groups party members lawyers lawmakers candidate candidates nominee rivals allies aides staff
+""".split())
+
+
+def _someone(token: Any) -> bool:
+    """Whether a subject names someone who can take a stand: a person, an organisation or a group of people."""
+    if token.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or token.tag_ in ("NNP", "NNPS"):
+        return True
+    if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
+        return True
+    return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
+
+
+def _interrupted(verb: Any) -> Any:
+    """The root of the sentence a frame interrupts between commas ("The museum, he said, celebrated ...", "Though
+    the move was seamless, he said, replacing her would not be"): the content is that sentence, frame inside."""
+    doc = verb.doc
+    frame = [verb, *[t for c in verb.children if c.dep_ not in ("ccomp", "advcl", "conj", "cc", "parataxis", "punct")
+                     for t in c.subtree]]
+    first, last = min(t.i for t in frame), max(t.i for t in frame)
+    sent = verb.sent
+    if not (sent.start < first - 1 and last + 2 < sent.end and doc[first - 1].text == ","
+            and doc[last + 1].text == ","):
+        return None
+    if any(doc[first - 1].i > t.i for t in frame if t.dep_ in _SUBJECT_DEPS) or not any(
+            t.dep_ in _SUBJECT_DEPS for t in frame):
+        return None
+    return sent.root
+
+
+def _with_conjuncts(verb: Any, heads: list[Any]) -> list[Any]:
+    """`heads` and what the parser joined to the cue instead of to them, right after them: "wants to triple the
+    program, grow the Corps and create a reserve", "condemned the test as reckless and a grave threat". Not a
+    clause with a subject of its own, nor another cue ("... and warned the builders")."""
+    doc = verb.doc
+    end = max(h.right_edge.i for h in heads)
+    for child in verb.children:
+        if child.i <= end or child.dep_ not in ("conj", "dep", "advcl") or any(
+                g.dep_ == "mark" for g in child.children):
+            continue
+        if any(not (t.is_punct or t.dep_ == "cc") for t in doc[end + 1:child.left_edge.i]):
+            break
+        if _is_speech(child) or any(g.dep_ in _SUBJECT_DEPS for g in child.children) or not (
+                child.tag_.startswith(("NN", "JJ")) or child.tag_ == "VB"):
+            break
+        heads = [*heads, child]
+        end = child.right_edge.i
+    return heads
+
+
+def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
+    """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
+    ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
+    "condemned the test as reckless", "urged voters to stay home"), "called for/on X"; None when there is none.
+    A parenthetical frame ("The museum, he said, celebrated ...") gives the clause it interrupts."""
+    children = list(verb.children)
+    if lemma in SPEECH_VERBS and (interrupted := _interrupted(verb)) is not None:
+        return [interrupted]
+    ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
+    if ccomp is None and lemma in SPEECH_VERBS:
+        # "said after the convention he would not accept": a clause with its own subject and no "if", "when"
+        # or "because" after a speech verb is what was said, however the parser attached it.
+        ccomp = next((c for c in children if c.dep_ == "advcl" and c.i > verb.i
+                      and any(g.dep_ in _SUBJECT_DEPS for g in c.children)
+                      and not any(g.dep_ == "mark" for g in c.children)), None)
+    if ccomp is not None:
+        return [ccomp]
+    xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
+    if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
+        return _with_conjuncts(verb, [xcomp])
+    dobj = next((c for c in children if c.dep_ == "dobj"), None)
+    if lemma == "call":
+        # "called on Obama to retaliate", "called for a recount", "called the plan a disaster"; never a plain
+        # object ("called the meeting to order", "called his mother").
+        prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in ("for", "on")
+                     and any(p.dep_ == "pobj" for p in c.children)), None)
+        if prep is not None:
+            return [next(p for p in prep.children if p.dep_ == "pobj"), *[c for c in children
+                                                                          if c.dep_ == "xcomp" and c.i > prep.i]]
+        oprd = next((c for c in children if c.dep_ == "oprd"), None)
+        return [dobj, oprd] if dobj is not None and oprd is not None else None
+    if dobj is not None and lemma in _OBJECT_VERBS | _FINDING_VERBS:
+        return _with_conjuncts(verb, [dobj, *[c for c in children if c.i > dobj.i and (
+            c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]])
+    if lemma in ("caution", "warn"):
+        # "cautioned against overinterpreting ..."
+        prep = next((c for c in children if c.dep_ == "prep"
+                     and c.lower_ in ("against", "about", "of", "over", "that")), None)
+        return [prep] if prep is not None else None
+    if dobj is not None and lemma == "tell" and xcomp is not None:
+        return [dobj, xcomp]  # "told his staff to find a way": what they were told to do
+    return None
+
+
+def _introduced(verb: Any, lemma: str) -> list[Any] | None:
+    """What a denial or a stand taken against or for its object introduces through a speech verb hanging on it:
+    "brushed off the report, telling parliament that no cuts were planned" is one denial whose content is "no
+    cuts were planned". (Where the object is itself what was said, "cautioned against X, noting that Y" is two
+    statements.)"""
+    if lemma not in _DENIAL_VERBS and lemma not in _STANCE_VERBS or any(c.dep_ == "ccomp" for c in verb.children):
+        return None
+    for child in verb.children:
+        if child.dep_ == "advcl" and child.i > verb.i and _is_speech(child):
+            ccomp = next((c for c in child.children if c.dep_ == "ccomp"), None)
+            if ccomp is not None:
+                return [ccomp]
+    return None
+
+
+def _same_words(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """Whether two spans are one statement: each lies within the other but for a tenth of its length."""
+    shared = min(end, other_end) - max(start, other_start)
+    return shared > 0 and shared >= 0.9 * (end - start) and shared >= 0.9 * (other_end - other_start)
 
 
 def _negated(verb: Any) -> bool:
@@ -509,14 +673,19 @@ class Extractor:
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
-                    if tok.is_space and "\n" in tok.text and ends_sentence:
-                        break  # a finished quote is not framed by the next paragraph
+                    if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
+                            tok.is_sent_start and tok.text[:1].isupper())):
+                        break  # a finished quote is not framed by the next paragraph or sentence
                     if tok.text in (".", "!", "?", ";") and not (
                             tok.text == "." and tok.i and doc[tok.i - 1].lower_ in ABBREVIATIONS):
                         break
                     if _is_speech(tok, frame=True):
                         verb = tok
                         break
+        if verb is None and close is not None and mark is not None:
+            dashed = self._dashed_name(quote, *close)
+            if dashed is not None:
+                return dashed
         if verb is None:
             opened = self._doc_at(quote.start - 1)
             if opened is not None:
@@ -529,11 +698,20 @@ class Extractor:
             if previous is not None and quote.start - previous.end < 400 and words >= 3:
                 gap = self.text[previous.end + 1:quote.start - 1]
                 # The previous quote's own frame may lie between them, but no more than that.
-                if len(re.findall(r"[.!?](?:\s|$)", gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
+                # (sentences as the splitter sees them: "said Rep. G.K. Butterfield (D-N.C.), head of ..." is one)
+                if len(split_sentences(gap)) <= 1 and _starts_sentence(self.text, quote.start - 1):
                     return _Candidate(quote.start, quote.start, quote.end, "", True, inherit=True)
             return None
         lemma = _is_speech(verb)
         clause = self._reported(verb, lemma, offset) if lemma else None
+        if clause is None and lemma and _subject(verb) is None and (heads := _content_heads(verb, lemma)):
+            # "they ended by announcing that the claim was "true"": the clause is what was said even though the
+            # verb has no subject of its own; the speaker is the subject of the verb it hangs on.
+            speaker = next((found for up in verb.ancestors if (found := _subject(up)) is not None), None)
+            if speaker is not None:
+                start, end = self._content_span(verb, heads, offset)
+                clause = _Candidate(offset + verb.idx, start, end, lemma, False, subject=speaker,
+                                    subject_offset=offset)
         # The clause's tokens may stop before the quote's closing punctuation ("… handed out "like candy."").
         words_end = quote.start + len(self.text[quote.start:quote.end].rstrip(" .,;:!?"))
         if clause is not None and clause.start <= quote.start and words_end <= clause.end and not (
@@ -542,8 +720,9 @@ class Extractor:
             # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
             # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
             # holds its own verb is a misparse spanning the frame of a split quote.)
-            if self.text[quote.end:quote.end + 1] in ("”", '"', "»"):
-                clause.end = max(clause.end, quote.end + 1)  # the closing mark too
+            if self.text[quote.end:quote.end + 1] in ("”", '"', "»") or self.text.startswith("''", quote.end):
+                width = 2 if self.text.startswith("''", quote.end) else 1
+                clause.end = max(clause.end, quote.end + width)  # the closing mark too
             clause.verb_at = (offset, verb.i)
             return clause
         if words < 4 and not self._short_quote_is_speech(verb, quote, offset):
@@ -558,6 +737,20 @@ class Extractor:
                           subject=subject, subject_offset=offset, verb_at=(offset, verb.i),
                           verb_char=offset + verb.idx)
 
+    def _dashed_name(self, quote: Quote, offset: int, doc: Any) -> _Candidate | None:
+        """A quote signed by a name after a dash, alone up to a comma or the line's end ("“…” ― Ana Ruiz, a
+        nurse"): the vox-pop and social-media way of giving a speaker."""
+        signed = _DASH_NAME.match(self.text, quote.end + 1)
+        if signed is None:
+            return None
+        name = self._token_at(doc, offset, signed.start(1))
+        if name is None or not (name.ent_type_ == "PERSON" or name.tag_ == "NNP"):
+            return None
+        while name.head.i != name.i and name.head.tag_ == "NNP" and offset + name.head.idx < signed.end(1):
+            name = name.head
+        return _Candidate(quote.start, quote.start, quote.end, "say", True, subject=name, subject_offset=offset,
+                          verb_char=offset + name.idx)
+
     def _frame_before(self, doc: Any, offset: int, mark: Any) -> tuple[Any, Any]:
         """The speech verb (or "according" of "according to X") framing a quote from before it, in the same
         sentence, or ending the sentence before it ("X said:" / "he said" on the line above)."""
@@ -569,7 +762,9 @@ class Extractor:
                 pobj = next((c for c in doc[tok.i + 1].children if c.dep_ == "pobj"), None)
                 if pobj is not None:
                     return tok, pobj
-            if _is_speech(tok, frame=True) and not _negated(tok):
+            if _is_speech(tok, frame=True) and not _negated(tok) and not (
+                    tok.dep_ == "relcl" and tok.right_edge.i < mark.i):
+                # (not "anybody who complains about it": a relative clause ended before the quote is no frame)
                 return tok, None
         if mark.i - sent.start <= 1 and sent.start > 0:
             # "X said:" / "X said" / "a ministry statement said." ending the sentence just before
@@ -626,7 +821,10 @@ class Extractor:
     def _reported(self, verb: Any, lemma: str, offset: int) -> _Candidate | None:
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         if agent is not None:
-            # "The meeting, reported by state media Thursday, ..." / "... was announced by the ministry"
+            # "The meeting, reported by state media Thursday, ..." / "... was announced by the ministry"; not
+            # "has been endorsed by dozens of papers", "was called a charlatan by ...": a stand, not words.
+            if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
+                return None
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is None:
                 return None
@@ -635,27 +833,86 @@ class Extractor:
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
+        if verb.dep_ == "xcomp" and _is_speech(verb.head):
+            return None  # "urged members to reject the offer": what they were urged to do, not a rejection
         subject = _subject(verb)
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG":
+            # "Reyes said the ferry was too slow, arguing that ...": the parser hangs "arguing" on "was"; the one
+            # arguing is who said it, not the ferry.
+            outer = verb.head
+            while outer.dep_ in ("ccomp", "conj") and outer.head.i != outer.i and not _is_speech(outer):
+                outer = outer.head
+            if outer.i != verb.head.i and _is_speech(outer):
+                subject = _subject(outer)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
-        complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-        if complement is None and lemma in _OBJECT_VERBS:
-            complement = next((c for c in verb.children if c.dep_ == "dobj"), None)
-        if complement is None and lemma in ("caution", "warn"):
-            # "cautioned against overinterpreting ..."
-            complement = next((c for c in verb.children if c.dep_ == "prep"
-                               and c.lower_ in ("against", "about", "of", "over", "that")), None)
-        if complement is None:
+        if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
+            if not self._asserted(verb, subject):
+                return None
+        if lemma in _STANCE_VERBS and not _someone(subject):
             return None
-        tokens = list(complement.subtree)
-        # "that" and "said" itself stay outside; the complement's own quotes are allowed (a partial quote).
-        s, e = _span_of(tokens)
-        start, end = _trim(self.text, offset + s, offset + e)
+        source = subject.lower_ in _SOURCE_NOUNS
+        if lemma in _FINDING_VERBS and not (source or (lemma == "find" and _someone(subject))):
+            return None
+        heads = _introduced(verb, lemma) or _content_heads(verb, lemma)
+        if heads is not None and lemma == "find" and not source and heads[0].dep_ != "ccomp":
+            return None  # "found a way", "found it difficult": what someone did, not what they found out
+        if heads is None:
+            return None
+        start, end = self._content_span(verb, heads, offset)
         if len(self.text[start:end].split()) < 2:
             return None
         if self._within_a_quote(start, end):
             return None
         return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
+
+    @staticmethod
+    def _asserted(verb: Any, subject: Any) -> bool:
+        """Whether a belief, an intention, a stand or a finding is the subject's own and stated as such: not
+        passive ("is expected to"), not a clause inside a noun or another verb ("the ones he refused to answer",
+        "trying to find"), and not one held inside what another cue reports ("she said she plans to run" is one
+        statement, hers, about her plan)."""
+        if subject.dep_ == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children):
+            return False
+        if verb.dep_ in ("relcl", "xcomp", "acl", "amod", "pcomp", "csubj", "pobj"):
+            return False
+        if any(c.dep_ == "dobj" and c.tag_ in ("WP", "WDT") for c in verb.children):
+            return False  # "what he called tribalism"
+        head = verb
+        while head.dep_ in ("ccomp", "xcomp") and head.head.i != head.i:
+            head = head.head
+            if _is_speech(head):
+                return False
+        return True
+
+    def _content_span(self, verb: Any, heads: list[Any], offset: int) -> tuple[int, int]:
+        """The characters of what `heads` say, from the first one's left edge to the last one's right edge, cut
+        before a run-on: a semicolon, the speaker's next speech verb ("he would order a review and warned North
+        Korea to refrain": a finite verb joined to one that is not; "..., arguing that ..."), a participle that
+        ends it after a comma ("wants to sign up a million people, focusing on ..."), an appositive that ends it
+        ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's), and so a
+        relative clause after a comma that ends an object ("praised the plan, which includes ..."; a reported
+        clause keeps its own: PolNeAR's contents do)."""
+        doc = verb.doc
+        first = min(h.left_edge.i for h in heads)
+        last = max(h.right_edge.i for h in heads)
+        core = max(h.i for h in heads)
+        for tok in doc[core + 1:last + 1]:
+            after_comma = doc[tok.left_edge.i - 1].text == ","
+            if tok.text == ";" or (
+                    tok.dep_ == "conj" and tok.i != verb.i and _is_speech(tok) and tok.tag_ in _FINITE
+                    and tok.head.tag_ != tok.tag_ and tok.head.i >= first) or (
+                    tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma
+                    and (_is_speech(tok) or tok.right_edge.i >= last)) or (
+                    tok.dep_ in ("appos", "relcl") and after_comma and tok.right_edge.i >= last
+                    and (tok.dep_ == "appos" or heads[0].dep_ != "ccomp")):
+                last = tok.left_edge.i - 1
+                while last > core and (doc[last].is_punct or doc[last].dep_ == "cc"):
+                    last -= 1
+                break
+        tokens = doc[first:last + 1]
+        s, e = _span_of(tokens)
+        return _trim(self.text, offset + s, offset + e)
 
     def _according(self, tok: Any, offset: int) -> _Candidate | None:
         to = tok.doc[tok.i + 1]
@@ -676,6 +933,22 @@ class Extractor:
             return None
         return _Candidate(phrase_start, start, end, "according to", False, subject=pobj, subject_offset=offset)
 
+    # -------------------------------------------------------------------------------------- transcripts
+
+    def _transcript_candidates(self) -> list[_Candidate]:
+        """Lines of a transcript: a speaker's name in capitals, a colon, their words ("PENCE: Well, look, ...").
+        The name must be a person the article names ("UPDATE:" and "WATCH:" are nobody)."""
+        out: list[_Candidate] = []
+        for line in _TRANSCRIPT_LINE.finditer(self.text):
+            entity = self.resolver.by_word(line.group(1).split()[-1], line.start())
+            if entity is None or entity.type != "PERSON":
+                continue
+            start, end = line.start(2), line.end(2)
+            while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in _QUOTE_MARKS):
+                end -= 1
+            out.append(_Candidate(line.start(), start, end, "say", True, speaker=entity))
+        return out
+
     # -------------------------------------------------------------------------------------- run
 
     def _words_of(self, start: int, end: int) -> tuple[int, int]:
@@ -690,10 +963,14 @@ class Extractor:
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
         clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
+        transcript = self._transcript_candidates()
+        lines = [(c.position, c.end) for c in transcript]
         for chain in _chains(self.layout.quotes):
             check_deadline("quotes")
             if len(candidates) >= MAX_STATEMENTS:
                 break
+            if lines and any(s <= chain[0].start <= e for s, e in lines):
+                continue  # a transcript line in quote marks: the line's speaker is known
             if clause[0] <= chain[0].start < clause[1]:
                 continue  # another quoted part of that clause ("called it "slow" and "costly"")
             # A quote running over several paragraphs is framed once, usually after its last part.
@@ -720,17 +997,21 @@ class Extractor:
             if cand.verb_at is not None:
                 used.add(cand.verb_at)
             previous = chain[-1]
+        candidates.extend(transcript)
         candidates.extend(self._reported_candidates(used))
         candidates.sort(key=lambda c: (c.position, c.start))
         del candidates[MAX_STATEMENTS:]
         statements: list[Statement] = []
         last_quote: Statement | None = None
-        seen: set[tuple[int, int]] = set()
+        kept: list[tuple[int, int]] = []
         for cand in candidates:
             check_deadline("speakers")
-            if (cand.start, cand.end) in seen:
+            cue = cand.verb_char if cand.verb_char >= 0 else cand.position
+            if any(_same_words(cand.start, cand.end, s, e) and not s < cue < e for s, e in kept[-8:]):
+                # Found twice (as a quote's clause and as reported speech, or by two cues). A cue inside the
+                # other's words is another statement nested in it ("A said B said ..."), whatever its length.
                 continue
-            seen.add((cand.start, cand.end))
+            kept.append((cand.start, cand.end))
             entity = None
             if cand.inherit:
                 if last_quote is None:
@@ -740,8 +1021,8 @@ class Extractor:
                 kind = last_quote.kind
             else:
                 verb = cand.verb
-                entity = None
-                speaker = role = None
+                entity = cand.speaker
+                speaker, role = (entity.name, entity.role) if entity else (None, None)
                 if cand.subject is not None:
                     speaker, role, entity = self.resolver.resolve(cand.subject, cand.subject_offset, cand.position)
                 stype = entity.type if entity else None
