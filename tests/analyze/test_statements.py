@@ -214,7 +214,7 @@ def test_batch_matches_single():
     ("Sarah Palin", "Alaska Gov.", "official"),
     ("Mike Gen", None, "other"),
     ("Jack Ketsoyan", "rep", "other"),
-    (None, None, "anonymous"),
+    (None, None, "other"),  # unknown to the rules is not an anonymous source
 ])
 def test_kind_rules(speaker, role, kind):
     entity_type = "PERSON" if speaker and speaker[0].isupper() and " " in speaker else None

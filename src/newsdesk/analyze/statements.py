@@ -37,6 +37,7 @@ from newsdesk.analyze.entities import (
     propagate_names,
 )
 from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models
+from newsdesk.labels import speaker_words
 from newsdesk.timebudget import check_deadline, deadline
 
 MAX_STATEMENTS = 1000
@@ -67,28 +68,19 @@ _HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|pr
 _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
                            r"false(?:hood)?s?|fake news|nonsense)\b", re.I)
 
-_ANONYMOUS = re.compile(r"\b(sources?|insiders?|familiar with|anonymity|unnamed|not authori[sz]ed|"
-                        r"declined to be (?:named|identified)|asked not to be|close to the|a person|people)\b", re.I)
-_STATE_MEDIA = re.compile(r"\b(kcna|xinhua|state[- ](?:media|run|news|television|tv|broadcaster|controlled|"
-                          r"owned|radio|agency|newspaper)|korean central|rodong|cctv|cgtn|global times|"
-                          r"people'?s daily|tass|ria novosti|sputnik|press tv|irna|sana)\b", re.I)
-_ANALYST = re.compile(r"\b(analysts?|observers?|commentators?|strategists?|pundits?)\b", re.I)
-_EXPERT = re.compile(r"\b(professors?|prof|experts?|researchers?|scientists?|scholars?|academics?|economists?|"
-                     r"lecturers?|fellows?|university|institute|think tank|specialists?)\b", re.I)
-_OFFICIAL = re.compile(r"\b(spokes\w+|ministers?|ministry|president|officials?|government|secretary|ambassador|"
-                       r"governor|mayor|premier|chancellor|senator|lawmakers?|police|department|embassy|"
-                       r"white house|kremlin|pentagon|leaders?|prime|commissioner|sheriff|military|army|"
-                       r"general|diplomats?|envoy|prosecutors?|authorities|authority|council|parliament|"
-                       r"congress|cabinet|office|agency|regime|king|queen|chief|director|officer|"
-                       r"commander|administration)\b", re.I)
-# Abbreviated official titles, looked for in a role only ("Alaska Gov."): in a name they are often just a name.
-_OFFICIAL_ROLE = re.compile(r"\b(gov|sen|gen|lt|sgt|supt|insp|cmdr|cmdt)\.", re.I)
 _FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
                "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
                "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
                "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell"}
 _PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 _PLURAL_PRONOUNS = {"they", "it", "we"}
+# Entities that are never someone: "said Thursday", "74 percent said".
+_NOT_SPEAKER_ENTITIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+# Entities that are adjectives when they modify the speaker's noun: "the American Pie star's rep", "the
+# influential US daily", "The Washington Post" read as Washington + Post.
+_ADJECTIVAL_ENTITIES = {"NORP", "GPE", "LOC"}
+_MODIFIER_DEPS = {"compound", "amod", "nmod", "npadvmod"}
+_RELATIVE_PRONOUNS = {"who", "whom", "which", "that", "whose"}
 
 _FORMS: dict[str, str] = {}
 
@@ -147,20 +139,23 @@ class ArticleAnalysis:
 
 
 def classify_kind(speaker: str | None, role: str | None = None, entity_type: str | None = None,
-                  is_state_media: Callable[[str], bool] | None = None) -> str:
-    """official, state_media, expert, analyst, anonymous or other, from the speaker's words and role."""
+                  is_state_media: Callable[[str], bool] | None = None,
+                  is_outlet: Callable[[str], bool] | None = None) -> str:
+    """official, state_media, media, expert, analyst, anonymous or other, from the speaker's words and role
+    (the lists of `data/speaker-words.toml`) and, for outlets, the labels registry. An unknown speaker is
+    "other": the article may well name them where the rules did not find it."""
     words = " ".join(x for x in (speaker, role) if x)
     if not words:
-        return "anonymous"
-    if entity_type is None and _ANONYMOUS.search(words):
-        return "anonymous"
-    if _STATE_MEDIA.search(words) or (is_state_media is not None and speaker and is_state_media(speaker)):
+        return "other"
+    if speaker and is_state_media is not None and is_state_media(speaker):
         return "state_media"
-    if _ANALYST.search(words):
-        return "analyst"
-    if _EXPERT.search(words):
-        return "expert"
-    if _OFFICIAL.search(words) or (role and _OFFICIAL_ROLE.search(role)):
+    if speaker and is_outlet is not None and is_outlet(speaker):
+        return "media"
+    lists = speaker_words()
+    for kind, pattern in lists.kinds:
+        if (kind != "anonymous" or entity_type is None) and pattern.search(words):
+            return kind
+    if role and lists.official_titles.search(role):
         return "official"
     return "other"
 
@@ -211,6 +206,8 @@ class _Resolver:
         self.reach = list(itertools.accumulate((e for (_s, e), _entity in self.spans), max))
         self.persons = [(s, entity) for (s, _e), entity in self.spans if entity.type == "PERSON"]
         self.person_starts = [s for s, _entity in self.persons]
+        self.orgs = [(s, entity) for (s, _e), entity in self.spans if entity.type == "ORG"]
+        self.org_starts = [s for s, _entity in self.orgs]
         self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
@@ -259,38 +256,55 @@ class _Resolver:
                     None)
 
     def resolve(self, token: Any, offset: int, position: int) -> tuple[str | None, str | None, Entity | None]:
-        """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`."""
+        """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`: a person, an
+        organisation or a description of one, or (None, None, None) when the subject names nobody (a
+        pronoun with no one before it, a date, "coffee", "that decision")."""
         word = token.lower_
         if word in _PRONOUNS:
             entity = self.last_person(position, _PRONOUNS[word])
             if entity is not None and entity.gender is None:
                 entity.gender = _PRONOUNS[word]  # "he" once, "he" later: she is not this one
-            return (entity.name, entity.role, entity) if entity else (None, None, None)
+            return self._named(entity) if entity else (None, None, None)
         if word in _PLURAL_PRONOUNS or token.tag_ == "PRP":
             for _pos, entity, text in reversed(self.history):
                 if entity is None or entity.type != "PERSON":
-                    return (entity.name, entity.role, entity) if entity else (text, None, None)
+                    return self._named(entity) if entity else (text, None, None)
+            return None, None, None
+        if token.text[:1].isupper() and token.tag_ in ("NN", "NNS") and not speaker_words().can_speak(word):
+            # A surname the tagger took for a noun ("Wines believes" after "Mary Wines").
+            entity = self.by_word(token.text, position)
+            if entity is not None:
+                return self._named(entity)
+        token = _speaker_token(token)
+        if token is None:
             return None, None, None
         found = [e for tok in [token, *_name_parts(token)]
-                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None]
+                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None
+                 and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS and e.type in _ADJECTIVAL_ENTITIES)]
         if found:
             # "the Troy police chief, Charles Craft": the person, not the town
-            entity = next((e for e in found if e.type == "PERSON"), found[0])
-            return entity.name, entity.role, entity
-        if token.text[:1].isupper() and token.tag_ == "NNP":
+            return self._named(next((e for e in found if e.type == "PERSON"), found[0]))
+        if token.text[:1].isupper() and token.tag_ in ("NNP", "NNPS"):
+            # An outlet the NER missed or split ("The Washington Post" read as the place Washington).
+            words = " ".join(t.text for t in _compound_chain(token))
+            if self.is_outlet is not None and self.is_outlet(words):
+                return words, None, Entity(words, "ORG", 1)
             # A name the NER missed here but found elsewhere ("Fanning said" after "Tim Fanning").
             entity = self.by_word(token.text, position)
             if entity is not None:
-                return entity.name, entity.role, entity
+                return self._named(entity)
             name, role = _proper_name(token)
             if name:
                 entity = Entity(name, "PERSON", 1, role=role)
                 return name, role, entity
-        entity = self.by_title(token, position)
+        entity = self.by_title(token, position) or self.by_description(token, position)
         if entity is not None:
-            return entity.name, entity.role, entity
-        phrase = _phrase(token)
-        return phrase, None, None
+            return self._named(entity)
+        return _phrase(token), None, None
+
+    @staticmethod
+    def _named(entity: Entity) -> tuple[str, str | None, Entity]:
+        return _spoken_name(entity.name), entity.role, entity
 
     def by_title(self, token: Any, position: int) -> Entity | None:
         """The person a definite description names: "the mayor said" after "Mayor Lena Vogt", "The Governor of
@@ -301,6 +315,23 @@ class _Resolver:
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
         return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
+
+    def by_description(self, token: Any, position: int) -> Entity | None:
+        """The organisation a definite description names: "the agency" after "the International Atomic Energy
+        Agency", "the ministry" after "the Chinese Foreign Ministry" (the latest named before `position` with
+        that word in its name); "the newspaper", "the network", "the agency" after an outlet the labels
+        registry knows ("Xinhua", "CNN"), the latest."""
+        word = token.lower_
+        if token.tag_ not in ("NN", "NNS") or not any(c.dep_ == "det" and c.lower_ == "the" for c in token.children):
+            return None
+        outlet_noun = word in speaker_words().outlet_nouns
+        for k in range(bisect.bisect_left(self.org_starts, position) - 1, -1, -1):
+            entity = self.orgs[k][1]
+            names = {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}
+            if word in names or word.rstrip("s") in names or (
+                    outlet_noun and self.is_outlet is not None and self.is_outlet(entity.name)):
+                return entity
+        return None
 
     def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
         self.history.append((position, entity, text))
@@ -318,17 +349,12 @@ def _title_words(role: str) -> set[str]:
     return words | {_TITLE_ABBREVIATIONS[w] for w in words if w in _TITLE_ABBREVIATIONS}
 
 
-_VOICE_NOUNS = {"statement", "letter", "release", "spokesman", "spokeswoman", "spokesperson", "rep", "representative",
-                "office", "post", "tweet", "message", "lawyer", "attorney", "publicist", "aide", "words", "report",
-                "account", "email", "note"}
-
-
 def _name_parts(token: Any) -> list[Any]:
     # "the actress's rep Jack Ketsoyan" is headed by "Ketsoyan"; "spokesman John Smith" may be headed by
     # "spokesman" with the name as compound or appositive; "Willoughby's letter" and "a statement from Surrey
     # police" speak for their possessor or author.
     parts = [t for c in token.children if c.dep_ in ("compound", "appos", "flat", "nmod") for t in c.subtree]
-    if token.lower_ in _VOICE_NOUNS:
+    if token.lower_ in speaker_words().voices:
         for c in token.children:
             if c.dep_ == "poss":
                 parts.extend(c.subtree)
@@ -353,27 +379,97 @@ def _proper_name(token: Any) -> tuple[str | None, str | None]:
     return " ".join(words), (" ".join(role) or None)
 
 
+def _compound_chain(token: Any) -> list[Any]:
+    """The proper-noun compounds of `token` and `token`, in text order ("Washington Post")."""
+    return sorted([c for c in token.children if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [token],
+                  key=lambda t: t.i)
+
+
+# Clauses and quotes inside a subject's noun phrase are not part of who spoke: "one user on Weibo, which is
+# essentially ..." is "one user on Weibo".
+_CLAUSE_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "csubj"}
+_PHRASE_STOPS = {'"', "“", "”", "«", "»", "„", ":", ";", "—", "–", "(", ")", "''", "``"}
+
+
 def _phrase(token: Any) -> str:
-    """The subject's noun phrase ("a source familiar with the matter"), cut short when it runs on."""
-    left, right = token.left_edge.i, token.right_edge.i
+    """The subject's noun phrase ("a source familiar with the matter"), without the clauses it holds, cut at a
+    quote mark or colon, cut short when it runs on."""
+    skip: set[int] = set()
+    for t in token.subtree:
+        if t.i != token.i and t.dep_ in _CLAUSE_DEPS and t.i not in skip:
+            skip.update(x.i for x in t.subtree)
+    doc = token.doc
+    left = right = token.i
+    while left - 1 >= token.left_edge.i and left - 1 not in skip and doc[left - 1].text not in _PHRASE_STOPS:
+        left -= 1
+    while right + 1 <= token.right_edge.i and right + 1 not in skip and doc[right + 1].text not in _PHRASE_STOPS:
+        right += 1
+    while left < token.i and (doc[left].is_punct or doc[left].tag_.startswith("VB")):
+        left += 1  # "Said Ellis" of an inverted frame
     if right - left > 12:
         right = min(right, token.i + 6)
-    span = token.doc[left:right + 1]
+    while right > token.i and (doc[right].is_punct or doc[right].dep_ in ("cc", "prep", "det")):
+        right -= 1
+    span = doc[left:right + 1]
     return clean_name(span.text) if span.text[:1].isupper() and len(span) == 1 else span.text.strip(" ,.;:")
+
+
+def _spoken_name(name: str) -> str:
+    """A name without the speech verb a headline glued to it ("Obama Says" -> "Obama")."""
+    words = name.split()
+    while len(words) > 1 and words[-1][:1].isupper() and verb_lemma(words[-1]) is not None:
+        words.pop()
+    return " ".join(words)
+
+
+def _of_phrase(token: Any) -> Any:
+    return next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for p in c.children if p.dep_ == "pobj"), None)
+
+
+def _speaker_token(token: Any) -> Any:
+    """The token that names who speaks for the subject `token`, or None when it names nobody: a quantity speaks
+    through what it counts ("74 percent of likely voters" -> "voters", "some of his aides" -> "aides"); a
+    common noun must name someone who can speak (`speaker-words.toml`); dates, numbers and relative pronouns
+    never do."""
+    lists = speaker_words()
+    for _ in range(2):
+        word = token.lower_
+        if token.tag_ in ("WP", "WDT") or word in _RELATIVE_PRONOUNS or token.ent_type_ in ("DATE", "TIME"):
+            return None
+        if token.tag_ in ("CD", "DT", "PDT", "JJ") or word in lists.quantities:
+            # "74 percent of likely voters", "some of his aides": people, counted; "63 percent" alone is nobody.
+            of = _of_phrase(token)
+            return token if of is not None and _speaker_token(of) is not None else None
+        if token.ent_type_ in _NOT_SPEAKER_ENTITIES and token.tag_ not in ("NNP", "NNPS"):
+            return None
+        if token.tag_ in ("NN", "NNS") and not token.ent_type_:
+            compound = next((c for c in token.children if c.dep_ == "compound" and c.i == token.i - 1), None)
+            if lists.can_speak(word) or (compound is not None and lists.can_speak(f"{compound.lower_} {word}")):
+                return token
+            return None
+        return token
+    return None
 
 
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
-def _subject(verb: Any) -> Any:
-    for child in verb.children:
-        if child.dep_ in _SUBJECT_DEPS:
+def _subject(verb: Any, relative: bool = True) -> Any:
+    """The subject of a speech verb. "…, noting that …", "… and added …" and "…, going on to say …" share the
+    subject of the verb they hang on; a relative pronoun ("Stumpf, who said …") stands for the noun it
+    follows (with `relative` false it is returned as it is)."""
+    for _ in range(3):
+        # The subject nearest the verb: "His promises notwithstanding, independent analyses agree" has two.
+        child = min((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), key=lambda c: abs(c.i - verb.i),
+                    default=None)
+        if child is not None:
+            if relative and child.lower_ in _RELATIVE_PRONOUNS and child.tag_ in ("WP", "WDT", "IN"):
+                return verb.head if verb.dep_ == "relcl" and verb.head.i != verb.i else None
             return child
-    # "…, noting that …" and "… and added …" share the subject of the verb they hang on.
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
-        for child in verb.head.children:
-            if child.dep_ in _SUBJECT_DEPS:
-                return child
+        if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
+            return None
+        verb = verb.head
     return None
 
 
@@ -381,21 +477,35 @@ def _fallback_subject(verb: Any, inside_quote: Callable[[int], bool], offset: in
     """The nearest name, noun or pronoun next to `verb` outside quotes, when the parser gave it no subject
     ("…," said John Smith)."""
     doc = verb.doc
+    # What the verb says or does after it is not who says it ("saying that the country …", "suggesting a few
+    # questions"). Before it, the parser often hangs the speaker on the quote ("“…,” Flynn, an adviser, said").
+    content = {t.i for c in verb.children if c.dep_ in ("ccomp", "xcomp", "advcl", "prep") for t in c.subtree}
+    objects = {t.i for c in verb.children if c.dep_ == "dobj" for t in c.subtree}
     order = [verb.i + k for k in range(1, 7)] + [verb.i - k for k in range(1, 5)]
     for i in order:
         if not 0 <= i < len(doc):
             continue
         tok = doc[i]
         at = offset + tok.idx
-        if inside_quote(at) or tok.text in ("“", "”", '"'):
+        if (inside_quote(at) or not tok.text[:1].isalnum() or tok.tag_ == "POS"
+                or tok.ent_type_ in _NOT_SPEAKER_ENTITIES or (i > verb.i and i in content)):
             continue
-        if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("PRP", "NNP", "NNS", "NN"):
+        if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("NNP", "NNPS"):
             if tok.ent_type_:
                 # Up to the head of the name. spaCy makes a new Token object on every access, so a root is
                 # known by its index (`tok.head is tok` is never true: the loop never ended at a root).
                 while tok.head.i != tok.i and tok.head.ent_type_ == tok.ent_type_ and tok.head.i in range(
                         tok.i - 4, tok.i + 5):
                     tok = tok.head
+            return tok
+        if i in objects:
+            continue
+        if tok.tag_ == "PRP" and tok.lower_ in ("he", "she", "they"):
+            return tok
+        if tok.tag_ in ("NN", "NNS") and _speaker_token(tok) is not None:
+            # "Flynn, a top Trump surrogate, said": the name the description stands beside
+            if tok.dep_ == "appos" and tok.head.tag_ in ("NNP", "NNPS"):
+                return tok.head
             return tok
     return None
 
@@ -634,7 +744,7 @@ class Extractor:
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
-        subject = _subject(verb)
+        subject = _subject(verb, relative=False)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
         complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
@@ -744,12 +854,11 @@ class Extractor:
                 if cand.subject is not None:
                     speaker, role, entity = self.resolver.resolve(cand.subject, cand.subject_offset, cand.position)
                 stype = entity.type if entity else None
-                if speaker is None and cand.subject is None:
+                if cand.subject is None:
                     continue
-                if speaker is None:
-                    speaker = cand.subject.text if cand.subject is not None else None
+                # A subject that names nobody leaves the speaker unknown (None), never a fragment.
                 self.resolver.remember(cand.position, entity, speaker)
-                kind = classify_kind(speaker, role, stype, self.is_state_media)
+                kind = classify_kind(speaker, role, stype, self.is_state_media, self.is_outlet)
             if cand.quote:
                 # Quote marks are outside the span already; spaces inside them and the comma that hands over
                 # to the frame ("…,” she said) are not the speaker's words.
@@ -763,7 +872,7 @@ class Extractor:
                 # "Anna Lindqvist said she would vote": the subject's own pronoun tells her gender.
                 first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
                 entity.gender = _PRONOUNS.get(first) if first in ("he", "she") else None
-            outlet = bool(speaker and self.is_outlet and self.is_outlet(speaker))
+            outlet = kind == "media" or bool(speaker and self.is_outlet and self.is_outlet(speaker))
             status = classify_status(verb, text, kind, outlet)
             statement = Statement(speaker, role, text, verb, kind, status, cand.start, cand.end, cand.quote, stype)
             statements.append(statement)
