@@ -225,7 +225,7 @@ class _Resolver:
         if self.words is None:
             self.words = {}
             for (s, _e), entity in self.spans:
-                for w in {w.lower() for alias in entity.aliases for w in alias.split()}:
+                for w in {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}:
                     seen = self.words.setdefault(w, [])
                     if not seen or seen[-1][1] is not entity:  # a repeat of the one before never changes `best`
                         seen.append((s, entity))
@@ -266,6 +266,9 @@ class _Resolver:
                 entity.gender = _PRONOUNS[word]  # "he" once, "he" later: she is not this one
             return self._named(entity) if entity else (None, None, None)
         if word in _PLURAL_PRONOUNS or token.tag_ == "PRP":
+            antecedent = _sentence_antecedent(token)
+            if antecedent is not None:
+                return self.resolve(antecedent, offset, position)
             for _pos, entity, text in reversed(self.history):
                 if entity is None or entity.type != "PERSON":
                     return self._named(entity) if entity else (text, None, None)
@@ -283,7 +286,8 @@ class _Resolver:
                  and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS and e.type in _ADJECTIVAL_ENTITIES)]
         if found:
             # "the Troy police chief, Charles Craft": the person, not the town
-            return self._named(next((e for e in found if e.type == "PERSON"), found[0]))
+            entity = next((e for e in found if e.type == "PERSON"), found[0])
+            return self._named(self.full_org(entity, position) if entity.type == "ORG" else entity)
         if token.text[:1].isupper() and token.tag_ in ("NNP", "NNPS"):
             # An outlet the NER missed or split ("The Washington Post" read as the place Washington).
             words = " ".join(t.text for t in _compound_chain(token))
@@ -315,6 +319,20 @@ class _Resolver:
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
         return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
+
+    def full_org(self, entity: Entity, position: int) -> Entity:
+        """The organisation a short name stands for: "the Post" after "The Washington Post", "the Committee"
+        after "the Senate Banking Committee" (the latest organisation named before `position` whose name ends
+        with the short one, an outlet or a name of three words or more: "the House" is not "the White
+        House"), else itself."""
+        words = entity.name.lower().split()
+        for k in range(bisect.bisect_left(self.org_starts, position) - 1, -1, -1):
+            other = self.orgs[k][1]
+            names = other.name.lower().split()
+            if (other is not entity and len(names) > len(words) and names[-len(words):] == words
+                    and (len(names) >= 3 or (self.is_outlet is not None and self.is_outlet(other.name)))):
+                return other
+        return entity
 
     def by_description(self, token: Any, position: int) -> Entity | None:
         """The organisation a definite description names: "the agency" after "the International Atomic Energy
@@ -360,6 +378,8 @@ def _name_parts(token: Any) -> list[Any]:
                 parts.extend(c.subtree)
             elif c.dep_ == "prep" and c.lower_ in ("from", "of", "by", "for"):
                 parts.extend(t for p in c.children if p.dep_ == "pobj" for t in p.subtree)
+            elif c.dep_ == "relcl":  # "a speech Mrs. Clinton delivered", "a letter the mayor wrote"
+                parts.extend(t for p in c.children if p.dep_ in _SUBJECT_DEPS for t in p.subtree)
     return parts
 
 
@@ -422,6 +442,25 @@ def _spoken_name(name: str) -> str:
     return " ".join(words)
 
 
+def _sentence_antecedent(pronoun: Any) -> Any:
+    """What "it" or "they" stands for when the clause that holds it hangs on a clause whose subject is a noun
+    of that number: "The statement also referenced the impact it said …" -> "The statement"."""
+    if pronoun.lower_ not in ("it", "they"):
+        return None
+    plural = pronoun.lower_ == "they"
+    verb = pronoun.head
+    for _ in range(4):
+        if verb.head.i == verb.i:
+            return None
+        verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), None)
+        if subject is not None and subject.tag_ in ("NN", "NNS", "NNP", "NNPS") and subject.ent_type_ != "PERSON":
+            if (subject.tag_ in ("NNS", "NNPS")) == plural or subject.ent_type_ in ("ORG", "NORP"):
+                return subject
+            return None
+    return None
+
+
 def _of_phrase(token: Any) -> Any:
     return next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                  for p in c.children if p.dep_ == "pobj"), None)
@@ -435,12 +474,19 @@ def _speaker_token(token: Any) -> Any:
     lists = speaker_words()
     for _ in range(2):
         word = token.lower_
+        if token.tag_ in ("JJ", "RB") and word in lists.nouns:
+            return token  # a noun the tagger misread: "the influential US daily wrote"
         if token.tag_ in ("WP", "WDT") or word in _RELATIVE_PRONOUNS or token.ent_type_ in ("DATE", "TIME"):
             return None
         if token.tag_ in ("CD", "DT", "PDT", "JJ") or word in lists.quantities:
-            # "74 percent of likely voters", "some of his aides": people, counted; "63 percent" alone is nobody.
+            # "74 percent of likely voters", "some of his aides", "those close to him": people, counted or
+            # described; "63 percent" or "some" alone is nobody.
             of = _of_phrase(token)
-            return token if of is not None and _speaker_token(of) is not None else None
+            if of is not None:
+                return token if _speaker_token(of) is not None else None
+            described = any(c.dep_ in ("amod", "acl", "relcl") or (c.dep_ == "prep" and c.lower_ != "of")
+                            for c in token.children)
+            return token if described and token.tag_ == "DT" else None
         if token.ent_type_ in _NOT_SPEAKER_ENTITIES and token.tag_ not in ("NNP", "NNPS"):
             return None
         if token.tag_ in ("NN", "NNS") and not token.ent_type_:
@@ -459,7 +505,7 @@ def _subject(verb: Any, relative: bool = True) -> Any:
     """The subject of a speech verb. "…, noting that …", "… and added …" and "…, going on to say …" share the
     subject of the verb they hang on; a relative pronoun ("Stumpf, who said …") stands for the noun it
     follows (with `relative` false it is returned as it is)."""
-    for _ in range(3):
+    for _ in range(4):
         # The subject nearest the verb: "His promises notwithstanding, independent analyses agree" has two.
         child = min((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), key=lambda c: abs(c.i - verb.i),
                     default=None)
@@ -469,6 +515,11 @@ def _subject(verb: Any, relative: bool = True) -> Any:
             return child
         if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
             return None
+        if verb.dep_ == "xcomp":
+            # "forced Stumpf to admit", "urged him to say": the object of the verb above speaks.
+            obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+            if obj is not None:
+                return obj
         verb = verb.head
     return None
 
@@ -615,8 +666,13 @@ class Extractor:
             if mark is not None:
                 # After the quote: the first speech verb before the sentence ends or another quote opens
                 # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday).
+                # A quote ending in a full stop ended its sentence: what follows is another sentence, whose verb
+                # ("“That makes me smart.” Trump was ... an architect who said") is not its frame.
+                ends_period = self.text[quote.start:quote.end].rstrip().endswith(".")
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
+                        break
+                    if ends_period and not (tok.is_space or tok.is_punct) and not _is_speech(tok, frame=True):
                         break
                     if tok.is_space and "\n" in tok.text and ends_sentence:
                         break  # a finished quote is not framed by the next paragraph
