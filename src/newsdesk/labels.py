@@ -191,6 +191,7 @@ class SpeakerWords:
     """The word lists of `data/speaker-words.toml`, ready to match (see that file for what each means)."""
 
     nouns: frozenset[str]  # common nouns that can head a speaker, with their plurals
+    long_nouns: tuple[str, ...]  # those of six letters or more, that also end a longer noun ("neurosurgeon")
     voices: frozenset[str]  # nouns whose owner or author is the speaker ("Willoughby's letter")
     person_endings: tuple[str, ...]
     not_persons: frozenset[str]
@@ -207,6 +208,8 @@ class SpeakerWords:
         singular = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
         if "-" in noun and noun.rsplit("-", 1)[1] in self.nouns:
             return True  # "ex-wife", "co-founder"
+        if any(noun.endswith(word) and len(noun) > len(word) + 2 for word in self.long_nouns):
+            return True  # "neurosurgeon", "policymaker"
         return (len(singular) > 4 and singular not in self.not_persons and noun not in self.not_persons
                 and singular.endswith(self.person_endings))
 
@@ -254,8 +257,13 @@ def parse_speaker_words(data: bytes | str) -> SpeakerWords:
     titles = _word_list(doc, "kinds", "official_titles")
     voices = {form for key in ("voices", "representatives") for word in _word_list(doc, "speaker_nouns", key)
               for form in plural_forms(word)}
+    # Every word that tells a speaker's kind names someone too ("prosecutor", "columnist").
+    nouns |= {form for kind in ("anonymous", "media", "analyst", "expert", "official")
+              for word in _word_list(doc, "kinds", kind) if " " not in word for form in plural_forms(word)}
+    nouns |= voices
     return SpeakerWords(
-        nouns=frozenset(nouns | voices),
+        nouns=frozenset(nouns),
+        long_nouns=tuple(sorted(w for w in nouns if len(w) >= 6 and w.isalpha())),
         voices=frozenset(voices),
         person_endings=tuple(_word_list(doc, "speaker_nouns", "person_endings")),
         not_persons=frozenset(_word_list(doc, "speaker_nouns", "not_persons")),

@@ -6,7 +6,15 @@ import pytest
 
 from newsdesk.analyze.corroboration import Carried, group_statements, same_content, speakers_compatible
 from newsdesk.analyze.statements import Statement
-from newsdesk.labels import LabelFileError, load_registry, parse_labels, rests_only_on_state_media
+from newsdesk.labels import (
+    LabelFileError,
+    load_registry,
+    parse_labels,
+    parse_speaker_words,
+    plural_forms,
+    rests_only_on_state_media,
+    speaker_words,
+)
 
 EXTRA = """
 [[outlet]]
@@ -65,6 +73,41 @@ def test_names_and_aliases(registry):
     assert not registry.is_state_media("Reuters")
     assert registry.label_for_name("the Associated Press").name == "Associated Press"
     assert registry.is_outlet("AFP") and not registry.is_outlet("Elena Voss")
+
+
+def test_an_outlet_is_named_as_written(registry):
+    """"People" and "Time" are magazines; "people" and "time" in a sentence are not."""
+    assert registry.is_outlet("People") and registry.is_outlet("the Washington Post")
+    assert not registry.is_outlet("people") and not registry.is_outlet("time")
+    assert registry.is_state_media("TASS") and not registry.is_state_media("tass")
+
+
+@pytest.mark.parametrize("noun, speaks", [
+    ("spokesman", True), ("spokesmen", True), ("economists", True), ("historian", True), ("congresswoman", True),
+    ("ex-wife", True), ("ministries", True), ("statement", True), ("analyses", True), ("poll", True),
+    ("coffee", False), ("phone", False), ("decision", False), ("questions", False), ("promises", False),
+    ("list", False), ("checklist", False), ("median", False),
+])
+def test_which_common_nouns_can_name_a_speaker(noun, speaks):
+    assert speaker_words().can_speak(noun) is speaks
+
+
+def test_speaker_kinds_are_read_from_the_data_file():
+    words = speaker_words()
+    assert words.kind_of("a source close to the talks") == "anonymous"
+    assert words.kind_of("the official news agency of the state, state-run") == "state_media"
+    assert words.kind_of("the influential US daily") == "media"
+    assert words.kind_of("Chinese Foreign Ministry spokesperson") == "official"
+    assert words.kind_of("Brisvale district attorney") == "official"
+    assert words.kind_of("dock worker") is None
+    assert plural_forms("ministry") >= {"ministry", "ministries"} and "spokeswomen" in plural_forms("spokeswoman")
+
+
+def test_a_broken_speaker_words_file_says_what_is_wrong():
+    with pytest.raises(LabelFileError, match="speaker_nouns"):
+        parse_speaker_words("[speaker_nouns]\npeople = 3\n")
+    with pytest.raises(LabelFileError, match="not valid TOML"):
+        parse_speaker_words("[kinds\n")
 
 
 def test_extra_file_adds_and_overrides(tmp_path: Path):

@@ -274,16 +274,20 @@ class _Resolver:
                     return self._named(entity) if entity else (text, None, None)
             return None, None, None
         if token.text[:1].isupper() and token.tag_ in ("NN", "NNS") and not speaker_words().can_speak(word):
-            # A surname the tagger took for a noun ("Wines believes" after "Mary Wines").
+            # A surname the tagger took for a noun ("Wines believes" after "Mary Wines", "D’Souza said").
             entity = self.by_word(token.text, position)
             if entity is not None:
                 return self._named(entity)
-        token = _speaker_token(token)
-        if token is None:
-            return None, None, None
-        found = [e for tok in [token, *_name_parts(token)]
-                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None
-                 and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS and e.type in _ADJECTIVAL_ENTITIES)]
+            if not token.is_sent_start or not token.text.isalpha():
+                return clean_name(token.text), None, None
+        # A name given with the subject ("One Republican hopeful, Carly Fiorina,", "a statement from the
+        # ministry") names the speaker whatever the head noun; else the head must name someone.
+        found = self.named_in(token, offset)
+        if not found:
+            token = _speaker_token(token)
+            if token is None:
+                return None, None, None
+            found = self.named_in(token, offset)
         if found:
             # "the Troy police chief, Charles Craft": the person, not the town
             entity = next((e for e in found if e.type == "PERSON"), found[0])
@@ -305,6 +309,13 @@ class _Resolver:
         if entity is not None:
             return self._named(entity)
         return _phrase(token), None, None
+
+    def named_in(self, token: Any, offset: int) -> list[Entity]:
+        """The entities of the subject `token` and the names given with it, adjectives left out ("the American
+        Pie star's rep" is nobody named American)."""
+        return [e for tok in [token, *_name_parts(token)]
+                if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None
+                and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS and e.type in _ADJECTIVAL_ENTITIES)]
 
     @staticmethod
     def _named(entity: Entity) -> tuple[str, str | None, Entity]:
@@ -337,17 +348,16 @@ class _Resolver:
     def by_description(self, token: Any, position: int) -> Entity | None:
         """The organisation a definite description names: "the agency" after "the International Atomic Energy
         Agency", "the ministry" after "the Chinese Foreign Ministry" (the latest named before `position` with
-        that word in its name); "the newspaper", "the network", "the agency" after an outlet the labels
-        registry knows ("Xinhua", "CNN"), the latest."""
+        that word in its name), "the agency" after a state news agency ("Xinhua")."""
         word = token.lower_
         if token.tag_ not in ("NN", "NNS") or not any(c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
-        outlet_noun = word in speaker_words().outlet_nouns
+        agency = word in speaker_words().outlet_nouns
         for k in range(bisect.bisect_left(self.org_starts, position) - 1, -1, -1):
             entity = self.orgs[k][1]
             names = {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}
             if word in names or word.rstrip("s") in names or (
-                    outlet_noun and self.is_outlet is not None and self.is_outlet(entity.name)):
+                    agency and self.is_state_media is not None and self.is_state_media(entity.name)):
                 return entity
         return None
 
@@ -380,6 +390,9 @@ def _name_parts(token: Any) -> list[Any]:
                 parts.extend(t for p in c.children if p.dep_ == "pobj" for t in p.subtree)
             elif c.dep_ == "relcl":  # "a speech Mrs. Clinton delivered", "a letter the mayor wrote"
                 parts.extend(t for p in c.children if p.dep_ in _SUBJECT_DEPS for t in p.subtree)
+            elif c.dep_ == "acl":  # "an email sent out by Sanders", "excerpts released by the White House"
+                parts.extend(t for a in c.children if a.dep_ == "agent"
+                             for p in a.children if p.dep_ == "pobj" for t in p.subtree)
     return parts
 
 
@@ -415,8 +428,11 @@ def _phrase(token: Any) -> str:
     """The subject's noun phrase ("a source familiar with the matter"), without the clauses it holds, cut at a
     quote mark or colon, cut short when it runs on."""
     skip: set[int] = set()
+    quantities = speaker_words().quantities
     for t in token.subtree:
-        if t.i != token.i and t.dep_ in _CLAUSE_DEPS and t.i not in skip:
+        # A clause describing a pronoun or quantity is what it says: "those surveyed", "those who back her".
+        if (t.i != token.i and t.dep_ in _CLAUSE_DEPS and t.i not in skip
+                and t.head.tag_ not in ("DT", "PDT", "CD") and t.head.lower_ not in quantities):
             skip.update(x.i for x in t.subtree)
     doc = token.doc
     left = right = token.i
@@ -462,8 +478,12 @@ def _sentence_antecedent(pronoun: Any) -> Any:
 
 
 def _of_phrase(token: Any) -> Any:
-    return next((p for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
-                 for p in c.children if p.dep_ == "pobj"), None)
+    """The "of" object of a quantity: "two-thirds of voters" (of hangs on "thirds"), "some of his aides"."""
+    for part in [token, *(c for c in token.children if c.dep_ in ("quantmod", "nummod", "compound"))]:
+        for c in part.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                return next((p for p in c.children if p.dep_ == "pobj"), None)
+    return None
 
 
 def _speaker_token(token: Any) -> Any:
@@ -486,7 +506,7 @@ def _speaker_token(token: Any) -> Any:
                 return token if _speaker_token(of) is not None else None
             described = any(c.dep_ in ("amod", "acl", "relcl") or (c.dep_ == "prep" and c.lower_ != "of")
                             for c in token.children)
-            return token if described and token.tag_ == "DT" else None
+            return token if (described and token.tag_ == "DT") or word in lists.nouns else None
         if token.ent_type_ in _NOT_SPEAKER_ENTITIES and token.tag_ not in ("NNP", "NNPS"):
             return None
         if token.tag_ in ("NN", "NNS") and not token.ent_type_:
