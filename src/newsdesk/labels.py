@@ -267,7 +267,8 @@ def parse_speaker_words(data: bytes | str) -> SpeakerWords:
         voices=frozenset(voices),
         person_endings=tuple(_word_list(doc, "speaker_nouns", "person_endings")),
         not_persons=frozenset(_word_list(doc, "speaker_nouns", "not_persons")),
-        quantities=frozenset(_word_list(doc, "speaker_nouns", "quantities")),
+        quantities=frozenset(form for word in _word_list(doc, "speaker_nouns", "quantities")
+                             for form in plural_forms(word)),
         kinds=kinds,
         official_titles=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in titles) + ")", re.I),
         outlet_nouns=frozenset(form for word in _word_list(doc, "outlet_nouns", "words")

@@ -311,11 +311,15 @@ class _Resolver:
         return _phrase(token), None, None
 
     def named_in(self, token: Any, offset: int) -> list[Entity]:
-        """The entities of the subject `token` and the names given with it, adjectives left out ("the American
-        Pie star's rep" is nobody named American)."""
+        """The entities of the subject `token` and the names given with it. A name modifying the head noun
+        counts only when the head is a title or speaks for someone ("spokesman John Smith", "the Kremlin
+        statement"), and never as an adjective: "Trump supporters" are not Trump, "the American Pie star's rep"
+        is nobody named American."""
+        speaks_for = token.lower_ in speaker_words().voices or token.lower_.strip(".") in TITLE_WORDS
         return [e for tok in [token, *_name_parts(token)]
                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None
-                and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS and e.type in _ADJECTIVAL_ENTITIES)]
+                and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS
+                         and (e.type in _ADJECTIVAL_ENTITIES or not speaks_for))]
 
     @staticmethod
     def _named(entity: Entity) -> tuple[str, str | None, Entity]:
