@@ -325,3 +325,10 @@ def test_prosecutors_and_district_attorneys_are_officials():
 def test_kinds_of_outlets_and_officials(speaker, kind):
     registry = load_registry()
     assert classify_kind(speaker, None, None, registry.is_state_media, registry.is_outlet) == kind
+
+
+def test_a_headline_verb_is_no_part_of_a_name():
+    # The NER reads the headline's capitalised words, and the next line's, as one name.
+    text = ("Obama Says New Harbour Museum Tells the Story of the Town\n\n"
+            "The museum opened on Saturday. Obama said the building was a gift to the town.")
+    assert [s for s, _k in speakers(text)] == ["Obama", "Obama"]

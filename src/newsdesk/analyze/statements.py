@@ -438,6 +438,8 @@ def _phrase(token: Any) -> str:
         if (t.i != token.i and t.dep_ in _CLAUSE_DEPS and t.i not in skip
                 and t.head.tag_ not in ("DT", "PDT", "CD") and t.head.lower_ not in quantities):
             skip.update(x.i for x in t.subtree)
+        elif t.dep_ == "prep" and any(p.ent_type_ in ("DATE", "TIME") for p in t.children):
+            skip.update(x.i for x in t.subtree)  # "the Sanders campaign on Monday": when, not who
     doc = token.doc
     left = right = token.i
     while left - 1 >= token.left_edge.i and left - 1 not in skip and doc[left - 1].text not in _PHRASE_STOPS:
@@ -454,11 +456,21 @@ def _phrase(token: Any) -> str:
     return clean_name(span.text) if span.text[:1].isupper() and len(span) == 1 else span.text.strip(" ,.;:")
 
 
+# Words that a headline capitalises after a name and a name never holds ("Obama Administration To Expand").
+_HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
+                   "should", "may", "might", "must", "does", "did", "not"}
+
+
 def _spoken_name(name: str) -> str:
-    """A name without the speech verb a headline glued to it ("Obama Says" -> "Obama")."""
+    """A name without what a headline glued to it: the words after a label ("Dispatch: The Human Rights
+    Council" -> "The Human Rights Council") and from a capitalised verb on ("Obama Says" -> "Obama", "Obama
+    Administration To Expand Program" -> "Obama Administration")."""
+    name = name.rsplit(": ", 1)[-1]
     words = name.split()
-    while len(words) > 1 and words[-1][:1].isupper() and verb_lemma(words[-1]) is not None:
-        words.pop()
+    for k, word in enumerate(words[1:], 1):
+        if word[:1].isupper() and (word.lower() in _HEADLINE_WORDS or verb_lemma(word) is not None):
+            words = words[:k]
+            break
     return " ".join(words)
 
 
