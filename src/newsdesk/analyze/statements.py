@@ -9,9 +9,14 @@ Two sources of statements:
   ("X said (that) …", "X told Y …", "analysts believe …") or an object ("Putin dismissed such notions"),
   "according to X, …", and "… reported by X".
 
-A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
-known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
-`kind` comes from the speaker's words and role, `status` from the verb and hedges in the text.
+A speaker is someone: a person, an organisation or a description of one (`_Resolver.resolve`). A pronoun
+speaker ("he said") is the most recent named person speaker of that gender (a person's gender is known from an
+honorific, a gendered title or an earlier pronoun), else the most recent person mentioned; "it" and "they" the
+subject of the clause they hang on, else the last organisation that spoke; a relative pronoun the noun it
+follows; "the mayor", "the Post", "the agency" the person or organisation so named before. A subject that names
+nobody (a date, a number alone, "coffee", "that decision": the word lists of `data/speaker-words.toml`) leaves
+the speaker unknown (None) rather than a fragment. `kind` comes from the speaker's words and role (the same
+file) and the labels registry, `status` from the verb and hedges in the text.
 
 An article yields at most `MAX_STATEMENTS` statements, the first found (the most in PolNeAR and ECB+: 114):
 speech verbs nest ("A said B said C said ..."), each statement holding the ones after it, so that without a
