@@ -418,6 +418,8 @@ def _proper_name(token: Any) -> tuple[str | None, str | None]:
         role.append(words.pop(0))
     if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
         return None, None
+    if words[-1].lower().strip(".") in TITLE_WORDS:
+        return None, None  # "the Alaska Governor" is a description, not a person called Governor
     return " ".join(words), (" ".join(role) or None)
 
 
