@@ -332,3 +332,6 @@ def test_a_headline_verb_is_no_part_of_a_name():
     text = ("Obama Says New Harbour Museum Tells the Story of the Town\n\n"
             "The museum opened on Saturday. Obama said the building was a gift to the town.")
     assert [s for s, _k in speakers(text)] == ["Obama", "Obama"]
+    # A name that holds a verb form is still whole.
+    assert speakers("The United States Embassy said the visa rules had changed.") == [
+        ("United States Embassy", "official")]

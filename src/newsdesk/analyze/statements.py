@@ -463,19 +463,23 @@ def _phrase(token: Any) -> str:
     return clean_name(span.text) if span.text[:1].isupper() and len(span) == 1 else span.text.strip(" ,.;:")
 
 
-# Words that a headline capitalises after a name and a name never holds ("Obama Administration To Expand").
+# Words that a headline capitalises after a name and a name never holds ("Obama Says", "Obama Administration
+# To Expand"). Not every speech verb: "United States", "Consumer Reports" are names.
 _HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
-                   "should", "may", "might", "must", "does", "did", "not"}
+                   "should", "may", "might", "must", "does", "did", "not", "says", "said", "tells", "told",
+                   "warns", "warned", "urges", "urged", "denies", "denied", "vows", "vowed", "admits", "admitted",
+                   "insists", "insisted", "slams", "slammed", "blasts", "blasted", "asks", "asked", "calls",
+                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced"}
 
 
 def _spoken_name(name: str) -> str:
     """A name without what a headline glued to it: the words after a label ("Dispatch: The Human Rights
-    Council" -> "The Human Rights Council") and from a capitalised verb on ("Obama Says" -> "Obama", "Obama
+    Council" -> "The Human Rights Council") and from a headline's verb on ("Obama Says" -> "Obama", "Obama
     Administration To Expand Program" -> "Obama Administration")."""
     name = name.rsplit(": ", 1)[-1]
     words = name.split()
     for k, word in enumerate(words[1:], 1):
-        if word[:1].isupper() and (word.lower() in _HEADLINE_WORDS or verb_lemma(word) is not None):
+        if word[:1].isupper() and word.lower() in _HEADLINE_WORDS:
             words = words[:k]
             break
     return " ".join(words)
