@@ -86,6 +86,8 @@ _NOT_SPEAKER_ENTITIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINA
 _ADJECTIVAL_ENTITIES = {"NORP", "GPE", "LOC"}
 _MODIFIER_DEPS = {"compound", "amod", "nmod", "npadvmod"}
 _RELATIVE_PRONOUNS = {"who", "whom", "which", "that", "whose"}
+# How many earlier organisation mentions a short reference ("the Post", "the agency") looks back over.
+_LOOK_BACK = 50
 
 _FORMS: dict[str, str] = {}
 
@@ -213,6 +215,7 @@ class _Resolver:
         self.person_starts = [s for s, _entity in self.persons]
         self.orgs = [(s, entity) for (s, _e), entity in self.spans if entity.type == "ORG"]
         self.org_starts = [s for s, _entity in self.orgs]
+        self.org_words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (_orgs_with)
         self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
@@ -340,14 +343,30 @@ class _Resolver:
             return None
         return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
 
+    def _orgs_with(self, word: str, position: int) -> Iterator[Entity]:
+        """The organisations one of whose names has `word` as a word, mentioned before `position`, the latest
+        first, at most `_LOOK_BACK` of them (a statement's look-up stays bounded whatever the article holds)."""
+        if self.org_words is None:
+            self.org_words = {}
+            for s, entity in self.orgs:
+                for w in {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}:
+                    seen = self.org_words.setdefault(w, [])
+                    if not seen or seen[-1][1] is not entity:
+                        seen.append((s, entity))
+        seen = self.org_words.get(word, [])
+        k = bisect.bisect_left(seen, position, key=lambda item: item[0])
+        for i in range(k - 1, max(-1, k - 1 - _LOOK_BACK), -1):
+            yield seen[i][1]
+
     def full_org(self, entity: Entity, position: int) -> Entity:
         """The organisation a short name stands for: "the Post" after "The Washington Post", "the Committee"
         after "the Senate Banking Committee" (the latest organisation named before `position` whose name ends
         with the short one, an outlet or a name of three words or more: "the House" is not "the White
         House"), else itself."""
         words = entity.name.lower().split()
-        for k in range(bisect.bisect_left(self.org_starts, position) - 1, -1, -1):
-            other = self.orgs[k][1]
+        if not words:
+            return entity
+        for other in self._orgs_with(words[-1], position):
             names = other.name.lower().split()
             if (other is not entity and len(names) > len(words) and names[-len(words):] == words
                     and (len(names) >= 3 or (self.is_outlet is not None and self.is_outlet(other.name)))):
@@ -361,12 +380,14 @@ class _Resolver:
         word = token.lower_
         if token.tag_ not in ("NN", "NNS") or not any(c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
-        agency = word in speaker_words().outlet_nouns
-        for k in range(bisect.bisect_left(self.org_starts, position) - 1, -1, -1):
-            entity = self.orgs[k][1]
-            names = {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}
-            if word in names or word.rstrip("s") in names or (
-                    agency and self.is_state_media is not None and self.is_state_media(entity.name)):
+        named = next(iter(self._orgs_with(word, position)), None) or next(
+            iter(self._orgs_with(word.rstrip("s"), position)), None)
+        if named is not None or word not in speaker_words().outlet_nouns or self.is_state_media is None:
+            return named
+        k = bisect.bisect_left(self.org_starts, position)
+        for i in range(k - 1, max(-1, k - 1 - _LOOK_BACK), -1):
+            entity = self.orgs[i][1]
+            if self.is_state_media(entity.name):
                 return entity
         return None
 
