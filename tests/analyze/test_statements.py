@@ -260,6 +260,8 @@ def test_a_quantity_alone_is_nobody_but_counted_people_are_people():
             "Twelve percent said they were unsure. Some said the question was unfair.")
     # "Some", like "they", stands for people; "Twelve percent" alone names nobody.
     assert [s for s, _k in speakers(text)] == ["61 percent of likely voters", None, "Some"]
+    assert [s for s, _k in speakers("The two said they would meet again. Two said they would leave.")] == [
+        "The two", None]
 
 
 def test_an_inanimate_noun_is_not_a_speaker():

@@ -490,7 +490,8 @@ _HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "ha
                    "should", "may", "might", "must", "does", "did", "not", "says", "said", "tells", "told",
                    "warns", "warned", "urges", "urged", "denies", "denied", "vows", "vowed", "admits", "admitted",
                    "insists", "insisted", "slams", "slammed", "blasts", "blasted", "asks", "asked", "calls",
-                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced"}
+                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced", "describes",
+                   "described", "reveals", "revealed", "her", "his", "their", "its", "he", "she", "they"}
 
 
 def _spoken_name(name: str) -> str:
@@ -554,7 +555,9 @@ def _speaker_token(token: Any) -> Any:
                 return token if _speaker_token(of) is not None else None
             described = any(c.dep_ in ("amod", "acl", "relcl") or (c.dep_ == "prep" and c.lower_ != "of")
                             for c in token.children)
-            return token if (described and token.tag_ == "DT") or word in lists.nouns else None
+            # "the two" (people named before) is a reference, as "they" is; "two" alone is a number.
+            definite = token.tag_ == "CD" and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
+            return token if (described and token.tag_ == "DT") or definite or word in lists.nouns else None
         if token.ent_type_ in _NOT_SPEAKER_ENTITIES and token.tag_ not in ("NNP", "NNPS"):
             return None
         if token.tag_ in ("NN", "NNS") and not token.ent_type_:
