@@ -1,16 +1,20 @@
 """Source labels: what kind of outlet published an article (wire agency, public broadcaster, state-controlled
-media, newspaper, ...), from which country, and where that label comes from.
+media, newspaper, ...), from which country, and where that label comes from; and the words that tell what
+kind of source a quoted speaker is (`speaker_words`).
 
 The registry is `newsdesk/data/source-labels.toml`; the `source_labels_file` setting names a file in the
-same format whose entries are added (an entry with the name of a built-in outlet replaces it).
+same format whose entries are added (an entry with the name of a built-in outlet replaces it). The speaker
+words are `newsdesk/data/speaker-words.toml`.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -110,11 +114,21 @@ class Registry:
         return self._names.get(key) or self._names.get("the " + key)
 
     def is_state_media(self, name: str) -> bool:
-        label = self.label_for_name(name)
+        label = self.outlet_named(name)
         return bool(label and label.state_controlled)
 
     def is_outlet(self, name: str) -> bool:
-        return self.label_for_name(name) is not None
+        return self.outlet_named(name) is not None
+
+    def outlet_named(self, name: str | None) -> SourceLabel | None:
+        """The outlet a speaker's name names, as written: "People" and "Time" are magazines, "people" and
+        "time" are not."""
+        label = self.label_for_name(name)
+        if label is None or not name:
+            return None
+        written = name.strip()
+        written = written[4:] if written.lower().startswith("the ") else written
+        return label if written[:1].isupper() or written[:1].isdigit() else None
 
 
 def load_registry(extra_file: str | Path | None = None) -> Registry:
@@ -151,19 +165,99 @@ def label_for(url_or_domain: str | None) -> SourceLabel | None:
     return default_registry().label_for(url_or_domain)
 
 
-def rests_only_on_state_media(carriers: Iterable[tuple[str | None, str | None]],
-                              registry: Registry | None = None) -> bool:
-    """Whether a claim rests only on state-controlled media.
+# ---------------------------------------------------------------------------------------------- speaker words
 
-    `carriers` holds, for every statement of the claim, (the outlet's URL or domain that carries it, the
-    statement's kind). A statement counts as state media when its outlet is labelled state-controlled or
-    when it is itself attributed to state media ("KCNA reported ..." in a Reuters story: Reuters only relays
-    it). False for an empty group."""
-    registry = registry or default_registry()
-    seen = False
-    for outlet, kind in carriers:
-        seen = True
-        label = registry.label_for(outlet)
-        if not (kind == "state_media" or (label is not None and label.state_controlled)):
-            return False
-    return seen
+
+@dataclass(frozen=True)
+class SpeakerWords:
+    """The word lists of `data/speaker-words.toml`, ready to match (see that file for what each means)."""
+
+    nouns: frozenset[str]  # common nouns that can head a speaker, with their plurals
+    long_nouns: tuple[str, ...]  # those of six letters or more, that also end a longer noun ("neurosurgeon")
+    voices: frozenset[str]  # nouns whose owner or author is the speaker ("Willoughby's letter")
+    person_endings: tuple[str, ...]
+    not_persons: frozenset[str]
+    quantities: frozenset[str]
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, its words), in the order they are tried
+    official_titles: re.Pattern[str]
+    outlet_nouns: frozenset[str]
+
+    def can_speak(self, noun: str) -> bool:
+        """Whether a common noun ("spokesman", "the statement" 's "statement") can name a speaker."""
+        noun = noun.lower()
+        if noun in self.nouns:
+            return True
+        singular = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+        if "-" in noun and noun.rsplit("-", 1)[1] in self.nouns:
+            return True  # "ex-wife", "co-founder"
+        if any(noun.endswith(word) and len(noun) > len(word) + 2 for word in self.long_nouns):
+            return True  # "neurosurgeon", "policymaker"
+        return (len(singular) > 4 and singular not in self.not_persons and noun not in self.not_persons
+                and singular.endswith(self.person_endings))
+
+    def kind_of(self, words: str) -> str | None:
+        """The first kind whose words occur in `words`, or None."""
+        return next((kind for kind, pattern in self.kinds if pattern.search(words)), None)
+
+
+def plural_forms(word: str) -> set[str]:
+    """`word` and its regular plurals ("ministry" -> "ministries", "spokesman" -> "spokesmen")."""
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        forms.add(word[:-1] + "ies")
+    if word.endswith("man"):
+        forms.add(word[:-3] + "men")
+    if word.endswith("person"):
+        forms.add(word[:-6] + "people")
+    if word.endswith("sis"):
+        forms.add(word[:-3] + "ses")  # "analysis" -> "analyses"
+    return forms
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    forms = sorted({form for word in words for form in plural_forms(word)}, key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)", re.I)
+
+
+def _word_list(doc: dict[str, Any], table: str, key: str) -> list[str]:
+    words = doc.get(table, {}).get(key)
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise LabelFileError(f"speaker-words.toml: [{table}] {key} must be a list of words")
+    return [w.strip().lower() for w in words]
+
+
+def parse_speaker_words(data: bytes | str) -> SpeakerWords:
+    """The speaker words of a file in the format of `data/speaker-words.toml`."""
+    try:
+        doc = tomllib.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LabelFileError(f"speaker-words.toml: not valid TOML ({exc})") from exc
+    nouns = {form for key in ("people", "groups", "voices") for word in _word_list(doc, "speaker_nouns", key)
+             for form in plural_forms(word)}
+    kinds = tuple((kind, _words_pattern(_word_list(doc, "kinds", kind)))
+                  for kind in ("anonymous", "state_media", "media", "analyst", "expert", "official"))
+    titles = _word_list(doc, "kinds", "official_titles")
+    voices = {form for key in ("voices", "representatives") for word in _word_list(doc, "speaker_nouns", key)
+              for form in plural_forms(word)}
+    # Every word that tells a speaker's kind names someone too ("prosecutor", "columnist").
+    nouns |= {form for kind in ("anonymous", "media", "analyst", "expert", "official")
+              for word in _word_list(doc, "kinds", kind) if " " not in word for form in plural_forms(word)}
+    nouns |= voices
+    return SpeakerWords(
+        nouns=frozenset(nouns),
+        long_nouns=tuple(sorted(w for w in nouns if len(w) >= 6 and w.isalpha())),
+        voices=frozenset(voices),
+        person_endings=tuple(_word_list(doc, "speaker_nouns", "person_endings")),
+        not_persons=frozenset(_word_list(doc, "speaker_nouns", "not_persons")),
+        quantities=frozenset(form for word in _word_list(doc, "speaker_nouns", "quantities")
+                             for form in plural_forms(word)),
+        kinds=kinds,
+        official_titles=re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in titles) + ")", re.I),
+        outlet_nouns=frozenset(form for word in _word_list(doc, "outlet_nouns", "words")
+                               for form in plural_forms(word)))
+
+
+@cache
+def speaker_words() -> SpeakerWords:
+    """The built-in speaker words (`data/speaker-words.toml`), loaded once."""
+    return parse_speaker_words(resources.files("newsdesk").joinpath("data/speaker-words.toml").read_bytes())

@@ -41,7 +41,8 @@ def test_analyze_prints_the_contract_per_article_and_reports_bad_lines(tmp_path:
             assert entity["type"] in {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT"}
         for st in record["statements"]:
             assert {"speaker", "speaker_role", "text", "verb", "kind", "status"} <= set(st)
-            assert st["kind"] in {"official", "state_media", "expert", "analyst", "anonymous", "other"}
+            assert st["kind"] in {"official", "state_media", "media", "expert", "analyst", "anonymous",
+                                  "other"}
             assert st["status"] in {"reported", "claim", "speculation", "denial"}
     summit = records[0]
     kim = next(e for e in summit["entities"] if e["name"] == "Kim Jong Un")

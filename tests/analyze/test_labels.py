@@ -4,9 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.analyze.corroboration import Carried, group_statements, same_content, speakers_compatible
+from newsdesk.analyze.corroboration import (
+    Carried,
+    group_statements,
+    only_state_media,
+    same_content,
+    speakers_compatible,
+)
 from newsdesk.analyze.statements import Statement
-from newsdesk.labels import LabelFileError, load_registry, parse_labels, rests_only_on_state_media
+from newsdesk.labels import (
+    LabelFileError,
+    load_registry,
+    parse_labels,
+    parse_speaker_words,
+    plural_forms,
+    speaker_words,
+)
 
 EXTRA = """
 [[outlet]]
@@ -67,6 +80,41 @@ def test_names_and_aliases(registry):
     assert registry.is_outlet("AFP") and not registry.is_outlet("Elena Voss")
 
 
+def test_an_outlet_is_named_as_written(registry):
+    """"People" and "Time" are magazines; "people" and "time" in a sentence are not."""
+    assert registry.is_outlet("People") and registry.is_outlet("the Washington Post")
+    assert not registry.is_outlet("people") and not registry.is_outlet("time")
+    assert registry.is_state_media("TASS") and not registry.is_state_media("tass")
+
+
+@pytest.mark.parametrize("noun, speaks", [
+    ("spokesman", True), ("spokesmen", True), ("economists", True), ("historian", True), ("congresswoman", True),
+    ("ex-wife", True), ("ministries", True), ("statement", True), ("analyses", True), ("poll", True),
+    ("coffee", False), ("phone", False), ("decision", False), ("questions", False), ("promises", False),
+    ("list", False), ("checklist", False), ("median", False),
+])
+def test_which_common_nouns_can_name_a_speaker(noun, speaks):
+    assert speaker_words().can_speak(noun) is speaks
+
+
+def test_speaker_kinds_are_read_from_the_data_file():
+    words = speaker_words()
+    assert words.kind_of("a source close to the talks") == "anonymous"
+    assert words.kind_of("the official news agency of the state, state-run") == "state_media"
+    assert words.kind_of("the influential US daily") == "media"
+    assert words.kind_of("Chinese Foreign Ministry spokesperson") == "official"
+    assert words.kind_of("Brisvale district attorney") == "official"
+    assert words.kind_of("dock worker") is None
+    assert plural_forms("ministry") >= {"ministry", "ministries"} and "spokeswomen" in plural_forms("spokeswoman")
+
+
+def test_a_broken_speaker_words_file_says_what_is_wrong():
+    with pytest.raises(LabelFileError, match="speaker_nouns"):
+        parse_speaker_words("[speaker_nouns]\npeople = 3\n")
+    with pytest.raises(LabelFileError, match="not valid TOML"):
+        parse_speaker_words("[kinds\n")
+
+
 def test_extra_file_adds_and_overrides(tmp_path: Path):
     extra = tmp_path / "labels.toml"
     extra.write_text(EXTRA, encoding="utf-8")
@@ -106,21 +154,17 @@ def statement(text: str, speaker: str | None = "KCNA", kind: str = "state_media"
 
 
 def test_claim_carried_only_by_state_media(registry):
+    """Only state media carry a claim when every outlet carrying it is state-controlled; a claim an independent
+    outlet relays ("KCNA reported ...") is that outlet's too (its speaker's kind says where it comes from)."""
     claim = "the new canal had been completed ahead of schedule"
-    only_state = [Carried(1, 1, statement(claim, None, "other"), "https://kcnawatch.example/x"),
-                  Carried(2, 2, statement(claim, None, "other"), "http://www.news.cn/a"),
-                  Carried(3, 3, statement("the canal was completed ahead of schedule"), "https://www.reuters.com/b")]
-    groups = group_statements(only_state)
-    assert len(groups) == 1
-    # kcnawatch.example is unlabelled and its copy names no speaker: not only state media.
-    assert not rests_only_on_state_media(((c.outlet, c.statement.kind) for c in groups[0].items), registry)
-    relayed = [Carried(2, 2, statement(claim, "Xinhua", "other"), "http://www.news.cn/a"),
-               Carried(3, 3, statement("the canal was completed ahead of schedule"), "https://www.reuters.com/b")]
-    group = group_statements(relayed)[0]
-    # Xinhua itself, and Reuters relaying KCNA:
-    assert rests_only_on_state_media(((c.outlet, c.statement.kind) for c in group.items), registry)
-    assert rests_only_on_state_media([("https://www.reuters.com/b", "official")], registry) is False
-    assert rests_only_on_state_media([], registry) is False
+    relayed = [Carried(1, 1, statement(claim, "KCNA"), "https://kcnawatch.example/x"),
+               Carried(2, 2, statement(claim, "KCNA"), "http://www.news.cn/a")]
+    [group] = group_statements(relayed)
+    # kcnawatch.example is unlabelled: not only state media.
+    assert not only_state_media((c.outlet for c in group.items), registry)
+    assert only_state_media(["http://www.news.cn/a", "https://kcna.kp/b"], registry)
+    assert not only_state_media(["http://www.news.cn/a", "https://www.reuters.com/b"], registry)
+    assert not only_state_media([], registry)
 
 
 def test_grouping_counts_independent_origins_once():

@@ -39,7 +39,10 @@ from newsdesk.keys import entity_key, name_key
 from newsdesk.labels import Registry, default_registry
 
 # Bump when what the stage stores changes meaning (kept with every row, so old rows can be found).
-ANALYZER_VERSION = "2"  # 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official
+# 2: "the mayor said" names the mayor; abbreviated titles ("Gov.") are official. 3 (issue 16): whole statements and
+# the long tail of cues, speakers that are someone, kinds as data, roles and corroboration across a story,
+# entities that are entities in salience order, French analysed and other languages marked not analysed.
+ANALYZER_VERSION = "3"
 MAX_STORY_STATEMENTS = 30  # a story page shows the most corroborated ones; the rest are in the articles
 # A story keeps (and its API gives) its entities in salience order up to this many, all in the entity index; the
 # story page shows the first STORY_PAGE_ENTITIES of them and the rest on request.

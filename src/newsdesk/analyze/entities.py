@@ -35,6 +35,7 @@ _ROLE_MODIFIERS = frozenset("""
 former deputy vice senior chief top acting foreign defense defence interior finance prime executive general
 state federal national regional local party opposition military security police health trade economic
 finance justice assistant associate interim outgoing incoming longtime long-time veteran retired
+district county
 """.split())
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "sir", "dame", "lady", "lord"}
 _TITLE_PREFIXES = {"president", "prime", "minister", "professor", "prof", "dr", "doctor", "gen", "general",

@@ -13,9 +13,14 @@ Three sources of statements:
   ("Putin dismissed such notions", "condemned the test as reckless", "called for an audit"), what a poll or a
   study shows or found; "according to X, …", and "… reported by X".
 
-A pronoun speaker ("he said") is the most recent named person speaker of that gender (a person's gender is
-known from an honorific, a gendered title or an earlier pronoun), else the most recent person mentioned.
-`kind` comes from the speaker's words and role, `status` from the verb and hedges in the text.
+A speaker is someone: a person, an organisation or a description of one (`_Resolver.resolve`). A pronoun
+speaker ("he said") is the most recent named person speaker of that gender (a person's gender is known from an
+honorific, a gendered title or an earlier pronoun), else the most recent person mentioned; "it" and "they" the
+subject of the clause they hang on, else the last organisation that spoke; a relative pronoun the noun it
+follows; "the mayor", "the Post", "the agency" the person or organisation so named before. A subject that names
+nobody (a date, a number alone, "coffee", "that decision": the word lists of `data/speaker-words.toml`) leaves
+the speaker unknown (None) rather than a fragment. `kind` comes from the speaker's words and role (the same
+file) and the labels registry, `status` from the verb and hedges in the text.
 
 An article yields at most `MAX_STATEMENTS` statements, the first found (the most in PolNeAR and ECB+: 114):
 speech verbs nest ("A said B said C said ..."), each statement holding the ones after it, so that without a
@@ -42,6 +47,7 @@ from newsdesk.analyze.entities import (
     propagate_names,
 )
 from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models, split_sentences
+from newsdesk.labels import speaker_words
 from newsdesk.timebudget import check_deadline, deadline
 
 MAX_STATEMENTS = 1000
@@ -100,28 +106,21 @@ _HEDGES = re.compile(r"\b(may|might|could|likely|unlikely|possibl[ey]|perhaps|pr
 _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfounded|fabricat\w+|"
                            r"false(?:hood)?s?|fake news|nonsense)\b", re.I)
 
-_ANONYMOUS = re.compile(r"\b(sources?|insiders?|familiar with|anonymity|unnamed|not authori[sz]ed|"
-                        r"declined to be (?:named|identified)|asked not to be|close to the|a person|people)\b", re.I)
-_STATE_MEDIA = re.compile(r"\b(kcna|xinhua|state[- ](?:media|run|news|television|tv|broadcaster|controlled|"
-                          r"owned|radio|agency|newspaper)|korean central|rodong|cctv|cgtn|global times|"
-                          r"people'?s daily|tass|ria novosti|sputnik|press tv|irna|sana)\b", re.I)
-_ANALYST = re.compile(r"\b(analysts?|observers?|commentators?|strategists?|pundits?)\b", re.I)
-_EXPERT = re.compile(r"\b(professors?|prof|experts?|researchers?|scientists?|scholars?|academics?|economists?|"
-                     r"lecturers?|fellows?|university|institute|think tank|specialists?)\b", re.I)
-_OFFICIAL = re.compile(r"\b(spokes\w+|ministers?|ministry|president|officials?|government|secretary|ambassador|"
-                       r"governor|mayor|premier|chancellor|senator|lawmakers?|police|department|embassy|"
-                       r"white house|kremlin|pentagon|leaders?|prime|commissioner|sheriff|military|army|"
-                       r"general|diplomats?|envoy|prosecutors?|authorities|authority|council|parliament|"
-                       r"congress|cabinet|office|agency|regime|king|queen|chief|director|officer|"
-                       r"commander|administration)\b", re.I)
-# Abbreviated official titles, looked for in a role only ("Alaska Gov."): in a name they are often just a name.
-_OFFICIAL_ROLE = re.compile(r"\b(gov|sen|gen|lt|sgt|supt|insp|cmdr|cmdt)\.", re.I)
 _FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
                "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
                "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
                "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell"}
 _PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 _PLURAL_PRONOUNS = {"they", "it", "we"}
+# Entities that are never someone: "said Thursday", "74 percent said".
+_NOT_SPEAKER_ENTITIES = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+# Entities that are adjectives when they modify the speaker's noun: "the American Pie star's rep", "the
+# influential US daily", "The Washington Post" read as Washington + Post.
+_ADJECTIVAL_ENTITIES = {"NORP", "GPE", "LOC"}
+_MODIFIER_DEPS = {"compound", "amod", "nmod", "npadvmod"}
+_RELATIVE_PRONOUNS = {"who", "whom", "which", "that", "whose"}
+# How many earlier organisation mentions a short reference ("the Post", "the agency") looks back over.
+_LOOK_BACK = 50
 
 _FORMS: dict[str, str] = {}
 
@@ -181,20 +180,23 @@ class ArticleAnalysis:
 
 
 def classify_kind(speaker: str | None, role: str | None = None, entity_type: str | None = None,
-                  is_state_media: Callable[[str], bool] | None = None) -> str:
-    """official, state_media, expert, analyst, anonymous or other, from the speaker's words and role."""
+                  is_state_media: Callable[[str], bool] | None = None,
+                  is_outlet: Callable[[str], bool] | None = None) -> str:
+    """official, state_media, media, expert, analyst, anonymous or other, from the speaker's words and role
+    (the lists of `data/speaker-words.toml`) and, for outlets, the labels registry. An unknown speaker is
+    "other": the article may well name them where the rules did not find it."""
     words = " ".join(x for x in (speaker, role) if x)
     if not words:
-        return "anonymous"
-    if entity_type is None and _ANONYMOUS.search(words):
-        return "anonymous"
-    if _STATE_MEDIA.search(words) or (is_state_media is not None and speaker and is_state_media(speaker)):
+        return "other"
+    if speaker and is_state_media is not None and is_state_media(speaker):
         return "state_media"
-    if _ANALYST.search(words):
-        return "analyst"
-    if _EXPERT.search(words):
-        return "expert"
-    if _OFFICIAL.search(words) or (role and _OFFICIAL_ROLE.search(role)):
+    if speaker and is_outlet is not None and is_outlet(speaker):
+        return "media"
+    lists = speaker_words()
+    for kind, pattern in lists.kinds:
+        if (kind != "anonymous" or entity_type is None) and pattern.search(words):
+            return kind
+    if role and lists.official_titles.search(role):
         return "official"
     return "other"
 
@@ -246,6 +248,9 @@ class _Resolver:
         self.reach = list(itertools.accumulate((e for (_s, e), _entity in self.spans), max))
         self.persons = [(s, entity) for (s, _e), entity in self.spans if entity.type == "PERSON"]
         self.person_starts = [s for s, _entity in self.persons]
+        self.orgs = [(s, entity) for (s, _e), entity in self.spans if entity.type == "ORG"]
+        self.org_starts = [s for s, _entity in self.orgs]
+        self.org_words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (_orgs_with)
         self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
@@ -263,7 +268,7 @@ class _Resolver:
         if self.words is None:
             self.words = {}
             for (s, _e), entity in self.spans:
-                for w in {w.lower() for alias in entity.aliases for w in alias.split()}:
+                for w in {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}:
                     seen = self.words.setdefault(w, [])
                     if not seen or seen[-1][1] is not entity:  # a repeat of the one before never changes `best`
                         seen.append((s, entity))
@@ -294,38 +299,74 @@ class _Resolver:
                     None)
 
     def resolve(self, token: Any, offset: int, position: int) -> tuple[str | None, str | None, Entity | None]:
-        """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`."""
+        """(speaker, role, entity) for the subject `token` of a chunk parsed at `offset`: a person, an
+        organisation or a description of one, or (None, None, None) when the subject names nobody (a
+        pronoun with no one before it, a date, "coffee", "that decision")."""
         word = token.lower_
         if word in _PRONOUNS:
             entity = self.last_person(position, _PRONOUNS[word])
             if entity is not None and entity.gender is None:
                 entity.gender = _PRONOUNS[word]  # "he" once, "he" later: she is not this one
-            return (entity.name, entity.role, entity) if entity else (None, None, None)
+            return self._named(entity) if entity else (None, None, None)
         if word in _PLURAL_PRONOUNS or token.tag_ == "PRP":
+            antecedent = _sentence_antecedent(token)
+            if antecedent is not None:
+                return self.resolve(antecedent, offset, position)
             for _pos, entity, text in reversed(self.history):
                 if entity is None or entity.type != "PERSON":
-                    return (entity.name, entity.role, entity) if entity else (text, None, None)
+                    return self._named(entity) if entity else (text, None, None)
             return None, None, None
-        found = [e for tok in [token, *_name_parts(token)]
-                 if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None]
+        if token.text[:1].isupper() and token.tag_ in ("NN", "NNS") and not speaker_words().can_speak(word):
+            # A surname the tagger took for a noun ("Wines believes" after "Mary Wines", "D’Souza said").
+            entity = self.by_word(token.text, position)
+            if entity is not None:
+                return self._named(entity)
+            if not token.is_sent_start or not token.text.isalpha():
+                return clean_name(token.text), None, None
+        # A name given with the subject ("One Republican hopeful, Carly Fiorina,", "a statement from the
+        # ministry") names the speaker whatever the head noun; else the head must name someone.
+        found = self.named_in(token, offset)
+        if not found:
+            token = _speaker_token(token)
+            if token is None:
+                return None, None, None
+            found = self.named_in(token, offset)
         if found:
             # "the Troy police chief, Charles Craft": the person, not the town
             entity = next((e for e in found if e.type == "PERSON"), found[0])
-            return entity.name, entity.role, entity
-        if token.text[:1].isupper() and token.tag_ == "NNP":
+            return self._named(self.full_org(entity, position) if entity.type == "ORG" else entity)
+        if token.text[:1].isupper() and token.tag_ in ("NNP", "NNPS"):
+            # An outlet the NER missed or split ("The Washington Post" read as the place Washington).
+            words = " ".join(t.text for t in _compound_chain(token))
+            if self.is_outlet is not None and self.is_outlet(words):
+                return words, None, Entity(words, "ORG", 1)
             # A name the NER missed here but found elsewhere ("Fanning said" after "Tim Fanning").
             entity = self.by_word(token.text, position)
             if entity is not None:
-                return entity.name, entity.role, entity
+                return self._named(entity)
             name, role = _proper_name(token)
             if name:
                 entity = Entity(name, "PERSON", 1, role=role)
                 return name, role, entity
-        entity = self.by_title(token, position)
+        entity = self.by_title(token, position) or self.by_description(token, position)
         if entity is not None:
-            return entity.name, entity.role, entity
-        phrase = _phrase(token)
-        return phrase, None, None
+            return self._named(entity)
+        return _phrase(token), None, None
+
+    def named_in(self, token: Any, offset: int) -> list[Entity]:
+        """The entities of the subject `token` and the names given with it. A name modifying the head noun
+        counts only when the head is a title or speaks for someone ("spokesman John Smith", "the Kremlin
+        statement"), and never as an adjective: "Trump supporters" are not Trump, "the American Pie star's rep"
+        is nobody named American."""
+        speaks_for = token.lower_ in speaker_words().voices or token.lower_.strip(".") in TITLE_WORDS
+        return [e for tok in [token, *_name_parts(token)]
+                if (e := self.entity_at(offset + tok.idx, offset + tok.idx + len(tok.text))) is not None
+                and not (tok.i != token.i and tok.dep_ in _MODIFIER_DEPS
+                         and (e.type in _ADJECTIVAL_ENTITIES or not speaks_for))]
+
+    @staticmethod
+    def _named(entity: Entity) -> tuple[str, str | None, Entity]:
+        return _spoken_name(entity.name), entity.role, entity
 
     def by_title(self, token: Any, position: int) -> Entity | None:
         """The person a definite description names: "the mayor said" after "Mayor Lena Vogt", "The Governor of
@@ -336,6 +377,54 @@ class _Resolver:
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
         return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
+
+    def _orgs_with(self, word: str, position: int) -> Iterator[Entity]:
+        """The organisations one of whose names has `word` as a word, mentioned before `position`, the latest
+        first, at most `_LOOK_BACK` of them (a statement's look-up stays bounded whatever the article holds)."""
+        if self.org_words is None:
+            self.org_words = {}
+            for s, entity in self.orgs:
+                for w in {w.lower() for alias in (entity.name, *entity.aliases) for w in alias.split()}:
+                    seen = self.org_words.setdefault(w, [])
+                    if not seen or seen[-1][1] is not entity:
+                        seen.append((s, entity))
+        seen = self.org_words.get(word, [])
+        k = bisect.bisect_left(seen, position, key=lambda item: item[0])
+        for i in range(k - 1, max(-1, k - 1 - _LOOK_BACK), -1):
+            yield seen[i][1]
+
+    def full_org(self, entity: Entity, position: int) -> Entity:
+        """The organisation a short name stands for: "the Post" after "The Washington Post", "the Committee"
+        after "the Senate Banking Committee" (the latest organisation named before `position` whose name ends
+        with the short one, an outlet or a name of three words or more: "the House" is not "the White
+        House"), else itself."""
+        words = entity.name.lower().split()
+        if not words:
+            return entity
+        for other in self._orgs_with(words[-1], position):
+            names = other.name.lower().split()
+            if (other is not entity and len(names) > len(words) and names[-len(words):] == words
+                    and (len(names) >= 3 or (self.is_outlet is not None and self.is_outlet(other.name)))):
+                return other
+        return entity
+
+    def by_description(self, token: Any, position: int) -> Entity | None:
+        """The organisation a definite description names: "the agency" after "the International Atomic Energy
+        Agency", "the ministry" after "the Chinese Foreign Ministry" (the latest named before `position` with
+        that word in its name), "the agency" after a state news agency ("Xinhua")."""
+        word = token.lower_
+        if token.tag_ not in ("NN", "NNS") or not any(c.dep_ == "det" and c.lower_ == "the" for c in token.children):
+            return None
+        named = next(iter(self._orgs_with(word, position)), None) or next(
+            iter(self._orgs_with(word.rstrip("s"), position)), None)
+        if named is not None or word not in speaker_words().outlet_nouns or self.is_state_media is None:
+            return named
+        k = bisect.bisect_left(self.org_starts, position)
+        for i in range(k - 1, max(-1, k - 1 - _LOOK_BACK), -1):
+            entity = self.orgs[i][1]
+            if self.is_state_media(entity.name):
+                return entity
+        return None
 
     def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
         self.history.append((position, entity, text))
@@ -353,22 +442,22 @@ def _title_words(role: str) -> set[str]:
     return words | {_TITLE_ABBREVIATIONS[w] for w in words if w in _TITLE_ABBREVIATIONS}
 
 
-_VOICE_NOUNS = {"statement", "letter", "release", "spokesman", "spokeswoman", "spokesperson", "rep", "representative",
-                "office", "post", "tweet", "message", "lawyer", "attorney", "publicist", "aide", "words", "report",
-                "account", "email", "note"}
-
-
 def _name_parts(token: Any) -> list[Any]:
     # "the actress's rep Jack Ketsoyan" is headed by "Ketsoyan"; "spokesman John Smith" may be headed by
     # "spokesman" with the name as compound or appositive; "Willoughby's letter" and "a statement from Surrey
     # police" speak for their possessor or author.
     parts = [t for c in token.children if c.dep_ in ("compound", "appos", "flat", "nmod") for t in c.subtree]
-    if token.lower_ in _VOICE_NOUNS:
+    if token.lower_ in speaker_words().voices:
         for c in token.children:
             if c.dep_ == "poss":
                 parts.extend(c.subtree)
             elif c.dep_ == "prep" and c.lower_ in ("from", "of", "by", "for"):
                 parts.extend(t for p in c.children if p.dep_ == "pobj" for t in p.subtree)
+            elif c.dep_ == "relcl":  # "a speech Mrs. Clinton delivered", "a letter the mayor wrote"
+                parts.extend(t for p in c.children if p.dep_ in _SUBJECT_DEPS for t in p.subtree)
+            elif c.dep_ == "acl":  # "an email sent out by Sanders", "excerpts released by the White House"
+                parts.extend(t for a in c.children if a.dep_ == "agent"
+                             for p in a.children if p.dep_ == "pobj" for t in p.subtree)
     return parts
 
 
@@ -385,30 +474,159 @@ def _proper_name(token: Any) -> tuple[str | None, str | None]:
         role.append(words.pop(0))
     if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
         return None, None
+    if words[-1].lower().strip(".") in TITLE_WORDS:
+        return None, None  # "the Alaska Governor" is a description, not a person called Governor
     return " ".join(words), (" ".join(role) or None)
 
 
+def _compound_chain(token: Any) -> list[Any]:
+    """The proper-noun compounds of `token` and `token`, in text order ("Washington Post")."""
+    return sorted([c for c in token.children if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [token],
+                  key=lambda t: t.i)
+
+
+# Clauses and quotes inside a subject's noun phrase are not part of who spoke: "one user on Weibo, which is
+# essentially ..." is "one user on Weibo".
+_CLAUSE_DEPS = {"relcl", "acl", "advcl", "ccomp", "xcomp", "parataxis", "csubj"}
+_PHRASE_STOPS = {'"', "“", "”", "«", "»", "„", ":", ";", "—", "–", "(", ")", "''", "``"}
+
+
 def _phrase(token: Any) -> str:
-    """The subject's noun phrase ("a source familiar with the matter"), cut short when it runs on."""
-    left, right = token.left_edge.i, token.right_edge.i
+    """The subject's noun phrase ("a source familiar with the matter"), without the clauses it holds, cut at a
+    quote mark or colon, cut short when it runs on."""
+    skip: set[int] = set()
+    quantities = speaker_words().quantities
+    for t in token.subtree:
+        # A clause describing a pronoun or quantity is what it says: "those surveyed", "those who back her".
+        if (t.i != token.i and t.dep_ in _CLAUSE_DEPS and t.i not in skip
+                and t.head.tag_ not in ("DT", "PDT", "CD") and t.head.lower_ not in quantities):
+            skip.update(x.i for x in t.subtree)
+        elif t.dep_ == "prep" and any(p.ent_type_ in ("DATE", "TIME") for p in t.children):
+            skip.update(x.i for x in t.subtree)  # "the Sanders campaign on Monday": when, not who
+    doc = token.doc
+    left = right = token.i
+    while left - 1 >= token.left_edge.i and left - 1 not in skip and doc[left - 1].text not in _PHRASE_STOPS:
+        left -= 1
+    while right + 1 <= token.right_edge.i and right + 1 not in skip and doc[right + 1].text not in _PHRASE_STOPS:
+        right += 1
+    while left < token.i and (doc[left].is_punct or doc[left].tag_.startswith("VB")):
+        left += 1  # "Said Ellis" of an inverted frame
     if right - left > 12:
         right = min(right, token.i + 6)
-    span = token.doc[left:right + 1]
+    while right > token.i and (doc[right].is_punct or doc[right].dep_ in ("cc", "prep", "det")):
+        right -= 1
+    span = doc[left:right + 1]
     return clean_name(span.text) if span.text[:1].isupper() and len(span) == 1 else span.text.strip(" ,.;:")
+
+
+# Words that a headline capitalises after a name and a name never holds ("Obama Says", "Obama Administration
+# To Expand"). Not every speech verb: "United States", "Consumer Reports" are names.
+_HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
+                   "should", "may", "might", "must", "does", "did", "not", "says", "said", "tells", "told",
+                   "warns", "warned", "urges", "urged", "denies", "denied", "vows", "vowed", "admits", "admitted",
+                   "insists", "insisted", "slams", "slammed", "blasts", "blasted", "asks", "asked", "calls",
+                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced", "describes",
+                   "described", "reveals", "revealed", "her", "his", "their", "its", "he", "she", "they"}
+
+
+def _spoken_name(name: str) -> str:
+    """A name without what a headline glued to it: the words after a label ("Dispatch: The Human Rights
+    Council" -> "The Human Rights Council") and from a headline's verb on ("Obama Says" -> "Obama", "Obama
+    Administration To Expand Program" -> "Obama Administration")."""
+    name = name.rsplit(": ", 1)[-1]
+    words = name.split()
+    for k, word in enumerate(words[1:], 1):
+        if word[:1].isupper() and word.lower() in _HEADLINE_WORDS:
+            words = words[:k]
+            break
+    return " ".join(words)
+
+
+def _sentence_antecedent(pronoun: Any) -> Any:
+    """What "it" or "they" stands for when the clause that holds it hangs on a clause whose subject is a noun
+    of that number: "The statement also referenced the impact it said …" -> "The statement"."""
+    if pronoun.lower_ not in ("it", "they"):
+        return None
+    plural = pronoun.lower_ == "they"
+    verb = pronoun.head
+    for _ in range(4):
+        if verb.head.i == verb.i:
+            return None
+        verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), None)
+        if subject is not None and subject.tag_ in ("NN", "NNS", "NNP", "NNPS") and subject.ent_type_ != "PERSON":
+            if (subject.tag_ in ("NNS", "NNPS")) == plural or subject.ent_type_ in ("ORG", "NORP"):
+                return subject
+            return None
+    return None
+
+
+def _of_phrase(token: Any) -> Any:
+    """The "of" object of a quantity: "two-thirds of voters" (of hangs on "thirds"), "some of his aides"."""
+    for part in [token, *(c for c in token.children if c.dep_ in ("quantmod", "nummod", "compound"))]:
+        for c in part.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                return next((p for p in c.children if p.dep_ == "pobj"), None)
+    return None
+
+
+def _speaker_token(token: Any) -> Any:
+    """The token that names who speaks for the subject `token`, or None when it names nobody: a quantity speaks
+    through what it counts ("74 percent of likely voters" -> "voters", "some of his aides" -> "aides"); a
+    common noun must name someone who can speak (`speaker-words.toml`); dates, numbers and relative pronouns
+    never do."""
+    lists = speaker_words()
+    for _ in range(2):
+        word = token.lower_
+        if token.tag_ in ("JJ", "RB") and word in lists.nouns:
+            return token  # a noun the tagger misread: "the influential US daily wrote"
+        if token.tag_ in ("WP", "WDT") or word in _RELATIVE_PRONOUNS or token.ent_type_ in ("DATE", "TIME"):
+            return None
+        if token.tag_ in ("CD", "DT", "PDT", "JJ") or word in lists.quantities:
+            # "74 percent of likely voters", "some of his aides", "those close to him": people, counted or
+            # described; "63 percent" or "some" alone is nobody.
+            of = _of_phrase(token)
+            if of is not None:
+                return token if _speaker_token(of) is not None else None
+            described = any(c.dep_ in ("amod", "acl", "relcl") or (c.dep_ == "prep" and c.lower_ != "of")
+                            for c in token.children)
+            # "the two" (people named before) is a reference, as "they" is; "two" alone is a number.
+            definite = token.tag_ == "CD" and any(c.dep_ == "det" and c.lower_ == "the" for c in token.children)
+            return token if (described and token.tag_ == "DT") or definite or word in lists.nouns else None
+        if token.ent_type_ in _NOT_SPEAKER_ENTITIES and token.tag_ not in ("NNP", "NNPS"):
+            return None
+        if token.tag_ in ("NN", "NNS") and not token.ent_type_:
+            compound = next((c for c in token.children if c.dep_ == "compound" and c.i == token.i - 1), None)
+            if lists.can_speak(word) or (compound is not None and lists.can_speak(f"{compound.lower_} {word}")):
+                return token
+            return None
+        return token
+    return None
 
 
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
-def _subject(verb: Any) -> Any:
-    for child in verb.children:
-        if child.dep_ in _SUBJECT_DEPS:
+def _subject(verb: Any, relative: bool = True) -> Any:
+    """The subject of a speech verb. "…, noting that …", "… and added …" and "…, going on to say …" share the
+    subject of the verb they hang on; a relative pronoun ("Stumpf, who said …") stands for the noun it
+    follows (with `relative` false it is returned as it is)."""
+    for _ in range(4):
+        # The subject nearest the verb: "His promises notwithstanding, independent analyses agree" has two.
+        child = min((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), key=lambda c: abs(c.i - verb.i),
+                    default=None)
+        if child is not None:
+            if relative and child.lower_ in _RELATIVE_PRONOUNS and child.tag_ in ("WP", "WDT", "IN"):
+                return verb.head if verb.dep_ == "relcl" and verb.head.i != verb.i else None
             return child
-    # "…, noting that …" and "… and added …" share the subject of the verb they hang on.
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
-        for child in verb.head.children:
-            if child.dep_ in _SUBJECT_DEPS:
-                return child
+        if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
+            return None
+        if verb.dep_ == "xcomp":
+            # "forced Stumpf to admit", "urged him to say": the object of the verb above speaks.
+            obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+            if obj is not None:
+                return obj
+        verb = verb.head
     return None
 
 
@@ -416,21 +634,35 @@ def _fallback_subject(verb: Any, inside_quote: Callable[[int], bool], offset: in
     """The nearest name, noun or pronoun next to `verb` outside quotes, when the parser gave it no subject
     ("…," said John Smith)."""
     doc = verb.doc
+    # What the verb says or does after it is not who says it ("saying that the country …", "suggesting a few
+    # questions"). Before it, the parser often hangs the speaker on the quote ("“…,” Flynn, an adviser, said").
+    content = {t.i for c in verb.children if c.dep_ in ("ccomp", "xcomp", "advcl", "prep") for t in c.subtree}
+    objects = {t.i for c in verb.children if c.dep_ == "dobj" for t in c.subtree}
     order = [verb.i + k for k in range(1, 7)] + [verb.i - k for k in range(1, 5)]
     for i in order:
         if not 0 <= i < len(doc):
             continue
         tok = doc[i]
         at = offset + tok.idx
-        if inside_quote(at) or tok.text in ("“", "”", '"'):
+        if (inside_quote(at) or not tok.text[:1].isalnum() or tok.tag_ == "POS"
+                or tok.ent_type_ in _NOT_SPEAKER_ENTITIES or (i > verb.i and i in content)):
             continue
-        if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("PRP", "NNP", "NNS", "NN"):
+        if tok.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or tok.tag_ in ("NNP", "NNPS"):
             if tok.ent_type_:
                 # Up to the head of the name. spaCy makes a new Token object on every access, so a root is
                 # known by its index (`tok.head is tok` is never true: the loop never ended at a root).
                 while tok.head.i != tok.i and tok.head.ent_type_ == tok.ent_type_ and tok.head.i in range(
                         tok.i - 4, tok.i + 5):
                     tok = tok.head
+            return tok
+        if i in objects:
+            continue
+        if tok.tag_ == "PRP" and tok.lower_ in ("he", "she", "they"):
+            return tok
+        if tok.tag_ in ("NN", "NNS") and _speaker_token(tok) is not None:
+            # "Flynn, a top Trump surrogate, said": the name the description stands beside
+            if tok.dep_ == "appos" and tok.head.tag_ in ("NNP", "NNPS"):
+                return tok.head
             return tok
     return None
 
@@ -470,7 +702,7 @@ def _someone(token: Any) -> bool:
         return True
     if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
         return True
-    return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
+    return classify_kind(token.text) != "other"  # an official, an expert, an anonymous source...
 
 
 def _interrupted(verb: Any) -> Any:
@@ -670,12 +902,17 @@ class Extractor:
             if mark is not None:
                 # After the quote: the first speech verb before the sentence ends or another quote opens
                 # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday).
+                # A quote ending in a full stop ended its sentence: what follows is another sentence, whose verb
+                # ("“That makes me smart.” Trump was ... an architect who said") is not its frame.
+                ends_period = self.text[quote.start:quote.end].rstrip().endswith(".")
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
                             tok.is_sent_start and tok.text[:1].isupper())):
                         break  # a finished quote is not framed by the next paragraph or sentence
+                    if ends_period and not (tok.is_space or tok.is_punct) and not _is_speech(tok, frame=True):
+                        break
                     if tok.text in (".", "!", "?", ";") and not (
                             tok.text == "." and tok.i and doc[tok.i - 1].lower_ in ABBREVIATIONS):
                         break
@@ -835,7 +1072,7 @@ class Extractor:
             return None
         if verb.dep_ == "xcomp" and _is_speech(verb.head):
             return None  # "urged members to reject the offer": what they were urged to do, not a rejection
-        subject = _subject(verb)
+        subject = _subject(verb, relative=False)
         if verb.dep_ == "advcl" and verb.tag_ == "VBG":
             # "Reyes said the ferry was too slow, arguing that ...": the parser hangs "arguing" on "was"; the one
             # arguing is who said it, not the ferry.
@@ -843,7 +1080,7 @@ class Extractor:
             while outer.dep_ in ("ccomp", "conj") and outer.head.i != outer.i and not _is_speech(outer):
                 outer = outer.head
             if outer.i != verb.head.i and _is_speech(outer):
-                subject = _subject(outer)
+                subject = _subject(outer, relative=False)
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
         if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
@@ -1026,12 +1263,11 @@ class Extractor:
                 if cand.subject is not None:
                     speaker, role, entity = self.resolver.resolve(cand.subject, cand.subject_offset, cand.position)
                 stype = entity.type if entity else None
-                if speaker is None and cand.subject is None:
+                if cand.subject is None and cand.speaker is None:
                     continue
-                if speaker is None:
-                    speaker = cand.subject.text if cand.subject is not None else None
+                # A subject that names nobody leaves the speaker unknown (None), never a fragment.
                 self.resolver.remember(cand.position, entity, speaker)
-                kind = classify_kind(speaker, role, stype, self.is_state_media)
+                kind = classify_kind(speaker, role, stype, self.is_state_media, self.is_outlet)
             if cand.quote:
                 # Quote marks are outside the span already; spaces inside them and the comma that hands over
                 # to the frame ("…,” she said) are not the speaker's words.
@@ -1045,7 +1281,7 @@ class Extractor:
                 # "Anna Lindqvist said she would vote": the subject's own pronoun tells her gender.
                 first = text.split(maxsplit=1)[0].lower() if text.strip() else ""
                 entity.gender = _PRONOUNS.get(first) if first in ("he", "she") else None
-            outlet = bool(speaker and self.is_outlet and self.is_outlet(speaker))
+            outlet = kind == "media" or bool(speaker and self.is_outlet and self.is_outlet(speaker))
             status = classify_status(verb, text, kind, outlet)
             statement = Statement(speaker, role, text, verb, kind, status, cand.start, cand.end, cand.quote, stype)
             statements.append(statement)

@@ -101,7 +101,7 @@ class TimelineEntryOut(BaseModel):
 
 
 EntityType = Literal["PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT"]
-StatementKind = Literal["official", "state_media", "expert", "analyst", "anonymous", "other"]
+StatementKind = Literal["official", "state_media", "media", "expert", "analyst", "anonymous", "other"]
 StatementStatus = Literal["reported", "claim", "speculation", "denial"]
 
 

@@ -79,8 +79,8 @@ STATEMENT_SECTIONS = (
     ("denial", "Denials", "What someone rejects or denies."),
 )
 STATUS_LABELS = {"reported": "Reported", "claim": "Claim", "speculation": "Speculation", "denial": "Denial"}
-KIND_LABELS = {"official": "official", "state_media": "state media", "expert": "expert", "analyst": "analyst",
-               "anonymous": "anonymous source"}  # "other" says nothing: no label
+KIND_LABELS = {"official": "official", "state_media": "state media", "media": "news outlet", "expert": "expert",
+               "analyst": "analyst", "anonymous": "anonymous source"}  # "other" says nothing: no label
 _PAST = {"say": "said", "tell": "told", "write": "wrote", "speak": "spoke", "think": "thought", "admit": "admitted",
          "quip": "quipped", "refer": "referred", "rebut": "rebutted", "read": "read", "begin": "began", "go": "went"}
 
