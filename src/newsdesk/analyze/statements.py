@@ -109,7 +109,8 @@ _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfo
 _FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
                "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
                "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
-               "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell"}
+               "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell",
+               "demanded": "demand"}
 _PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 _PLURAL_PRONOUNS = {"they", "it", "we"}
 # Entities that are never someone: "said Thursday", "74 percent said".
@@ -376,7 +377,13 @@ class _Resolver:
         if title not in TITLE_WORDS or token.tag_ not in ("NN", "NNP") or not any(
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
-        return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
+        # What the description says beside the title must fit what is known of the person: "the Democratic
+        # nominee" is not the last nominee named if he was named as the Republican one, nor is "the South
+        # Carolina senator" a senator whose state was never given.
+        qualifiers = {t.lower_.strip(".") for c in token.children if c.dep_ in _MODIFIER_DEPS for t in c.subtree
+                      if t.is_alpha and t.lower_ not in ("the", "a", "an")}
+        return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)
+                     and qualifiers <= _title_words(e.role) | {w.lower() for w in e.name.split()}), None)
 
     def _orgs_with(self, word: str, position: int) -> Iterator[Entity]:
         """The organisations one of whose names has `word` as a word, mentioned before `position`, the latest
@@ -617,7 +624,13 @@ def _subject(verb: Any, relative: bool = True) -> Any:
                     default=None)
         if child is not None:
             if relative and child.lower_ in _RELATIVE_PRONOUNS and child.tag_ in ("WP", "WDT", "IN"):
-                return verb.head if verb.dep_ == "relcl" and verb.head.i != verb.i else None
+                if verb.dep_ == "relcl" and verb.head.i != verb.i:
+                    return verb.head
+                # The parser hung the clause elsewhere ("they turned to the police department which reported
+                # ..."), but the pronoun still stands for the noun it follows.
+                before = child.i - 1 - (child.i > 1 and child.doc[child.i - 1].text == ",")
+                noun = child.doc[before] if before >= 0 else None
+                return noun if noun is not None and noun.tag_ in ("NN", "NNS", "NNP", "NNPS") else None
             return child
         if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
             return None
@@ -694,6 +707,16 @@ _PEOPLE_NOUNS = frozenset("""
 critics supporters opponents voters residents protesters activists advocates democrats republicans campaign
 group groups party members lawyers lawmakers candidate candidates nominee rivals allies aides staff
 """.split())
+
+
+def _only_a_frame(sent: Any, first: Any) -> bool:
+    """Whether `sent`, from `first` on, is nothing but a quote's frame: a speech verb whose subject opens it
+    and that reports nothing of its own ("Trump said, looking out on the crowd.", "Vitter demanded.")."""
+    verb = sent.root
+    if not _is_speech(verb, frame=True) or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in verb.children):
+        return False
+    subject = next((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), None)
+    return subject is not None and subject.left_edge.i == first.i
 
 
 def _someone(token: Any) -> bool:
@@ -905,11 +928,14 @@ class Extractor:
                 # A quote ending in a full stop ended its sentence: what follows is another sentence, whose verb
                 # ("“That makes me smart.” Trump was ... an architect who said") is not its frame.
                 ends_period = self.text[quote.start:quote.end].rstrip().endswith(".")
+                # The parser ends a sentence after "?”", though "“Why?” Vitter asked." is one.
+                asks = self.text[quote.start:quote.end].rstrip().endswith(("?", "!"))
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
-                            tok.is_sent_start and tok.text[:1].isupper())):
+                            tok.is_sent_start and tok.text[:1].isupper() and not (
+                                asks and _only_a_frame(tok.sent, tok)))):
                         break  # a finished quote is not framed by the next paragraph or sentence
                     if ends_period and not (tok.is_space or tok.is_punct) and not _is_speech(tok, frame=True):
                         break
