@@ -551,3 +551,14 @@ def test_slides_and_administrators_are_speakers():
     text = ("One slide shows that nine of ten lemons sold in the town come from abroad. "
             "Although she had the best grades, school administrators decided she should share the prize.")
     assert [s for s, _k in speakers(text)] == ["One slide", "school administrators"]
+
+
+def test_a_paragraph_end_ends_the_sentence_for_the_parser():
+    # Parsed with the next paragraph as one sentence, the quote was the clause of Ms. Lind's "said".
+    text = ("In the 1990s, she turned one of her companies, Brightwater Care, into a $300-million-a-year business. "
+            "Her former business partner at Brightwater, Tomas K. Berg, called her a master at bolting together "
+            "impossible business deals. \"She showed again and again an ability to put together deals that other "
+            "people couldn't.\"\n\nBrightwater was a juggernaut, Ms. Lind said, until it went bankrupt in 1999.")
+    st = analyze_text(text).statements
+    assert [s.speaker for s in st if "She showed" in s.text] == []
+    assert find(st, "Brightwater was a juggernaut").speaker == "Lind"
