@@ -562,3 +562,11 @@ def test_a_paragraph_end_ends_the_sentence_for_the_parser():
     st = analyze_text(text).statements
     assert [s.speaker for s in st if "She showed" in s.text] == []
     assert find(st, "Brightwater was a juggernaut").speaker == "Lind"
+
+
+def test_a_finite_verb_joined_to_a_reported_clause_belongs_to_the_reporter():
+    # "warned" cannot share "would" with "close": it joins "said", and the mayor warned, not the city.
+    text = ("The mayor said the city would close the bridge and warned that traffic would be heavy. "
+            "Prime Minister Ada Holm said this week that the country would formally leave the customs union by "
+            "the end of May and suggested that it would quit the single market too.")
+    assert [s for s, _k in speakers(text)] == ["The mayor", "The mayor", "Ada Holm", "Ada Holm"]

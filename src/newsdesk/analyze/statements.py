@@ -634,6 +634,13 @@ def _subject(verb: Any, relative: bool = True) -> Any:
             return child
         if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
             return None
+        head = verb.head
+        if (verb.dep_ == "conj" and verb.tag_ in _FINITE and head.tag_ in ("VB", "VBG", "VBN")
+                and head.dep_ == "ccomp" and _is_speech(head.head)):
+            # "May said the country would leave the union and suggested that ...": "suggested" cannot share
+            # "would" with "leave"; it joins the verb that reports that clause, and that verb's subject speaks.
+            verb = head.head
+            continue
         if verb.dep_ == "xcomp":
             # "forced Stumpf to admit", "urged him to say": the object of the verb above speaks.
             obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
