@@ -570,3 +570,10 @@ def test_a_finite_verb_joined_to_a_reported_clause_belongs_to_the_reporter():
             "Prime Minister Ada Holm said this week that the country would formally leave the customs union by "
             "the end of May and suggested that it would quit the single market too.")
     assert [s for s, _k in speakers(text)] == ["The mayor", "The mayor", "Ada Holm", "Ada Holm"]
+
+
+def test_a_chorus_of_people_speaks_with_them():
+    text = ("A chorus of prominent economists has said the plan would fail. "
+            "A host of local officials said the road would stay shut. The host said the show would end.")
+    assert [s for s, _k in speakers(text)] == [
+        "A chorus of prominent economists", "A host of local officials", "The host"]
