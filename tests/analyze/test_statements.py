@@ -577,3 +577,10 @@ def test_a_chorus_of_people_speaks_with_them():
             "A host of local officials said the road would stay shut. The host said the show would end.")
     assert [s for s, _k in speakers(text)] == [
         "A chorus of prominent economists", "A host of local officials", "The host"]
+
+
+def test_an_age_is_someone_and_editorial_pages_speak():
+    # The tagger reads "46-year-old" as a date; said of a person it names them.
+    text = ("\u201cThe plan is sound and it will pass,\u201d said the 46-year-old. "
+            "Editorial pages across the state warned that the levy would fail.")
+    assert [s for s, _k in speakers(text)] == ["the 46-year-old", "Editorial pages across the state"]

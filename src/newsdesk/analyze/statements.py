@@ -587,6 +587,8 @@ def _speaker_token(token: Any) -> Any:
         word = token.lower_
         if token.tag_ in ("JJ", "RB") and word in lists.nouns:
             return token  # a noun the tagger misread: "the influential US daily wrote"
+        if word == "old" and any(c.dep_ == "npadvmod" and c.lower_ in ("year", "month") for c in token.children):
+            return token  # "said the 46-year-old" (read as a date)
         if token.tag_ in ("WP", "WDT") or word in _RELATIVE_PRONOUNS or token.ent_type_ in ("DATE", "TIME"):
             return None
         if token.tag_ in ("CD", "DT", "PDT", "JJ") or word in lists.quantities:
