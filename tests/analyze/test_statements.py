@@ -584,3 +584,12 @@ def test_an_age_is_someone_and_editorial_pages_speak():
     text = ("\u201cThe plan is sound and it will pass,\u201d said the 46-year-old. "
             "Editorial pages across the state warned that the levy would fail.")
     assert [s for s, _k in speakers(text)] == ["the 46-year-old", "Editorial pages across the state"]
+
+
+def test_two_names_a_headline_verb_joins_are_two_people():
+    # The NER reads the headline's "Joe Biden Slams Boris Johnson" as one person.
+    text = ("Joe Biden Slams Boris Johnson Over Harbour Fees\n\n"
+            "Biden said the fees were unfair. \u201cThe harbour has to pay its way,\u201d Johnson said on Monday.")
+    analysis = analyze_text(text)
+    assert [s.speaker for s in analysis.statements] == ["Joe Biden", "Johnson"]
+    assert not [e for e in analysis.entities if "Slams" in e.name]

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsdesk.analyze.entities import (
+    HEADLINE_VERBS,
     TITLE_WORDS,
     Entity,
     Mention,
@@ -528,12 +529,8 @@ def _phrase(token: Any) -> str:
 
 # Words that a headline capitalises after a name and a name never holds ("Obama Says", "Obama Administration
 # To Expand"). Not every speech verb: "United States", "Consumer Reports" are names.
-_HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
-                   "should", "may", "might", "must", "does", "did", "not", "says", "said", "tells", "told",
-                   "warns", "warned", "urges", "urged", "denies", "denied", "vows", "vowed", "admits", "admitted",
-                   "insists", "insisted", "slams", "slammed", "blasts", "blasted", "asks", "asked", "calls",
-                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced", "describes",
-                   "described", "reveals", "revealed", "her", "his", "their", "its", "he", "she", "they"}
+_HEADLINE_WORDS = HEADLINE_VERBS | {"will", "would", "can", "could", "should", "may", "might", "must", "her", "his",
+                                    "their", "its", "he", "she", "they"}
 
 
 def _spoken_name(name: str) -> str:
