@@ -593,3 +593,10 @@ def test_two_names_a_headline_verb_joins_are_two_people():
     analysis = analyze_text(text)
     assert [s.speaker for s in analysis.statements] == ["Joe Biden", "Johnson"]
     assert not [e for e in analysis.entities if "Slams" in e.name]
+
+
+def test_they_is_not_a_single_thing_that_spoke_before():
+    text = ("The study found that fares had doubled. Critics have voiced concern about the plan. "
+            "They cite the failed tram project of 2004. "
+            "Analysts said the tram had cost too much. The plan was shelved. They argue that the buses failed too.")
+    assert [s for s, _k in speakers(text)] == ["The study", None, "Analysts", "Analysts"]

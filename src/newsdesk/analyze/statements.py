@@ -256,7 +256,9 @@ class _Resolver:
         self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
-        self.history: list[tuple[int, Entity | None, str | None]] = []
+        # (position, entity, text, plural): who spoke, in order; plural tells the number of a speaker known only
+        # by a description ("the study", "analysts"), None when unknown.
+        self.history: list[tuple[int, Entity | None, str | None, bool | None]] = []
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of the first mention that overlaps start..end."""
@@ -288,13 +290,13 @@ class _Resolver:
 
     def last_person(self, position: int, gender: str | None) -> Entity | None:
         recent = list(itertools.islice(
-            (e for _pos, e, _text in reversed(self.history) if e is not None and e.type == "PERSON"), 3))
+            (e for _pos, e, _text, _n in reversed(self.history) if e is not None and e.type == "PERSON"), 3))
         # Among the last few speakers, one known to be of this gender beats one whose gender is unknown.
         for wanted in ((gender,) if gender else ()) + (None,):
             for entity in recent:
                 if entity.gender == wanted or (wanted is None and gender is None):
                     return entity
-        for _pos, entity, _text in reversed(self.history):
+        for _pos, entity, _text, _n in reversed(self.history):
             if entity is not None and entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
                 return entity
         return next((e for e in self._persons_before(position) if gender is None or e.gender in (None, gender)),
@@ -314,7 +316,10 @@ class _Resolver:
             antecedent = _sentence_antecedent(token)
             if antecedent is not None:
                 return self.resolve(antecedent, offset, position)
-            for _pos, entity, text in reversed(self.history):
+            plural = word in ("they", "we")
+            for _pos, entity, text, number in reversed(self.history):
+                if entity is None and text is not None and number is not None and number != plural:
+                    continue  # "they cite" is not "the study" that spoke before
                 if entity is None or entity.type != "PERSON":
                     return self._named(entity) if entity else (text, None, None)
             return None, None, None
@@ -434,8 +439,8 @@ class _Resolver:
                 return entity
         return None
 
-    def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
-        self.history.append((position, entity, text))
+    def remember(self, position: int, entity: Entity | None, text: str | None, plural: bool | None = None) -> None:
+        self.history.append((position, entity, text, plural))
 
 
 # Abbreviated titles in roles ("Alaska Gov."), so that "the governor" finds them.
@@ -1298,7 +1303,13 @@ class Extractor:
                 if cand.subject is None and cand.speaker is None:
                     continue
                 # A subject that names nobody leaves the speaker unknown (None), never a fragment.
-                self.resolver.remember(cand.position, entity, speaker)
+                # The number of a description, for "it" and "they" later: "the study" is one, "analysts" many
+                # ("61 percent of voters": unknown).
+                subject = cand.subject
+                plural = subject.tag_ != "NN" if (
+                    subject is not None and entity is None and subject.tag_ in ("NN", "NNS", "NNPS")
+                    and subject.lower_ not in speaker_words().quantities) else None
+                self.resolver.remember(cand.position, entity, speaker, plural)
                 kind = classify_kind(speaker, role, stype, self.is_state_media, self.is_outlet)
             if cand.quote:
                 # Quote marks are outside the span already; spaces inside them and the comma that hands over
