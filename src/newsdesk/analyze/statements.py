@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsdesk.analyze.entities import (
+    HEADLINE_VERBS,
     TITLE_WORDS,
     Entity,
     Mention,
@@ -109,7 +110,8 @@ _DENIAL_WORDS = re.compile(r"\b(no such|not true|untrue|baseless|groundless|unfo
 _FRAME_ONLY = {"read": "read", "reads": "read", "posted": "post", "shouted": "shout", "chanted": "chant",
                "apologized": "apologize", "apologised": "apologize", "apologizes": "apologize",
                "apologises": "apologize", "began": "begin", "went": "go", "goes": "go", "whispered": "whisper",
-               "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell"}
+               "yelled": "yell", "screamed": "scream", "wondered": "wonder", "tells": "tell",
+               "demanded": "demand"}
 _PRONOUNS = {"he": "m", "she": "f", "him": "m", "her": "f"}
 _PLURAL_PRONOUNS = {"they", "it", "we"}
 # Entities that are never someone: "said Thursday", "74 percent said".
@@ -254,7 +256,9 @@ class _Resolver:
         self.words: dict[str, list[tuple[int, Entity]]] | None = None  # made on first use (by_word)
         self.is_state_media = is_state_media
         self.is_outlet = is_outlet
-        self.history: list[tuple[int, Entity | None, str | None]] = []
+        # (position, entity, text, plural): who spoke, in order; plural tells the number of a speaker known only
+        # by a description ("the study", "analysts"), None when unknown.
+        self.history: list[tuple[int, Entity | None, str | None, bool | None]] = []
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of the first mention that overlaps start..end."""
@@ -286,13 +290,13 @@ class _Resolver:
 
     def last_person(self, position: int, gender: str | None) -> Entity | None:
         recent = list(itertools.islice(
-            (e for _pos, e, _text in reversed(self.history) if e is not None and e.type == "PERSON"), 3))
+            (e for _pos, e, _text, _n in reversed(self.history) if e is not None and e.type == "PERSON"), 3))
         # Among the last few speakers, one known to be of this gender beats one whose gender is unknown.
         for wanted in ((gender,) if gender else ()) + (None,):
             for entity in recent:
                 if entity.gender == wanted or (wanted is None and gender is None):
                     return entity
-        for _pos, entity, _text in reversed(self.history):
+        for _pos, entity, _text, _n in reversed(self.history):
             if entity is not None and entity.type == "PERSON" and (gender is None or entity.gender in (None, gender)):
                 return entity
         return next((e for e in self._persons_before(position) if gender is None or e.gender in (None, gender)),
@@ -312,7 +316,10 @@ class _Resolver:
             antecedent = _sentence_antecedent(token)
             if antecedent is not None:
                 return self.resolve(antecedent, offset, position)
-            for _pos, entity, text in reversed(self.history):
+            plural = word in ("they", "we")
+            for _pos, entity, text, number in reversed(self.history):
+                if entity is None and text is not None and number is not None and number != plural:
+                    continue  # "they cite" is not "the study" that spoke before
                 if entity is None or entity.type != "PERSON":
                     return self._named(entity) if entity else (text, None, None)
             return None, None, None
@@ -376,7 +383,13 @@ class _Resolver:
         if title not in TITLE_WORDS or token.tag_ not in ("NN", "NNP") or not any(
                 c.dep_ == "det" and c.lower_ == "the" for c in token.children):
             return None
-        return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)), None)
+        # What the description says beside the title must fit what is known of the person: "the Democratic
+        # nominee" is not the last nominee named if he was named as the Republican one, nor is "the South
+        # Carolina senator" a senator whose state was never given.
+        qualifiers = {t.lower_.strip(".") for c in token.children if c.dep_ in _MODIFIER_DEPS for t in c.subtree
+                      if t.is_alpha and t.lower_ not in ("the", "a", "an")}
+        return next((e for e in self._persons_before(position) if e.role and title in _title_words(e.role)
+                     and qualifiers <= _title_words(e.role) | {w.lower() for w in e.name.split()}), None)
 
     def _orgs_with(self, word: str, position: int) -> Iterator[Entity]:
         """The organisations one of whose names has `word` as a word, mentioned before `position`, the latest
@@ -426,8 +439,8 @@ class _Resolver:
                 return entity
         return None
 
-    def remember(self, position: int, entity: Entity | None, text: str | None) -> None:
-        self.history.append((position, entity, text))
+    def remember(self, position: int, entity: Entity | None, text: str | None, plural: bool | None = None) -> None:
+        self.history.append((position, entity, text, plural))
 
 
 # Abbreviated titles in roles ("Alaska Gov."), so that "the governor" finds them.
@@ -521,12 +534,8 @@ def _phrase(token: Any) -> str:
 
 # Words that a headline capitalises after a name and a name never holds ("Obama Says", "Obama Administration
 # To Expand"). Not every speech verb: "United States", "Consumer Reports" are names.
-_HEADLINE_WORDS = {"to", "is", "are", "was", "were", "will", "would", "has", "have", "had", "can", "could",
-                   "should", "may", "might", "must", "does", "did", "not", "says", "said", "tells", "told",
-                   "warns", "warned", "urges", "urged", "denies", "denied", "vows", "vowed", "admits", "admitted",
-                   "insists", "insisted", "slams", "slammed", "blasts", "blasted", "asks", "asked", "calls",
-                   "called", "hints", "hinted", "pushes", "pushed", "announces", "announced", "describes",
-                   "described", "reveals", "revealed", "her", "his", "their", "its", "he", "she", "they"}
+_HEADLINE_WORDS = HEADLINE_VERBS | {"will", "would", "can", "could", "should", "may", "might", "must", "her", "his",
+                                    "their", "its", "he", "she", "they"}
 
 
 def _spoken_name(name: str) -> str:
@@ -580,6 +589,8 @@ def _speaker_token(token: Any) -> Any:
         word = token.lower_
         if token.tag_ in ("JJ", "RB") and word in lists.nouns:
             return token  # a noun the tagger misread: "the influential US daily wrote"
+        if word == "old" and any(c.dep_ == "npadvmod" and c.lower_ in ("year", "month") for c in token.children):
+            return token  # "said the 46-year-old" (read as a date)
         if token.tag_ in ("WP", "WDT") or word in _RELATIVE_PRONOUNS or token.ent_type_ in ("DATE", "TIME"):
             return None
         if token.tag_ in ("CD", "DT", "PDT", "JJ") or word in lists.quantities:
@@ -617,10 +628,23 @@ def _subject(verb: Any, relative: bool = True) -> Any:
                     default=None)
         if child is not None:
             if relative and child.lower_ in _RELATIVE_PRONOUNS and child.tag_ in ("WP", "WDT", "IN"):
-                return verb.head if verb.dep_ == "relcl" and verb.head.i != verb.i else None
+                if verb.dep_ == "relcl" and verb.head.i != verb.i:
+                    return verb.head
+                # The parser hung the clause elsewhere ("they turned to the police department which reported
+                # ..."), but the pronoun still stands for the noun it follows.
+                before = child.i - 1 - (child.i > 1 and child.doc[child.i - 1].text == ",")
+                noun = child.doc[before] if before >= 0 else None
+                return noun if noun is not None and noun.tag_ in ("NN", "NNS", "NNP", "NNPS") else None
             return child
         if verb.dep_ not in ("advcl", "conj", "xcomp") or verb.head.i == verb.i:
             return None
+        head = verb.head
+        if (verb.dep_ == "conj" and verb.tag_ in _FINITE and head.tag_ in ("VB", "VBG", "VBN")
+                and head.dep_ == "ccomp" and _is_speech(head.head)):
+            # "May said the country would leave the union and suggested that ...": "suggested" cannot share
+            # "would" with "leave"; it joins the verb that reports that clause, and that verb's subject speaks.
+            verb = head.head
+            continue
         if verb.dep_ == "xcomp":
             # "forced Stumpf to admit", "urged him to say": the object of the verb above speaks.
             obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
@@ -694,6 +718,16 @@ _PEOPLE_NOUNS = frozenset("""
 critics supporters opponents voters residents protesters activists advocates democrats republicans campaign
 group groups party members lawyers lawmakers candidate candidates nominee rivals allies aides staff
 """.split())
+
+
+def _only_a_frame(sent: Any, first: Any) -> bool:
+    """Whether `sent`, from `first` on, is nothing but a quote's frame: a speech verb whose subject opens it
+    and that reports nothing of its own ("Trump said, looking out on the crowd.", "Vitter demanded.")."""
+    verb = sent.root
+    if not _is_speech(verb, frame=True) or any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in verb.children):
+        return False
+    subject = next((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), None)
+    return subject is not None and subject.left_edge.i == first.i
 
 
 def _someone(token: Any) -> bool:
@@ -905,11 +939,14 @@ class Extractor:
                 # A quote ending in a full stop ended its sentence: what follows is another sentence, whose verb
                 # ("“That makes me smart.” Trump was ... an architect who said") is not its frame.
                 ends_period = self.text[quote.start:quote.end].rstrip().endswith(".")
+                # The parser ends a sentence after "?”", though "“Why?” Vitter asked." is one.
+                asks = self.text[quote.start:quote.end].rstrip().endswith(("?", "!"))
                 for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
-                            tok.is_sent_start and tok.text[:1].isupper())):
+                            tok.is_sent_start and tok.text[:1].isupper() and not (
+                                asks and _only_a_frame(tok.sent, tok)))):
                         break  # a finished quote is not framed by the next paragraph or sentence
                     if ends_period and not (tok.is_space or tok.is_punct) and not _is_speech(tok, frame=True):
                         break
@@ -1266,7 +1303,13 @@ class Extractor:
                 if cand.subject is None and cand.speaker is None:
                     continue
                 # A subject that names nobody leaves the speaker unknown (None), never a fragment.
-                self.resolver.remember(cand.position, entity, speaker)
+                # The number of a description, for "it" and "they" later: "the study" is one, "analysts" many
+                # ("61 percent of voters": unknown).
+                subject = cand.subject
+                plural = subject.tag_ != "NN" if (
+                    subject is not None and entity is None and subject.tag_ in ("NN", "NNS", "NNPS")
+                    and subject.lower_ not in speaker_words().quantities) else None
+                self.resolver.remember(cand.position, entity, speaker, plural)
                 kind = classify_kind(speaker, role, stype, self.is_state_media, self.is_outlet)
             if cand.quote:
                 # Quote marks are outside the span already; spaces inside them and the comma that hands over
