@@ -413,3 +413,38 @@ def test_a_quoted_fragment_in_a_clause_without_its_own_subject_gives_the_clause(
         ("Anna Lindqvist", "the budget was \u201cdead on arrival.\u201d", False),
         ("Tom Reyes", "anyone who complains about the ferry \u201chas never taken it.\u201d", False),
     ]
+
+
+def test_what_is_reported_never_crosses_a_paragraph():
+    # The parser runs the first sentence on into the next paragraph (its quote marks are two apostrophes); the
+    # clause stops at the line break, and the next paragraph's split quote is one statement of its own.
+    text = ("However noble the goal, using the fuel duty ''is a clumsy approach,'' said Mr. Morton (an opinion "
+            "echoed by everyone I interviewed).\n\n''There's no evidence whatsoever this would have any effect on "
+            "how commuters travel,'' Mr. Morton said. ''The real issue is the bus network.''")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert all("\n" not in text[s.start:s.end] for s in st)
+    assert [(s.text, s.quote) for s in st] == [
+        ("However noble the goal, using the fuel duty ''is a clumsy approach,''", False),
+        ("There's no evidence whatsoever this would have any effect on how commuters travel … The real issue is "
+         "the bus network.", True)]
+
+
+def test_a_title_in_quote_marks_is_nobody_s_words():
+    text = 'Councillor Anna Lindqvist spoke on "Morning Report With Dan Hale" about the levy.'
+    assert analyze_text(text).statements == []
+
+
+def test_a_relative_clause_ending_the_sentence_before_a_quote_does_not_frame_it():
+    text = ('"The ferry will run all winter," Mayor Tom Reyes said on Monday at the harbour dinner in Porto, where '
+            'Councillor Anna Lindqvist also spoke. "Nobody will be left on the dock."')
+    st = analyze_text(text).statements
+    assert [(s.speaker, s.text) for s in st] == [
+        ("Tom Reyes", "The ferry will run all winter \u2026 Nobody will be left on the dock.")]
+
+
+def test_a_clause_of_time_is_when_it_was_said_not_what():
+    text = ("Anna Lindqvist said when she resigned from the council in 2019 after the vote on the harbour levy. "
+            "Tom Reyes explained when the ferry would run again.")
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Tom Reyes", "when the ferry would run again")]

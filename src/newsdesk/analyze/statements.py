@@ -510,6 +510,17 @@ def _with_conjuncts(verb: Any, heads: list[Any]) -> list[Any]:
     return heads
 
 
+# Verbs whose clause may be a question ("asked when the plant would open", "explained why it closed").
+_QUESTION_VERBS = frozenset("ask explain know learn understand realize realise reveal disclose decide announce".split())
+_TIME_WORDS = frozenset("when whenever while after before since until once".split())
+
+
+def _time_clause(head: Any) -> bool:
+    """Whether a clause opens with a word of time ("when she resigned", "after the vote was counted")."""
+    first = head.left_edge
+    return first.lower_ in _TIME_WORDS and first.head.i == head.i and first.dep_ in ("advmod", "mark")
+
+
 def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
     ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
@@ -526,6 +537,8 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
                       and any(g.dep_ in _SUBJECT_DEPS for g in c.children)
                       and not any(g.dep_ == "mark" for g in c.children)), None)
     if ccomp is not None:
+        if _time_clause(ccomp) and lemma not in _QUESTION_VERBS:
+            return None  # "said when she resigned from the network": when it was said, not what
         return [ccomp]
     xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
     if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
@@ -567,6 +580,18 @@ def _introduced(verb: Any, lemma: str) -> list[Any] | None:
             if ccomp is not None:
                 return [ccomp]
     return None
+
+
+_TITLE_SMALL_WORDS = frozenset("a an the of and or nor but in on at to for with by from as vs is it".split())
+
+
+def _is_title(quoted: str) -> bool:
+    """Whether quoted words are a title or a name ("Face the Nation", "The Art of the Deal"), not someone's words:
+    every word but the small ones capitalised, and no sentence in it."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", quoted)
+    stripped = quoted.rstrip(" ,")
+    return bool(words) and len(words) <= 8 and not stripped.endswith((".", "!", "?")) and words[0][0].isupper() and all(
+        w[0].isupper() or w.lower() in _TITLE_SMALL_WORDS for w in words)
 
 
 def _same_words(start: int, end: int, other_start: int, other_end: int) -> bool:
@@ -659,6 +684,8 @@ class Extractor:
 
     def _quote_candidate(self, quote: Quote, previous: Quote | None) -> _Candidate | None:
         words = len(self.text[quote.start:quote.end].split())
+        if _is_title(self.text[quote.start:quote.end]):
+            return None
         close = self._doc_at(quote.end)
         verb: Any = None
         subject: Any = None
@@ -771,7 +798,8 @@ class Extractor:
             k = sent.start - 1
             while k >= 0 and (doc[k].is_space or doc[k].is_punct):
                 k -= 1
-            if k >= 0 and _is_speech(doc[k], frame=True) and not _negated(doc[k]):
+            if k >= 0 and _is_speech(doc[k], frame=True) and not _negated(doc[k]) and doc[k].dep_ != "relcl":
+                # (not "X said on Saturday at the gala, where Y also spoke.": the quote after it is X's)
                 return doc[k], None
         return None, None
 
@@ -829,7 +857,7 @@ class Extractor:
             if pobj is None:
                 return None
             sent = verb.sent
-            start, end = _trim(self.text, offset + sent.start_char, offset + sent.end_char)
+            start, end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, offset + verb.idx)
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
@@ -912,7 +940,17 @@ class Extractor:
                 break
         tokens = doc[first:last + 1]
         s, e = _span_of(tokens)
-        return _trim(self.text, offset + s, offset + e)
+        return self._in_paragraph(*_trim(self.text, offset + s, offset + e), offset + verb.idx)
+
+    def _in_paragraph(self, start: int, end: int, cue: int) -> tuple[int, int]:
+        """start..end cut to the paragraph of the cue at `cue`: what is reported never crosses a line break (a
+        parse that runs a sentence on into the next paragraph, as one ending in a quote mark the parser does not
+        close, would make a statement of two paragraphs, two speakers' words among them)."""
+        opens = self.text.rfind("\n", 0, cue) + 1
+        closes = self.text.find("\n", cue)
+        closes = len(self.text) if closes < 0 else closes
+        start, end = max(start, opens), min(end, closes)
+        return _trim(self.text, start, end) if start < end else (start, start)
 
     def _according(self, tok: Any, offset: int) -> _Candidate | None:
         to = tok.doc[tok.i + 1]
@@ -925,7 +963,7 @@ class Extractor:
         sent = tok.sent
         phrase_start = offset + tok.idx
         phrase_end = offset + pobj.right_edge.idx + len(pobj.right_edge.text)
-        s_start, s_end = offset + sent.start_char, offset + sent.end_char
+        s_start, s_end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, phrase_start)
         before = _trim(self.text, s_start, phrase_start)
         after = _trim(self.text, phrase_end, s_end)
         start, end = before if before[1] - before[0] >= after[1] - after[0] else after
