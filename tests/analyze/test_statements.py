@@ -448,3 +448,20 @@ def test_a_clause_of_time_is_when_it_was_said_not_what():
             "Tom Reyes explained when the ferry would run again.")
     assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
         ("Tom Reyes", "when the ferry would run again")]
+
+
+def test_a_clause_the_parser_splits_in_two_is_one_content():
+    # The parser hangs "was an expression of anger" on "said" beside the first clause.
+    text = "Okafor said Reyes has \u201cdeep respect\u201d for the crews and his harsh remark was instead an " \
+           "expression of anger with the budget."
+    assert [s.text for s in analyze_text(text).statements] == [
+        "Reyes has \u201cdeep respect\u201d for the crews and his harsh remark was instead an expression of anger "
+        "with the budget"]
+
+
+def test_a_word_handing_over_to_the_frame_opens_the_quote_after_it():
+    text = '"Hopefully," the mayor said, "this ferry can help us reach each other, and listen to each other."'
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("the mayor", "Hopefully \u2026 this ferry can help us reach each other, and listen to each other.", True)]

@@ -539,7 +539,9 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     if ccomp is not None:
         if _time_clause(ccomp) and lemma not in _QUESTION_VERBS:
             return None  # "said when she resigned from the network": when it was said, not what
-        return [ccomp]
+        # The parser may split one clause in two ("said [Trump has respect for the military and his comment]
+        # [was an expression of frustration]"): every clause on the same side of the verb is what was said.
+        return [c for c in children if c.dep_ == "ccomp" and (c.i > verb.i) == (ccomp.i > verb.i)] or [ccomp]
     xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
     if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
         return _with_conjuncts(verb, [xcomp])
@@ -1001,6 +1003,7 @@ class Extractor:
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
         clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
+        opening: Quote | None = None  # a quote too short to stand alone, ending in a comma: a split quote's start
         transcript = self._transcript_candidates()
         lines = [(c.position, c.end) for c in transcript]
         for chain in _chains(self.layout.quotes):
@@ -1016,8 +1019,17 @@ class Extractor:
             if cand is None and len(chain) > 1:
                 cand = self._quote_candidate(chain[0], previous)
             if cand is None:
+                # A word or two handing over to the frame ("Hopefully," she said, "…"): the first part of the
+                # quote after the frame.
+                opening = chain[0] if len(chain) == 1 and self.text[chain[0].start:chain[0].end].rstrip().endswith(
+                    ",") else None
                 previous = None
                 continue
+            if opening is not None and cand.quote and len(chain) == 1 and opening.end <= cand.verb_char < (
+                    chain[0].start) and "\n" not in self.text[opening.end:chain[0].start]:
+                cand.parts = [(opening.start, opening.end), (cand.start, cand.end)]
+                cand.position = cand.start = opening.start
+            opening = None
             if previous is not None and len(chain) == 1 and self._splits(candidates[-1], cand, chain[0]):
                 # "A," she said. "B." (or: "A," she said, "B."): one statement, its frame between its parts.
                 first = candidates[-1]
