@@ -465,3 +465,32 @@ def test_a_word_handing_over_to_the_frame_opens_the_quote_after_it():
     check_offsets(text, st)
     assert [(s.speaker, s.text, s.quote) for s in st] == [
         ("the mayor", "Hopefully \u2026 this ferry can help us reach each other, and listen to each other.", True)]
+
+
+def test_what_someone_pointed_out_pointed_to_spoke_of_commented_on_discussed_or_pushed_for():
+    text = ("The council pointed out that the ferry had never run on time. Reyes pointed to reports that the ferry "
+            "lost money. Reyes has also commented on the ferry strike. The union pushed for a new contract. "
+            "Okafor discussed the new timetable. Lindqvist spoke of the long winter.")
+    assert said(text) == [
+        ("The council", "point out", "claim", "the ferry had never run on time"),
+        ("Reyes", "point to", "claim", "reports that the ferry lost money"),
+        ("Reyes", "comment", "claim", "the ferry strike"),
+        ("The union", "push for", "claim", "a new contract"),
+        ("Okafor", "discuss", "claim", "the new timetable"),
+        ("Lindqvist", "speak", "claim", "the long winter"),
+    ]
+
+
+def test_pointing_and_pushing_without_words_are_not_statements():
+    text = "The guard pointed the torch at the door. The crew pushed the boat into the water. The team scored 5 points."
+    assert analyze_text(text).statements == []
+
+
+def test_a_question_is_framed_by_the_sentence_that_only_names_who_asked_it():
+    text = "\u201cDoes anybody know what the budget of the harbour board is?\u201d Okafor asked."
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Okafor", "ask", "Does anybody know what the budget of the harbour board is?", True)]
+    # ... but a sentence that says more than who spoke is no frame of the quote before it.
+    text = "\u201cThe ferry is late again.\u201d Reyes said the timetable would change."
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Reyes", "say", "the timetable would change", False)]

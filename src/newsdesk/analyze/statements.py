@@ -60,15 +60,15 @@ refute rebut argue suggest believe report write comment reply respond confirm ac
 speculate estimate think expect recall remark tweet quip joke conclude assert maintain contend allege observe
 reiterate vow promise pledge complain concede disclose reveal testify indicate agree counter hint mention fear
 continue describe speak urge ask
-""".split())
+""".split()) | {"point out"}
 # Verbs whose object, with what completes it, is what was said ("dismissed such notions", "condemned the test as
 # reckless", "accused the mayor of lying", "urged voters to stay home"). Not "disclose": what is disclosed is a
 # thing (their assets, the documents), rarely words.
 _OBJECT_VERBS = frozenset("""
 deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
 acknowledge admit reiterate describe reveal cite propose demand urge criticize criticise accuse condemn
-endorse praise question blast slam defend mention ask
-""".split())
+endorse praise question blast slam defend mention ask discuss
+""".split()) | {"point out"}
 # Taking a stand on someone or something is a statement only when someone takes it: "the storm slammed the
 # coast" and "the tanks defended the bridge" are not.
 _STANCE_VERBS = frozenset("""
@@ -87,10 +87,14 @@ figures statistics records documents audit review census transcript transcripts 
 clip letter filings tally
 """.split())
 # Phrasal denials, known by their particle ("brushed off the report", "shrugged off the criticism").
-_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss"}
-_PHRASAL_FORMS = {form: base for base in ("brush", "shrug") for form in (
+_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss", ("point", "out"): "point out"}
+_PHRASAL_FORMS = {form: base for base in ("brush", "shrug", "point", "push") for form in (
     base, base + ("es" if base.endswith("sh") else "s"), base + ("ged" if base == "shrug" else "ed"),
     base + ("ging" if base == "shrug" else "ing"))}
+# Cues whose content is the object of a preposition ("pointed to the polls", "spoke of the legacy of racism",
+# "commented on the strike", "pushed for a recount").
+_PREP_CUES = {("point", "to"): "point to", ("push", "for"): "push for"}
+_PREP_CONTENT = {"point to": ("to",), "speak": ("of", "about"), "comment": ("on", "about"), "push for": ("for",)}
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
                                 "fear", "hint", "hope", "want", "plan", "intend", "worry", "doubt", "suspect",
@@ -138,6 +142,8 @@ def _inflect(base: str) -> list[str]:
 
 for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS
               | _FINDING_VERBS):
+    if " " in _verb:
+        continue  # a phrasal cue ("point out"): known by its verb and particle (_PHRASAL)
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
@@ -440,6 +446,9 @@ def _is_speech(tok: Any, frame: bool = False) -> str | None:
     if lemma is None and tok.lower_ in _PHRASAL_FORMS:
         particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
         lemma = _PHRASAL.get((_PHRASAL_FORMS[tok.lower_], particle or ""))
+        if lemma is None:
+            lemma = next((_PREP_CUES[key] for c in tok.children if c.dep_ == "prep"
+                          and (key := (_PHRASAL_FORMS[tok.lower_], c.lower_)) in _PREP_CUES), None)
     if lemma is None and frame:
         # Next to a quote these introduce words too ("the letter read", "she wrote on Twitter").
         lemma = _FRAME_ONLY.get(tok.lower_)
@@ -471,6 +480,18 @@ def _someone(token: Any) -> bool:
     if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
         return True
     return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
+
+
+def _bare_frame(doc: Any, first: Any) -> bool:
+    """Whether the sentence at `first` is nothing but a frame ("Okafor asked." after a question ending in its
+    own question mark, as the parser splits "“…?” Okafor asked."): a speaker and a speech verb, then its end."""
+    for tok in doc[first.i:first.i + 6]:
+        if tok.text in (".", "!", "?", ";") or tok.is_space:
+            return False
+        if _is_speech(tok, frame=True):
+            after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            return after is None or after.text == "." or after.is_space
+    return False
 
 
 def _interrupted(verb: Any) -> Any:
@@ -556,6 +577,11 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
                                                                           if c.dep_ == "xcomp" and c.i > prep.i]]
         oprd = next((c for c in children if c.dep_ == "oprd"), None)
         return [dobj, oprd] if dobj is not None and oprd is not None else None
+    if lemma in _PREP_CONTENT:
+        prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in _PREP_CONTENT[lemma]), None)
+        pobj = next((p for p in prep.children if p.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+        if pobj is not None:
+            return [pobj]
     if dobj is not None and lemma in _OBJECT_VERBS | _FINDING_VERBS:
         return _with_conjuncts(verb, [dobj, *[c for c in children if c.i > dobj.i and (
             c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]])
@@ -703,7 +729,7 @@ class Extractor:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
-                            tok.is_sent_start and tok.text[:1].isupper())):
+                            tok.is_sent_start and tok.text[:1].isupper() and not _bare_frame(doc, tok))):
                         break  # a finished quote is not framed by the next paragraph or sentence
                     if tok.text in (".", "!", "?", ";") and not (
                             tok.text == "." and tok.i and doc[tok.i - 1].lower_ in ABBREVIATIONS):
