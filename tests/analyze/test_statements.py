@@ -494,3 +494,13 @@ def test_a_question_is_framed_by_the_sentence_that_only_names_who_asked_it():
     text = "\u201cThe ferry is late again.\u201d Reyes said the timetable would change."
     assert [(s.speaker, s.verb, s.text, s.quote) for s in analyze_text(text).statements] == [
         ("Reyes", "say", "the timetable would change", False)]
+
+
+def test_a_quote_inside_a_reported_clause_is_part_of_it():
+    # "expects" frames the quote, but the quote lies inside what "said" reports: one statement, Ana Ruiz's.
+    text = "Mayor Ana Ruiz said she expects the council \u201cto keep calling out waste wherever we find it.\u201d"
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in st] == [
+        ("Ana Ruiz", "say", "she expects the council \u201cto keep calling out waste wherever we find it.\u201d",
+         False)]

@@ -1017,6 +1017,24 @@ class Extractor:
 
     # -------------------------------------------------------------------------------------- run
 
+    def _fold_quotes_into_reported(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """`candidates` less the quotes that lie inside the words of a reported statement ("she said she expects
+        the council "to keep calling out waste""): the quoted words are part of what the clause reports, not a
+        statement of their own. The clause keeps the quote's closing punctuation and mark."""
+        reported = sorted((c for c in candidates if not c.quote), key=lambda c: c.start)
+        starts = [c.start for c in reported]
+        widest = list(itertools.accumulate(reported, lambda a, b: b if b.end > a.end else a))
+        kept = []
+        for cand in candidates:
+            k = bisect.bisect_right(starts, cand.start) - 1
+            # (+1: the full stop inside the closing mark, which the parse leaves out of the clause)
+            if cand.quote and not cand.parts and k >= 0 and widest[k].end + 1 >= cand.end:
+                if self.text[cand.end:cand.end + 1] in ("”", '"') or self.text.startswith("''", cand.end):
+                    widest[k].end = max(widest[k].end, cand.end + (2 if self.text.startswith("''", cand.end) else 1))
+                continue
+            kept.append(cand)
+        return kept
+
     def _words_of(self, start: int, end: int) -> tuple[int, int]:
         while start < end and self.text[start].isspace():
             start += 1
@@ -1075,6 +1093,7 @@ class Extractor:
             previous = chain[-1]
         candidates.extend(transcript)
         candidates.extend(self._reported_candidates(used))
+        candidates = self._fold_quotes_into_reported(candidates)
         candidates.sort(key=lambda c: (c.position, c.start))
         del candidates[MAX_STATEMENTS:]
         statements: list[Statement] = []
