@@ -504,3 +504,10 @@ def test_a_quote_inside_a_reported_clause_is_part_of_it():
     assert [(s.speaker, s.verb, s.text, s.quote) for s in st] == [
         ("Ana Ruiz", "say", "she expects the council \u201cto keep calling out waste wherever we find it.\u201d",
          False)]
+
+
+def test_what_was_reported_by_someone_is_the_passive_subject():
+    text = ("The harbour deal was first reported by The Coast Courier on Monday. "
+            "It was first announced by the mayor in May.")
+    assert [(s.speaker, s.verb, s.text) for s in analyze_text(text).statements] == [
+        ("Coast Courier", "report", "The harbour deal")]

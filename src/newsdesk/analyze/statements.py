@@ -884,8 +884,17 @@ class Extractor:
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is None:
                 return None
-            sent = verb.sent
-            start, end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, offset + verb.idx)
+            # What was reported is the passive subject ("the registration issue was first reported by the
+            # Post"); a pronoun ("it was first declared by Nixon") says nothing by itself.
+            said = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+            if said is not None:
+                if said.tag_ in ("PRP", "EX") or said.tag_.startswith("W"):
+                    return None
+                start, end = _span_of(verb.doc[said.left_edge.i:said.right_edge.i + 1])
+                start, end = self._in_paragraph(offset + start, offset + end, offset + verb.idx)
+            else:
+                sent = verb.sent
+                start, end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, offset + verb.idx)
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
