@@ -509,5 +509,9 @@ def test_a_quote_inside_a_reported_clause_is_part_of_it():
 def test_what_was_reported_by_someone_is_the_passive_subject():
     text = ("The harbour deal was first reported by The Coast Courier on Monday. "
             "It was first announced by the mayor in May.")
-    assert [(s.speaker, s.verb, s.text) for s in analyze_text(text).statements] == [
-        ("Coast Courier", "report", "The harbour deal")]
+    assert [(s.verb, s.text) for s in analyze_text(text).statements] == [("report", "The harbour deal")]
+
+
+def test_a_concession_closing_the_sentence_is_the_writer_s():
+    text = "Mayor Tom Reyes said the ferry was the fastest in the region, although it has never run on time."
+    assert [s.text for s in analyze_text(text).statements] == ["the ferry was the fastest in the region"]

@@ -531,6 +531,9 @@ def _with_conjuncts(verb: Any, heads: list[Any]) -> list[Any]:
     return heads
 
 
+# A clause after a comma that grants a point against what was said is the writer's ("..., although it may take
+# days to know"), as the speaker rarely undercuts their own words in one breath.
+_CONCESSIVE = frozenset({"although", "though", "whereas"})
 # Verbs whose clause may be a question ("asked when the plant would open", "explained why it closed").
 _QUESTION_VERBS = frozenset("ask explain know learn understand realize realise reveal disclose decide announce".split())
 _TIME_WORDS = frozenset("when whenever while after before since until once".split())
@@ -957,7 +960,8 @@ class Extractor:
         ends it after a comma ("wants to sign up a million people, focusing on ..."), an appositive that ends it
         ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's), and so a
         relative clause after a comma that ends an object ("praised the plan, which includes ..."; a reported
-        clause keeps its own: PolNeAR's contents do)."""
+        clause keeps its own: PolNeAR's contents do), a concession after a comma that ends it ("..., although it
+        has never run on time")."""
         doc = verb.doc
         first = min(h.left_edge.i for h in heads)
         last = max(h.right_edge.i for h in heads)
@@ -969,6 +973,8 @@ class Extractor:
                     and tok.head.tag_ != tok.tag_ and tok.head.i >= first) or (
                     tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma
                     and (_is_speech(tok) or tok.right_edge.i >= last)) or (
+                    tok.dep_ == "advcl" and after_comma and tok.right_edge.i >= last and any(
+                        c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in tok.children)) or (
                     tok.dep_ in ("appos", "relcl") and after_comma and tok.right_edge.i >= last
                     and (tok.dep_ == "appos" or heads[0].dep_ != "ccomp")):
                 last = tok.left_edge.i - 1
