@@ -515,3 +515,10 @@ def test_what_was_reported_by_someone_is_the_passive_subject():
 def test_a_concession_closing_the_sentence_is_the_writer_s():
     text = "Mayor Tom Reyes said the ferry was the fastest in the region, although it has never run on time."
     assert [s.text for s in analyze_text(text).statements] == ["the ferry was the fastest in the region"]
+
+
+def test_someone_s_claim_that_is_their_statement():
+    text = ("The audit contradicted Reyes's claim that the ferry had made a profit. "
+            "A claim that taxes rose was false. His warning that the bridge would close went unheard.")
+    assert [(s.speaker, s.verb, s.text) for s in analyze_text(text).statements] == [
+        ("Reyes", "claim", "the ferry had made a profit")]

@@ -147,7 +147,17 @@ for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _IN
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
-SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted([*_FORMS, *_PHRASAL_FORMS], key=len, reverse=True)) + r")\b", re.I)
+# Nouns of saying whose clause is what someone said, claimed or holds ("the mayor's claim that the budget was
+# balanced"), with the verb that gives the statement's status.
+_CLAIM_NOUNS = {noun: verb for verb, nouns in {
+    "claim": "claim claims", "assert": "assertion assertions", "allege": "allegation allegations",
+    "accuse": "accusation accusations", "charge": "charge charges", "contend": "contention",
+    "insist": "insistence", "warn": "warning warnings", "argue": "argument", "state": "statement",
+    "promise": "promise promises", "pledge": "pledge pledges", "predict": "prediction predictions",
+    "suggest": "suggestion", "acknowledge": "acknowledgment acknowledgement", "admit": "admission",
+    "deny": "denial", "believe": "belief", "fear": "fear fears"}.items() for noun in nouns.split()}
+SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted({*_FORMS, *_PHRASAL_FORMS, *_CLAIM_NOUNS}, key=len, reverse=True))
+                         + r")\b", re.I)
 
 
 def verb_lemma(word: str) -> str | None:
@@ -867,6 +877,11 @@ class Extractor:
                     if cand:
                         out.append(cand)
                     continue
+                if tok.lower_ in _CLAIM_NOUNS and tok.tag_ in ("NN", "NNS"):
+                    cand = self._nominal(tok, offset)
+                    if cand:
+                        out.append(cand)
+                    continue
                 lemma = _is_speech(tok)
                 if lemma is None:
                     continue
@@ -994,6 +1009,26 @@ class Extractor:
         closes = len(self.text) if closes < 0 else closes
         start, end = max(start, opens), min(end, closes)
         return _trim(self.text, start, end) if start < end else (start, start)
+
+    def _nominal(self, noun: Any, offset: int) -> _Candidate | None:
+        """A noun of saying, whose it is and the clause it introduces: "the mayor's claim that the budget was
+        balanced", "warnings by the union that the crews were unpaid". Someone's (a possessive or "by" with a name
+        or a group, not "his": a pronoun there is too often not the speaker), and a "that" clause."""
+        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")
+                       and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        if clause is None:
+            return None
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if owner is None:
+            by = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
+            owner = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        if owner is None or owner.tag_ in ("PRP", "PRP$", "WP", "WP$") or not _someone(owner):
+            return None
+        start, end = self._content_span(noun, [clause], offset)
+        if len(self.text[start:end].split()) < 2 or self._within_a_quote(start, end):
+            return None
+        return _Candidate(offset + noun.idx, start, end, _CLAIM_NOUNS[noun.lower_], False, subject=owner,
+                          subject_offset=offset)
 
     def _according(self, tok: Any, offset: int) -> _Candidate | None:
         to = tok.doc[tok.i + 1]
