@@ -522,3 +522,9 @@ def test_someone_s_claim_that_is_their_statement():
             "A claim that taxes rose was false. His warning that the bridge would close went unheard.")
     assert [(s.speaker, s.verb, s.text) for s in analyze_text(text).statements] == [
         ("Reyes", "claim", "the ferry had made a profit")]
+
+
+def test_a_person_who_said_something_said_it():
+    text = "Voters then heard from Michael Stevens, who said the ferry should be free."
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Michael Stevens", "the ferry should be free")]

@@ -561,7 +561,7 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     "condemned the test as reckless", "urged voters to stay home"), "called for/on X"; None when there is none.
     A parenthetical frame ("The museum, he said, celebrated ...") gives the clause it interrupts."""
     children = list(verb.children)
-    if lemma in SPEECH_VERBS and (interrupted := _interrupted(verb)) is not None:
+    if lemma in SPEECH_VERBS and verb.dep_ != "relcl" and (interrupted := _interrupted(verb)) is not None:
         return [interrupted]
     ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
     if ccomp is None and lemma in SPEECH_VERBS:
@@ -927,6 +927,8 @@ class Extractor:
                 outer = outer.head
             if outer.i != verb.head.i and _is_speech(outer):
                 subject = _subject(outer)
+        if subject is not None and subject.lower_ == "who" and verb.dep_ == "relcl" and self._person(verb.head, offset):
+            subject = verb.head  # "Tom Reyes, who said the crews were unpaid": Tom Reyes said it
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
         if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
@@ -948,6 +950,11 @@ class Extractor:
         if self._within_a_quote(start, end):
             return None
         return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
+
+    def _person(self, token: Any, offset: int) -> bool:
+        """Whether `token` (of a chunk parsed at `offset`) is part of a person's name the article gives."""
+        entity = self.resolver.entity_at(offset + token.idx, offset + token.idx + len(token.text))
+        return entity is not None and entity.type == "PERSON"
 
     @staticmethod
     def _asserted(verb: Any, subject: Any) -> bool:
