@@ -528,3 +528,10 @@ def test_a_person_who_said_something_said_it():
     text = "Voters then heard from Michael Stevens, who said the ferry should be free."
     assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
         ("Michael Stevens", "the ferry should be free")]
+
+
+def test_called_x_y_when_the_parser_reads_both_as_predicates_and_a_subject_named_in_apposition():
+    text = ('Ana Lopez, a senior adviser, called the mayor\'s remarks on Saturday "a true wake-up call" to his '
+            'supporters. Her former partner, Lawrence Miller, called him a master at closing impossible deals.')
+    assert [(s.verb, s.text) for s in analyze_text(text).statements] == [
+        ("call", "the mayor's remarks on Saturday \"a true wake-up call\""), ("call", "him a master")]

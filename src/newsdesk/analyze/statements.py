@@ -489,6 +489,8 @@ def _someone(token: Any) -> bool:
         return True
     if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
         return True
+    if any(c.dep_ == "appos" and c.tag_ == "NNP" for c in token.children):
+        return True  # "her former partner, Lawrence Miller,"
     return classify_kind(token.text) not in ("other", "anonymous") or bool(_ANONYMOUS.search(token.text))
 
 
@@ -588,8 +590,10 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         if prep is not None:
             return [next(p for p in prep.children if p.dep_ == "pobj"), *[c for c in children
                                                                           if c.dep_ == "xcomp" and c.i > prep.i]]
-        oprd = next((c for c in children if c.dep_ == "oprd"), None)
-        return [dobj, oprd] if dobj is not None and oprd is not None else None
+        oprds = [c for c in children if c.dep_ == "oprd"]
+        if dobj is None and len(oprds) == 2:
+            dobj = oprds.pop(0)  # "called the mayor's remarks "a wake-up call"", the object parsed as a predicate
+        return [dobj, oprds[0]] if dobj is not None and oprds else None
     if lemma in _PREP_CONTENT:
         prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in _PREP_CONTENT[lemma]), None)
         pobj = next((p for p in prep.children if p.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
