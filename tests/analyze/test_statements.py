@@ -535,3 +535,12 @@ def test_called_x_y_when_the_parser_reads_both_as_predicates_and_a_subject_named
             'supporters. Her former partner, Lawrence Miller, called him a master at closing impossible deals.')
     assert [(s.verb, s.text) for s in analyze_text(text).statements] == [
         ("call", "the mayor's remarks on Saturday \"a true wake-up call\""), ("call", "him a master")]
+
+
+def test_a_headline_name_colon_claim_is_who_said_what():
+    text = "Okafor: Ferry Will Run All Winter.\n\nHarbour chief Ruth Okafor said the ferry would keep running."
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Ruth Okafor", "Ferry Will Run All Winter"), ("Ruth Okafor", "the ferry would keep running")]
+    # A label that names nobody is no speaker.
+    text = "UPDATE: Ferry Will Run.\n\nThe ferry will run, Ruth Okafor said."
+    assert [s.text for s in analyze_text(text).statements] == ["The ferry will run"]

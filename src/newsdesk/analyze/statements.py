@@ -473,6 +473,8 @@ _FINITE = frozenset({"VBD", "VBZ", "VBP"})
 # A line opening with a name in capitals and a colon (in quote marks where the transcript is quoted).
 _TRANSCRIPT_LINE = re.compile(r"^[^\S\n]*[\"“]?([A-Z][A-Z'’.-]+(?:[^\S\n][A-Z][A-Z'’.-]+){0,2}):"
                               r"[^\S\n]+(\S[^\n]*)", re.M)
+# The first line of an article: a name of up to three words, a colon, the rest of the line.
+_HEADLINE = re.compile(r"[^\S\n]*([A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,2}):[^\S\n]+(\S[^\n]*)")
 _QUOTE_MARKS = frozenset({*"\"“”«»„", "''"})
 # A dash, and after it a name alone up to a comma or the line end.
 _DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
@@ -1076,6 +1078,20 @@ class Extractor:
             out.append(_Candidate(line.start(), start, end, "say", True, speaker=entity))
         return out
 
+    def _headline_candidate(self) -> _Candidate | None:
+        """A headline of the form "Name: what they said" ("Okafor: Ferry Will Run All Winter"), the name one of a
+        person or an organisation the article names: the headline writer's way of giving who said what."""
+        line = _HEADLINE.match(self.text)
+        if line is None:
+            return None
+        entity = self.resolver.by_word(line.group(1).split()[-1], line.end())
+        if entity is None or entity.type not in ("PERSON", "ORG"):
+            return None
+        start, end = line.start(2), line.end(2)
+        while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in ".'’\"”"):
+            end -= 1
+        return _Candidate(line.start(), start, end, "say", False, speaker=entity)
+
     # -------------------------------------------------------------------------------------- run
 
     def _fold_quotes_into_reported(self, candidates: list[_Candidate]) -> list[_Candidate]:
@@ -1110,6 +1126,9 @@ class Extractor:
         clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
         opening: Quote | None = None  # a quote too short to stand alone, ending in a comma: a split quote's start
         transcript = self._transcript_candidates()
+        headline = self._headline_candidate()
+        if headline is not None:
+            transcript.append(headline)
         lines = [(c.position, c.end) for c in transcript]
         for chain in _chains(self.layout.quotes):
             check_deadline("quotes")
