@@ -544,3 +544,10 @@ def test_a_headline_name_colon_claim_is_who_said_what():
     # A label that names nobody is no speaker.
     text = "UPDATE: Ferry Will Run.\n\nThe ferry will run, Ruth Okafor said."
     assert [s.text for s in analyze_text(text).statements] == ["The ferry will run"]
+
+
+def test_what_is_reported_never_stops_inside_a_quote():
+    text = 'Mayor Tom Reyes called the ferry a "lifeline in an age when so many towns are cut off from the coast."'
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [s.text for s in st] == ['the ferry a "lifeline in an age when so many towns are cut off from the coast."']

@@ -1011,7 +1011,17 @@ class Extractor:
                 break
         tokens = doc[first:last + 1]
         s, e = _span_of(tokens)
-        return self._in_paragraph(*_trim(self.text, offset + s, offset + e), offset + verb.idx)
+        return self._in_paragraph(*self._whole_quotes(*_trim(self.text, offset + s, offset + e)), offset + verb.idx)
+
+    def _whole_quotes(self, start: int, end: int) -> tuple[int, int]:
+        """start..end, running on to the end of a quote opened inside it, its closing punctuation and mark
+        included: what was reported never stops in the middle of the words quoted."""
+        k = bisect.bisect_right(self.quote_starts, end) - 1
+        if k < 0 or not start < self.quote_spans[k][0] <= end <= self.quote_spans[k][1]:
+            return start, end
+        end = self.quote_spans[k][1]
+        width = 2 if self.text.startswith("''", end) else 1 if self.text[end:end + 1] in ("”", '"', "»") else 0
+        return start, end + width
 
     def _in_paragraph(self, start: int, end: int, cue: int) -> tuple[int, int]:
         """start..end cut to the paragraph of the cue at `cue`: what is reported never crosses a line break (a
