@@ -470,7 +470,9 @@ def test_a_word_handing_over_to_the_frame_opens_the_quote_after_it():
 def test_what_someone_pointed_out_pointed_to_spoke_of_commented_on_discussed_or_pushed_for():
     text = ("The council pointed out that the ferry had never run on time. Reyes pointed to reports that the ferry "
             "lost money. Reyes has also commented on the ferry strike. The union pushed for a new contract. "
-            "Okafor discussed the new timetable. Lindqvist spoke of the long winter.")
+            "Okafor discussed the new timetable. Lindqvist spoke of the long winter. Reyes has called for cutting "
+            "the fare. Okafor talked about the old pier. Lindqvist complained about the noise. The union railed "
+            "against the new rota.")
     assert said(text) == [
         ("The council", "point out", "claim", "the ferry had never run on time"),
         ("Reyes", "point to", "claim", "reports that the ferry lost money"),
@@ -478,11 +480,16 @@ def test_what_someone_pointed_out_pointed_to_spoke_of_commented_on_discussed_or_
         ("The union", "push for", "claim", "a new contract"),
         ("Okafor", "discuss", "claim", "the new timetable"),
         ("Lindqvist", "speak", "claim", "the long winter"),
+        ("Reyes", "call", "claim", "cutting the fare"),
+        ("Okafor", "talk", "claim", "the old pier"),
+        ("Lindqvist", "complain", "claim", "the noise"),
+        ("The union", "rail", "claim", "the new rota"),
     ]
 
 
 def test_pointing_and_pushing_without_words_are_not_statements():
-    text = "The guard pointed the torch at the door. The crew pushed the boat into the water. The team scored 5 points."
+    text = ("The guard pointed the torch at the door. The crew pushed the boat into the water. The team scored 5 "
+            "points. The train rails were old. Peace talks were held in May.")
     assert analyze_text(text).statements == []
 
 

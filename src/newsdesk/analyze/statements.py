@@ -94,7 +94,9 @@ _PHRASAL_FORMS = {form: base for base in ("brush", "shrug", "point", "push") for
 # Cues whose content is the object of a preposition ("pointed to the polls", "spoke of the legacy of racism",
 # "commented on the strike", "pushed for a recount").
 _PREP_CUES = {("point", "to"): "point to", ("push", "for"): "push for"}
-_PREP_CONTENT = {"point to": ("to",), "speak": ("of", "about"), "comment": ("on", "about"), "push for": ("for",)}
+_PREP_CONTENT = {"point to": ("to",), "speak": ("of", "about"), "comment": ("on", "about"), "push for": ("for",),
+                 "talk": ("about", "of"), "complain": ("about", "of"), "rail": ("against",)}
+_PREP_VERBS = frozenset({"talk", "rail"})  # known by their preposition only
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
                                 "fear", "hint", "hope", "want", "plan", "intend", "worry", "doubt", "suspect",
@@ -141,7 +143,7 @@ def _inflect(base: str) -> list[str]:
 
 
 for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS
-              | _FINDING_VERBS):
+              | _FINDING_VERBS | _PREP_VERBS):
     if " " in _verb:
         continue  # a phrasal cue ("point out"): known by its verb and particle (_PHRASAL)
     for _form in _inflect(_verb):
@@ -588,10 +590,11 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         # "called on Obama to retaliate", "called for a recount", "called the plan a disaster"; never a plain
         # object ("called the meeting to order", "called his mother").
         prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in ("for", "on")
-                     and any(p.dep_ == "pobj" for p in c.children)), None)
+                     and any(p.dep_ in ("pobj", "pcomp") for p in c.children)), None)
         if prep is not None:
-            return [next(p for p in prep.children if p.dep_ == "pobj"), *[c for c in children
-                                                                          if c.dep_ == "xcomp" and c.i > prep.i]]
+            # ("called for reducing the rate": the parser makes a gerund the preposition's clause)
+            return [next(p for p in prep.children if p.dep_ in ("pobj", "pcomp")),
+                    *[c for c in children if c.dep_ == "xcomp" and c.i > prep.i]]
         oprds = [c for c in children if c.dep_ == "oprd"]
         if dobj is None and len(oprds) == 2:
             dobj = oprds.pop(0)  # "called the mayor's remarks "a wake-up call"", the object parsed as a predicate
