@@ -558,3 +558,11 @@ def test_what_is_reported_never_stops_inside_a_quote():
     st = analyze_text(text).statements
     check_offsets(text, st)
     assert [s.text for s in st] == ['the ferry a "lifeline in an age when so many towns are cut off from the coast."']
+
+
+def test_a_split_quote_in_two_apostrophes_after_a_long_frame_is_one_statement():
+    text = ("''This is not reform,'' said Dana Whitfield, an economist who served as director of the Harbour Budget "
+            "Office and is now head of the Coastal Forum, a conservative advocacy group. ''It's anti-reform. She's "
+            "adding complexity.''")
+    assert [s.text for s in analyze_text(text).statements] == [
+        "This is not reform \u2026 It's anti-reform. She's adding complexity."]

@@ -665,6 +665,8 @@ def _chains(quotes: list[Quote]) -> list[list[Quote]]:
 
 
 def _starts_sentence(text: str, mark: int) -> bool:
+    if text[mark] == "'" and mark and text[mark - 1] == "'":
+        mark -= 1  # the first of two apostrophes ('' … '') opens the quote
     before = text[max(0, mark - 3):mark].rstrip(" \t")
     return not before or before.endswith(("\n", ".", "!", "?", ":", "”", '"'))
 
