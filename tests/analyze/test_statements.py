@@ -566,3 +566,14 @@ def test_a_split_quote_in_two_apostrophes_after_a_long_frame_is_one_statement():
             "adding complexity.''")
     assert [s.text for s in analyze_text(text).statements] == [
         "This is not reform \u2026 It's anti-reform. She's adding complexity."]
+
+
+def test_a_quote_inside_the_sentence_its_frame_interrupts_gives_the_sentence():
+    text = ("The economic weapons the town has at its disposal, he added, are like \"fireworks that you can't "
+            "light.\" Asked about the fire, Ms. Lopez said, \"I think it is important to know the facts.\"")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.text, s.quote) for s in st] == [
+        ("The economic weapons the town has at its disposal, he added, are like \"fireworks that you can't light.\"",
+         False),
+        ("I think it is important to know the facts.", True)]  # a quote right after its frame stays a quote

@@ -793,12 +793,14 @@ class Extractor:
                                     subject_offset=offset)
         # The clause's tokens may stop before the quote's closing punctuation ("… handed out "like candy."").
         words_end = quote.start + len(self.text[quote.start:quote.end].rstrip(" .,;:!?"))
-        if clause is not None and clause.start <= quote.start and words_end <= clause.end and not (
-                clause.start <= offset + verb.idx < clause.end) and re.search(
+        if clause is not None and clause.start <= quote.start and words_end <= clause.end and (
+                not clause.start <= offset + verb.idx < clause.end
+                or self._inside_interrupted(verb, offset, quote)) and re.search(
                 r"\w", self.text[clause.start:quote.start] + self.text[quote.end:clause.end]):
             # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
             # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
-            # holds its own verb is a misparse spanning the frame of a split quote.)
+            # holds its own verb is a misparse spanning the frame of a split quote, unless the frame interrupts it
+            # between commas: "the weapons it has, he added, are like "bombs you can't use"".)
             if self.text[quote.end:quote.end + 1] in ("”", '"', "»") or self.text.startswith("''", quote.end):
                 width = 2 if self.text.startswith("''", quote.end) else 1
                 clause.end = max(clause.end, quote.end + width)  # the closing mark too
@@ -815,6 +817,14 @@ class Extractor:
         return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
                           subject=subject, subject_offset=offset, verb_at=(offset, verb.i),
                           verb_char=offset + verb.idx)
+
+    def _inside_interrupted(self, verb: Any, offset: int, quote: Quote) -> bool:
+        """Whether `quote` lies inside the words of the sentence its frame `verb` interrupts, not right after the
+        frame ("The weapons, he added, are like "bombs"", not "Clinton said, "I think ..."")."""
+        if _interrupted(verb) is None:
+            return False
+        comma = self.text.find(",", offset + verb.idx, quote.start)
+        return comma >= 0 and bool(re.search(r"\w", self.text[comma:quote.start]))
 
     def _dashed_name(self, quote: Quote, offset: int, doc: Any) -> _Candidate | None:
         """A quote signed by a name after a dash, alone up to a comma or the line's end ("“…” ― Ana Ruiz, a
