@@ -577,3 +577,10 @@ def test_a_quote_inside_the_sentence_its_frame_interrupts_gives_the_sentence():
         ("The economic weapons the town has at its disposal, he added, are like \"fireworks that you can't light.\"",
          False),
         ("I think it is important to know the facts.", True)]  # a quote right after its frame stays a quote
+
+
+def test_a_quote_framed_after_a_long_appositive_is_a_quote():
+    text = ('"It does not make the problems of the harbour worse," Dana Whitfield, director of the centrist Harbour '
+            'Policy Center and a professor at the Maxwell School of the University of the North Coast, said on Monday.')
+    assert [(s.speaker, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Dana Whitfield", "It does not make the problems of the harbour worse", True)]

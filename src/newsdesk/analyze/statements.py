@@ -748,8 +748,10 @@ class Extractor:
             mark = self._token_at(doc, offset, quote.end)
             if mark is not None:
                 # After the quote: the first speech verb before the sentence ends or another quote opens
-                # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday).
-                for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
+                # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday), within a frame's length
+                # (a speaker's title with an appositive or two: "…,” Ana Ruiz, director of … and a professor at …,
+                # said").
+                for tok in doc[mark.i + 1:min(len(doc), mark.i + 35)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
