@@ -600,3 +600,174 @@ def test_they_is_not_a_single_thing_that_spoke_before():
             "They cite the failed tram project of 2004. "
             "Analysts said the tram had cost too much. The plan was shelved. They argue that the buses failed too.")
     assert [s for s, _k in speakers(text)] == ["The study", None, "Analysts", "Analysts"]
+
+
+def test_what_is_reported_never_crosses_a_paragraph():
+    # The parser runs the first sentence on into the next paragraph (its quote marks are two apostrophes); the
+    # clause stops at the line break, and the next paragraph's split quote is one statement of its own.
+    text = ("However noble the goal, using the fuel duty ''is a clumsy approach,'' said Mr. Morton (an opinion "
+            "echoed by everyone I interviewed).\n\n''There's no evidence whatsoever this would have any effect on "
+            "how commuters travel,'' Mr. Morton said. ''The real issue is the bus network.''")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert all("\n" not in text[s.start:s.end] for s in st)
+    assert [(s.text, s.quote) for s in st] == [
+        ("However noble the goal, using the fuel duty ''is a clumsy approach,''", False),
+        ("There's no evidence whatsoever this would have any effect on how commuters travel … The real issue is "
+         "the bus network.", True)]
+
+
+def test_a_title_in_quote_marks_is_nobody_s_words():
+    text = 'Councillor Anna Lindqvist spoke on "Morning Report With Dan Hale" about the levy.'
+    assert analyze_text(text).statements == []
+
+
+def test_a_relative_clause_ending_the_sentence_before_a_quote_does_not_frame_it():
+    text = ('"The ferry will run all winter," Mayor Tom Reyes said on Monday at the harbour dinner in Porto, where '
+            'Councillor Anna Lindqvist also spoke. "Nobody will be left on the dock."')
+    st = analyze_text(text).statements
+    assert [(s.speaker, s.text) for s in st] == [
+        ("Tom Reyes", "The ferry will run all winter \u2026 Nobody will be left on the dock.")]
+
+
+def test_a_clause_of_time_is_when_it_was_said_not_what():
+    text = ("Anna Lindqvist said when she resigned from the council in 2019 after the vote on the harbour levy. "
+            "Tom Reyes explained when the ferry would run again.")
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Tom Reyes", "when the ferry would run again")]
+
+
+def test_a_clause_the_parser_splits_in_two_is_one_content():
+    # The parser hangs "was an expression of anger" on "said" beside the first clause.
+    text = "Okafor said Reyes has \u201cdeep respect\u201d for the crews and his harsh remark was instead an " \
+           "expression of anger with the budget."
+    assert [s.text for s in analyze_text(text).statements] == [
+        "Reyes has \u201cdeep respect\u201d for the crews and his harsh remark was instead an expression of anger "
+        "with the budget"]
+
+
+def test_a_word_handing_over_to_the_frame_opens_the_quote_after_it():
+    text = '"Hopefully," the mayor said, "this ferry can help us reach each other, and listen to each other."'
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.text, s.quote) for s in st] == [
+        ("the mayor", "Hopefully \u2026 this ferry can help us reach each other, and listen to each other.", True)]
+
+
+def test_what_someone_pointed_out_pointed_to_spoke_of_commented_on_discussed_or_pushed_for():
+    text = ("The council pointed out that the ferry had never run on time. Reyes pointed to reports that the ferry "
+            "lost money. Reyes has also commented on the ferry strike. The union pushed for a new contract. "
+            "Okafor discussed the new timetable. Lindqvist spoke of the long winter. Reyes has called for cutting "
+            "the fare. Okafor talked about the old pier. Lindqvist complained about the noise. The union railed "
+            "against the new rota.")
+    assert said(text) == [
+        ("The council", "point out", "claim", "the ferry had never run on time"),
+        ("Reyes", "point to", "claim", "reports that the ferry lost money"),
+        ("Reyes", "comment", "claim", "the ferry strike"),
+        ("The union", "push for", "claim", "a new contract"),
+        ("Okafor", "discuss", "claim", "the new timetable"),
+        ("Lindqvist", "speak", "claim", "the long winter"),
+        ("Reyes", "call", "claim", "cutting the fare"),
+        ("Okafor", "talk", "claim", "the old pier"),
+        ("Lindqvist", "complain", "claim", "the noise"),
+        ("The union", "rail", "claim", "the new rota"),
+    ]
+
+
+def test_pointing_and_pushing_without_words_are_not_statements():
+    text = ("The guard pointed the torch at the door. The crew pushed the boat into the water. The team scored 5 "
+            "points. The train rails were old. Peace talks were held in May.")
+    assert analyze_text(text).statements == []
+
+
+def test_a_question_is_framed_by_the_sentence_that_only_names_who_asked_it():
+    text = "\u201cDoes anybody know what the budget of the harbour board is?\u201d Okafor asked."
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Okafor", "ask", "Does anybody know what the budget of the harbour board is?", True)]
+    # ... but a sentence that says more than who spoke is no frame of the quote before it.
+    text = "\u201cThe ferry is late again.\u201d Reyes said the timetable would change."
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Reyes", "say", "the timetable would change", False)]
+
+
+def test_a_quote_inside_a_reported_clause_is_part_of_it():
+    # "expects" frames the quote, but the quote lies inside what "said" reports: one statement, Ana Ruiz's.
+    text = "Mayor Ana Ruiz said she expects the council \u201cto keep calling out waste wherever we find it.\u201d"
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.speaker, s.verb, s.text, s.quote) for s in st] == [
+        ("Ana Ruiz", "say", "she expects the council \u201cto keep calling out waste wherever we find it.\u201d",
+         False)]
+
+
+def test_what_was_reported_by_someone_is_the_passive_subject():
+    text = ("The harbour deal was first reported by The Coast Courier on Monday. "
+            "It was first announced by the mayor in May.")
+    assert [(s.verb, s.text) for s in analyze_text(text).statements] == [("report", "The harbour deal")]
+
+
+def test_a_concession_closing_the_sentence_is_the_writer_s():
+    text = "Mayor Tom Reyes said the ferry was the fastest in the region, although it has never run on time."
+    assert [s.text for s in analyze_text(text).statements] == ["the ferry was the fastest in the region"]
+
+
+def test_someone_s_claim_that_is_their_statement():
+    text = ("The audit contradicted Reyes's claim that the ferry had made a profit. "
+            "A claim that taxes rose was false. His warning that the bridge would close went unheard.")
+    assert [(s.speaker, s.verb, s.text) for s in analyze_text(text).statements] == [
+        ("Reyes", "claim", "the ferry had made a profit")]
+
+
+def test_a_person_who_said_something_said_it():
+    text = "Voters then heard from Michael Stevens, who said the ferry should be free."
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Michael Stevens", "the ferry should be free")]
+
+
+def test_called_x_y_when_the_parser_reads_both_as_predicates_and_a_subject_named_in_apposition():
+    text = ('Ana Lopez, a senior adviser, called the mayor\'s remarks on Saturday "a true wake-up call" to his '
+            'supporters. Her former partner, Lawrence Miller, called him a master at closing impossible deals.')
+    assert [(s.verb, s.text) for s in analyze_text(text).statements] == [
+        ("call", "the mayor's remarks on Saturday \"a true wake-up call\""), ("call", "him a master")]
+
+
+def test_a_headline_name_colon_claim_is_who_said_what():
+    text = "Okafor: Ferry Will Run All Winter.\n\nHarbour chief Ruth Okafor said the ferry would keep running."
+    assert [(s.speaker, s.text) for s in analyze_text(text).statements] == [
+        ("Ruth Okafor", "Ferry Will Run All Winter"), ("Ruth Okafor", "the ferry would keep running")]
+    # A label that names nobody is no speaker.
+    text = "UPDATE: Ferry Will Run.\n\nThe ferry will run, Ruth Okafor said."
+    assert [s.text for s in analyze_text(text).statements] == ["The ferry will run"]
+
+
+def test_what_is_reported_never_stops_inside_a_quote():
+    text = 'Mayor Tom Reyes called the ferry a "lifeline in an age when so many towns are cut off from the coast."'
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [s.text for s in st] == ['the ferry a "lifeline in an age when so many towns are cut off from the coast."']
+
+
+def test_a_split_quote_in_two_apostrophes_after_a_long_frame_is_one_statement():
+    text = ("''This is not reform,'' said Dana Whitfield, an economist who served as director of the Harbour Budget "
+            "Office and is now head of the Coastal Forum, a conservative advocacy group. ''It's anti-reform. She's "
+            "adding complexity.''")
+    assert [s.text for s in analyze_text(text).statements] == [
+        "This is not reform \u2026 It's anti-reform. She's adding complexity."]
+
+
+def test_a_quote_inside_the_sentence_its_frame_interrupts_gives_the_sentence():
+    text = ("The economic weapons the town has at its disposal, he added, are like \"fireworks that you can't "
+            "light.\" Asked about the fire, Ms. Lopez said, \"I think it is important to know the facts.\"")
+    st = analyze_text(text).statements
+    check_offsets(text, st)
+    assert [(s.text, s.quote) for s in st] == [
+        ("The economic weapons the town has at its disposal, he added, are like \"fireworks that you can't light.\"",
+         False),
+        ("I think it is important to know the facts.", True)]  # a quote right after its frame stays a quote
+
+
+def test_a_quote_framed_after_a_long_appositive_is_a_quote():
+    text = ('"It does not make the problems of the harbour worse," Dana Whitfield, director of the centrist Harbour '
+            'Policy Center and a professor at the Maxwell School of the University of the North Coast, said on Monday.')
+    assert [(s.speaker, s.text, s.quote) for s in analyze_text(text).statements] == [
+        ("Dana Whitfield", "It does not make the problems of the harbour worse", True)]

@@ -67,15 +67,15 @@ refute rebut argue suggest believe report write comment reply respond confirm ac
 speculate estimate think expect recall remark tweet quip joke conclude assert maintain contend allege observe
 reiterate vow promise pledge complain concede disclose reveal testify indicate agree counter hint mention fear
 continue describe speak urge ask
-""".split())
+""".split()) | {"point out"}
 # Verbs whose object, with what completes it, is what was said ("dismissed such notions", "condemned the test as
 # reckless", "accused the mayor of lying", "urged voters to stay home"). Not "disclose": what is disclosed is a
 # thing (their assets, the documents), rarely words.
 _OBJECT_VERBS = frozenset("""
 deny dismiss reject refute rebut caution warn emphasize emphasise stress note confirm announce report predict
 acknowledge admit reiterate describe reveal cite propose demand urge criticize criticise accuse condemn
-endorse praise question blast slam defend mention ask
-""".split())
+endorse praise question blast slam defend mention ask discuss
+""".split()) | {"point out"}
 # Taking a stand on someone or something is a statement only when someone takes it: "the storm slammed the
 # coast" and "the tanks defended the bridge" are not.
 _STANCE_VERBS = frozenset("""
@@ -94,10 +94,16 @@ figures statistics records documents audit review census transcript transcripts 
 clip letter filings tally
 """.split())
 # Phrasal denials, known by their particle ("brushed off the report", "shrugged off the criticism").
-_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss"}
-_PHRASAL_FORMS = {form: base for base in ("brush", "shrug") for form in (
+_PHRASAL = {("brush", "off"): "dismiss", ("shrug", "off"): "dismiss", ("point", "out"): "point out"}
+_PHRASAL_FORMS = {form: base for base in ("brush", "shrug", "point", "push") for form in (
     base, base + ("es" if base.endswith("sh") else "s"), base + ("ged" if base == "shrug" else "ed"),
     base + ("ging" if base == "shrug" else "ing"))}
+# Cues whose content is the object of a preposition ("pointed to the polls", "spoke of the legacy of racism",
+# "commented on the strike", "pushed for a recount").
+_PREP_CUES = {("point", "to"): "point to", ("push", "for"): "push for"}
+_PREP_CONTENT = {"point to": ("to",), "speak": ("of", "about"), "comment": ("on", "about"), "push for": ("for",),
+                 "talk": ("about", "of"), "complain": ("about", "of"), "rail": ("against",)}
+_PREP_VERBS = frozenset({"talk", "rail"})  # known by their preposition only
 _DENIAL_VERBS = frozenset({"deny", "dismiss", "reject", "refute", "rebut"})
 _SPECULATION_VERBS = frozenset({"believe", "suggest", "speculate", "predict", "expect", "think", "estimate",
                                 "fear", "hint", "hope", "want", "plan", "intend", "worry", "doubt", "suspect",
@@ -138,11 +144,23 @@ def _inflect(base: str) -> list[str]:
 
 
 for _verb in (SPEECH_VERBS | _OBJECT_VERBS | _STANCE_VERBS | _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS
-              | _FINDING_VERBS):
+              | _FINDING_VERBS | _PREP_VERBS):
+    if " " in _verb:
+        continue  # a phrasal cue ("point out"): known by its verb and particle (_PHRASAL)
     for _form in _inflect(_verb):
         _FORMS.setdefault(_form, _verb)
 _FORMS.update(_IRREGULAR)
-SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted([*_FORMS, *_PHRASAL_FORMS], key=len, reverse=True)) + r")\b", re.I)
+# Nouns of saying whose clause is what someone said, claimed or holds ("the mayor's claim that the budget was
+# balanced"), with the verb that gives the statement's status.
+_CLAIM_NOUNS = {noun: verb for verb, nouns in {
+    "claim": "claim claims", "assert": "assertion assertions", "allege": "allegation allegations",
+    "accuse": "accusation accusations", "charge": "charge charges", "contend": "contention",
+    "insist": "insistence", "warn": "warning warnings", "argue": "argument", "state": "statement",
+    "promise": "promise promises", "pledge": "pledge pledges", "predict": "prediction predictions",
+    "suggest": "suggestion", "acknowledge": "acknowledgment acknowledgement", "admit": "admission",
+    "deny": "denial", "believe": "belief", "fear": "fear fears"}.items() for noun in nouns.split()}
+SPEECH_WORD = re.compile(r"\b(" + "|".join(sorted({*_FORMS, *_PHRASAL_FORMS, *_CLAIM_NOUNS}, key=len, reverse=True))
+                         + r")\b", re.I)
 
 
 def verb_lemma(word: str) -> str | None:
@@ -696,6 +714,9 @@ def _is_speech(tok: Any, frame: bool = False) -> str | None:
     if lemma is None and tok.lower_ in _PHRASAL_FORMS:
         particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
         lemma = _PHRASAL.get((_PHRASAL_FORMS[tok.lower_], particle or ""))
+        if lemma is None:
+            lemma = next((_PREP_CUES[key] for c in tok.children if c.dep_ == "prep"
+                          and (key := (_PHRASAL_FORMS[tok.lower_], c.lower_)) in _PREP_CUES), None)
     if lemma is None and frame:
         # Next to a quote these introduce words too ("the letter read", "she wrote on Twitter").
         lemma = _FRAME_ONLY.get(tok.lower_)
@@ -710,6 +731,8 @@ _FINITE = frozenset({"VBD", "VBZ", "VBP"})
 # A line opening with a name in capitals and a colon (in quote marks where the transcript is quoted).
 _TRANSCRIPT_LINE = re.compile(r"^[^\S\n]*[\"“]?([A-Z][A-Z'’.-]+(?:[^\S\n][A-Z][A-Z'’.-]+){0,2}):"
                               r"[^\S\n]+(\S[^\n]*)", re.M)
+# The first line of an article: a name of up to three words, a colon, the rest of the line.
+_HEADLINE = re.compile(r"[^\S\n]*([A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,2}):[^\S\n]+(\S[^\n]*)")
 _QUOTE_MARKS = frozenset({*"\"“”«»„", "''"})
 # A dash, and after it a name alone up to a comma or the line end.
 _DASH_NAME = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*"
@@ -736,6 +759,8 @@ def _someone(token: Any) -> bool:
         return True
     if token.lower_ in ("he", "she", "they") or token.lower_ in _PEOPLE_NOUNS:
         return True
+    if any(c.dep_ == "appos" and c.tag_ == "NNP" for c in token.children):
+        return True  # "her former partner, Lawrence Miller,"
     return classify_kind(token.text) != "other"  # an official, an expert, an anonymous source...
 
 
@@ -776,13 +801,27 @@ def _with_conjuncts(verb: Any, heads: list[Any]) -> list[Any]:
     return heads
 
 
+# A clause after a comma that grants a point against what was said is the writer's ("..., although it may take
+# days to know"), as the speaker rarely undercuts their own words in one breath.
+_CONCESSIVE = frozenset({"although", "though", "whereas"})
+# Verbs whose clause may be a question ("asked when the plant would open", "explained why it closed").
+_QUESTION_VERBS = frozenset("ask explain know learn understand realize realise reveal disclose decide announce".split())
+_TIME_WORDS = frozenset("when whenever while after before since until once".split())
+
+
+def _time_clause(head: Any) -> bool:
+    """Whether a clause opens with a word of time ("when she resigned", "after the vote was counted")."""
+    first = head.left_edge
+    return first.lower_ in _TIME_WORDS and first.head.i == head.i and first.dep_ in ("advmod", "mark")
+
+
 def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
     """The tokens heading what the cue `verb` attributes: its clause; else, by the verb, its infinitive
     ("wants to cut taxes"), its object and the object's complement ("called the plan a disaster",
     "condemned the test as reckless", "urged voters to stay home"), "called for/on X"; None when there is none.
     A parenthetical frame ("The museum, he said, celebrated ...") gives the clause it interrupts."""
     children = list(verb.children)
-    if lemma in SPEECH_VERBS and (interrupted := _interrupted(verb)) is not None:
+    if lemma in SPEECH_VERBS and verb.dep_ != "relcl" and (interrupted := _interrupted(verb)) is not None:
         return [interrupted]
     ccomp = next((c for c in children if c.dep_ == "ccomp"), None)
     if ccomp is None and lemma in SPEECH_VERBS:
@@ -792,7 +831,11 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
                       and any(g.dep_ in _SUBJECT_DEPS for g in c.children)
                       and not any(g.dep_ == "mark" for g in c.children)), None)
     if ccomp is not None:
-        return [ccomp]
+        if _time_clause(ccomp) and lemma not in _QUESTION_VERBS:
+            return None  # "said when she resigned from the network": when it was said, not what
+        # The parser may split one clause in two ("said [Trump has respect for the military and his comment]
+        # [was an expression of frustration]"): every clause on the same side of the verb is what was said.
+        return [c for c in children if c.dep_ == "ccomp" and (c.i > verb.i) == (ccomp.i > verb.i)] or [ccomp]
     xcomp = next((c for c in children if c.dep_ == "xcomp"), None)
     if xcomp is not None and (lemma in _BELIEF_VERBS or lemma in _INTENTION_VERBS):
         return _with_conjuncts(verb, [xcomp])
@@ -801,12 +844,20 @@ def _content_heads(verb: Any, lemma: str) -> list[Any] | None:
         # "called on Obama to retaliate", "called for a recount", "called the plan a disaster"; never a plain
         # object ("called the meeting to order", "called his mother").
         prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in ("for", "on")
-                     and any(p.dep_ == "pobj" for p in c.children)), None)
+                     and any(p.dep_ in ("pobj", "pcomp") for p in c.children)), None)
         if prep is not None:
-            return [next(p for p in prep.children if p.dep_ == "pobj"), *[c for c in children
-                                                                          if c.dep_ == "xcomp" and c.i > prep.i]]
-        oprd = next((c for c in children if c.dep_ == "oprd"), None)
-        return [dobj, oprd] if dobj is not None and oprd is not None else None
+            # ("called for reducing the rate": the parser makes a gerund the preposition's clause)
+            return [next(p for p in prep.children if p.dep_ in ("pobj", "pcomp")),
+                    *[c for c in children if c.dep_ == "xcomp" and c.i > prep.i]]
+        oprds = [c for c in children if c.dep_ == "oprd"]
+        if dobj is None and len(oprds) == 2:
+            dobj = oprds.pop(0)  # "called the mayor's remarks "a wake-up call"", the object parsed as a predicate
+        return [dobj, oprds[0]] if dobj is not None and oprds else None
+    if lemma in _PREP_CONTENT:
+        prep = next((c for c in children if c.dep_ == "prep" and c.lower_ in _PREP_CONTENT[lemma]), None)
+        pobj = next((p for p in prep.children if p.dep_ in ("pobj", "pcomp")), None) if prep is not None else None
+        if pobj is not None:
+            return [pobj]
     if dobj is not None and lemma in _OBJECT_VERBS | _FINDING_VERBS:
         return _with_conjuncts(verb, [dobj, *[c for c in children if c.i > dobj.i and (
             c.dep_ in ("oprd", "xcomp") or (c.dep_ == "prep" and c.lower_ in ("as", "of", "for", "over")))]])
@@ -835,6 +886,18 @@ def _introduced(verb: Any, lemma: str) -> list[Any] | None:
     return None
 
 
+_TITLE_SMALL_WORDS = frozenset("a an the of and or nor but in on at to for with by from as vs is it".split())
+
+
+def _is_title(quoted: str) -> bool:
+    """Whether quoted words are a title or a name ("Face the Nation", "The Art of the Deal"), not someone's words:
+    every word but the small ones capitalised, and no sentence in it."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", quoted)
+    stripped = quoted.rstrip(" ,")
+    return bool(words) and len(words) <= 8 and not stripped.endswith((".", "!", "?")) and words[0][0].isupper() and all(
+        w[0].isupper() or w.lower() in _TITLE_SMALL_WORDS for w in words)
+
+
 def _same_words(start: int, end: int, other_start: int, other_end: int) -> bool:
     """Whether two spans are one statement: each lies within the other but for a tenth of its length."""
     shared = min(end, other_end) - max(start, other_start)
@@ -856,6 +919,8 @@ def _chains(quotes: list[Quote]) -> list[list[Quote]]:
 
 
 def _starts_sentence(text: str, mark: int) -> bool:
+    if text[mark] == "'" and mark and text[mark - 1] == "'":
+        mark -= 1  # the first of two apostrophes ('' … '') opens the quote
     before = text[max(0, mark - 3):mark].rstrip(" \t")
     return not before or before.endswith(("\n", ".", "!", "?", ":", "”", '"'))
 
@@ -925,6 +990,8 @@ class Extractor:
 
     def _quote_candidate(self, quote: Quote, previous: Quote | None) -> _Candidate | None:
         words = len(self.text[quote.start:quote.end].split())
+        if _is_title(self.text[quote.start:quote.end]):
+            return None
         close = self._doc_at(quote.end)
         verb: Any = None
         subject: Any = None
@@ -935,13 +1002,15 @@ class Extractor:
             mark = self._token_at(doc, offset, quote.end)
             if mark is not None:
                 # After the quote: the first speech verb before the sentence ends or another quote opens
-                # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday).
+                # ("…,” the Rev. Larry Kroon of the Wasilla Bible Church said Saturday), within a frame's length
+                # (a speaker's title with an appositive or two: "…,” Ana Ruiz, director of … and a professor at …,
+                # said").
                 # A quote ending in a full stop ended its sentence: what follows is another sentence, whose verb
                 # ("“That makes me smart.” Trump was ... an architect who said") is not its frame.
                 ends_period = self.text[quote.start:quote.end].rstrip().endswith(".")
                 # The parser ends a sentence after "?”", though "“Why?” Vitter asked." is one.
                 asks = self.text[quote.start:quote.end].rstrip().endswith(("?", "!"))
-                for tok in doc[mark.i + 1:min(len(doc), mark.i + 22)]:
+                for tok in doc[mark.i + 1:min(len(doc), mark.i + 35)]:
                     if tok.text in ("“", '"') or self._inside_quote(offset + tok.idx):
                         break
                     if ends_sentence and ((tok.is_space and "\n" in tok.text) or (
@@ -988,12 +1057,14 @@ class Extractor:
                                     subject_offset=offset)
         # The clause's tokens may stop before the quote's closing punctuation ("… handed out "like candy."").
         words_end = quote.start + len(self.text[quote.start:quote.end].rstrip(" .,;:!?"))
-        if clause is not None and clause.start <= quote.start and words_end <= clause.end and not (
-                clause.start <= offset + verb.idx < clause.end) and re.search(
+        if clause is not None and clause.start <= quote.start and words_end <= clause.end and (
+                not clause.start <= offset + verb.idx < clause.end
+                or self._inside_interrupted(verb, offset, quote)) and re.search(
                 r"\w", self.text[clause.start:quote.start] + self.text[quote.end:clause.end]):
             # Quoted words inside the clause the verb reports ("WHO said the disease is "always fatal" when
             # untreated"): the statement is the whole clause, reported speech, not the fragment. (A clause that
-            # holds its own verb is a misparse spanning the frame of a split quote.)
+            # holds its own verb is a misparse spanning the frame of a split quote, unless the frame interrupts it
+            # between commas: "the weapons it has, he added, are like "bombs you can't use"".)
             if self.text[quote.end:quote.end + 1] in ("”", '"', "»") or self.text.startswith("''", quote.end):
                 width = 2 if self.text.startswith("''", quote.end) else 1
                 clause.end = max(clause.end, quote.end + width)  # the closing mark too
@@ -1010,6 +1081,14 @@ class Extractor:
         return _Candidate(quote.start, quote.start, quote.end, _is_speech(verb) or "say", True,
                           subject=subject, subject_offset=offset, verb_at=(offset, verb.i),
                           verb_char=offset + verb.idx)
+
+    def _inside_interrupted(self, verb: Any, offset: int, quote: Quote) -> bool:
+        """Whether `quote` lies inside the words of the sentence its frame `verb` interrupts, not right after the
+        frame ("The weapons, he added, are like "bombs"", not "Clinton said, "I think ..."")."""
+        if _interrupted(verb) is None:
+            return False
+        comma = self.text.find(",", offset + verb.idx, quote.start)
+        return comma >= 0 and bool(re.search(r"\w", self.text[comma:quote.start]))
 
     def _dashed_name(self, quote: Quote, offset: int, doc: Any) -> _Candidate | None:
         """A quote signed by a name after a dash, alone up to a comma or the line's end ("“…” ― Ana Ruiz, a
@@ -1045,7 +1124,8 @@ class Extractor:
             k = sent.start - 1
             while k >= 0 and (doc[k].is_space or doc[k].is_punct):
                 k -= 1
-            if k >= 0 and _is_speech(doc[k], frame=True) and not _negated(doc[k]):
+            if k >= 0 and _is_speech(doc[k], frame=True) and not _negated(doc[k]) and doc[k].dep_ != "relcl":
+                # (not "X said on Saturday at the gala, where Y also spoke.": the quote after it is X's)
                 return doc[k], None
         return None, None
 
@@ -1082,6 +1162,11 @@ class Extractor:
                     if cand:
                         out.append(cand)
                     continue
+                if tok.lower_ in _CLAIM_NOUNS and tok.tag_ in ("NN", "NNS"):
+                    cand = self._nominal(tok, offset)
+                    if cand:
+                        out.append(cand)
+                    continue
                 lemma = _is_speech(tok)
                 if lemma is None:
                     continue
@@ -1102,8 +1187,17 @@ class Extractor:
             pobj = next((c for c in agent.children if c.dep_ == "pobj"), None)
             if pobj is None:
                 return None
-            sent = verb.sent
-            start, end = _trim(self.text, offset + sent.start_char, offset + sent.end_char)
+            # What was reported is the passive subject ("the registration issue was first reported by the
+            # Post"); a pronoun ("it was first declared by Nixon") says nothing by itself.
+            said = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+            if said is not None:
+                if said.tag_ in ("PRP", "EX") or said.tag_.startswith("W"):
+                    return None
+                start, end = _span_of(verb.doc[said.left_edge.i:said.right_edge.i + 1])
+                start, end = self._in_paragraph(offset + start, offset + end, offset + verb.idx)
+            else:
+                sent = verb.sent
+                start, end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, offset + verb.idx)
             return _Candidate(offset + verb.idx, start, end, lemma, False, subject=pobj, subject_offset=offset)
         if _negated(verb) and lemma not in _DENIAL_VERBS:
             return None
@@ -1118,6 +1212,8 @@ class Extractor:
                 outer = outer.head
             if outer.i != verb.head.i and _is_speech(outer):
                 subject = _subject(outer, relative=False)
+        if subject is not None and subject.lower_ == "who" and verb.dep_ == "relcl" and self._person(verb.head, offset):
+            subject = verb.head  # "Tom Reyes, who said the crews were unpaid": Tom Reyes said it
         if subject is None or subject.lower_ in ("i", "you", "we", "which", "that", "who"):
             return None
         if lemma not in SPEECH_VERBS or lemma in _BELIEF_VERBS | _INTENTION_VERBS | _KNOWLEDGE_VERBS:
@@ -1139,6 +1235,11 @@ class Extractor:
         if self._within_a_quote(start, end):
             return None
         return _Candidate(offset + verb.idx, start, end, lemma, False, subject=subject, subject_offset=offset)
+
+    def _person(self, token: Any, offset: int) -> bool:
+        """Whether `token` (of a chunk parsed at `offset`) is part of a person's name the article gives."""
+        entity = self.resolver.entity_at(offset + token.idx, offset + token.idx + len(token.text))
+        return entity is not None and entity.type == "PERSON"
 
     @staticmethod
     def _asserted(verb: Any, subject: Any) -> bool:
@@ -1166,7 +1267,8 @@ class Extractor:
         ends it after a comma ("wants to sign up a million people, focusing on ..."), an appositive that ends it
         ("he did not back Mr. Trump, the favourite of ...": the writer's gloss, not the speaker's), and so a
         relative clause after a comma that ends an object ("praised the plan, which includes ..."; a reported
-        clause keeps its own: PolNeAR's contents do)."""
+        clause keeps its own: PolNeAR's contents do), a concession after a comma that ends it ("..., although it
+        has never run on time")."""
         doc = verb.doc
         first = min(h.left_edge.i for h in heads)
         last = max(h.right_edge.i for h in heads)
@@ -1178,6 +1280,8 @@ class Extractor:
                     and tok.head.tag_ != tok.tag_ and tok.head.i >= first) or (
                     tok.dep_ == "advcl" and tok.tag_ == "VBG" and after_comma
                     and (_is_speech(tok) or tok.right_edge.i >= last)) or (
+                    tok.dep_ == "advcl" and after_comma and tok.right_edge.i >= last and any(
+                        c.dep_ == "mark" and c.lower_ in _CONCESSIVE for c in tok.children)) or (
                     tok.dep_ in ("appos", "relcl") and after_comma and tok.right_edge.i >= last
                     and (tok.dep_ == "appos" or heads[0].dep_ != "ccomp")):
                 last = tok.left_edge.i - 1
@@ -1186,7 +1290,47 @@ class Extractor:
                 break
         tokens = doc[first:last + 1]
         s, e = _span_of(tokens)
-        return _trim(self.text, offset + s, offset + e)
+        return self._in_paragraph(*self._whole_quotes(*_trim(self.text, offset + s, offset + e)), offset + verb.idx)
+
+    def _whole_quotes(self, start: int, end: int) -> tuple[int, int]:
+        """start..end, running on to the end of a quote opened inside it, its closing punctuation and mark
+        included: what was reported never stops in the middle of the words quoted."""
+        k = bisect.bisect_right(self.quote_starts, end) - 1
+        if k < 0 or not start < self.quote_spans[k][0] <= end <= self.quote_spans[k][1]:
+            return start, end
+        end = self.quote_spans[k][1]
+        width = 2 if self.text.startswith("''", end) else 1 if self.text[end:end + 1] in ("”", '"', "»") else 0
+        return start, end + width
+
+    def _in_paragraph(self, start: int, end: int, cue: int) -> tuple[int, int]:
+        """start..end cut to the paragraph of the cue at `cue`: what is reported never crosses a line break (a
+        parse that runs a sentence on into the next paragraph, as one ending in a quote mark the parser does not
+        close, would make a statement of two paragraphs, two speakers' words among them)."""
+        opens = self.text.rfind("\n", 0, cue) + 1
+        closes = self.text.find("\n", cue)
+        closes = len(self.text) if closes < 0 else closes
+        start, end = max(start, opens), min(end, closes)
+        return _trim(self.text, start, end) if start < end else (start, start)
+
+    def _nominal(self, noun: Any, offset: int) -> _Candidate | None:
+        """A noun of saying, whose it is and the clause it introduces: "the mayor's claim that the budget was
+        balanced", "warnings by the union that the crews were unpaid". Someone's (a possessive or "by" with a name
+        or a group, not "his": a pronoun there is too often not the speaker), and a "that" clause."""
+        clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp")
+                       and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        if clause is None:
+            return None
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if owner is None:
+            by = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "by"), None)
+            owner = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        if owner is None or owner.tag_ in ("PRP", "PRP$", "WP", "WP$") or not _someone(owner):
+            return None
+        start, end = self._content_span(noun, [clause], offset)
+        if len(self.text[start:end].split()) < 2 or self._within_a_quote(start, end):
+            return None
+        return _Candidate(offset + noun.idx, start, end, _CLAIM_NOUNS[noun.lower_], False, subject=owner,
+                          subject_offset=offset)
 
     def _according(self, tok: Any, offset: int) -> _Candidate | None:
         to = tok.doc[tok.i + 1]
@@ -1199,7 +1343,7 @@ class Extractor:
         sent = tok.sent
         phrase_start = offset + tok.idx
         phrase_end = offset + pobj.right_edge.idx + len(pobj.right_edge.text)
-        s_start, s_end = offset + sent.start_char, offset + sent.end_char
+        s_start, s_end = self._in_paragraph(offset + sent.start_char, offset + sent.end_char, phrase_start)
         before = _trim(self.text, s_start, phrase_start)
         after = _trim(self.text, phrase_end, s_end)
         start, end = before if before[1] - before[0] >= after[1] - after[0] else after
@@ -1223,7 +1367,39 @@ class Extractor:
             out.append(_Candidate(line.start(), start, end, "say", True, speaker=entity))
         return out
 
+    def _headline_candidate(self) -> _Candidate | None:
+        """A headline of the form "Name: what they said" ("Okafor: Ferry Will Run All Winter"), the name one of a
+        person or an organisation the article names: the headline writer's way of giving who said what."""
+        line = _HEADLINE.match(self.text)
+        if line is None:
+            return None
+        entity = self.resolver.by_word(line.group(1).split()[-1], line.end())
+        if entity is None or entity.type not in ("PERSON", "ORG"):
+            return None
+        start, end = line.start(2), line.end(2)
+        while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in ".'’\"”"):
+            end -= 1
+        return _Candidate(line.start(), start, end, "say", False, speaker=entity)
+
     # -------------------------------------------------------------------------------------- run
+
+    def _fold_quotes_into_reported(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """`candidates` less the quotes that lie inside the words of a reported statement ("she said she expects
+        the council "to keep calling out waste""): the quoted words are part of what the clause reports, not a
+        statement of their own. The clause keeps the quote's closing punctuation and mark."""
+        reported = sorted((c for c in candidates if not c.quote), key=lambda c: c.start)
+        starts = [c.start for c in reported]
+        widest = list(itertools.accumulate(reported, lambda a, b: b if b.end > a.end else a))
+        kept = []
+        for cand in candidates:
+            k = bisect.bisect_right(starts, cand.start) - 1
+            # (+1: the full stop inside the closing mark, which the parse leaves out of the clause)
+            if cand.quote and not cand.parts and k >= 0 and widest[k].end + 1 >= cand.end:
+                if self.text[cand.end:cand.end + 1] in ("”", '"') or self.text.startswith("''", cand.end):
+                    widest[k].end = max(widest[k].end, cand.end + (2 if self.text.startswith("''", cand.end) else 1))
+                continue
+            kept.append(cand)
+        return kept
 
     def _words_of(self, start: int, end: int) -> tuple[int, int]:
         while start < end and self.text[start].isspace():
@@ -1237,7 +1413,11 @@ class Extractor:
         used: set[tuple[int, int]] = set()
         previous: Quote | None = None
         clause: tuple[int, int] = (0, 0)  # the last clause taken for a quote inside it
+        opening: Quote | None = None  # a quote too short to stand alone, ending in a comma: a split quote's start
         transcript = self._transcript_candidates()
+        headline = self._headline_candidate()
+        if headline is not None:
+            transcript.append(headline)
         lines = [(c.position, c.end) for c in transcript]
         for chain in _chains(self.layout.quotes):
             check_deadline("quotes")
@@ -1252,8 +1432,17 @@ class Extractor:
             if cand is None and len(chain) > 1:
                 cand = self._quote_candidate(chain[0], previous)
             if cand is None:
+                # A word or two handing over to the frame ("Hopefully," she said, "…"): the first part of the
+                # quote after the frame.
+                opening = chain[0] if len(chain) == 1 and self.text[chain[0].start:chain[0].end].rstrip().endswith(
+                    ",") else None
                 previous = None
                 continue
+            if opening is not None and cand.quote and len(chain) == 1 and opening.end <= cand.verb_char < (
+                    chain[0].start) and "\n" not in self.text[opening.end:chain[0].start]:
+                cand.parts = [(opening.start, opening.end), (cand.start, cand.end)]
+                cand.position = cand.start = opening.start
+            opening = None
             if previous is not None and len(chain) == 1 and self._splits(candidates[-1], cand, chain[0]):
                 # "A," she said. "B." (or: "A," she said, "B."): one statement, its frame between its parts.
                 first = candidates[-1]
@@ -1273,6 +1462,7 @@ class Extractor:
             previous = chain[-1]
         candidates.extend(transcript)
         candidates.extend(self._reported_candidates(used))
+        candidates = self._fold_quotes_into_reported(candidates)
         candidates.sort(key=lambda c: (c.position, c.start))
         del candidates[MAX_STATEMENTS:]
         statements: list[Statement] = []
