@@ -771,3 +771,17 @@ def test_a_quote_framed_after_a_long_appositive_is_a_quote():
             'Policy Center and a professor at the Maxwell School of the University of the North Coast, said on Monday.')
     assert [(s.speaker, s.text, s.quote) for s in analyze_text(text).statements] == [
         ("Dana Whitfield", "It does not make the problems of the harbour worse", True)]
+
+
+def test_reported_speech_keeps_the_sentence_it_comes_from():
+    """Reported speech is the writer's wording: the statement carries its article sentence to be checked against;
+    a quote (the speaker's own words) and a statement that is its whole sentence carry none."""
+    text = ("The harbour board met on Tuesday. After a long night of talks, Mayor Lena Vogt said that the ferry "
+            "would run again in May. \u201cWe owe it to the island,\u201d she said.")
+    st = analyze_text(text).statements
+    reported = next(s for s in st if not s.quote)
+    assert reported.text == "the ferry would run again in May"
+    assert reported.context == ("After a long night of talks, Mayor Lena Vogt said that the ferry would run again "
+                                "in May.")
+    assert reported.to_contract()["context"] == reported.context
+    assert all(s.context is None for s in st if s.quote)

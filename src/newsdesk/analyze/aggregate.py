@@ -84,7 +84,7 @@ def statement_from_dict(data: Mapping[str, Any]) -> Statement:
                      verb=data.get("verb") or "say", kind=data.get("kind") or "other",
                      status=data.get("status") or "claim", start=int(data.get("start") or 0),
                      end=int(data.get("end") or 0), quote=bool(data.get("quote")),
-                     speaker_type=data.get("speaker_type"))
+                     speaker_type=data.get("speaker_type"), context=data.get("context"))
 
 
 def analysis_to_dicts(result: ArticleAnalysis) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -283,6 +283,7 @@ def aggregate_story(members: Sequence[MemberAnalysis], registry: Registry | None
             "speaker": entity.name if entity else rep.speaker,
             "speaker_role": rep.speaker_role or (entity.role if entity else None),
             "text": rep.text, "verb": rep.verb, "kind": rep.kind, "status": rep.status, "quote": rep.quote,
+            "context": rep.context,
             "article_id": home.article_id, "start": rep.start, "end": rep.end,
             "article_ids": list(dict.fromkeys(c.article_id for c in items)),
             "independent_origins": len(origins),

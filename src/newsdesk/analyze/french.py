@@ -32,7 +32,7 @@ from typing import Any
 
 from newsdesk.analyze.entities import Entity, Mention, merge_mentions, propagate_names
 from newsdesk.analyze.nlp import ENTITY_TYPES, Layout, Quote
-from newsdesk.analyze.statements import ArticleAnalysis, Statement, analyze_each, classify_kind
+from newsdesk.analyze.statements import ArticleAnalysis, Statement, add_context, analyze_each, classify_kind
 from newsdesk.timebudget import check_deadline
 
 LANGUAGE = "fr"
@@ -705,6 +705,7 @@ def analyze_french_layout(layout: Layout, is_state_media: Callable[[str], bool] 
     found = propagate_names(layout.text, mentions(layout))
     entities, by_span = merge_mentions(found)
     statements = FrenchExtractor(layout, by_span, is_state_media, is_outlet).run()
+    add_context(statements, layout)
     return ArticleAnalysis(entities, statements, found)
 
 

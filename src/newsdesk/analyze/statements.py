@@ -182,11 +182,14 @@ class Statement:
     end: int
     quote: bool = False  # a direct quote (else reported speech)
     speaker_type: str | None = None  # the entity type when the speaker is a named entity
+    # Reported speech is the writer's wording: the article's sentence(s) holding it, for a reader to check it
+    # against (None for a quote, and where the statement is its whole sentence).
+    context: str | None = None
 
     def to_contract(self) -> dict[str, Any]:
         return {"speaker": self.speaker, "speaker_role": self.speaker_role, "text": self.text, "verb": self.verb,
                 "kind": self.kind, "status": self.status, "start": self.start, "end": self.end,
-                "quote": self.quote}
+                "quote": self.quote, **({"context": self.context} if self.context else {})}
 
 
 @dataclass
@@ -1524,12 +1527,33 @@ class Extractor:
         return statements
 
 
+MAX_CONTEXT_CHARS = 1200  # a sentence or two of news; a longer run is cut at a word with "…"
+
+
+def add_context(statements: Sequence[Statement], layout: Layout) -> None:
+    """Give each reported statement the sentences of the article that hold it (`Statement.context`)."""
+    starts = [sentence.start for sentence in layout.sentences]
+    for statement in statements:
+        if statement.quote or not starts:
+            continue
+        first = max(bisect.bisect_right(starts, statement.start) - 1, 0)
+        last = max(bisect.bisect_left(starts, statement.end) - 1, first)
+        start, end = layout.sentences[first].start, layout.sentences[last].end
+        context = " ".join(layout.text[start:end].split())
+        if context == " ".join(statement.text.split()):
+            continue
+        if len(context) > MAX_CONTEXT_CHARS:
+            context = context[:MAX_CONTEXT_CHARS].rsplit(" ", 1)[0] + " …"
+        statement.context = context
+
+
 def analyze_layout(layout: Layout, is_state_media: Callable[[str], bool] | None = None,
                    is_outlet: Callable[[str], bool] | None = None) -> ArticleAnalysis:
     """Entities and statements of one article whose models have run (see `nlp.run_models`)."""
     mentions = propagate_names(layout.text, mentions_from_layout(layout))
     entities, by_span = merge_mentions(mentions)
     statements = Extractor(layout, entities, by_span, is_state_media, is_outlet).run()
+    add_context(statements, layout)
     # Outlets and capitalised common words help find speakers; they are not the article's entities.
     return ArticleAnalysis(named_entities(entities, layout.text, is_outlet), statements, mentions)
 

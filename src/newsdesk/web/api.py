@@ -123,6 +123,8 @@ class StatementOut(BaseModel):
     status: StatementStatus = Field(description="reported: the outlet states it; claim: someone asserts it; "
                                                 "speculation: hedged or predictive; denial: someone rejects it")
     quote: bool = Field(False, description="a direct quote (else reported speech)")
+    context: str | None = Field(None, description="for reported speech, the article's sentence(s) holding it (the "
+                                                  "writer's wording, to check the statement against); else null")
     article_id: int = Field(description="the article whose wording is shown")
     start: int
     end: int
