@@ -117,16 +117,20 @@ def _snapshot(conn) -> dict[str, object]:  # noqa: ANN001
     return {"rows": rows, "schema": schema}
 
 
-def _add_later_columns(store: Store) -> list[tuple[str, str]]:
-    """Add the columns that later revisions add (nullable, as they add them) to a store at an old revision, so that
-    today's code can fill it; returns (table, column) of each, to be dropped before the store is migrated."""
+def _add_later_columns(store: Store) -> list[tuple[str, str | None]]:
+    """Add the columns and tables that later revisions add (columns nullable, as they add them) to a store at an
+    old revision, so that today's code can fill it; returns (table, column) of each, column None for a whole
+    table, to be dropped before the store is migrated."""
     from sqlalchemy import inspect
 
-    added = []
+    added: list[tuple[str, str | None]] = []
     existing = inspect(store.engine)
     with store.engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             if not existing.has_table(table.name):
+                if not table.name.endswith("_fts"):
+                    table.create(conn)
+                    added.append((table.name, None))
                 continue
             have = {c["name"] for c in existing.get_columns(table.name)}
             for column in table.columns:
@@ -178,7 +182,8 @@ def test_migration_0009_keeps_every_row_index_and_trigger_and_never_gives_a_remo
         s.commit()
     with store.engine.begin() as conn:
         for table, column in later:
-            conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+            conn.exec_driver_sql(f'DROP TABLE "{table}"' if column is None
+                                 else f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
     with store.engine.connect() as conn:
         before, found_before = _snapshot(conn), _search(conn, "harbour")
         assert found_before[0] == ids[:3]
