@@ -316,6 +316,10 @@ def test_two_story_deciders_started_by_mistake_still_make_one_story_per_event(
     procs = processes(worker_env(db_url, broker_url, NEWSDESK_ANALYSIS_BATCH="0"))
     procs.start("stories-a", "worker", "--queues", "stories")
     procs.start("stories-b", "worker", "--queues", "stories")
+    # Work starts only once both deciders take tasks: on a loaded machine one decider can start so late that the
+    # other has grouped everything, and the test would have tested nothing.
+    wait_for(lambda: all(" ready." in (tmp_path / f"stories-{x}.log").read_text(errors="replace") for x in "ab"),
+             120, procs, "both deciders ready")
     procs.start("fetch", "worker", "--queues", "fetch", "--concurrency", "4")
     procs.start("scheduler", "scheduler", "--interval", "0.5")
     store = Store(db_url)
