@@ -1,8 +1,22 @@
-"""Body-extraction quality and speed on the Zyte article-extraction benchmark (../shared/data/aeb).
+"""Extraction quality and speed: the Zyte article-extraction benchmark (../shared/data/aeb) and fundus-dev
+(../shared/data/fundus-dev: 124 pages of 86 publishers nothing was tuned for), each beside plain trafilatura
+measured in the same run.
 
-    .venv/bin/python bench/extraction.py [--repeat 6] [--limit N] [--json] [--data DIR]
+    .venv/bin/python bench/extraction.py [--repeat 6] [--limit N] [--json] [--data DIR] [--no-fundus]
+                                         [--no-process]
 
-Runs ``newsdesk.extract.extract_article`` ("newsdesk") and plain ``trafilatura.extract(html)`` with its
+Three sections:
+
+1. AEB in one process (below). 2. fundus-dev, issue 17's acceptance measure exactly: `newsdesk extract
+html/*.html.gz` as a user runs it (one process, every page given together), scored by the set's own `score.py`
+(body F1 / P / R, title exact, date same day, authors P / R); beside it plain trafilatura as the set's README
+measured it (`bare_extraction(page, url=..., with_metadata=True)`, authors split on ";"), scored the same way.
+3. Whole process on AEB: `newsdesk extract` over the 181 pages against a fresh Python process that imports
+trafilatura and runs `trafilatura.extract` on each gunzipped page, both writing to /dev/null, alternating which
+goes first; the median wall time of each and their ratio (> 1: newsdesk is faster). Start-up (imports) counts
+here, as it does for a user.
+
+Section 1 runs ``newsdesk.extract.extract_article`` ("newsdesk") and plain ``trafilatura.extract(html)`` with its
 default settings ("trafilatura") on the same pages (the same gunzipped bytes) in the same process, and
 prints precision, recall and F1 of the article body and pages per second for each, and their ratio.
 
@@ -66,6 +80,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "aeb"
+DEFAULT_FUNDUS = ROOT.parent / "shared" / "data" / "fundus-dev"
 
 _TOKEN = re.compile(r"\w+")
 
@@ -157,6 +172,83 @@ def run_trafilatura(pages: dict[str, bytes], truth: dict[str, dict]) -> tuple[di
 
 SYSTEMS = {"newsdesk": run_newsdesk, "trafilatura": run_trafilatura}
 
+FUNDUS_TRAFILATURA = """
+import gzip, json, logging, sys
+from pathlib import Path
+import trafilatura
+logging.disable(logging.CRITICAL)
+data = Path(sys.argv[1])
+for line in open(data / "cases.jsonl", encoding="utf-8"):
+    case = json.loads(line)
+    try:
+        doc = trafilatura.bare_extraction(gzip.decompress((data / case["file"]).read_bytes()), url=case["url"],
+                                          with_metadata=True)
+    except Exception:
+        doc = None
+    authors = [a.strip() for a in ((doc.author if doc else None) or "").split(";") if a.strip()]
+    print(json.dumps({"path": case["file"], "title": doc.title if doc else None, "text": (doc.text if doc else "")
+                      or "", "published": doc.date if doc else None, "authors": authors}))
+"""
+
+AEB_TRAFILATURA = """
+import gzip, logging, sys
+import trafilatura
+logging.disable(logging.CRITICAL)
+for path in sys.argv[1:]:
+    text = trafilatura.extract(gzip.decompress(open(path, "rb").read()))
+    sys.stdout.write((text or "") + "\\n")
+"""
+
+
+def _newsdesk_command() -> list[str]:
+    return [sys.executable, "-m", "newsdesk.cli", "extract"]
+
+
+def fundus(data: Path) -> dict:
+    """Issue 17's acceptance run on fundus-dev, for newsdesk and plain trafilatura, scored by the set's score.py."""
+    import importlib.util
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("fundus_score", data / "score.py")
+    assert spec and spec.loader
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    cases = [json.loads(line) for line in (data / "cases.jsonl").open(encoding="utf-8")]
+    pages = [str(data / c["file"]) for c in cases]
+    runs = {"newsdesk": _newsdesk_command() + pages,
+            "trafilatura": [sys.executable, "-c", FUNDUS_TRAFILATURA, str(data)]}
+    report: dict = {"pages": len(cases)}
+    for name, command in runs.items():
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+        seconds = time.perf_counter() - start
+        preds = {}
+        for line in done.stdout.splitlines():
+            record = json.loads(line)
+            preds[Path(record.get("path") or "").name] = record
+        report[name] = scorer.score(preds, cases) | {"seconds": round(seconds, 1),
+                                                      "failed": sum(1 for r in preds.values() if r.get("error"))}
+    return report
+
+
+def whole_process(data: Path, repeat: int) -> dict:
+    """`newsdesk extract` on every AEB page against a plain trafilatura process, wall time, alternating order."""
+    import subprocess
+
+    paths = sorted(str(p) for p in (data / "html").glob("*.html.gz"))
+    runs = {"newsdesk": _newsdesk_command() + paths,
+            "trafilatura": [sys.executable, "-c", AEB_TRAFILATURA, *paths]}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for rep in range(repeat):
+        for name in runs if rep % 2 == 0 else reversed(list(runs)):
+            start = time.perf_counter()
+            subprocess.run(runs[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+            times[name].append(time.perf_counter() - start)
+    ours, plain = statistics.median(times["newsdesk"]), statistics.median(times["trafilatura"])
+    return {"pages": len(paths), "repeat": repeat, "newsdesk_s": round(ours, 2), "trafilatura_s": round(plain, 2),
+            "ratio": round(plain / ours, 3), "newsdesk_all": [round(t, 2) for t in times["newsdesk"]],
+            "trafilatura_all": [round(t, 2) for t in times["trafilatura"]]}
+
 
 def evaluate(pages: dict[str, bytes], truth: dict[str, dict], repeat: int) -> dict:
     import logging
@@ -208,17 +300,47 @@ def print_table(report: dict) -> None:
           f"(per pair of repetitions: {', '.join(f'{x:.2f}' for x in report['speed_ratios_all'])})")
 
 
+def print_fundus(report: dict) -> None:
+    print(f"\nfundus-dev: {report['pages']} pages (`newsdesk extract` + the set's score.py)")
+    print(f"{'system':<12} {'body F1':>7} {'P':>6} {'R':>6} {'title':>6} {'date':>6} {'auth P':>6} {'auth R':>6} "
+          f"{'failed':>6} {'s':>6}")
+    for name in ("newsdesk", "trafilatura"):
+        row = report[name]
+        print(f"{name:<12} {row['body_f1']:>7.3f} {row['body_p']:>6.3f} {row['body_r']:>6.3f} "
+              f"{row['title_exact']:>6.3f} {row['date_same_day']:>6.3f} {row['author_p']:>6.3f} "
+              f"{row['author_r']:>6.3f} {row['failed']:>6} {row['seconds']:>6.1f}")
+
+
+def print_whole_process(report: dict) -> None:
+    print(f"\nwhole process on aeb ({report['pages']} pages, {report['repeat']} runs each, median wall time): "
+          f"newsdesk extract {report['newsdesk_s']:.2f} s, plain trafilatura {report['trafilatura_s']:.2f} s, "
+          f"ratio {report['ratio']:.2f}x (> 1: newsdesk faster; all runs: {report['newsdesk_all']} / "
+          f"{report['trafilatura_all']})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the aeb folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages (quick runs)")
     parser.add_argument("--repeat", type=int, default=6, help="timed repetitions, made even (default 6)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON object")
+    parser.add_argument("--fundus", type=Path, default=DEFAULT_FUNDUS, help="the fundus-dev folder")
+    parser.add_argument("--no-fundus", action="store_true", help="skip section 2 (fundus-dev)")
+    parser.add_argument("--no-process", action="store_true", help="skip section 3 (whole process on aeb)")
     args = parser.parse_args(argv)
     pages, truth = load_pages(args.data, args.limit)
     repeat = max(2, args.repeat + args.repeat % 2)
     report = evaluate(pages, truth, repeat)
     print_table(report)
+    if not args.no_fundus:
+        if (args.fundus / "score.py").is_file():
+            report["fundus"] = fundus(args.fundus)
+            print_fundus(report["fundus"])
+        else:
+            print(f"\nfundus-dev skipped: {args.fundus}/score.py not found")
+    if not args.no_process:
+        report["whole_process"] = whole_process(args.data, repeat)
+        print_whole_process(report["whole_process"])
     if args.json:
         print(json.dumps(report))
     return 0

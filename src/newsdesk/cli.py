@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,8 +20,9 @@ from typer.core import TyperGroup
 from newsdesk.config import Settings, load_settings
 from newsdesk.errors import NewsdeskError, describe_failure
 from newsdesk.keys import utcnow
-from newsdesk.passes import Passes
-from newsdesk.store import Store
+
+if TYPE_CHECKING:  # the store (alembic, SQLAlchemy) loads only for commands that use it: `extract` stays quick
+    from newsdesk.passes import Passes
 
 out = Console(soft_wrap=True)  # messages are never hard-wrapped: logs and scripts read them whole
 err = Console(stderr=True, soft_wrap=True)
@@ -69,6 +70,8 @@ def _settings(ctx: typer.Context) -> Settings:
 
 @contextmanager
 def _store(ctx: typer.Context) -> Any:
+    from newsdesk.store import Store
+
     store = Store(_settings(ctx).database_url)
     try:
         store.migrate()
@@ -84,6 +87,8 @@ def _passes(ctx: typer.Context) -> Iterator[Passes]:
 
     def analysis_off(exc: Exception) -> None:
         err.print(f"analysis skipped: {exc}", markup=False, highlight=False)
+
+    from newsdesk.passes import Passes
 
     with _store(ctx) as store:
         passes = Passes(_settings(ctx), store, "this command", on_analysis_off=analysis_off)
@@ -395,13 +400,12 @@ def extract(
     url: Annotated[str | None, typer.Option(help="The address the page came from.")] = None,
 ) -> None:
     """Print the article in each page as one JSON object a line. Nothing is stored."""
-    from newsdesk.collect import extract_file
-    from newsdesk.extract import article_to_contract
+    from newsdesk.extract import article_to_contract, extract_article
 
     failed = 0
     for path in paths:
         try:
-            record = article_to_contract(str(path), extract_file(path, url))
+            record = article_to_contract(str(path), extract_article(path.read_bytes(), url))
         except (NewsdeskError, OSError) as exc:
             failed += 1
             err.print(f"{path}: {exc}", markup=False, highlight=False)

@@ -573,6 +573,3 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
         else:
             yield p
 
-
-def extract_file(path: Path, url: str | None = None) -> Article:
-    return extract_article(path.read_bytes(), url)  # extraction itself inflates .html.gz, capped
