@@ -113,6 +113,11 @@ class Registry:
         key = key[4:] if key.startswith("the ") else key
         return self._names.get(key) or self._names.get("the " + key)
 
+    def label_of(self, url: str | None, source_name: str | None) -> SourceLabel | None:
+        """The label of the outlet an article comes from: by its URL, else by the outlet its source's name
+        names (a feed of KCNA articles republished under another host)."""
+        return self.label_for(url) or self.label_for_name(source_name)
+
     def is_state_media(self, name: str) -> bool:
         label = self.outlet_named(name)
         return bool(label and label.state_controlled)

@@ -1126,7 +1126,7 @@ def _state_media(docs: list[StoryDoc], registry: Registry) -> set[tuple[int, int
     source name names."""
     out = set()
     for doc in docs:
-        label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
+        label = registry.label_of(doc.url, doc.source)
         if label is not None and label.state_controlled:
             out.add(_id_key(doc.id))
     return out

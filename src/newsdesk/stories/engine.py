@@ -54,8 +54,7 @@ class Assignment:
 
 def is_wire(doc: StoryDoc) -> bool:
     """Whether the article comes from a wire agency (source labels, by URL then by source name)."""
-    registry = default_registry()
-    label = registry.label_for(doc.url) or registry.label_for_name(doc.source)
+    label = default_registry().label_of(doc.url, doc.source)
     return label is not None and label.type == "wire agency"
 
 
