@@ -61,6 +61,7 @@ def title_of(html: str, url: str | None = URL) -> str | None:
         (f"{HEADLINE} – Gazette – 13.06.2023", "gazette.example", HEADLINE),
         (f"{HEADLINE} | Gazette | 2023-06-13", None, HEADLINE),
         (f"{HEADLINE} | Gazette | 28/04/2023", None, HEADLINE),
+        (f"{HEADLINE} - Tuesday, June 13, 2023", None, HEADLINE),
         # the site's name and a byline
         (f"{HEADLINE} | The Gazette | by Jane Doe", "The Gazette", HEADLINE),
         (f"{HEADLINE} * The Gazette * by Jane Doe", "The Gazette", HEADLINE),
@@ -151,6 +152,7 @@ def test_a_date_the_site_puts_in_its_titles_dates_the_page():
     assert extract_article(html, URL).published == datetime(2023, 4, 28, tzinfo=UTC)
     assert extract_article(page(og=f"{HEADLINE} - 2023-06-13", h1=HEADLINE), URL).published.date().isoformat() \
         == "2023-06-13"
+    assert extract_article(page(og=f"{HEADLINE} | 13 June 2023"), URL).published.date().isoformat() == "2023-06-13"
 
 
 def test_the_title_date_yields_to_markup_and_is_read_only_when_unambiguous():

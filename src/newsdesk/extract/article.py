@@ -485,15 +485,20 @@ _ARTICLE_TYPES = {
     "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "liveblogposting",
     "techarticle", "scholarlyarticle", "report", "webpage", "creativework", "review", "medicalwebpage",
 }
-# What a site joins its name, section or date onto a headline with: spaced dashes, pipes, colons, bullets and
-# asterisks, and the pipes, bars and colons that CJK sites set without spaces (full-width "｜" "：", Hangul "ㅣ").
+# What a site joins its name, section or date onto a headline with: spaced dashes, pipes, double colons,
+# bullets and asterisks, and the bars and colons CJK sites set without spaces (full-width "｜" "：", Hangul "ㅣ").
+# A plain colon is not one: "Kicker: Headline" is one headline.
 _TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|—|::|»|·|•|\*)\s+|\s*[|｜ㅣ：]\s*")
-# Where a decoration can sit on a headline that another source gives bare ("Headline-Section", "Headline: Site").
+# Where a decoration can be joined onto a headline that another source gives bare ("Headline-Section").
 _TITLE_JOINT = re.compile(r"\s*[|\-–—:：｜ㅣ»·•*]+\s*")
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_SEGMENT = re.compile(
     r"(?:\w+,?\s+)?(?:(?P<dmy>(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4}))"
     r"|(?P<ymd>(?P<Y>\d{4})-(?P<M>\d{2})-(?P<D>\d{2}))"
-    r"|(?P<slash>(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<sy>\d{4})))(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|(?P<slash>(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<sy>\d{4}))"
+    rf"|(?P<named>\d{{1,2}}\s+{_MONTH_NAME}\s+\d{{4}}|{_MONTH_NAME}\s+\d{{1,2}},?\s+\d{{4}}))"
+    r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?",
+    re.IGNORECASE,
 )
 # "by Jane Doe" after the site name: a byline, not the headline (the words that say "by" in a few languages)
 _BYLINE_SEGMENT = re.compile(r"(?:by|von|par|por|door|av)\s+(?P<name>\w\S*(?:\s+\S+){0,4})", re.IGNORECASE)
@@ -1058,6 +1063,11 @@ def _title_date(titles: list[str | None]) -> datetime | None:
                 day, month, year = found.group("d", "m", "y")
             elif found.group("ymd"):
                 year, month, day = found.group("Y", "M", "D")
+            elif found.group("named"):
+                value = parse_date(found.group("named"), "title date")
+                if value:
+                    return value
+                continue
             else:
                 a, b, year = (int(x) for x in found.group("a", "b", "sy"))
                 if (a > 12) == (b > 12):  # 04/05/2024 is the 4th of May or the 5th of April
