@@ -4,6 +4,7 @@ between og:title, JSON-LD and h1 (extract_article on pages written for these tes
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -87,6 +88,7 @@ def test_decoration_is_removed_from_the_title(og, site, expected):
         f"{HEADLINE} - part two",  # a segment that names no site, no date, no author
         f"{HEADLINE}: the numbers - by the numbers",  # "by" and no name
         "Gazette Daily: the paper's new owners meet the staff",  # a start segment is only cut when it is the name
+        f"{HEADLINE} - gazette readers respond",  # the name with words beside it, not written as a name
         "Storm of 28.04.2023 remembered by the harbour",  # a date inside the headline
         "Gazette",  # nothing but the name: a title, however poor, is better than none
     ],
@@ -176,3 +178,11 @@ def test_title_segments_and_stripping_a_learned_decoration():
     assert strip_title_decoration("Gazette • Bridge • Gazette", lambda s: False, lambda s: s == "Gazette") \
         == "Bridge • Gazette"
     assert title_segments("Bridge: a colon is part of a headline") == ["Bridge: a colon is part of a headline"]
+
+
+def test_a_hostile_title_is_read_in_bounded_time():
+    h1 = " - ".join(["Harbour bridge"] * 20_000)  # 340,000 characters, 20,000 joints
+    started = time.monotonic()
+    title = title_of(page(og=f"{h1} - Special", h1=h1))
+    assert time.monotonic() - started < 5
+    assert title.endswith("Harbour bridge - Special")

@@ -491,6 +491,7 @@ _ARTICLE_TYPES = {
 _TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|—|::|»|·|•|\*)\s+|\s*[|｜ㅣ：]\s*")
 # Where a decoration can be joined onto a headline that another source gives bare ("Headline-Section").
 _TITLE_JOINT = re.compile(r"\s*[|\-–—:：｜ㅣ»·•*]+\s*")
+_MAX_TITLE_CHARS = 1_000
 _MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_SEGMENT = re.compile(
     r"(?:\w+,?\s+)?(?:(?P<dmy>(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4}))"
@@ -568,8 +569,8 @@ class _PageMeta:
            often right (measured on fundus-dev: og:title first 0.879 title exact, JSON-LD first 0.831, a vote
            of og:title, JSON-LD and h1 0.80-0.82).
         3. The headline is the form on which the sources agree, without decoration: when the first one is
-           another source's headline with something joined on ("Headline - Section", "Kicker: Headline"), the
-           bare form is taken (`_bare_title`).
+           another source's headline with something joined on at the end ("Headline - Section | Site",
+           "Headline-Section"), the bare form is taken (`_bare_title`); a kicker in front stays.
         """
         sites = self._site_names()
         headline = next((v for v in self._ld("headline", articles_only=True) if isinstance(v, str)), None)
@@ -1005,8 +1006,10 @@ def _clean_title(value: str, sites: list[str] | str | None) -> str:
         for key in keys:
             if seg == key or squeezed == key.replace(" ", ""):
                 return True
-            # a close variant: the name with a word or two beside it ("NTV Haber", "Die Neue X Tageszeitung")
-            if loosely and len(seg.split()) <= 4 and (seg.startswith(key + " ") or seg.endswith(" " + key)):
+            # a close variant: the name with a word or two beside it ("NTV Haber", "Die Neue X Tageszeitung"),
+            # written as a name is (no word in lower case: "Time to decide" on time.example is a headline's)
+            if (loosely and len(seg.split()) <= 4 and (seg.startswith(key + " ") or seg.endswith(" " + key))
+                    and not any(word[:1].islower() for word in segment.split())):
                 return True
         return False
 
@@ -1034,6 +1037,8 @@ def _bare_title(title: str, others: list[str]) -> str:
     ("Headline-Section", "Headline | Section | Site" where h1 or JSON-LD say "Headline"). The bare headline has
     to be at least 40% of the whole, so that a short label never replaces the headline it names. A kicker in
     front ("Kicker: Headline") is part of the headline the site shows, not decoration, and stays."""
+    if len(title) > _MAX_TITLE_CHARS:  # no headline is this long: not worth a search at every joint
+        return title
     whole = _norm(title)
     for other in others:
         bare = _norm(other)
