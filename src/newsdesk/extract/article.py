@@ -15,11 +15,12 @@ for the date. A feed entry given as ``hint`` fills what the page lacks; the page
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
@@ -35,9 +36,9 @@ from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
-from newsdesk.urls import canonicalize_url
+from newsdesk.urls import canonicalize_url, registered_domain
 
-__all__ = ["extract_article", "article_to_contract", "extract_body"]
+__all__ = ["extract_article", "article_to_contract", "extract_body", "strip_title_decoration", "title_segments"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -484,7 +485,25 @@ _ARTICLE_TYPES = {
     "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "liveblogposting",
     "techarticle", "scholarlyarticle", "report", "webpage", "creativework", "review", "medicalwebpage",
 }
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•)\s+")
+# What a site joins its name, section or date onto a headline with: spaced dashes, pipes, double colons,
+# bullets and asterisks, and the bars and colons CJK sites set without spaces (full-width "｜" "：", Hangul "ㅣ").
+# A plain colon is not one: "Kicker: Headline" is one headline.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|—|::|»|·|•|\*)\s+|\s*[|｜ㅣ：]\s*")
+# Where a decoration can be joined onto a headline that another source gives bare ("Headline-Section").
+_TITLE_JOINT = re.compile(r"\s*[|\-–—:：｜ㅣ»·•*]+\s*")
+_MAX_TITLE_CHARS = 1_000
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE_SEGMENT = re.compile(
+    r"(?:\w+,?\s+)?(?:(?P<dmy>(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4}))"
+    r"|(?P<ymd>(?P<Y>\d{4})-(?P<M>\d{2})-(?P<D>\d{2}))"
+    r"|(?P<slash>(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<sy>\d{4}))"
+    rf"|(?P<named>\d{{1,2}}\s+{_MONTH_NAME}\s+\d{{4}}|{_MONTH_NAME}\s+\d{{1,2}},?\s+\d{{4}}))"
+    r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?)?",
+    re.IGNORECASE,
+)
+# "by Jane Doe" after the site name: a byline, not the headline (the words that say "by" in a few languages)
+_BYLINE_SEGMENT = re.compile(r"(?:by|von|par|por|door|av)\s+(?P<name>\w\S*(?:\s+\S+){0,4})", re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def _text_of(el: HtmlElement) -> str:
@@ -526,8 +545,8 @@ class _PageMeta:
         title_el = tree.find(".//title")
         meta.title_tag = _text_of(title_el) if title_el is not None else None
         meta.h1 = [t for t in (_text_of(h) for h in tree.iter("h1")) if t][:3]
+        meta.canonical = meta._canonical(tree)  # before the title: its host is a name the site decorates with
         meta.title = meta._title()
-        meta.canonical = meta._canonical(tree)
         meta.image = meta._image(tree)
         meta.language = meta._language(tree)
         return meta
@@ -539,17 +558,49 @@ class _PageMeta:
                 yield obj[key]
 
     def _title(self) -> str | None:
-        site = self.metas.get("og:site_name")
-        for value in (
+        """The headline, in order of trust with rules for conflicts (README, "Articles"):
+
+        1. Each source is cleaned of what a site adds to it: end segments that are a date, the site's name (or a
+           close variant of it: og:site_name, application-name, the JSON-LD publisher, the host's domain or its
+           first label) or "by <Name>", and a start segment that is the site's name (`_clean_title`).
+        2. The sources are tried in this order: og:title, the article's JSON-LD headline, twitter:title, the
+           page's single h1, the <title> tag. og:title comes first because it is the headline the publisher
+           gives the article wherever it is shown; where the sources disagree on the words, it is the one most
+           often right (measured on fundus-dev: og:title first 0.879 title exact, JSON-LD first 0.831, a vote
+           of og:title, JSON-LD and h1 0.80-0.82).
+        3. The headline is the form on which the sources agree, without decoration: when the first one is
+           another source's headline with something joined on at the end ("Headline - Section | Site",
+           "Headline-Section"), the bare form is taken (`_bare_title`); a kicker in front stays.
+        """
+        sites = self._site_names()
+        headline = next((v for v in self._ld("headline", articles_only=True) if isinstance(v, str)), None)
+        ordered = [
             self.metas.get("og:title"),
-            next((v for v in self._ld("headline", articles_only=True) if isinstance(v, str)), None),
+            headline,
             self.metas.get("twitter:title"),
             self.h1[0] if len(self.h1) == 1 else None,
             self._title_from_tag(),
-        ):
-            if value and _WORD.search(value):
-                return _clean_title(value, site)
-        return None
+        ]
+        first = next((c for v in ordered if v and _WORD.search(c := _clean_title(v, sites))), None)
+        if first is None:
+            return None
+        # the sources that state a headline of their own (not a part guessed out of the <title> tag)
+        others = [_clean_title(v, sites) for v in (*ordered[:3], *self.h1) if v]
+        return _bare_title(first, others)
+
+    def _site_names(self) -> list[str]:
+        """Names the site may add to its headlines: og:site_name, application-name, the JSON-LD publisher, and
+        the registered domain of the page (from its canonical address) with its first label ("example.co.uk",
+        "example")."""
+        names = [self.metas.get("og:site_name"), self.metas.get("application-name")]
+        for value in self._ld("publisher"):
+            if isinstance(value, dict) and isinstance(value.get("name"), str):
+                names.append(value["name"])
+        address = self.canonical or self.base
+        domain = registered_domain(address) if address and _is_http(address) else ""
+        if domain:
+            names += [domain, domain.split(".")[0]]
+        return [n for n in dict.fromkeys(n for n in names if n) if _norm(n)]
 
     def _title_from_tag(self) -> str | None:
         if not self.title_tag:
@@ -654,8 +705,8 @@ class _PageMeta:
         return _clean_authors(names, tuple(p for p in publishers if p))
 
     def published(self, tree: HtmlElement, url: str | None) -> datetime | None:
-        """Original publication time: the article's JSON-LD, then <meta>, <time>, and htmldate (each strict and
-        sane: newsdesk.dates)."""
+        """Original publication time: the article's JSON-LD, then <meta>, <time>, a date the site put in its
+        titles ("Headline | Site | 28.04.2023"), and htmldate (each strict and sane: newsdesk.dates)."""
         what = f"{url or 'page'}: date"
         for key in ("datePublished", "dateCreated"):
             for value in self._ld(key, articles_only=True):
@@ -671,7 +722,8 @@ class _PageMeta:
                 found = parse_date(el.get("datetime"), what)
                 if found:
                     return found
-        return _htmldate(tree, url)
+        return _title_date([self.metas.get("og:title"), self.metas.get("twitter:title"), self.title_tag]) or \
+            _htmldate(tree, url)
 
 
 _SECTION_META_KEYS = ("article:section", "og:article:section", "article.section", "section", "parsely-section")
@@ -703,7 +755,7 @@ def _jsonld_objects(tree: HtmlElement) -> tuple[list[dict], list[dict]]:
         if not raw or len(raw) > 1_000_000:
             continue
         try:
-            data = json.loads(raw, strict=False)
+            data = _unescape_json(json.loads(raw, strict=False))
         except (ValueError, RecursionError):
             continue
         stack: list[tuple[Any, int]] = [(data, 0)]
@@ -726,6 +778,20 @@ def _jsonld_objects(tree: HtmlElement) -> tuple[list[dict], list[dict]]:
     # a WebPage wrapper is weaker evidence than the article it contains
     articles.sort(key=lambda o: o.get("@type") in ("WebPage", ["WebPage"]))
     return articles, others
+
+
+def _unescape_json(value: Any, depth: int = 0) -> Any:
+    """JSON-LD with its strings' character references resolved: many sites write HTML-escaped text into JSON
+    ("Kohberger&#8217;s", "&quot;...&quot;"), which no reader of JSON undoes."""
+    if isinstance(value, str):
+        return _unescape(value)
+    if depth > 12:
+        return value
+    if isinstance(value, list):
+        return [_unescape_json(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescape_json(v, depth + 1) for k, v in value.items()}
+    return value
 
 
 def _ld_url(value: Any) -> str | None:
@@ -890,16 +956,132 @@ def _lang_code(value: str | None) -> str | None:
     return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
-def _clean_title(value: str, site: str | None) -> str:
-    value = " ".join(value.split())
-    if site:
-        site_n = _norm(site)
-        parts = _TITLE_SEPARATORS.split(value)
-        if len(parts) > 1 and site_n and _norm(parts[-1]) == site_n:
-            value = value[: value.rfind(parts[-1])].rstrip(" |-–—:»·•")
-        elif len(parts) > 1 and site_n and _norm(parts[0]) == site_n:
-            value = value[len(parts[0]):].lstrip(" |-–—:»·•")
-    return value.strip()
+def title_segments(title: str) -> list[str]:
+    """The parts of a title between the separators sites join their name, section or date on with
+    ("Headline | Section | Site" -> ["Headline", "Section", "Site"]); empty parts kept, so that the list always
+    has one element more than the title has separators."""
+    return _TITLE_SEPARATORS.split(title)
+
+
+def strip_title_decoration(
+    title: str, at_end: Callable[[str], bool], at_start: Callable[[str], bool] | None = None
+) -> str:
+    """`title` without its end segments for which `at_end` holds and its start segments for which `at_start`
+    (default: `at_end`) holds, as `title_segments` splits it. The rest is kept as written, separators
+    within it included; at least one segment stays. `at_end` may be a learned per-site decoration."""
+    at_start = at_start or at_end
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sep in _TITLE_SEPARATORS.finditer(title):
+        spans.append((pos, sep.start()))
+        pos = sep.end()
+    spans.append((pos, len(title)))
+    first, last = 0, len(spans) - 1
+    while last > first and at_end(title[spans[last][0]:spans[last][1]]):
+        last -= 1
+    while first < last and at_start(title[spans[first][0]:spans[first][1]]):
+        first += 1
+    return title[spans[first][0]:spans[last][1]].strip()
+
+
+def _unescape(value: str) -> str:
+    """Character references left in text that was escaped twice ("&#8217;", "&quot;"); a bare "&" stays."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), value) if "&" in value else value
+
+
+def _clean_title(value: str, sites: list[str] | str | None) -> str:
+    """`value` without the decoration a site adds to headlines: at the end, segments that are a date, one of
+    the `sites` names or a close variant ("DW" for dw.com, "Taipei Times" for taipeitimes.com, "NTV Haber" for
+    ntv.com.tr) or "by <Name>"; at the start, a segment that is one of the `sites` names."""
+    value = " ".join(_unescape(value).split())
+    if isinstance(sites, str):
+        sites = [sites]
+    keys = [k for k in dict.fromkeys(_site_key(s) for s in sites or ()) if k]
+
+    def named(segment: str, *, loosely: bool) -> bool:
+        seg = _site_key(segment)
+        if not seg:
+            return False
+        squeezed = seg.replace(" ", "")
+        for key in keys:
+            if seg == key or squeezed == key.replace(" ", ""):
+                return True
+            # a close variant: the name with a word or two beside it ("NTV Haber", "Die Neue X Tageszeitung"),
+            # written as a name is (no word in lower case: "Time to decide" on time.example is a headline's)
+            if (loosely and len(seg.split()) <= 4 and (seg.startswith(key + " ") or seg.endswith(" " + key))
+                    and not any(word[:1].islower() for word in segment.split())):
+                return True
+        return False
+
+    def end(segment: str) -> bool:
+        if not _norm(segment) or _DATE_SEGMENT.fullmatch(segment.strip()):
+            return True
+        byline = _BYLINE_SEGMENT.fullmatch(segment.strip())
+        if byline and byline.group("name")[0].isupper():
+            return True
+        return named(segment, loosely=True)
+
+    def start(segment: str) -> bool:
+        return not _norm(segment) or named(segment, loosely=False)
+
+    return strip_title_decoration(value, end, start)
+
+
+def _site_key(name: str) -> str:
+    """A site's name compared loosely: "The Gazette", "the-gazette" and "GAZETTE" are one."""
+    return _norm(name).removeprefix("the ")
+
+
+def _bare_title(title: str, others: list[str]) -> str:
+    """`title`, or the other source's headline that it is with a decoration joined on at the end
+    ("Headline-Section", "Headline | Section | Site" where h1 or JSON-LD say "Headline"). The bare headline has
+    to be at least 40% of the whole, so that a short label never replaces the headline it names. A kicker in
+    front ("Kicker: Headline") is part of the headline the site shows, not decoration, and stays."""
+    if len(title) > _MAX_TITLE_CHARS:  # no headline is this long: not worth a search at every joint
+        return title
+    whole = _norm(title)
+    for other in others:
+        bare = _norm(other)
+        if not bare or bare == whole or len(bare) < 0.4 * len(whole):
+            continue
+        for joint in _TITLE_JOINT.finditer(title):
+            if bare == _norm(title[: joint.start()]):
+                return other
+    return title
+
+
+def _title_date(titles: list[str | None]) -> datetime | None:
+    """A date the site put at the end (or start) of its titles ("Headline | Site | 28.04.2023"): the day the
+    page was published, read only when it is unambiguous (day.month.year, year-month-day, or a slashed date
+    with a day above 12)."""
+    for title in titles:
+        if not title:
+            continue
+        parts = title_segments(title)
+        if len(parts) < 2:
+            continue
+        for part in (parts[-1], parts[0]):
+            found = _DATE_SEGMENT.fullmatch(part.strip())
+            if not found:
+                continue
+            if found.group("dmy"):
+                day, month, year = found.group("d", "m", "y")
+            elif found.group("ymd"):
+                year, month, day = found.group("Y", "M", "D")
+            elif found.group("named"):
+                value = parse_date(found.group("named"), "title date")
+                if value:
+                    return value
+                continue
+            else:
+                a, b, year = (int(x) for x in found.group("a", "b", "sy"))
+                if (a > 12) == (b > 12):  # 04/05/2024 is the 4th of May or the 5th of April
+                    continue
+                day, month = (a, b) if a > 12 else (b, a)
+            value = parse_date(f"{int(year):04d}-{int(month):02d}-{int(day):02d}", "title date")
+            if value:
+                return value
+    return None
 
 
 # -- dates
