@@ -1,5 +1,7 @@
 """Article extraction and normalisation: clean text and metadata out of publisher HTML."""
 
 from newsdesk.extract.article import article_to_contract, extract_article
+from newsdesk.extract.template import HostTemplate, PageObservation, extract_pages, observe_page
 
-__all__ = ["article_to_contract", "extract_article"]
+__all__ = ["HostTemplate", "PageObservation", "article_to_contract", "extract_article", "extract_pages",
+           "observe_page"]

@@ -1,0 +1,356 @@
+"""What the pages of one site share, learned from its pages and taken out of the next ones (issue 17 item 1).
+
+A site prints the same furniture around every article ("Follow us on ...", a newsletter box, a disclaimer,
+a related-stories block) and decorates every title the same way ("... | The Daily Example", "... - 12.03.2025").
+General rules miss much of it because each site words it differently; the site's own pages show it plainly.
+
+- A *page observation* (`observe_page`) holds fingerprints of the page's text blocks: a short hash of the
+  block's normalised text together with its element path (tags and classes, digits masked), so that a sentence
+  counts as furniture only where it sits in the same place of the template: an article's lead quoted as a
+  teaser on another page sits elsewhere and is not counted. It also holds fingerprints of the start and end
+  segments of the page's titles (digits masked: a date in the title is one segment for every page).
+- A *host template* (`HostTemplate`) counts, for one registered domain, on how many pages each fingerprint was
+  seen. It is bounded (`max_blocks` entries, the rarest and oldest dropped first) and holds hashes only.
+- `extract_article(..., template=...)` drops from the body the paragraphs whose fingerprint the template has
+  seen on enough *other* pages (`min_pages` pages in all, this one included), unless that would take half the
+  body's words or more (then the page is a copy or an update of a page seen before, not furniture), and strips
+  a learned title start or end when it also names the site or leaves exactly the page's h1 or JSON-LD headline.
+  A template that knows fewer pages than that changes nothing: a site seen once keeps the general rules.
+
+The template passed in always describes *other* pages: the service learns a page after extracting it, and
+`extract_pages` (several files given together) leaves each page out of the template it extracts that page with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.models import Article
+from newsdesk.urls import registered_domain
+
+__all__ = ["HostTemplate", "PageObservation", "extract_pages", "observe_page", "page_blocks"]
+
+MIN_PAGES = 2  # a block seen on this many pages of a site (the page at hand included) is the site's furniture
+MAX_BLOCKS = 1000  # fingerprints kept per site
+MAX_TITLE_SEGMENTS = 200
+MAX_PAGE_BLOCKS = 3000  # blocks read from one page (a page of 50,000 list items is not read whole)
+
+# Elements whose text is one paragraph of the body as trafilatura prints it.
+_BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "caption", "dt", "dd",
+               "td", "th", "pre", "address", "summary", "div", "section")
+# A div or section is a paragraph only when nothing block-level is inside it.
+_CONTAINERS = {"div", "section"}
+_BLOCK_CHILDREN = {"p", "div", "section", "article", "ul", "ol", "dl", "table", "li", "h1", "h2", "h3", "h4", "h5",
+                   "h6", "blockquote", "figure", "header", "footer", "aside", "main", "nav", "form", "pre"}
+# Never part of a body (extract_body prunes them first): their blocks would only fill the template.
+_NOT_BODY = {"nav", "menu", "aside", "footer", "form", "script", "style", "noscript", "template", "select", "button"}
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d")
+# Title separators: spaced ASCII ones, and the full-width bar, colon and Hangul bar that CJK sites use unspaced.
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|\*|/)\s+|\s*(?:｜|：|ㅣ)\s*")
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=6).hexdigest()
+
+
+def _signature(el: HtmlElement) -> str:
+    classes = sorted(_DIGITS.sub("0", c) for c in (el.get("class") or "").split())
+    return ".".join([el.tag, *classes[:4]])
+
+
+def _path(el: HtmlElement) -> str | None:
+    """The element's path from <body> (tags and classes, digits masked: "post-123" is "post-000"); None when it
+    sits in something that is never body text."""
+    parts = []
+    node: Any = el
+    while node is not None and isinstance(node.tag, str) and node.tag not in ("body", "html"):
+        if node.tag in _NOT_BODY:
+            return None
+        parts.append(_signature(node))
+        node = node.getparent()
+    return ">".join(reversed(parts))
+
+
+def page_blocks(tree: HtmlElement) -> dict[str, tuple[str, ...]]:
+    """The page's text blocks: normalised text -> fingerprints (text and element path) of where it stands.
+
+    Read from the tree as parsed, before anything prunes it, the same way for learning and for extracting."""
+    found: dict[str, tuple[str, ...]] = {}
+    count = 0
+    for el in tree.iter(*_BLOCK_TAGS):
+        if el.tag in _CONTAINERS and any(isinstance(c.tag, str) and c.tag in _BLOCK_CHILDREN for c in el):
+            continue
+        text = _norm(" ".join(el.itertext()))
+        if not text:
+            continue
+        path = _path(el)
+        if path is None:
+            continue
+        fp = _hash(path, text)
+        known = found.get(text, ())
+        if fp not in known:
+            found[text] = (*known, fp)
+        count += 1
+        if count >= MAX_PAGE_BLOCKS:
+            break
+    return found
+
+
+def _segments(title: str) -> list[str]:
+    return [p for p in _TITLE_SEPARATORS.split(" ".join(title.split())) if p.strip()]
+
+
+def _masked(segments: list[str]) -> str:
+    return "|".join(_DIGITS.sub("0", _norm(s)) for s in segments)
+
+
+def title_fingerprints(title: str) -> set[str]:
+    """Fingerprints of a title's last one and two segments and its first one and two (never the whole title)."""
+    parts = _segments(title)
+    found = set()
+    for k in (1, 2):
+        if len(parts) > k:
+            found.add(_hash("end", _masked(parts[-k:])))
+            found.add(_hash("start", _masked(parts[:k])))
+    return found
+
+
+@dataclass(frozen=True)
+class PageObservation:
+    """What one page shows of its site's template: fingerprints only, no text."""
+
+    host: str  # the registered domain of its canonical URL (or og:url, or the address given); "" when unknown
+    blocks: frozenset[str]
+    titles: frozenset[str]
+
+
+def observe_page(html: bytes | str, url: str | None = None, charset: str | None = None) -> PageObservation:
+    """The template fingerprints of one page. Raises ExtractionError when it is not an HTML page."""
+    # article.py applies templates and imports this module; its loaders are taken when first needed
+    from newsdesk.extract.article import _parse, _to_text
+
+    tree = _parse(_to_text(html, charset))
+    titles: set[str] = set()
+    title_el = tree.find(".//title")
+    heads = [" ".join(title_el.itertext()) if title_el is not None else ""]
+    page_url = url
+    for m in tree.iter("meta"):
+        key = (m.get("property") or m.get("name") or "").strip().lower()
+        if key == "og:title":
+            heads.append(m.get("content") or "")
+        elif key == "og:url" and m.get("content"):
+            page_url = m.get("content")
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            page_url = link.get("href")
+            break
+    for head in heads:
+        titles |= title_fingerprints(head)
+    host = registered_domain(page_url) if page_url and "://" in page_url else ""
+    if not host and url and url != page_url:
+        host = registered_domain(url)
+    blocks = frozenset(fp for fps in page_blocks(tree).values() for fp in fps)
+    return PageObservation(host=host, blocks=blocks, titles=frozenset(titles))
+
+
+@dataclass
+class HostTemplate:
+    """One site's template: on how many of its pages each fingerprint was seen ([pages, last page number])."""
+
+    pages: int = 0
+    blocks: dict[str, list[int]] = field(default_factory=dict)
+    titles: dict[str, list[int]] = field(default_factory=dict)
+    min_pages: int = MIN_PAGES  # not stored: the setting of whoever uses the template
+
+    # -- learning
+
+    def learned(self, page: PageObservation, *, max_blocks: int = MAX_BLOCKS) -> HostTemplate:
+        """A new template with `page` counted (this one is left as it is: readers may hold it)."""
+        number = self.pages + 1
+        blocks = _counted(self.blocks, page.blocks, number, max_blocks)
+        titles = _counted(self.titles, page.titles, number, MAX_TITLE_SEGMENTS)
+        return HostTemplate(number, blocks, titles, self.min_pages)
+
+    def without(self, page: PageObservation) -> HostTemplate:
+        """The template as it would be had `page` not been counted (to extract a page learned with the others)."""
+        def minus(counts: dict[str, list[int]], fps: frozenset[str]) -> dict[str, list[int]]:
+            out = dict(counts)
+            for fp in fps:
+                if fp in out:
+                    seen, last = out[fp]
+                    if seen > 1:
+                        out[fp] = [seen - 1, last]
+                    else:
+                        del out[fp]
+            return out
+
+        return HostTemplate(max(0, self.pages - 1), minus(self.blocks, page.blocks), minus(self.titles, page.titles),
+                            self.min_pages)
+
+    # -- storing
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": 1, "pages": self.pages, "blocks": self.blocks, "titles": self.titles}
+
+    @classmethod
+    def from_json(cls, data: Any, *, min_pages: int = MIN_PAGES) -> HostTemplate:
+        """The template stored as `to_json` wrote it; anything else (an older shape, a damaged row) is an empty one:
+        a template is only ever a help."""
+        if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("pages"), int):
+            return cls(min_pages=min_pages)
+        return cls(data["pages"], _counts(data.get("blocks")), _counts(data.get("titles")), min_pages)
+
+    # -- using
+
+    @property
+    def active(self) -> bool:
+        """Whether it knows enough other pages to change anything."""
+        return self.min_pages > 0 and self.pages >= self.min_pages - 1
+
+    def _shared(self, counts: dict[str, list[int]], fp: str) -> bool:
+        seen = counts.get(fp)
+        return seen is not None and seen[0] >= self.min_pages - 1
+
+    def drop_furniture(self, body: str, blocks: dict[str, tuple[str, ...]]) -> str:
+        """`body` (paragraphs separated by a blank line) without the paragraphs that stand, with the same text in
+        the same place, on enough other pages of the site. `blocks` is `page_blocks` of this page."""
+        if not self.active or not body:
+            return body
+        paragraphs = body.split("\n\n")
+        kept = [p for p in paragraphs if not any(self._shared(self.blocks, fp) for fp in blocks.get(_norm(p), ()))]
+        if len(kept) == len(paragraphs):
+            return body
+        words = sum(len(_WORD.findall(p)) for p in paragraphs)
+        if sum(len(_WORD.findall(p)) for p in kept) * 2 <= words:
+            return body  # most of it was seen before: a copy or an update of an earlier page, not furniture
+        return "\n\n".join(kept)
+
+    def strip_title(self, title: str, *, site_names: Iterable[str | None], headlines: Iterable[str | None]) -> str:
+        """`title` without a start or end (one or two segments) seen on enough other pages of the site, when it
+        also names the site (`site_names`: og:site_name, the publisher, the page's domain) or when what is left
+        is exactly one of `headlines` (the h1, the JSON-LD headline). Anything else is kept: a kicker the site
+        puts before many headlines ("Live:") is part of them."""
+        if not self.active or not title:
+            return title
+        parts = _segments(title)
+        if len(parts) < 2:
+            return title
+        sites = {k for k in (_key(s) for s in site_names if s) if len(k) >= 2}
+        heads = {_norm(h) for h in headlines if h}
+        heads.discard("")
+        for k in (2, 1):
+            if len(parts) <= k:
+                continue
+            for where, cut, rest in (("end", parts[-k:], parts[:-k]), ("start", parts[:k], parts[k:])):
+                if not self._shared(self.titles, _hash(where, _masked(cut))):
+                    continue
+                remainder = _joined(title, rest)
+                if any(_names_site(segment, sites) for segment in cut) or _norm(remainder) in heads:
+                    return remainder
+        return title
+
+
+def _joined(title: str, rest: list[str]) -> str:
+    """The part of `title` from its first kept segment to its last, separators as the title wrote them."""
+    title = " ".join(title.split())
+    start = title.find(rest[0])
+    end = title.rfind(rest[-1]) + len(rest[-1])
+    return title[start:end].strip() if 0 <= start < end else " ".join(rest)
+
+
+def _key(name: str) -> str:
+    """A site name or a domain as one run of letters and digits: "Global News", "globalnews.ca" -> globalnews,
+    globalnewsca (the domain also gives its first label)."""
+    return "".join(_WORD.findall(unicodedata.normalize("NFKC", name).casefold())).replace("_", "")
+
+
+def _names_site(segment: str, sites: set[str]) -> bool:
+    words = _norm(segment).split()
+    if not words:
+        return False
+    joined = "".join(words)
+    return any(joined == s or s in words or (len(s) >= 3 and joined.startswith(s))
+               or (len(joined) >= 4 and s.startswith(joined)) for s in sites)
+
+
+def _counts(value: Any) -> dict[str, list[int]]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: [int(v[0]), int(v[1])] for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v)}
+
+
+def _counted(counts: dict[str, list[int]], fps: frozenset[str], number: int, limit: int) -> dict[str, list[int]]:
+    out = dict(counts)
+    for fp in fps:
+        seen = out.get(fp)
+        out[fp] = [seen[0] + 1, number] if seen else [1, number]
+    if len(out) > limit:
+        # what recurs stays; among the rest, what was seen last
+        out = dict(sorted(out.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)[:limit])
+    return out
+
+
+def site_names(domain_of: str | None, *names: str | None) -> list[str]:
+    """The names a title decoration may use for a site: the given ones, the registered domain and its first
+    label ("globalnews.ca", "globalnews")."""
+    out = [n for n in names if n]
+    domain = registered_domain(domain_of) if domain_of else ""
+    if domain:
+        out += [domain, domain.split(".")[0]]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# several pages given together (newsdesk extract)
+
+
+def extract_pages(paths: list[Path], url: str | None = None, *, min_pages: int = MIN_PAGES,
+                  max_blocks: int = MAX_BLOCKS) -> Iterator[tuple[Path, Article | NewsdeskError | OSError]]:
+    """Extract each file, with the template of its site learned from the other files of that site.
+
+    A first pass reads each page's fingerprints and its site (the registered domain of its canonical URL or
+    og:url, else of `url`); a second extracts each page with its site's template, this page left out. A site
+    with fewer than `min_pages` files (or `min_pages` 0) gets no template: today's rules. Yields (path, article)
+    or (path, the error that stopped it), in the order given."""
+    from newsdesk.extract.article import extract_article
+
+    observed: list[PageObservation | None] = [None] * len(paths)
+    templates: dict[str, HostTemplate] = {}
+    if min_pages > 0 and len(paths) >= min_pages:
+        by_host: dict[str, list[PageObservation]] = defaultdict(list)
+        for i, path in enumerate(paths):
+            try:
+                observed[i] = page = observe_page(path.read_bytes(), url)
+            except (NewsdeskError, OSError):
+                continue  # the second pass reports it
+            if page.host:
+                by_host[page.host].append(page)
+        for host, pages in by_host.items():
+            if len(pages) >= min_pages:
+                template = HostTemplate(min_pages=min_pages)
+                for page in pages:
+                    template = template.learned(page, max_blocks=max_blocks)
+                templates[host] = template
+    for path, page in zip(paths, observed, strict=True):
+        try:
+            content = path.read_bytes()
+            site = templates.get(page.host) if page else None
+            yield path, extract_article(content, url, template=site.without(page) if site and page else None)
+        except (NewsdeskError, OSError) as exc:
+            yield path, exc
