@@ -116,3 +116,32 @@ def test_the_site_is_the_registered_domain_of_the_canonical_url():
     # a subdomain counts as its site (the public suffix list; nothing is fetched)
     assert observe_page(no_canonical, "https://news.harbourtimes.co.uk/x").host == "harbourtimes.co.uk"
     assert observe_page(no_canonical).host == ""
+
+
+def test_newsdesk_extract_learns_the_site_from_the_pages_given_together(tmp_path):
+    import gzip
+    import os
+    import subprocess
+    import sys
+
+    files = []
+    for i in range(3):
+        path = tmp_path / f"story-{i}.html.gz"
+        path.write_bytes(gzip.compress(page(i).encode()))
+        files.append(str(path))
+    other = tmp_path / "elsewhere.html"  # another site, given once: today's rules
+    other.write_text(page(4).replace("www.harbourtimes.example", "www.otherpaper.example"))
+    files.append(str(other))
+    proc = subprocess.run([sys.executable, "-m", "newsdesk.cli", "extract", *files], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["path"] for r in records] == files
+    for i, record in enumerate(records[:3]):
+        assert record["title"] == headline(i)
+        assert record["text"].split("\n\n") == article_paragraphs(i)
+    assert APPEAL in records[3]["text"] and records[3]["title"].endswith("| Harbour Times")
+    # one page of the site alone: nothing to learn from
+    alone = subprocess.run([sys.executable, "-m", "newsdesk.cli", "extract", files[0]], capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert APPEAL in json.loads(alone.stdout)["text"]

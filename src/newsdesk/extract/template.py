@@ -24,6 +24,7 @@ The template passed in always describes *other* pages: the service learns a page
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import re
 import unicodedata
 from collections import defaultdict
@@ -34,6 +35,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.errors import NewsdeskError
 from newsdesk.models import Article
 from newsdesk.urls import registered_domain
@@ -44,11 +46,13 @@ MIN_PAGES = 2  # a block seen on this many pages of a site (the page at hand inc
 MAX_BLOCKS = 1000  # fingerprints kept per site
 MAX_TITLE_SEGMENTS = 200
 MAX_PAGE_BLOCKS = 3000  # blocks read from one page (a page of 50,000 list items is not read whole)
+MAX_GZIP_BYTES = 50_000_000  # as article.py: a .html.gz file is inflated up to this much
 
 # Elements whose text is one paragraph of the body as trafilatura prints it.
 _BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "caption", "dt", "dd",
                "td", "th", "pre", "address", "summary", "div", "section")
 # A div or section is a paragraph only when nothing block-level is inside it.
+_BLOCK_SET = set(_BLOCK_TAGS)
 _CONTAINERS = {"div", "section"}
 _BLOCK_CHILDREN = {"p", "div", "section", "article", "ul", "ol", "dl", "table", "li", "h1", "h2", "h3", "h4", "h5",
                    "h6", "blockquote", "figure", "header", "footer", "aside", "main", "nav", "form", "pre"}
@@ -68,46 +72,35 @@ def _hash(*parts: str) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=6).hexdigest()
 
 
-def _signature(el: HtmlElement) -> str:
-    classes = sorted(_DIGITS.sub("0", c) for c in (el.get("class") or "").split())
-    return ".".join([el.tag, *classes[:4]])
-
-
-def _path(el: HtmlElement) -> str | None:
-    """The element's path from <body> (tags and classes, digits masked: "post-123" is "post-000"); None when it
-    sits in something that is never body text."""
-    parts = []
-    node: Any = el
-    while node is not None and isinstance(node.tag, str) and node.tag not in ("body", "html"):
-        if node.tag in _NOT_BODY:
-            return None
-        parts.append(_signature(node))
-        node = node.getparent()
-    return ">".join(reversed(parts))
-
-
 def page_blocks(tree: HtmlElement) -> dict[str, tuple[str, ...]]:
-    """The page's text blocks: normalised text -> fingerprints (text and element path) of where it stands.
+    """The page's text blocks: normalised text -> fingerprints of where it stands (its text and its element path
+    from <body>: tags and classes, digits masked, so that "post-123" is "post-000").
 
-    Read from the tree as parsed, before anything prunes it, the same way for learning and for extracting."""
+    Read from the tree as parsed, before anything prunes it, the same way for learning and for extracting; one
+    walk down the tree, skipping what is never body text (navigation, asides, footers, forms)."""
     found: dict[str, tuple[str, ...]] = {}
+    body = tree.find("body")
+    stack: list[tuple[Any, str]] = [(child, "") for child in reversed(body if body is not None else tree)]
     count = 0
-    for el in tree.iter(*_BLOCK_TAGS):
-        if el.tag in _CONTAINERS and any(isinstance(c.tag, str) and c.tag in _BLOCK_CHILDREN for c in el):
+    while stack and count < MAX_PAGE_BLOCKS:
+        el, parent = stack.pop()
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _NOT_BODY:
             continue
-        text = _norm(" ".join(el.itertext()))
-        if not text:
-            continue
-        path = _path(el)
-        if path is None:
-            continue
-        fp = _hash(path, text)
-        known = found.get(text, ())
-        if fp not in known:
-            found[text] = (*known, fp)
-        count += 1
-        if count >= MAX_PAGE_BLOCKS:
-            break
+        classes = el.get("class")
+        signature = ".".join([tag, *sorted(_DIGITS.sub("0", classes).split())[:4]]) if classes else tag
+        path = f"{parent}>{signature}"
+        children = list(el)
+        if tag in _BLOCK_SET and not (tag in _CONTAINERS and any(
+                isinstance(c.tag, str) and c.tag in _BLOCK_CHILDREN for c in children)):
+            text = _norm(" ".join(el.itertext()))
+            if text:
+                fp = _hash(path, text)
+                known = found.get(text, ())
+                if fp not in known:
+                    found[text] = (*known, fp)
+                count += 1
+        stack.extend((c, path) for c in reversed(children))
     return found
 
 
@@ -144,28 +137,39 @@ def observe_page(html: bytes | str, url: str | None = None, charset: str | None 
     # article.py applies templates and imports this module; its loaders are taken when first needed
     from newsdesk.extract.article import _parse, _to_text
 
-    tree = _parse(_to_text(html, charset))
-    titles: set[str] = set()
+    text = _to_text(html, charset)
+    tree = _parse(text)
     title_el = tree.find(".//title")
     heads = [" ".join(title_el.itertext()) if title_el is not None else ""]
-    page_url = url
-    for m in tree.iter("meta"):
-        key = (m.get("property") or m.get("name") or "").strip().lower()
-        if key == "og:title":
-            heads.append(m.get("content") or "")
-        elif key == "og:url" and m.get("content"):
-            page_url = m.get("content")
-    for link in tree.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            page_url = link.get("href")
-            break
-    for head in heads:
-        titles |= title_fingerprints(head)
-    host = registered_domain(page_url) if page_url and "://" in page_url else ""
-    if not host and url and url != page_url:
-        host = registered_domain(url)
+    heads += [m.get("content") or "" for m in tree.iter("meta")
+              if (m.get("property") or m.get("name") or "").strip().lower() == "og:title"]
+    titles = set().union(*(title_fingerprints(h) for h in heads))
     blocks = frozenset(fp for fps in page_blocks(tree).values() for fp in fps)
-    return PageObservation(host=host, blocks=blocks, titles=frozenset(titles))
+    return PageObservation(host=page_site(text, url), blocks=blocks, titles=frozenset(titles))
+
+
+_HEAD_TAG = re.compile(r"<(?:link|meta)\s[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+
+
+def page_site(text: str, url: str | None = None) -> str:
+    """The site of a page: the registered domain of its canonical URL, else of its og:url, else of `url` ("" when
+    none is an absolute address). Read from the markup's <link> and <meta> tags without parsing the page, so that
+    files of many sites given together are grouped for the cost of a scan."""
+    canonical = og_url = None
+    for tag in _HEAD_TAG.finditer(text):
+        attributes = {k.lower(): a or b or c for k, a, b, c in _ATTRIBUTE.findall(tag.group(0))}
+        if "canonical" in attributes.get("rel", "").lower().split() and attributes.get("href"):
+            canonical = html_lib.unescape(attributes["href"]).strip()
+            break
+        if og_url is None and (attributes.get("property") or attributes.get("name") or "").lower() == "og:url":
+            og_url = html_lib.unescape(attributes.get("content") or "").strip()
+    for candidate in (canonical, og_url, url):
+        if candidate and "://" in candidate:
+            domain = registered_domain(candidate)
+            if domain:
+                return domain
+    return ""
 
 
 @dataclass
@@ -324,33 +328,47 @@ def extract_pages(paths: list[Path], url: str | None = None, *, min_pages: int =
                   max_blocks: int = MAX_BLOCKS) -> Iterator[tuple[Path, Article | NewsdeskError | OSError]]:
     """Extract each file, with the template of its site learned from the other files of that site.
 
-    A first pass reads each page's fingerprints and its site (the registered domain of its canonical URL or
-    og:url, else of `url`); a second extracts each page with its site's template, this page left out. A site
-    with fewer than `min_pages` files (or `min_pages` 0) gets no template: today's rules. Yields (path, article)
-    or (path, the error that stopped it), in the order given."""
+    A first pass finds each page's site (`page_site`: the registered domain of its canonical URL or og:url, else
+    of `url`) and reads the fingerprints of the pages of sites with at least `min_pages` files; a second extracts
+    each page with its site's template, this page left out. A site with fewer files (or `min_pages` 0) gets no
+    template: today's rules, and no extra cost but the scan. Yields (path, article) or (path, the error that
+    stopped it), in the order given."""
     from newsdesk.extract.article import extract_article
 
     observed: list[PageObservation | None] = [None] * len(paths)
     templates: dict[str, HostTemplate] = {}
     if min_pages > 0 and len(paths) >= min_pages:
-        by_host: dict[str, list[PageObservation]] = defaultdict(list)
+        by_site: dict[str, list[int]] = defaultdict(list)
         for i, path in enumerate(paths):
             try:
-                observed[i] = page = observe_page(path.read_bytes(), url)
+                site = page_site(_raw_text(path.read_bytes()), url)
             except (NewsdeskError, OSError):
                 continue  # the second pass reports it
-            if page.host:
-                by_host[page.host].append(page)
-        for host, pages in by_host.items():
-            if len(pages) >= min_pages:
-                template = HostTemplate(min_pages=min_pages)
-                for page in pages:
-                    template = template.learned(page, max_blocks=max_blocks)
-                templates[host] = template
+            if site:
+                by_site[site].append(i)
+        for site, members in by_site.items():
+            if len(members) < min_pages:
+                continue
+            template = HostTemplate(min_pages=min_pages)
+            for i in members:
+                try:
+                    observed[i] = page = observe_page(paths[i].read_bytes(), url)
+                except (NewsdeskError, OSError):
+                    continue
+                template = template.learned(page, max_blocks=max_blocks)
+            templates[site] = template
     for path, page in zip(paths, observed, strict=True):
         try:
             content = path.read_bytes()
-            site = templates.get(page.host) if page else None
-            yield path, extract_article(content, url, template=site.without(page) if site and page else None)
+            site_template = templates.get(page.host) if page else None
+            yield path, extract_article(content, url, template=site_template.without(page) if site_template and page
+                                        else None)
         except (NewsdeskError, OSError) as exc:
             yield path, exc
+
+
+def _raw_text(data: bytes) -> str:
+    """The bytes of a file as text good enough to find its addresses in (a .gz file inflated, capped)."""
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data, MAX_GZIP_BYTES)
+    return data.decode("utf-8", "replace")
