@@ -103,3 +103,27 @@ def test_two_learners_of_one_site_both_count(db_url):
         assert HostTemplate.from_json(store.host_template("harbourtimes.example")).pages == 8
     finally:
         store.close()
+
+
+def test_imported_pages_teach_their_site_too(db_url, tmp_path):
+    import gzip
+
+    settings = settings_for(db_url)
+    store = Store(db_url)
+    store.migrate()
+    collector = Collector(settings, store)
+    try:
+        files = []
+        for i in range(3):  # saved pages that name their address (rel=canonical) only
+            path = tmp_path / f"saved-{i}.html.gz"
+            path.write_bytes(gzip.compress(page(i).encode()))
+            files.append(path)
+        for path in files:  # one import each, as pages arrive over time
+            assert collector.import_paths([path]).stored == 1
+        stored = {a.url.rsplit("-", 1)[1]: a for a in store.iter_articles()}
+        assert APPEAL in stored["0"].text and APPEAL not in stored["1"].text and APPEAL not in stored["2"].text
+        assert stored["2"].title == headline(2)
+        assert HostTemplate.from_json(store.host_template("harbourtimes.example")).pages == 3
+    finally:
+        collector.close()
+        store.close()

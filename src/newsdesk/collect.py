@@ -43,7 +43,7 @@ from newsdesk.errors import (
     TimeBudgetError,
     UnsafeURLError,
 )
-from newsdesk.extract import HostTemplate, extract_article, observe_page
+from newsdesk.extract import HostTemplate, extract_article, observe_page, page_site_of
 from newsdesk.keys import content_hash, utcnow
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.removal import RemovalDesk
@@ -451,7 +451,7 @@ class Collector:
             return None
         return HostTemplate.from_json(self.store.host_template(site), min_pages=self.settings.template_min_pages)
 
-    def _learn_template(self, site: str, content: bytes, url: str, charset: str | None) -> None:
+    def _learn_template(self, site: str, content: bytes, url: str | None, charset: str | None) -> None:
         """Count a stored article's page into its site's template, for the site's next pages. A page that cannot be
         read again teaches nothing: the article is stored already."""
         if self.settings.template_min_pages <= 0 or not site:
@@ -540,8 +540,11 @@ class Collector:
         if url and self.store.is_known(url):
             report.known += 1
             return
+        charset = split_content_type(content_type or "")[1]
+        # an archived page's site is where it was served from; a saved file's, the address it names
+        site = registered_domain(url) if url else page_site_of(content)
         try:
-            article = extract_article(content, url, charset=split_content_type(content_type or "")[1])
+            article = extract_article(content, url, charset=charset, template=self._template(site))
         except ExtractionError as exc:
             report.failed.append((label, str(exc)))
             if url:
@@ -561,6 +564,7 @@ class Collector:
         _, created = self.store.save_article(article, source_name=host_of(article.url) or None)
         if created:
             report.stored += 1
+            self._learn_template(site, content, url, charset)
         else:
             report.known += 1
 

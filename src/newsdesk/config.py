@@ -69,7 +69,8 @@ class Settings:
     # A site's furniture ("Follow us ...", a membership appeal) and title decoration are the same on each of its
     # pages: seen on enough of them, they are taken out of the next (newsdesk.extract.template).
     template_min_pages: int = setting(
-        2, "pages of one site (the registered domain of the address a page was fetched from) on which a block of "
+        2, "pages of one site (the registered domain of the address a page was fetched or archived from, or of the "
+        "canonical URL a saved page names) on which a block of "
         "text must stand, with the same text in the same place, before it is taken for the site's furniture and "
         "dropped from its articles (never half an article or more); likewise a title start or end, stripped only "
         "when it names the site or leaves the page's headline. Learned as pages arrive and kept in the store, per "

@@ -40,7 +40,8 @@ from newsdesk.errors import NewsdeskError
 from newsdesk.models import Article
 from newsdesk.urls import registered_domain
 
-__all__ = ["HostTemplate", "PageObservation", "extract_pages", "observe_page", "page_blocks"]
+__all__ = ["HostTemplate", "PageObservation", "extract_pages", "observe_page", "page_blocks", "page_site",
+           "page_site_of"]
 
 MIN_PAGES = 2  # a block seen on this many pages of a site (the page at hand included) is the site's furniture
 MAX_BLOCKS = 1000  # fingerprints kept per site
@@ -341,8 +342,8 @@ def extract_pages(paths: list[Path], url: str | None = None, *, min_pages: int =
         by_site: dict[str, list[int]] = defaultdict(list)
         for i, path in enumerate(paths):
             try:
-                site = page_site(_raw_text(path.read_bytes()), url)
-            except (NewsdeskError, OSError):
+                site = page_site_of(path.read_bytes(), url)
+            except OSError:
                 continue  # the second pass reports it
             if site:
                 by_site[site].append(i)
@@ -365,6 +366,14 @@ def extract_pages(paths: list[Path], url: str | None = None, *, min_pages: int =
                                         else None)
         except (NewsdeskError, OSError) as exc:
             yield path, exc
+
+
+def page_site_of(content: bytes | str, url: str | None = None) -> str:
+    """`page_site` of a page as stored or fetched (bytes, perhaps gzip-compressed); "" when it cannot be read."""
+    try:
+        return page_site(content if isinstance(content, str) else _raw_text(content), url)
+    except NewsdeskError:
+        return ""
 
 
 def _raw_text(data: bytes) -> str:
