@@ -105,8 +105,18 @@ def page_blocks(tree: HtmlElement) -> dict[str, tuple[str, ...]]:
     return found
 
 
+def _spans(title: str) -> list[tuple[int, int]]:
+    """Where the segments of a title (split at its separators) start and end; empty ones left out."""
+    spans, start = [], 0
+    for sep in _TITLE_SEPARATORS.finditer(title):
+        spans.append((start, sep.start()))
+        start = sep.end()
+    spans.append((start, len(title)))
+    return [(a, b) for a, b in spans if title[a:b].strip()]
+
+
 def _segments(title: str) -> list[str]:
-    return [p for p in _TITLE_SEPARATORS.split(" ".join(title.split())) if p.strip()]
+    return [title[a:b] for a, b in _spans(title)]
 
 
 def _masked(segments: list[str]) -> str:
@@ -252,7 +262,9 @@ class HostTemplate:
         puts before many headlines ("Live:") is part of them."""
         if not self.active or not title:
             return title
-        parts = _segments(title)
+        title = " ".join(title.split())
+        spans = _spans(title)
+        parts = [title[a:b] for a, b in spans]
         if len(parts) < 2:
             return title
         sites = {k for k in (_key(s) for s in site_names if s) if len(k) >= 2}
@@ -261,21 +273,13 @@ class HostTemplate:
         for k in (2, 1):
             if len(parts) <= k:
                 continue
-            for where, cut, rest in (("end", parts[-k:], parts[:-k]), ("start", parts[:k], parts[k:])):
+            for where, cut, kept in (("end", parts[-k:], spans[:-k]), ("start", parts[:k], spans[k:])):
                 if not self._shared(self.titles, _hash(where, _masked(cut))):
                     continue
-                remainder = _joined(title, rest)
+                remainder = title[kept[0][0]:kept[-1][1]].strip()
                 if any(_names_site(segment, sites) for segment in cut) or _norm(remainder) in heads:
                     return remainder
         return title
-
-
-def _joined(title: str, rest: list[str]) -> str:
-    """The part of `title` from its first kept segment to its last, separators as the title wrote them."""
-    title = " ".join(title.split())
-    start = title.find(rest[0])
-    end = title.rfind(rest[-1]) + len(rest[-1])
-    return title[start:end].strip() if 0 <= start < end else " ".join(rest)
 
 
 def _key(name: str) -> str:
