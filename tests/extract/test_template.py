@@ -145,3 +145,19 @@ def test_newsdesk_extract_learns_the_site_from_the_pages_given_together(tmp_path
     alone = subprocess.run([sys.executable, "-m", "newsdesk.cli", "extract", files[0]], capture_output=True,
                            text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
     assert APPEAL in json.loads(alone.stdout)["text"]
+
+
+def test_reading_a_hostile_page_is_bounded():
+    from newsdesk.errors import TimeBudgetError
+    from newsdesk.extract.article import _parse
+    from newsdesk.extract.template import MAX_PAGE_BLOCKS, page_blocks
+    from newsdesk.timebudget import deadline
+
+    many = _parse("<html><body>" + "".join(f"<p>paragraph {i}</p>" for i in range(50_000)) + "</body></html>")
+    assert len(page_blocks(many)) == MAX_PAGE_BLOCKS
+    wide = _parse("<html><body><div>" + "<span>w</span>" * 100_000 + "</div></body></html>")
+    with deadline(1e-9), pytest.raises(TimeBudgetError):  # the walk checks the article's deadline as it goes
+        page_blocks(wide)
+    nested = "<html><body>" + "<ul><li>level " * 2000 + "</li></ul>" * 2000 + "</body></html>"
+    template = learned(nested, nested)
+    assert template.pages == 2 and extract_article(page(1), url(1), template=template).text
