@@ -161,3 +161,14 @@ def test_reading_a_hostile_page_is_bounded():
     nested = "<html><body>" + "<ul><li>level " * 2000 + "</li></ul>" * 2000 + "</body></html>"
     template = learned(nested, nested)
     assert template.pages == 2 and extract_article(page(1), url(1), template=template).text
+
+
+def test_the_sites_name_in_its_usual_place_goes_with_what_follows_it():
+    # "| Harbour Times | by <author>": the author changes from page to page, the site's name stands before it
+    pages = [page(i, decorate=f" | Harbour Times | by {name}") for i, name in enumerate(["Ann Lee", "Bo Kim", "Cy Ng"])]
+    art = extract_article(pages[2], url(2), template=learned(pages[0], pages[1]))
+    assert art.title == headline(2)
+    # a changing part before a segment that does not name the site: kept
+    other = [page(i, decorate=f" | Weekend | part {name}") for i, name in enumerate(["one", "two", "three"])]
+    art = extract_article(other[2], url(2), template=learned(other[0], other[1]))
+    assert art.title == f"{headline(2)} | Weekend | part three"

@@ -133,13 +133,16 @@ def _masked(segments: list[str]) -> str:
 
 
 def title_fingerprints(title: str) -> set[str]:
-    """Fingerprints of a title's last one and two segments and its first one and two (never the whole title)."""
+    """Fingerprints of a title's last one and two segments and its first one and two (never the whole title), and
+    of its second-to-last segment alone (a site's name before a part that changes: "| Site | by Jane Doe")."""
     parts = _segments(title)
     found = set()
     for k in (1, 2):
         if len(parts) > k:
             found.add(_hash("end", _masked(parts[-k:])))
             found.add(_hash("start", _masked(parts[:k])))
+    if len(parts) > 2:
+        found.add(_hash("next-to-end", _masked(parts[-2:-1])))
     return found
 
 
@@ -283,11 +286,14 @@ class HostTemplate:
             if len(parts) <= k:
                 continue
             for where, cut, kept in (("end", parts[-k:], spans[:-k]), ("start", parts[:k], spans[k:])):
-                if not self._shared(self.titles, _hash(where, _masked(cut))):
-                    continue
                 remainder = title[kept[0][0]:kept[-1][1]].strip()
-                if any(_names_site(segment, sites) for segment in cut) or _norm(remainder) in heads:
-                    return remainder
+                if self._shared(self.titles, _hash(where, _masked(cut))):
+                    if any(_names_site(segment, sites) for segment in cut) or _norm(remainder) in heads:
+                        return remainder
+                elif where == "end" and k == 2 and self._shared(self.titles, _hash("next-to-end", _masked(cut[:1]))):
+                    # the site's name in its usual place, before a part that changes from page to page
+                    if _names_site(cut[0], sites):
+                        return remainder
         return title
 
 
