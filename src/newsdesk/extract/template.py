@@ -14,7 +14,8 @@ General rules miss much of it because each site words it differently; the site's
 - `extract_article(..., template=...)` drops from the body the paragraphs whose fingerprint the template has
   seen on enough *other* pages (`min_pages` pages in all, this one included), unless that would take half the
   body's words or more (then the page is a copy or an update of a page seen before, not furniture), and strips
-  a learned title start or end when it also names the site or leaves exactly the page's h1 or JSON-LD headline.
+  a learned title start or end when it also names the site or leaves exactly the page's h1 or JSON-LD headline
+  (and the site's name learned in its usual place before a part that changes: "| Site | by Jane Doe").
   A template that knows fewer pages than that changes nothing: a site seen once keeps the general rules.
 
 The template passed in always describes *other* pages: the service learns a page after extracting it, and
@@ -56,13 +57,14 @@ MAX_GZIP_BYTES = 50_000_000  # as article.py: a .html.gz file is inflated up to 
 # Elements whose text is one paragraph of the body as trafilatura prints it.
 _BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "caption", "dt", "dd",
                "td", "th", "pre", "address", "summary", "div", "section")
-# A div or section is a paragraph only when nothing block-level is inside it.
 _BLOCK_SET = set(_BLOCK_TAGS)
+# A div or section is a paragraph only when nothing block-level is inside it.
 _CONTAINERS = {"div", "section"}
 _BLOCK_CHILDREN = {"p", "div", "section", "article", "ul", "ol", "dl", "table", "li", "h1", "h2", "h3", "h4", "h5",
                    "h6", "blockquote", "figure", "header", "footer", "aside", "main", "nav", "form", "pre"}
-# Never part of a body (extract_body prunes them first): their blocks would only fill the template.
-_NOT_BODY = {"nav", "menu", "aside", "footer", "form", "script", "style", "noscript", "template", "select", "button"}
+# Never part of a body (extract_body prunes them first): their blocks would only fill the template. Not <form>:
+# some sites wrap the whole page in one.
+_NOT_BODY = {"nav", "menu", "aside", "footer", "script", "style", "noscript", "template", "select", "button"}
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d")
 # Title separators: spaced ASCII ones, and the full-width bar, colon and Hangul bar that CJK sites use unspaced.
