@@ -172,3 +172,12 @@ def test_the_sites_name_in_its_usual_place_goes_with_what_follows_it():
     other = [page(i, decorate=f" | Weekend | part {name}") for i, name in enumerate(["one", "two", "three"])]
     art = extract_article(other[2], url(2), template=learned(other[0], other[1]))
     assert art.title == f"{headline(2)} | Weekend | part three"
+
+
+def test_a_site_that_wraps_its_pages_in_a_form_is_learned_too():
+    def wrapped(i: int) -> str:
+        form = '<body><form id="aspnetForm" method="post">'
+        return page(i).replace("<body>", form).replace("</body>", "</form></body>")
+
+    art = extract_article(wrapped(2), url(2), template=learned(wrapped(0), wrapped(1)))
+    assert APPEAL not in art.text and art.text.split("\n\n") == article_paragraphs(2)
