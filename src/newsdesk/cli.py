@@ -399,18 +399,20 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help=".html or .html.gz files")],
     url: Annotated[str | None, typer.Option(help="The address the page came from.")] = None,
 ) -> None:
-    """Print the article in each page as one JSON object a line. Nothing is stored."""
-    from newsdesk.extract import article_to_contract, extract_article
+    """Print the article in each page as one JSON object a line. Nothing is stored.
+
+    Pages of one site given together teach each other the site's template (its furniture and title decoration)."""
+    from newsdesk.extract import article_to_contract, extract_pages
 
     failed = 0
-    for path in paths:
-        try:
-            record = article_to_contract(str(path), extract_article(path.read_bytes(), url))
-        except (NewsdeskError, OSError) as exc:
+    for path, found in extract_pages(paths, url):
+        if isinstance(found, Exception):
             failed += 1
-            err.print(f"{path}: {exc}", markup=False, highlight=False)
+            err.print(f"{path}: {found}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
-                      "language": None, "canonical_url": None, "image": None, "genre": None, "error": str(exc)}
+                      "language": None, "canonical_url": None, "image": None, "genre": None, "error": str(found)}
+        else:
+            record = article_to_contract(str(path), found)
         print(json.dumps(record, ensure_ascii=False), flush=True)
     if failed:
         raise typer.Exit(1)

@@ -43,7 +43,7 @@ from newsdesk.errors import (
     TimeBudgetError,
     UnsafeURLError,
 )
-from newsdesk.extract import extract_article
+from newsdesk.extract import HostTemplate, extract_article, observe_page, page_site_of
 from newsdesk.keys import content_hash, utcnow
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.removal import RemovalDesk
@@ -417,8 +417,10 @@ class Collector:
             return
         try:
             charset = split_content_type(doc.headers.get("content-type", ""))[1]
+            site = registered_domain(doc.url)
             with deadline(self.settings.article_time_budget, what=f"extracting {doc.url}"):
-                article = extract_article(doc.content, doc.url, hint=entry, charset=charset)
+                article = extract_article(doc.content, doc.url, hint=entry, charset=charset,
+                                          template=self._template(site))
         except TimeBudgetError as exc:
             check_deadline("extracting a page")  # the host's budget ran out, not the page's: the pass stops here
             report.failed += 1
@@ -438,6 +440,29 @@ class Collector:
             return
         _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(doc.url))
         report.new_articles += int(created)
+        if created:
+            self._learn_template(site, doc.content, doc.url, charset)
+
+    # ---- per-site templates --------------------------------------------------------------------
+
+    def _template(self, site: str) -> HostTemplate | None:
+        """The template learned from the site's earlier pages (newsdesk.extract.template); None when off."""
+        if self.settings.template_min_pages <= 0 or not site:
+            return None
+        return HostTemplate.from_json(self.store.host_template(site), min_pages=self.settings.template_min_pages)
+
+    def _learn_template(self, site: str, content: bytes, url: str | None, charset: str | None) -> None:
+        """Count a stored article's page into its site's template, for the site's next pages. A page that cannot be
+        read again teaches nothing: the article is stored already."""
+        if self.settings.template_min_pages <= 0 or not site:
+            return
+        try:
+            page = observe_page(content, url, charset)
+        except ExtractionError:
+            return
+        limit = self.settings.template_max_blocks
+        self.store.update_host_template(site, lambda stored: HostTemplate.from_json(stored).learned(
+            page, max_blocks=limit).to_json())
 
     def _blocked_article(self, article: Article, fetched_url: str | None = None) -> str | None:
         """The blocklist's answer for an extracted article: its addresses (the link, where the fetch ended,
@@ -515,8 +540,11 @@ class Collector:
         if url and self.store.is_known(url):
             report.known += 1
             return
+        charset = split_content_type(content_type or "")[1]
+        # an archived page's site is where it was served from; a saved file's, the address it names
+        site = registered_domain(url) if url else page_site_of(content)
         try:
-            article = extract_article(content, url, charset=split_content_type(content_type or "")[1])
+            article = extract_article(content, url, charset=charset, template=self._template(site))
         except ExtractionError as exc:
             report.failed.append((label, str(exc)))
             if url:
@@ -536,6 +564,7 @@ class Collector:
         _, created = self.store.save_article(article, source_name=host_of(article.url) or None)
         if created:
             report.stored += 1
+            self._learn_template(site, content, url, charset)
         else:
             report.known += 1
 
@@ -572,4 +601,3 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield from sorted(f for f in p.rglob("*") if f.name.lower().endswith(WARC_SUFFIXES + HTML_SUFFIXES))
         else:
             yield p
-

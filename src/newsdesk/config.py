@@ -66,6 +66,17 @@ class Settings:
     analysis_batch: int = setting(
         200, "articles analysed (entities, who said what) per background pass and per `fetch`/`import` (about ten "
         "a second); the rest waits for the next pass; `0` leaves analysis to `newsdesk analyze-pending`")
+    # A site's furniture ("Follow us ...", a membership appeal) and title decoration are the same on each of its
+    # pages: seen on enough of them, they are taken out of the next (newsdesk.extract.template).
+    template_min_pages: int = setting(
+        2, "pages of one site (the registered domain of the address a page was fetched or archived from, or of the "
+        "canonical URL a saved page names) on which a block of "
+        "text must stand, with the same text in the same place, before it is taken for the site's furniture and "
+        "dropped from its articles (never half an article or more); likewise a title start or end, stripped only "
+        "when it names the site or leaves the page's headline. Learned as pages arrive and kept in the store, per "
+        "site, as fingerprints; `0`: nothing learned, nothing dropped")
+    template_max_blocks: int = setting(
+        1000, "fingerprints kept per site (about 25 bytes each): past it the rarest and oldest go first")
     # An article analyses in ~0.1 s: no text may hold the service (newsdesk.timebudget).
     article_time_budget: float = setting(
         20.0, "seconds one article may take in one stage (grouping into stories, analysis; `newsdesk analyze` and "

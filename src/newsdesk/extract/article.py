@@ -33,6 +33,7 @@ from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
+from newsdesk.extract.template import HostTemplate, page_blocks, site_names
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
@@ -108,14 +109,16 @@ def extract_article(
     *,
     hint: FeedEntry | None = None,
     charset: str | None = None,
+    template: HostTemplate | None = None,
 ) -> Article:
     """Extract the article of one HTML page.
 
+    `template`: what other pages of the page's site share (newsdesk.extract.template), taken out of this one.
     Raises ExtractionError (with a reason a person can read) when the document is empty, is not HTML,
     or holds no article body; never another exception, whatever the input.
     """
     try:
-        return _extract_article(html, url, hint, charset)
+        return _extract_article(html, url, hint, charset, template)
     except ExtractionError:
         raise
     except RecursionError as exc:
@@ -201,7 +204,7 @@ def _parse(text: str) -> HtmlElement:
 
 
 def _extract_article(
-    html: bytes | str, url: str | None, hint: FeedEntry | None, charset: str | None
+    html: bytes | str, url: str | None, hint: FeedEntry | None, charset: str | None, template: HostTemplate | None
 ) -> Article:
     text = _to_text(html, charset)
     tree = _parse(text)
@@ -209,6 +212,9 @@ def _extract_article(
     meta = _PageMeta.read(tree, base)
     # every metadata field is read before extract_body, which prunes the tree in place
     title = meta.title or (hint.title.strip() if hint and hint.title else None)
+    template = template if template is not None and template.active else None
+    if template is not None and title:
+        title = _template_title(template, title, meta, base)
     authors = meta.authors(tree) or _clean_authors(hint.authors if hint else [])
     published = meta.published(tree, base) or (_aware(hint.published) if hint and hint.published else None)
     language = meta.language or (_lang_code(hint.language) if hint else None)
@@ -216,7 +222,10 @@ def _extract_article(
     canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
     genre = meta.genre(title, canonical)
 
+    blocks = page_blocks(tree) if template is not None else {}  # before extract_body prunes the tree
     body = extract_body(tree, base, title_candidates=meta.title_candidates(hint))
+    if template is not None:
+        body = template.drop_furniture(body, blocks)
     if not body:
         words = len(_WORD.findall(_page_text(_parse(text))))
         plural = "s" if words != 1 else ""
@@ -234,6 +243,14 @@ def _extract_article(
         image=image,
         genre=genre,
     )
+
+
+def _template_title(template: HostTemplate, title: str, meta: _PageMeta, base: str | None) -> str:
+    publishers = [n for v in meta._ld("publisher") for n in _ld_names(v)[:1]]
+    names = site_names(meta.canonical or base, meta.metas.get("og:site_name"), meta.metas.get("application-name"),
+                       *publishers)
+    headline = next((v for v in meta._ld("headline", articles_only=True) if isinstance(v, str)), None)
+    return template.strip_title(title, site_names=names, headlines=[*meta.h1, headline])
 
 
 # --------------------------------------------------------------------------------------------------

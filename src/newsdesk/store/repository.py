@@ -31,6 +31,7 @@ from newsdesk.store.schema import (
     ArticleAnalysisRow,
     ArticleFailure,
     ArticleRow,
+    HostTemplateRow,
     Meta,
     RemovalAudit,
     Source,
@@ -756,6 +757,35 @@ class Store:
         restored = any(action == self.RESTORE_ACTION and (detail or {}).get("article_ids")
                        for _, action, detail in rows)
         return (rows[-1].id if rows else after), removed, restored
+
+    # ---- per-site templates (newsdesk.extract.template) ------------------------------------------
+
+    def host_template(self, domain: str) -> dict | None:
+        """The stored template of a site (a registered domain), as its owner wrote it; None when none is stored."""
+        with self.session() as s:
+            return s.scalar(select(HostTemplateRow.template).where(HostTemplateRow.domain == domain))
+
+    def update_host_template(self, domain: str, change: Callable[[dict | None], dict]) -> None:
+        """Replace a site's template by `change(stored template or None)`, in one transaction that holds the site's
+        lock from the read to the write: two processes learning pages of one site at once both count. The
+        template's "pages" entry (an int) is kept beside it, to be read without the template."""
+        for attempt in range(2):
+            with self.session() as s:
+                locks.begin_locked(s, f"host-template:{domain}")
+                row = s.get(HostTemplateRow, domain)
+                template = change(row.template if row is not None else None)
+                pages = int(template.get("pages") or 0)
+                if row is None:
+                    s.add(HostTemplateRow(domain=domain, pages=pages, template=template, updated_at=utcnow()))
+                else:
+                    row.template, row.pages, row.updated_at = template, pages, utcnow()
+                try:
+                    s.commit()
+                    return
+                except IntegrityError:  # PostgreSQL: another process added the site's first row meanwhile
+                    s.rollback()
+                    if attempt:
+                        raise
 
     def count_articles(self) -> int:
         with self.session() as s:

@@ -351,6 +351,18 @@ class StoryEntityWordRow(Base):
     word: Mapped[str] = mapped_column(String(300), primary_key=True)  # "trump", of "person:donald trump"
 
 
+class HostTemplateRow(Base):
+    """What the pages of one site share (newsdesk.extract.template, migration 0015): fingerprints of its
+    furniture and title decoration, counted over its pages, bounded in size. Kept here, never sent anywhere."""
+
+    __tablename__ = "host_templates"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)  # a registered domain: example.co.uk
+    pages: Mapped[int] = mapped_column(Integer)
+    template: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 Index("ix_sources_due", Source.active, Source.next_fetch_at)
 # read paths of the web layer (migration 0003)
 Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
