@@ -2,7 +2,9 @@
 
 Every page has its own article, and the site's furniture around it: a membership appeal inside the article body
 (long enough that no general rule takes it for a call to action), a "more from the desk" box of teasers, and a
-title decorated with the site's name (no og:site_name, so no general rule knows the name).
+title decorated with the site's name and its motto, longer than the headlines (so that the general title rules,
+which strip a site's name or take the bare form another source gives only when the headline is most of the title,
+leave it; only the site's template removes it).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 SITE = "https://www.harbourtimes.example"
 APPEAL = ("The Harbour Times is owned by the people who read it, and every report on this site is paid for by "
           "members who give what they can each month to keep local reporting free for all.")
+DECORATION = " | Harbour Times: local news from the quay, the harbour, the island ferries and the old town since 1901"
 DESK = "More from the harbour desk this week, picked by our editors for readers of this story"
 
 TOPICS = [
@@ -49,7 +52,7 @@ def teasers(skip: int) -> list[str]:
     return [article_paragraphs(j)[0] for j in range(len(TOPICS)) if j != skip][:2]
 
 
-def page(i: int, *, decorate: str = " | Harbour Times", kicker: str = "", appeal: bool = True,
+def page(i: int, *, decorate: str = DECORATION, kicker: str = "", appeal: bool = True,
          body: list[str] | None = None, slug: str | None = None) -> str:
     """Article `i` of the site as its server would send it (`kicker` and `decorate` around its title)."""
     url = f"{SITE}/news/{slug or f'story-{i}'}"

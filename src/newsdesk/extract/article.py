@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
@@ -34,12 +34,13 @@ from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.extract.template import HostTemplate, page_blocks, site_names
+from newsdesk.extract.titles import TITLE_SEPARATORS, strip_title_decoration, title_segments
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
 from newsdesk.urls import canonicalize_url, registered_domain
 
-__all__ = ["extract_article", "article_to_contract", "extract_body", "strip_title_decoration", "title_segments"]
+__all__ = ["extract_article", "article_to_contract", "extract_body"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -502,10 +503,6 @@ _ARTICLE_TYPES = {
     "backgroundnewsarticle", "reviewnewsarticle", "blogposting", "socialmediaposting", "liveblogposting",
     "techarticle", "scholarlyarticle", "report", "webpage", "creativework", "review", "medicalwebpage",
 }
-# What a site joins its name, section or date onto a headline with: spaced dashes, pipes, double colons,
-# bullets and asterisks, and the bars and colons CJK sites set without spaces (full-width "｜" "：", Hangul "ㅣ").
-# A plain colon is not one: "Kicker: Headline" is one headline.
-_TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|—|::|»|·|•|\*)\s+|\s*[|｜ㅣ：]\s*")
 # Where a decoration can be joined onto a headline that another source gives bare ("Headline-Section").
 _TITLE_JOINT = re.compile(r"\s*[|\-–—:：｜ㅣ»·•*]+\s*")
 _MAX_TITLE_CHARS = 1_000
@@ -622,7 +619,7 @@ class _PageMeta:
     def _title_from_tag(self) -> str | None:
         if not self.title_tag:
             return None
-        parts = [p for p in _TITLE_SEPARATORS.split(self.title_tag) if p.strip()]
+        parts = [p for p in TITLE_SEPARATORS.split(self.title_tag) if p.strip()]
         if len(parts) <= 1:
             return self.title_tag
         for h in self.h1:
@@ -634,7 +631,7 @@ class _PageMeta:
         cands = [self.title, self.metas.get("og:title"), self.metas.get("twitter:title"), self.title_tag,
                  *self.h1, *(v for v in self._ld("headline") if isinstance(v, str))]
         if self.title_tag:
-            cands.extend(_TITLE_SEPARATORS.split(self.title_tag))
+            cands.extend(TITLE_SEPARATORS.split(self.title_tag))
         if hint and hint.title:
             cands.append(hint.title)
         seen: list[str] = []
@@ -971,34 +968,6 @@ def _lang_code(value: str | None) -> str | None:
         return None
     code = re.split(r"[-_,;\s]", value.strip().lower(), maxsplit=1)[0]
     return code if len(code) == 2 and code.isascii() and code.isalpha() else None
-
-
-def title_segments(title: str) -> list[str]:
-    """The parts of a title between the separators sites join their name, section or date on with
-    ("Headline | Section | Site" -> ["Headline", "Section", "Site"]); empty parts kept, so that the list always
-    has one element more than the title has separators."""
-    return _TITLE_SEPARATORS.split(title)
-
-
-def strip_title_decoration(
-    title: str, at_end: Callable[[str], bool], at_start: Callable[[str], bool] | None = None
-) -> str:
-    """`title` without its end segments for which `at_end` holds and its start segments for which `at_start`
-    (default: `at_end`) holds, as `title_segments` splits it. The rest is kept as written, separators
-    within it included; at least one segment stays. `at_end` may be a learned per-site decoration."""
-    at_start = at_start or at_end
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for sep in _TITLE_SEPARATORS.finditer(title):
-        spans.append((pos, sep.start()))
-        pos = sep.end()
-    spans.append((pos, len(title)))
-    first, last = 0, len(spans) - 1
-    while last > first and at_end(title[spans[last][0]:spans[last][1]]):
-        last -= 1
-    while first < last and at_start(title[spans[first][0]:spans[first][1]]):
-        first += 1
-    return title[spans[first][0]:spans[last][1]].strip()
 
 
 def _unescape(value: str) -> str:

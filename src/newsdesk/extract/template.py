@@ -39,6 +39,7 @@ from lxml.html import HtmlElement
 
 from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.errors import NewsdeskError
+from newsdesk.extract.titles import title_spans
 from newsdesk.models import Article
 from newsdesk.timebudget import check_deadline
 from newsdesk.urls import registered_domain
@@ -67,8 +68,6 @@ _BLOCK_CHILDREN = {"p", "div", "section", "article", "ul", "ol", "dl", "table", 
 _NOT_BODY = {"nav", "menu", "aside", "footer", "script", "style", "noscript", "template", "select", "button"}
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d")
-# Title separators: spaced ASCII ones, and the full-width bar, colon and Hangul bar that CJK sites use unspaced.
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|\*|/)\s+|\s*(?:｜|：|ㅣ)\s*")
 
 
 def _norm(text: str) -> str:
@@ -117,13 +116,8 @@ def page_blocks(tree: HtmlElement) -> dict[str, tuple[str, ...]]:
 
 
 def _spans(title: str) -> list[tuple[int, int]]:
-    """Where the segments of a title (split at its separators) start and end; empty ones left out."""
-    spans, start = [], 0
-    for sep in _TITLE_SEPARATORS.finditer(title):
-        spans.append((start, sep.start()))
-        start = sep.end()
-    spans.append((start, len(title)))
-    return [(a, b) for a, b in spans if title[a:b].strip()]
+    """Where the segments of a title start and end; empty ones left out."""
+    return [(a, b) for a, b in title_spans(title) if title[a:b].strip()]
 
 
 def _segments(title: str) -> list[str]:
