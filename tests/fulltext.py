@@ -25,7 +25,8 @@ def full_text(n: int) -> list[str]:
 
 def content_html(n: int) -> str:
     body = "".join(f'<p onclick="steal()">{escape(p)}</p>' for p in full_text(n))
-    return f"{HOSTILE}<h2>{escape(TOPICS[n % len(TOPICS)][0])}</h2>{body}<p>Share this on social media</p>"
+    return (f"{HOSTILE}<h2>{escape(TOPICS[n % len(TOPICS)][0])}</h2><p>Updated on 2 March 2019</p>{body}"
+            "<p>Share this on social media</p>")
 
 
 SHORT = "A short teaser of the day's news, written to bring readers to the page where the whole article is."

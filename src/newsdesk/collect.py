@@ -522,7 +522,9 @@ class Collector:
             return False
         article.url = entry.url
         article.canonical_url = canonicalize_url(entry.url)
-        article.title = entry.title or article.title  # the feed names the item; a heading in its text may not
+        # The feed's own title and date are the item's; a heading or dateline inside its text may be another's.
+        article.title = entry.title or article.title
+        article.published = entry.published or article.published
         article.text_from = "feed"
         if why := self._blocked_article(article):
             report.blocked += 1
