@@ -100,3 +100,8 @@ def test_pages_show_the_warning_and_the_feed_text(hsite):
     assert "text from the feed" in story
     source_page = hsite.get(f"/sources/{article['source_id']}").text
     assert "text from the feed" in source_page and "(1 from the feed" in source_page
+
+
+def test_metrics_count_the_sources_in_warning(hsite):
+    lines = hsite.get("/metrics").text.splitlines()
+    assert "newsdesk_fetch_warnings 1.0" in lines  # Bare Gazette; Full Text Gazette is ok

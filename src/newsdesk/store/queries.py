@@ -784,11 +784,13 @@ class Reader:
                 select(func.count()).select_from(Source).scalar_subquery(),
                 select(func.count()).select_from(Source).where(Source.last_status == "error").scalar_subquery(),
                 select(func.count()).select_from(ArticleRow).where(ArticleRow.story_id.is_(None)).scalar_subquery(),
+                select(func.count()).select_from(Source).where(Source.last_status == "warning").scalar_subquery(),
             )).one()
             failures = s.execute(select(ArticleFailure.stage, func.count(),
                                         func.sum(case((ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS, 1), else_=0)))
                                  .group_by(ArticleFailure.stage)).all()
         return {"articles": row[0], "stories": row[1], "sources": row[2], "sources_in_error": row[3],
+                "sources_in_warning": row[5],
                 "articles_pending": row[4],
                 "article_failures": {stage: 0 for stage in STAGES} | {stage: n for stage, n, _ in failures},
                 "articles_set_aside": {stage: 0 for stage in STAGES} | {stage: int(k or 0) for stage, _, k in failures}}
