@@ -215,3 +215,25 @@ def test_sources_list_and_export_say_so(tmp_path: Path):
     assert "warning" in table and "2 failed: 2 http_status" in table and "(1 from the feed)" in table
     (exported,) = [json.loads(line) for line in run("export").splitlines()]
     assert (exported["url"], exported["text_from"]) == (f"{base}/articles/1.html", "feed")
+
+
+CHINESE = ["市议会周二批准了一条通往北部城区的新电车线路。", "沿主街的店主担心长达数月的施工会让顾客望而却步。",
+           "规划中共有十二个新车站，其中一个位于大学医院旁边。", "反对派认为电动公交车的运营成本会低得多。",
+           "工程师表示，第一段轨道将在明年春天开始铺设。", "市长说，新线路将使北区居民的通勤时间缩短一半。",
+           "交通部门计划在夜间施工，以减少对白天交通的影响。", "居民可以在市政厅查阅完整的路线图和施工时间表。"]
+
+
+def test_words_of_a_language_written_without_spaces_count_too(collector, server):
+    """Chinese has no spaces between words: two characters count as one, so a full text is not taken for a summary
+    (and a teaser still is)."""
+    base = server.url("").rstrip("/")
+    items = [{"id": "1", "url": f"{base}/articles/1.html", "title": "新电车线路获批",
+              "content_html": "".join(f"<p>{s}</p>" for s in CHINESE)},
+             {"id": "2", "url": f"{base}/articles/2.html", "title": "简讯", "content_html": f"<p>{CHINESE[0]}</p>"}]
+    server.route("/feed", Response(200, json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "中文",
+                                                    "items": items}), {"Content-Type": "application/feed+json"}))
+    collector.add_source(server.url("/feed"), discover=False)
+    report = one_pass(collector)
+    assert (report.new_articles, report.from_feed, report.failed) == (1, 1, 1)
+    (article,) = collector.store.iter_articles()
+    assert (article.title, article.text, article.text_from) == ("新电车线路获批", "\n\n".join(CHINESE), "feed")
