@@ -237,3 +237,13 @@ def test_words_of_a_language_written_without_spaces_count_too(collector, server)
     assert (report.new_articles, report.from_feed, report.failed) == (1, 1, 1)
     (article,) = collector.store.iter_articles()
     assert (article.title, article.text, article.text_from) == ("新电车线路获批", "\n\n".join(CHINESE), "feed")
+
+
+def test_a_page_source_without_an_article_is_a_warning(collector, server):
+    server.route("/page", Response(200, "<!doctype html><html><head><title>Menu</title></head><body><nav>"
+                                        "<a href='/a'>Home</a></nav></body></html>", HTML))
+    src, _, _ = collector.add_source(server.url("/page"), discover=False)
+    report = one_pass(collector)
+    assert (report.status, report.found, report.failed) == ("warning", 1, 1)
+    row = collector.store.get_source(src.id)
+    assert row.last_error.startswith("1 of 1 entries failed and none was stored (1 extraction_failed); e.g. ")

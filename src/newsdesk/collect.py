@@ -367,6 +367,7 @@ class Collector:
                 doc, parsed = self._move_to_feed(src, parsed.feed_links[0])
             if parsed.kind == "html":
                 # The source is a single article page: what we fetched is the article.
+                report.found = 1
                 self._store_page(src, FeedEntry(url=src.url), doc, report)
                 entries: list[FeedEntry] = []
             else:
