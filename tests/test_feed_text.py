@@ -206,6 +206,7 @@ def test_sources_list_and_export_say_so(tmp_path: Path):
         fetched = run("fetch")
     assert "1 new (1 from the feed's own text: their pages failed)" in fetched
     assert "warning, 0 new, 2 failed" in fetched
+    assert "0 source error(s), 1 source warning(s) (entries found, none stored)" in fetched
     rows = {r["url"]: r for r in map(json.loads, run("sources", "list", "--json").splitlines())}
     bare = rows[f"{base}/bare"]
     assert (bare["last_status"], bare["last_error_reason"]) == ("warning", ITEMS_FAILED)

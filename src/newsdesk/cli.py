@@ -372,8 +372,10 @@ def fetch(
     skipped = "".join(f", {n} {what}" for n, what in (
         (not_fetched["leased"], "skipped (another newsdesk process has them)"),
         (not_fetched["deferred"], "left for the next pass (their host's time budget ran out)")) if n)
+    warnings = sum(r.status == "warning" for r in reports)
+    warned = f", {warnings} source warning(s) (entries found, none stored)" if warnings else ""
     out.print(f"{len(reports) - sum(not_fetched.values())} source(s) fetched{skipped}, {new} new article(s), "
-              f"{len(failed_sources)} source error(s), {grouped}")
+              f"{len(failed_sources)} source error(s){warned}, {grouped}")
 
 
 @app.command("import")
