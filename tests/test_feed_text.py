@@ -248,3 +248,22 @@ def test_a_page_source_without_an_article_is_a_warning(collector, server):
     assert (report.status, report.found, report.failed) == ("warning", 1, 1)
     row = collector.store.get_source(src.id)
     assert row.last_error.startswith("1 of 1 entries failed and none was stored (1 extraction_failed); e.g. ")
+
+
+def test_nothing_is_stored_under_an_address_never_to_be_asked(db_url, server):
+    """An item linking to a private address is refused before any request; its feed text is not stored under that
+    address either (the feed itself is on an allowed loopback address)."""
+    settings = Settings(database_url=db_url, allowed_private_hosts="127.0.0.1", min_host_delay=0.0)
+    feed = rss_full(server.url("").rstrip("/"), [1]).replace(server.url("").rstrip("/"), "http://10.1.2.3")
+    server.route("/feed", Response(200, feed, {"Content-Type": "application/rss+xml"}))
+    store = Store(db_url)
+    store.migrate()
+    collector = Collector(settings, store)
+    try:
+        collector.add_source(server.url("/feed"), discover=False)
+        report = one_pass(collector)
+        assert (report.status, report.new_articles, report.failed) == ("warning", 0, 1)
+        assert report.failures[0].reason == "unsafe_url" and list(store.iter_articles()) == []
+    finally:
+        collector.close()
+        store.close()

@@ -449,6 +449,9 @@ class Collector:
             self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
                                       permanent=False)
             return True
+        except UnsafeURLError as exc:  # an address never to be asked (a private one): nothing is stored under it
+            self._failed(report, entry.url, exc.reason, str(exc), permanent=True)
+            return True
         except FetchError as exc:
             stored = self._page_failed(src, entry, report, exc.reason, str(exc), permanent=_is_permanent(exc))
             if isinstance(exc, RobotsDisallowedError) and not stored:
