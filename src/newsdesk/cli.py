@@ -134,8 +134,9 @@ def sources_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
 ) -> None:
-    """Every source with its health: last fetch, status, last error, failures, articles, and its articles that
-    failed in a stage (grouping, analysis): how many, how many are set aside, the latest error."""
+    """Every source with its health: last fetch, status (warning: its last pass found entries and stored none),
+    last error, failures, articles, what its last pass did with its entries (found, stored, failed and why), and
+    its articles that failed in a stage (grouping, analysis): how many, how many are set aside, the latest error."""
     from rich.text import Text  # errors are shown as they are, never read as markup
 
     from newsdesk.store.repository import SourceFailures
@@ -156,20 +157,34 @@ def sources_list(
                 "articles_failed": f.failed, "articles_set_aside": f.set_aside,
                 "last_article_error": f.last_error and f"{f.last_stage}: {f.last_error}",
                 "last_article_error_at": f.last_at and f.last_at.isoformat(),
+                "last_pass": s.last_pass,
             }))
         return
-    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "failed articles",
-                  "next", "last error")
+    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "last pass",
+                  "failed articles", "next", "last error")
     for s in sources:
         status = s.last_status or "new"
-        style = {"error": "red", "ok": "green", "not_modified": "green"}.get(status, "")
+        style = {"error": "red", "warning": "yellow", "ok": "green", "not_modified": "green"}.get(status, "")
         f = bad.get(s.id, SourceFailures())
         failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
         errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
         table.add_row(str(s.id), s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
                       _when(s.last_fetch_at), _when(s.last_success_at), str(s.consecutive_failures),
-                      str(s.articles_found), failed, _when(s.next_fetch_at), Text("\n".join(e for e in errors if e)))
+                      str(s.articles_found), Text(_last_pass(s.last_pass)), failed, _when(s.next_fetch_at),
+                      Text("\n".join(e for e in errors if e)))
     out.print(table)
+
+
+def _last_pass(p: dict[str, Any] | None) -> str:
+    """A source's last pass over its entries in a few words: "12 found, 0 stored, 12 failed: 8 http_status ..."."""
+    if not p:
+        return "none yet"
+    line = f"{p['found']} found, {p['stored']} stored"
+    if p.get("from_feed"):
+        line += f" ({p['from_feed']} from the feed)"
+    if p.get("failed"):
+        line += f", {p['failed']} failed: " + ", ".join(f"{r['count']} {r['reason']}" for r in p["reasons"])
+    return line
 
 
 @sources_app.command("remove")
@@ -348,6 +363,8 @@ def fetch(
         line = f"{r.url}: {r.status}, {r.new_articles} new"
         if r.status in not_fetched:
             line = f"{r.url}: skipped"
+        if r.from_feed:
+            line += f" ({r.from_feed} from the feed's own text: their pages failed)"
         if r.failed:
             line += f", {r.failed} failed"
         if r.blocked:
@@ -360,8 +377,10 @@ def fetch(
     skipped = "".join(f", {n} {what}" for n, what in (
         (not_fetched["leased"], "skipped (another newsdesk process has them)"),
         (not_fetched["deferred"], "left for the next pass (their host's time budget ran out)")) if n)
+    warnings = sum(r.status == "warning" for r in reports)
+    warned = f", {warnings} source warning(s) (entries found, none stored)" if warnings else ""
     out.print(f"{len(reports) - sum(not_fetched.values())} source(s) fetched{skipped}, {new} new article(s), "
-              f"{len(failed_sources)} source error(s), {grouped}")
+              f"{len(failed_sources)} source error(s){warned}, {grouped}")
 
 
 @app.command("import")

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import socket
 import statistics
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,21 +66,63 @@ MAX_CHILD_SITEMAPS = 20
 LEASE_MARGIN = 60.0  # seconds a source's lease outlasts the longest its fetch can take under the host budget
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+ITEMS_FAILED = "items_failed"  # last_error_reason of a source whose pass found entries, stored none, failed some
+PASS_REASONS = 5  # failure reasons a source's last pass keeps (the most frequent), each with one example
+# Words: runs of letters and digits; in scripts written without spaces (Chinese, Japanese, Thai) two characters
+# count as one word, about their average word length.
+_WORD = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{1,2}|"
+                   r"[^\W\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@dataclass
+class ItemFailure:
+    """An entry of a source that was not stored in a pass: where, why (a reason code and a message), and whether
+    it is never tried again."""
+
+    url: str
+    reason: str
+    message: str
+    permanent: bool
 
 
 @dataclass
 class SourceReport:
     source_id: int
     url: str
-    # ok, not_modified, error; deferred: not begun, the host's time budget ran out first; leased: not fetched,
+    # ok, not_modified, error; warning: entries failed and none was stored (or, on a 304, the last pass that read
+    # entries was one such); deferred: not begun, the host's time budget ran out first; leased: not fetched,
     # another process is fetching it (or just did)
     status: str
     new_articles: int = 0
+    from_feed: int = 0  # of new_articles, those stored from the feed's own full text (their page failed)
+    found: int = 0  # entries the source listed in this pass (sitemap children's included)
     failed: int = 0
     skipped: int = 0
     blocked: int = 0  # entries not fetched or not stored: on the removal blocklist
     deferred: int = 0  # entries left for the next pass (the host's time budget ran out, or it asked us to wait)
     error: str | None = None
+    failures: list[ItemFailure] = field(default_factory=list)  # what `failed` counts, in the order it failed
+
+    def last_pass(self, at: datetime) -> dict[str, object]:
+        """What this pass did with the source's entries, as `sources.last_pass` keeps it (migration 0014): the
+        counts, and the most frequent failure reasons with a count, one address and its message each."""
+        by_reason: dict[str, list[ItemFailure]] = defaultdict(list)
+        for f in self.failures:
+            by_reason[f.reason].append(f)
+        reasons = sorted(by_reason.values(), key=len, reverse=True)[:PASS_REASONS]
+        return {"at": at.isoformat(), "found": self.found, "stored": self.new_articles, "from_feed": self.from_feed,
+                "failed": self.failed, "blocked": self.blocked, "deferred": self.deferred,
+                "reasons": [{"reason": fs[0].reason, "count": len(fs), "url": fs[0].url, "message": fs[0].message}
+                            for fs in reasons]}
+
+    def warning(self) -> str:
+        """Why a pass that found entries and stored none of them is a warning, in a sentence."""
+        counts = Counter(f.reason for f in self.failures).most_common(PASS_REASONS)
+        if not counts:
+            return f"{self.failed} entries failed"
+        reasons = ", ".join(f"{n} {reason}" for reason, n in counts)
+        example = next(f.message for f in self.failures if f.reason == counts[0][0])
+        return f"{self.failed} of {self.found} entries failed and none was stored ({reasons}); e.g. {example}"
 
 
 @dataclass
@@ -310,8 +353,13 @@ class Collector:
             doc = self.client.get(src.url, etag=src.etag, last_modified=src.last_modified, accept=FEED_ACCEPT,
                                   refuse=self._hop_refusal)
             if doc.not_modified:
-                report.status = "not_modified"
-                self._source_succeeded(src, started, report, src.interval_seconds, doc)
+                if src.last_status == "warning":
+                    # Unchanged since a pass whose entries all failed for good: still nothing from this source.
+                    report.status, report.error = "warning", src.last_error
+                    self._source_succeeded(src, started, report, src.interval_seconds, doc, reason=ITEMS_FAILED)
+                else:
+                    report.status = "not_modified"
+                    self._source_succeeded(src, started, report, src.interval_seconds, doc)
                 return report
             parsed = parse_source(doc.content, doc.url, doc.headers.get("content-type", ""))
             if parsed.kind == "html" and parsed.feed_links and src.kind == "auto":
@@ -319,11 +367,13 @@ class Collector:
                 doc, parsed = self._move_to_feed(src, parsed.feed_links[0])
             if parsed.kind == "html":
                 # The source is a single article page: what we fetched is the article.
+                report.found = 1
                 self._store_page(src, FeedEntry(url=src.url), doc, report)
                 entries: list[FeedEntry] = []
             else:
                 entries = self._entries(parsed, report)
                 todo = entries[: self.settings.max_entries_per_source]
+                report.found = len(todo)
                 while todo:
                     check_deadline("the next entry")
                     if lease_seconds and time.monotonic() > renew_at:
@@ -340,7 +390,7 @@ class Collector:
             report.error = (f"the time budget of this host ({self.settings.host_time_budget:g} s a pass) ran out: "
                             f"{len(todo) or 'the'} entries wait for the next pass")
             self._source_succeeded(src, started, report, src.interval_seconds, doc, reason="time_budget",
-                                   next_at=utcnow())
+                                   next_at=utcnow(), read_entries=True)
             return report
         except NewsdeskError as exc:
             self._source_failed(src, started, exc, report)
@@ -348,8 +398,13 @@ class Collector:
         report.deferred = len(todo)
         interval = next_interval(src.interval_seconds, entries, report.new_articles, self.settings)
         kind = "page" if parsed.kind == "html" else parsed.kind
-        self._source_succeeded(src, started, report, interval, doc, title=parsed.title, kind=kind,
-                               reason="host_backoff" if report.error else None)
+        reason = "host_backoff" if report.error else None
+        if report.failed and not report.new_articles:
+            # Entries were there and none was stored: not "ok", though the source itself answered.
+            report.status, reason = "warning", reason or ITEMS_FAILED
+            report.error = report.error or report.warning()
+        self._source_succeeded(src, started, report, interval, doc, title=parsed.title, kind=kind, reason=reason,
+                               read_entries=True)
         return report
 
     def _move_to_feed(self, src: Source, feed_url: str) -> tuple[FetchedDocument, ParsedSource]:
@@ -369,9 +424,7 @@ class Collector:
             except TimeBudgetError:
                 raise
             except NewsdeskError as exc:
-                report.failed += 1
-                self.store.record_failure(child, source_id=report.source_id, reason=exc.reason,
-                                          message=str(exc), permanent=False)
+                self._failed(report, child, exc.reason, str(exc), permanent=False)
         # Newest first, so a capped pass takes what matters now; undated entries keep feed order after.
         dated = sorted((e for e in entries if e.published), key=lambda e: e.published, reverse=True)
         return dated + [e for e in entries if not e.published]
@@ -396,12 +449,13 @@ class Collector:
             self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
                                       permanent=False)
             return True
+        except UnsafeURLError as exc:  # an address never to be asked (a private one): nothing is stored under it
+            self._failed(report, entry.url, exc.reason, str(exc), permanent=True)
+            return True
         except FetchError as exc:
-            report.failed += 1
-            if isinstance(exc, RobotsDisallowedError):
+            stored = self._page_failed(src, entry, report, exc.reason, str(exc), permanent=_is_permanent(exc))
+            if isinstance(exc, RobotsDisallowedError) and not stored:
                 report.skipped += 1
-            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
-                                      permanent=_is_permanent(exc))
             if isinstance(exc, HTTPStatusError) and exc.status in (429, 503):
                 report.error = str(exc)  # the host asked us to wait: the rest of the entries wait too
                 return False
@@ -411,9 +465,8 @@ class Collector:
 
     def _store_page(self, src: Source, entry: FeedEntry, doc: FetchedDocument, report: SourceReport) -> None:
         if doc.content_type not in HTML_TYPES:
-            report.failed += 1
-            self.store.record_failure(entry.url, source_id=src.id, reason="not_html",
-                                      message=f"{doc.url}: not an HTML page ({doc.content_type})", permanent=True)
+            self._page_failed(src, entry, report, "not_html", f"{doc.url}: not an HTML page ({doc.content_type})",
+                              permanent=True)
             return
         try:
             charset = split_content_type(doc.headers.get("content-type", ""))[1]
@@ -423,14 +476,10 @@ class Collector:
                                           template=self._template(site))
         except TimeBudgetError as exc:
             check_deadline("extracting a page")  # the host's budget ran out, not the page's: the pass stops here
-            report.failed += 1
-            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason, message=str(exc),
-                                      permanent=True)
+            self._page_failed(src, entry, report, exc.reason, str(exc), permanent=True)
             return
         except ExtractionError as exc:
-            report.failed += 1
-            self.store.record_failure(entry.url, source_id=src.id, reason=exc.reason,
-                                      message=f"{doc.url}: {exc}", permanent=True)
+            self._page_failed(src, entry, report, exc.reason, f"{doc.url}: {exc}", permanent=True)
             return
         article.canonical_url = choose_canonical(doc.url, article.canonical_url)
         article.url = entry.url  # the link as the source published it, so the next pass knows it
@@ -464,6 +513,57 @@ class Collector:
         self.store.update_host_template(site, lambda stored: HostTemplate.from_json(stored).learned(
             page, max_blocks=limit).to_json())
 
+    def _page_failed(
+        self, src: Source, entry: FeedEntry, report: SourceReport, reason: str, message: str, *, permanent: bool,
+    ) -> bool:
+        """An entry whose page could not be fetched or extracted: stored from the feed's own full text when the
+        entry carries one long enough to be the article (True), else recorded as failed (False)."""
+        if self._store_feed_text(src, entry, report):
+            return True
+        self._failed(report, entry.url, reason, message, permanent=permanent)
+        return False
+
+    def _failed(self, report: SourceReport, url: str, reason: str, message: str, *, permanent: bool) -> None:
+        report.failed += 1
+        report.failures.append(ItemFailure(url, reason, message, permanent))
+        self.store.record_failure(url, source_id=report.source_id, reason=reason, message=message,
+                                  permanent=permanent)
+
+    def _store_feed_text(self, src: Source, entry: FeedEntry, report: SourceReport) -> bool:
+        """Store the entry's full text as its feed carries it (marked text_from="feed"); False when it carries
+        none, or only a summary (fewer than `feed_text_min_words` words once extracted), or the blocklist refuses
+        it. The feed's HTML is the publisher's, as hostile as a page: it goes through the same extraction, which
+        keeps plain text only."""
+        min_words = self.settings.feed_text_min_words
+        if not entry.content or min_words <= 0:
+            return False
+        page = f'<!doctype html><html><head><meta charset="utf-8"></head><body><article>{entry.content}' \
+               "</article></body></html>"
+        try:
+            with deadline(self.settings.article_time_budget, what=f"extracting the feed text of {entry.url}"):
+                article = extract_article(page, entry.url, hint=entry)
+        except TimeBudgetError:
+            check_deadline("extracting a feed text")  # the host's budget ran out: the pass stops here
+            return False
+        except ExtractionError:
+            return False
+        if len(_WORD.findall(article.text)) < min_words:
+            return False
+        article.url = entry.url
+        article.canonical_url = canonicalize_url(entry.url)
+        # The feed's own title and date are the item's; a heading or dateline inside its text may be another's.
+        article.title = entry.title or article.title
+        article.published = entry.published or article.published
+        article.text_from = "feed"
+        if why := self._blocked_article(article):
+            report.blocked += 1
+            self._refused("blocked_store", entry.url, why)
+            return True  # not a failure: refused, as a page with this text would be
+        _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(entry.url))
+        report.new_articles += int(created)
+        report.from_feed += int(created)
+        return True
+
     def _blocked_article(self, article: Article, fetched_url: str | None = None) -> str | None:
         """The blocklist's answer for an extracted article: its addresses (the link, where the fetch ended,
         the canonical URL), its exact text, then near copies of removed text."""
@@ -477,16 +577,21 @@ class Collector:
     def _source_succeeded(
         self, src: Source, started: datetime, report: SourceReport, interval: int, doc: FetchedDocument,
         title: str | None = None, kind: str | None = None, reason: str | None = None,
-        next_at: datetime | None = None,
+        next_at: datetime | None = None, read_entries: bool = False,
     ) -> None:
+        """Record a fetch that answered. `read_entries`: this pass went through the source's entries, and what it
+        did with them replaces the last such pass's record (a 304 leaves that record as it was)."""
         values: dict[str, object] = dict(
             last_fetch_at=started, last_success_at=started, last_status=report.status,
             consecutive_failures=0, interval_seconds=interval,
             next_fetch_at=next_at or started + timedelta(seconds=interval),
             last_error=report.error, last_error_reason=reason if report.error else None,
         )
-        if report.deferred:
-            # Entries were left for a later pass: the next fetch must read the whole document again, not a 304.
+        if read_entries:
+            values["last_pass"] = report.last_pass(started)
+        if report.deferred or any(not f.permanent for f in report.failures):
+            # Entries were left for a later pass, or failed for now: the next fetch must read the whole document
+            # again, not a 304, so that they are tried again when their wait is over.
             values.update(etag=None, last_modified=None)
         elif not doc.not_modified:
             values.update(etag=doc.etag, last_modified=doc.last_modified)

@@ -60,6 +60,10 @@ class Settings:
         "timing out) or that a host's `Retry-After` can ask for")
     robots_ttl: int = setting(24 * 60 * 60, "seconds a host's robots.txt is trusted before it is fetched again")
     max_entries_per_source: int = setting(200, "newest entries taken from one source per pass")
+    feed_text_min_words: int = setting(
+        80, "words a feed item's own full text (RSS content:encoded, Atom content, JSON Feed content_html) must have "
+        "to be stored, marked as taken from the feed, when the item's page cannot be fetched or extracted; a "
+        "shorter text is a summary, not an article; `0`: never store feed text")
     fetch_workers: int = setting(4, "hosts fetched at once in a fetch pass (each host stays one request at a time)")
     serve_fetch_interval: int = setting(60, "seconds between two background passes while serving")
     # The analysis runs at about ten articles a second: a bound keeps a big import from holding up the next fetch.

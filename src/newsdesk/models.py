@@ -18,6 +18,9 @@ class FeedEntry:
     image: str | None = None
     language: str | None = None
     guid: str | None = None
+    # The item's full text as the feed carries it (RSS content:encoded, Atom <content>, JSON Feed content_html or
+    # content_text, as HTML): what is stored when the page itself cannot be fetched or extracted.
+    content: str | None = None
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Article:
     canonical_url: str | None = None
     image: str | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
+    text_from: str = "page"  # "page": extracted from the article's page; "feed": its feed's full text (collect)
 
 
 @dataclass

@@ -150,6 +150,8 @@ class BackgroundFetcher:
                     for r in self.passes.collector.fetch_due():
                         if r.status == "error":
                             log.warning("source failed: %s", r.error)
+                        elif r.status == "warning":
+                            log.warning("source %s stored nothing: %s", r.url, r.error)
                     self.passes.group()
                 except Exception:  # the service must keep running whatever one pass hit
                     log.exception("fetch pass failed")

@@ -665,3 +665,49 @@ def test_an_atom_entry_with_only_html_content_gets_its_text_as_summary() -> None
     kade, sluis = parse_source(feed, "https://haven.example.nl/atom").entries
     assert kade.summary == "De kade is weer open."
     assert sluis.summary == "Wie <b> typt, ziet <b>."  # text content stays text, angle brackets and all
+
+
+# ---- an item's full text (issue 17 item 5) ----------------------------------------------------------------
+
+
+def test_rss_content_encoded_is_the_full_text_and_description_is_not() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>t</title>
+<item><title>A</title><link>https://news.example/a</link><description>A teaser.</description>
+<content:encoded><![CDATA[<p>The whole <b>story</b>.</p><script>steal()</script>]]></content:encoded></item>
+<item><title>B</title><link>https://news.example/b</link><description>Only a teaser.</description></item>
+</channel></rss>"""
+    a, b = parse_source(feed, "https://news.example/feed").entries
+    assert (a.summary, a.content) == ("A teaser.", "<p>The whole <b>story</b>.</p><script>steal()</script>")
+    assert (b.summary, b.content) == ("Only a teaser.", None)  # a description is a summary, not the article
+
+
+def test_atom_content_of_each_type_is_kept_as_html() -> None:
+    feed = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>u</id>
+<updated>2025-01-01T00:00:00Z</updated>
+<entry><title>H</title><link href="https://news.example/h"/><id>1</id><updated>2025-01-01T00:00:00Z</updated>
+<content type="html">&lt;p&gt;Escaped &amp;amp; markup&lt;/p&gt;</content></entry>
+<entry><title>T</title><link href="https://news.example/t"/><id>2</id><updated>2025-01-01T00:00:00Z</updated>
+<summary>s</summary><content type="text">First &lt;line&gt;.
+
+Second   paragraph.</content></entry>
+<entry><title>X</title><link href="https://news.example/x"/><id>3</id><updated>2025-01-01T00:00:00Z</updated>
+<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Inline <em>XHTML</em></p></div></content></entry>
+<entry><title>S</title><link href="https://news.example/s"/><id>4</id><updated>2025-01-01T00:00:00Z</updated>
+<summary>Only a summary.</summary></entry>
+</feed>"""
+    h, t, x, s = parse_source(feed, "https://news.example/feed").entries
+    assert h.content == "<p>Escaped &amp; markup</p>"
+    assert t.content == "<p>First &lt;line&gt;.</p><p>Second paragraph.</p>"  # plain text: escaped, paragraphs
+    assert x.content == "<p>Inline <em>XHTML</em></p>"
+    assert s.content is None
+
+
+def test_json_feed_content_html_then_content_text() -> None:
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+        {"id": "1", "url": "https://news.example/1", "content_html": "<p>Rich</p>", "content_text": "Plain"},
+        {"id": "2", "url": "https://news.example/2", "content_text": "One <two>\n\nThree"},
+        {"id": "3", "url": "https://news.example/3", "summary": "s", "content_html": 42},
+    ]}).encode()
+    one, two, three = parse_source(feed, "https://news.example/feed.json").entries
+    assert (one.content, two.content, three.content) == ("<p>Rich</p>", "<p>One &lt;two&gt;</p><p>Three</p>", None)

@@ -31,6 +31,7 @@ def test_metrics_format_and_figures(site):
     assert values["newsdesk_articles"] == len(site.story_of)
     assert values["newsdesk_stories"] == len(set(site.story_of.values()))
     assert values["newsdesk_sources"] == 3 and values["newsdesk_fetch_errors"] == 1
+    assert values["newsdesk_fetch_warnings"] == 0
     assert values['newsdesk_http_requests_total{method="GET",route="/",status="200"}'] >= 1
     assert values['newsdesk_http_requests_total{method="GET",route="/stories/{story_id}",status="404"}'] >= 1
     count = values['newsdesk_http_request_duration_seconds_count{method="GET",route="/api/stories"}']

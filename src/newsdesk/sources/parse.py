@@ -8,6 +8,7 @@ decompressed under a size cap, and every failure is a ParseError with a message 
 from __future__ import annotations
 
 import codecs
+import html as html_lib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -533,6 +534,8 @@ def _feed_entry(item: Mapping[str, Any], url: str, language: str | None) -> Feed
             if summary:
                 break
 
+    # The longest <content> is the full text (an entry may carry a short one beside it); plain text is made HTML.
+    bodies = [_as_html(c.get("value"), _is_html_detail(c) or "html" in (c.get("type") or "")) for c in contents]
     return FeedEntry(
         url=link,
         title=_clean_text(item.get("title"), _is_html_detail(title_detail)),
@@ -542,7 +545,19 @@ def _feed_entry(item: Mapping[str, Any], url: str, language: str | None) -> Feed
         image=_feed_entry_image(item, base),
         language=language or _collapse(title_detail.get("language")),
         guid=_guid(item.get("id")),
+        content=max((b for b in bodies if b), key=len, default=None),
     )
+
+
+def _as_html(value: Any, html: bool) -> str | None:
+    """An item's full text as HTML: markup kept as sent (the collector extracts it as it extracts a page), plain
+    text escaped, its blank lines made paragraphs."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if html:
+        return value
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", value))
+    return "".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs if p)
 
 
 def _feed_entry_image(item: Mapping[str, Any], base: str) -> str | None:
@@ -633,6 +648,7 @@ def _parse_json_feed(content: bytes, url: str) -> ParsedSource:
                 image=_abs_http(item.get("image"), url) or _abs_http(item.get("banner_image"), url),
                 language=_collapse(item_language) if isinstance(item_language, str) else language,
                 guid=_guid(item.get("id")),
+                content=_as_html(item.get("content_html"), True) or _as_html(item.get("content_text"), False),
             )
         )
     return ParsedSource(

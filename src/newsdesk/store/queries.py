@@ -109,6 +109,7 @@ class ArticleSummary:
     story_id: int | None
     duplicate_of: int | None
     genre: str | None = None  # "opinion", "roundup" or None for reporting
+    text_from: str = "page"  # "feed": the page failed, the text is the feed item's own
 
     @property
     def when(self) -> datetime:
@@ -203,6 +204,7 @@ class SourceView:
     articles_found: int
     next_fetch_at: datetime
     interval_seconds: int
+    last_pass: dict[str, Any] | None = None  # schema.Source.last_pass: what its last pass did with its entries
 
     @property
     def name(self) -> str:
@@ -210,7 +212,7 @@ class SourceView:
 
     @property
     def healthy(self) -> bool:
-        return self.last_status != "error"
+        return self.last_status not in ("error", "warning")
 
 
 @dataclass
@@ -233,14 +235,14 @@ class Filters:
 
 _ARTICLE_COLS = (ArticleRow.id, ArticleRow.url, ArticleRow.title, ArticleRow.source_name, ArticleRow.source_id,
                  ArticleRow.published, ArticleRow.fetched, ArticleRow.language, ArticleRow.story_id,
-                 ArticleRow.duplicate_of, ArticleRow.genre)
+                 ArticleRow.duplicate_of, ArticleRow.genre, ArticleRow.text_from)
 
 
 # Statements of the hot read paths as text with typed result columns, built once per number of ids: building
 # and caching a SQLAlchemy union of twenty selects cost more than running it.
 _A, _S = ArticleRow.__table__.c, StoryRow.__table__.c
 _ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.published, _A.fetched, _A.language,
-                  _A.story_id, _A.duplicate_of, _A.genre)
+                  _A.story_id, _A.duplicate_of, _A.genre, _A.text_from)
 _STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
                 _S.article_count, _S.sources_count, _S.independent_sources_count, _S.removal_request_id,
                 _S.entities, _S.statements, _S.merged_into)
@@ -308,7 +310,7 @@ def _coverage(conn: Any, story_id: int) -> AnalysisCoverage:
 def _article(row: Any) -> ArticleSummary:
     return ArticleSummary(id=row[0], url=row[1], title=row[2], source=row[3], source_id=row[4],
                           published=_time(row[5]), fetched=_time(row[6]) or utcnow(), language=row[7],
-                          story_id=row[8], duplicate_of=row[9], genre=row[10])
+                          story_id=row[8], duplicate_of=row[9], genre=row[10], text_from=row[11])
 
 
 def _story(row: Any) -> StoryView:
@@ -328,7 +330,18 @@ def _source(row: Source) -> SourceView:
         last_success_at=row.last_success_at, last_status=row.last_status, last_error=row.last_error,
         last_error_reason=row.last_error_reason, consecutive_failures=row.consecutive_failures,
         articles_found=row.articles_found, next_fetch_at=row.next_fetch_at, interval_seconds=row.interval_seconds,
+        last_pass=_last_pass(row.last_pass),
     )
+
+
+def _last_pass(value: Any) -> dict[str, Any] | None:
+    """A source's last_pass as stored, its time read back as a datetime (None when absent or unreadable)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return value | {"at": datetime.fromisoformat(value["at"])}
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def score(independent: int, sources: int, hours_since_update: float) -> float:
@@ -723,6 +736,7 @@ class Reader:
                 "source_id": row.source_id, "title": row.title, "text": row.text, "authors": list(row.authors or []),
                 "published": row.published, "language": row.language, "fetched": row.fetched,
                 "story_id": row.story_id, "duplicate_of": row.duplicate_of, "image": row.image, "genre": row.genre,
+                "text_from": row.text_from,
             }
 
     # ---- sources ------------------------------------------------------------------------------------
@@ -770,11 +784,13 @@ class Reader:
                 select(func.count()).select_from(Source).scalar_subquery(),
                 select(func.count()).select_from(Source).where(Source.last_status == "error").scalar_subquery(),
                 select(func.count()).select_from(ArticleRow).where(ArticleRow.story_id.is_(None)).scalar_subquery(),
+                select(func.count()).select_from(Source).where(Source.last_status == "warning").scalar_subquery(),
             )).one()
             failures = s.execute(select(ArticleFailure.stage, func.count(),
                                         func.sum(case((ArticleFailure.attempts >= MAX_STAGE_ATTEMPTS, 1), else_=0)))
                                  .group_by(ArticleFailure.stage)).all()
         return {"articles": row[0], "stories": row[1], "sources": row[2], "sources_in_error": row[3],
+                "sources_in_warning": row[5],
                 "articles_pending": row[4],
                 "article_failures": {stage: 0 for stage in STAGES} | {stage: n for stage, n, _ in failures},
                 "articles_set_aside": {stage: 0 for stage in STAGES} | {stage: int(k or 0) for stage, _, k in failures}}

@@ -77,6 +77,7 @@ class StoredArticle:
     story_joined_at: datetime | None = None
     minhash: bytes | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
+    text_from: str = "page"  # "page": extracted from its page; "feed": its feed item's own full text
 
     def to_contract(self) -> dict[str, Any]:
         return {
@@ -93,6 +94,7 @@ class StoredArticle:
             "story_id": self.story_id,
             "duplicate_of": self.duplicate_of,
             "genre": self.genre,
+            "text_from": self.text_from,
         }
 
 
@@ -101,7 +103,7 @@ def _stored(row: ArticleRow) -> StoredArticle:
         id=row.id, url=row.url, canonical_url=row.canonical_url, source=row.source_name, title=row.title,
         text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
-        story_joined_at=row.story_joined_at, minhash=row.minhash, genre=row.genre,
+        story_joined_at=row.story_joined_at, minhash=row.minhash, genre=row.genre, text_from=row.text_from,
     )
 
 
@@ -586,7 +588,7 @@ class Store:
                 url=article.url, canonical_url=canonical, source_id=source_id, source_name=source_name,
                 title=article.title, text=article.text, authors=list(article.authors),
                 published=article.published, language=article.language, image=article.image,
-                fetched=fetched or utcnow(), content_hash=digest, genre=article.genre,
+                fetched=fetched or utcnow(), content_hash=digest, genre=article.genre, text_from=article.text_from,
                 duplicate_of=(first.duplicate_of or first.id) if first else None,
             )
             s.add(row)

@@ -85,6 +85,10 @@ class Source(Base):
     # lease (migration 0008): the process fetching this source now, and until when (a dead process's lease ends)
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     leased_by: Mapped[str | None] = mapped_column(String(64))
+    # What the last pass that read the source's entries did with them (migration 0014; newsdesk.collect
+    # SourceReport.last_pass): {at, found, stored, from_feed, failed, blocked, deferred, reasons: [{reason, count,
+    # url, message}]}, replaced by each such pass (a 304 leaves it), so it tells what failed lately, not ever.
+    last_pass: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ArticleRow(Base):
@@ -109,6 +113,9 @@ class ArticleRow(Base):
     story_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # copy-detection signature, to rebuild the index
     genre: Mapped[str | None] = mapped_column(String(16))  # "opinion", "roundup", null: reporting (migration 0011)
+    # Where the text comes from (migration 0014): "page", extracted from the article's page, or "feed", the feed
+    # item's own full text, stored when the page could not be fetched or extracted.
+    text_from: Mapped[str] = mapped_column(String(8), default="page", server_default="page")
 
 
 class StoryRow(Base):

@@ -82,6 +82,9 @@ class ArticleOut(BaseModel):
     genre: Literal["opinion", "roundup"] | None = Field(
         None, description="opinion: an editorial, op-ed, column or letter; roundup: a market wrap or news round-up "
                           "(in a story of its own); null: reporting")
+    text_from: Literal["page", "feed"] = Field(
+        "page", description="page: the text was extracted from the article's page; feed: the page could not be "
+                            "fetched or extracted, and the text is the one the source's feed carries for the item")
 
 
 class ArticleFullOut(ArticleOut):
@@ -209,6 +212,26 @@ class ArticlesOut(BaseModel):
     next: str | None
 
 
+class FailureReasonOut(BaseModel):
+    reason: str = Field(description="the reason code (http_status, timeout, not_html, no_body ...)")
+    count: int = Field(description="entries that failed for this reason in the pass")
+    url: str = Field(description="one of them")
+    message: str = Field(description="its error message")
+
+
+class LastPassOut(BaseModel):
+    """What the last pass that read the source's entries did with them (a 304 leaves it as it was)."""
+
+    at: datetime
+    found: int = Field(description="entries the source listed (up to the per-pass limit)")
+    stored: int = Field(description="new articles stored")
+    from_feed: int = Field(description="of those, stored from the feed's own full text because the page failed")
+    failed: int = Field(description="entries that could not be fetched or extracted")
+    blocked: int = Field(description="entries not stored: removed on a removal request")
+    deferred: int = Field(description="entries left for the next pass")
+    reasons: list[FailureReasonOut] = Field(description="the most frequent failure reasons of the pass")
+
+
 class SourceOut(BaseModel):
     id: int
     url: str
@@ -233,6 +256,8 @@ class SourceOut(BaseModel):
     articles_failed: int = Field(0, description="its articles whose grouping or analysis failed (retried)")
     articles_set_aside: int = Field(0, description="of those, the ones set aside after repeated failures, until "
                                                    "the software changes")
+    last_pass: LastPassOut | None = Field(None, description="what the last pass that read its entries did with them "
+                                                            "(null: none has yet)")
 
 
 class SourcesOut(BaseModel):
@@ -260,7 +285,7 @@ def article_out(a: ArticleSummary, base: str) -> ArticleOut:
     return ArticleOut(id=a.id, url=a.url, title=a.title, source=a.source, source_id=a.source_id,
                       published=a.published, fetched=a.fetched, language=a.language, story_id=a.story_id,
                       duplicate_of=a.duplicate_of, story_url=f"{base}/stories/{a.story_id}" if a.story_id else None,
-                      genre=a.genre)
+                      genre=a.genre, text_from=a.text_from)
 
 
 def entities_out(entities: list[dict], base: str) -> list[EntityOut]:
@@ -328,6 +353,7 @@ def source_out(s: SourceView, base: str, failures: SourceFailures | None = None)
         last_error_reason=s.last_error_reason, consecutive_failures=s.consecutive_failures,
         articles_found=s.articles_found, next_fetch_at=s.next_fetch_at, interval_seconds=s.interval_seconds,
         page_url=f"{base}/sources/{s.id}", articles_failed=failures.failed, articles_set_aside=failures.set_aside,
+        last_pass=LastPassOut.model_validate(s.last_pass) if s.last_pass else None,
     )
 
 

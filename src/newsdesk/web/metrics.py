@@ -40,6 +40,8 @@ class _StoreFigures:
         yield GaugeMetricFamily("newsdesk_sources", "Sources watched.", value=figures["sources"])
         yield GaugeMetricFamily("newsdesk_fetch_errors", "Sources whose last fetch failed.",
                                 value=figures["sources_in_error"])
+        yield GaugeMetricFamily("newsdesk_fetch_warnings", "Sources whose last pass found entries and stored none "
+                                "(all failed).", value=figures["sources_in_warning"])
         for name, help_, per_stage in (
                 ("newsdesk_article_failures", "Articles whose work failed in a stage (retried on later passes).",
                  figures["article_failures"]),

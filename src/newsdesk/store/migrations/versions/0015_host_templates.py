@@ -3,14 +3,14 @@ newsdesk.extract.template): fingerprints (short hashes) of the site's furniture 
 text, bounded in size per site, one row per registered domain.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 
 
 def upgrade() -> None:
