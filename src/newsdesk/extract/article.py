@@ -32,6 +32,7 @@ from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
+from newsdesk.extract.boilerplate import is_boilerplate_line
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
@@ -91,6 +92,9 @@ class BodySettings:
     prune_page_furniture: bool = True
     # an article body split into several sibling containers of one class is joined into the first
     merge_body_chunks: bool = True
+    # a <ul>/<ol> whose text is mostly link text is a list of other articles, not part of this one
+    prune_link_lists: bool = True
+    link_list_share: float = 0.8
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -260,6 +264,8 @@ def extract_body(
         etree.strip_elements(tree, "aside", "footer", with_tail=False)
     if s.merge_body_chunks:
         _merge_body_chunks(tree)
+    if s.prune_link_lists:
+        _prune_link_lists(tree, s.link_list_share)
     text = _trafilatura(tree, url, s, precision=s.favor_precision, recall=s.favor_recall, fast=s.fast)
     if s.retry_short and (s.favor_precision or not text):
         # precision mode sometimes keeps only a stray box of a page; a balanced pass then finds the article
@@ -321,6 +327,27 @@ def _merge_body_chunks(tree: HtmlElement, min_words: int = 20) -> None:
                 elif parent is not None:
                     parent.text = (parent.text or "") + tail
             first.append(other)
+
+
+def _visible_chars(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
+
+
+def _prune_link_lists(tree: HtmlElement, share: float) -> None:
+    """Drop lists whose text is nearly all link text: related articles, "more on this", tag lists.
+
+    Such lists sit inside article containers on many sites, where trafilatura keeps them as part of the
+    body; a list the article itself makes (steps, facts, quotes) has little link text.
+    """
+    for lst in list(tree.iter("ul", "ol")):
+        if lst.getroottree().getroot() is not tree:  # inside a list already dropped
+            continue
+        total = _visible_chars(lst.text_content())
+        if not total:
+            continue
+        linked = sum(_visible_chars(a.text_content()) for a in lst.iter("a"))
+        if linked >= share * total and lst.getparent() is not None:
+            lst.drop_tree()
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, s: BodySettings, *, precision: bool, recall: bool,
@@ -404,7 +431,7 @@ _BOILERPLATE = re.compile(
 
 
 def _is_boilerplate_line(paragraph: str) -> bool:
-    return len(paragraph) <= 400 and bool(_BOILERPLATE.match(paragraph))
+    return len(paragraph) <= 400 and bool(_BOILERPLATE.match(paragraph)) or is_boilerplate_line(paragraph)
 
 
 def _norm(text: str) -> str:

@@ -1,0 +1,116 @@
+"""The article body: furniture that sits inside article containers, and pages that keep the article in a script.
+
+Every page here is written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.extract import article as article_module
+from newsdesk.extract import extract_article
+from newsdesk.extract.boilerplate import is_boilerplate_line
+
+URL = "https://courier.example/city/2025/market-hall"
+
+PARAGRAPHS = [
+    "The covered market hall on the river front reopened on Saturday after eighteen months of work on its "
+    "roof, its drains and the old cast-iron columns that hold up the glass.",
+    "Traders who had moved to tents in the car park returned to their stalls before dawn, and several of "
+    "them said the first morning brought more customers than any week of the past year.",
+    "The council paid for most of the work from a heritage grant, and a local brewery covered the cost of "
+    "new lighting in exchange for a stall near the main entrance for the next ten years.",
+    "A second phase, which will add a roof terrace and public toilets, is due to start in the autumn if "
+    "the council approves the budget at its meeting next month.",
+]
+
+
+def page(extra: str = "", *, before: str = "", paragraphs: list[str] | None = None) -> str:
+    body = "\n".join(f"<p>{p}</p>" for p in (PARAGRAPHS if paragraphs is None else paragraphs))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Market hall reopens | The Courier</title>
+<meta property="og:title" content="Market hall reopens"></head><body>
+<header><nav><a href="/">Home</a> <a href="/city">City</a></nav></header>
+<main><article><h1>Market hall reopens</h1>
+{before}
+{body}
+{extra}
+</article></main>
+<footer><p>The Courier, 1 Quay Street.</p></footer></body></html>"""
+
+
+# ------------------------------------------------------------------------------------------- link lists
+
+
+RELATED_LIST = """<ul>
+<li><a href="/city/1">Bridge works to close the quay road for a month while engineers replace the bearings</a></li>
+<li><a href="/city/2">Council sets the budget for the new library wing after a long debate about the roof</a></li>
+<li><a href="/city/3">Ferry timetable changes from next Monday as the operator cuts the late boats</a></li></ul>"""
+
+OWN_LIST = """<ul>
+<li>Opening hours are now seven in the morning to six in the evening, every day but Monday.</li>
+<li>Parking is free for the first hour in the new <a href="/map">multi-storey car park</a>.</li>
+<li>Deliveries must reach the loading bay before six, or wait until the afternoon slot.</li></ul>"""
+
+
+def test_a_list_of_links_inside_the_article_is_dropped_and_the_articles_own_list_kept():
+    middle = f"<p>{PARAGRAPHS[0]}</p>{RELATED_LIST}{OWN_LIST}"
+    text = extract_article(page(before=middle, paragraphs=PARAGRAPHS[1:]), URL).text
+    assert "Bridge works to close" not in text and "Ferry timetable" not in text
+    assert "Opening hours are now seven" in text and "multi-storey car park" in text
+    for p in PARAGRAPHS:
+        assert p in text
+    # without the pruning, the extractor keeps the related list as article text
+    tree = article_module._parse(page(before=middle, paragraphs=PARAGRAPHS[1:]))
+    kept = article_module.extract_body(tree, URL, settings=article_module.BodySettings(prune_link_lists=False))
+    assert "Bridge works to close" in kept
+
+
+# ------------------------------------------------------------------------------------------- furniture lines
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Lesen Sie auch: Neue Brücke über den Fluss wird teurer",
+        "Les også: Fergen får ny rutetabell fra mandag",
+        "Czytaj więcej",
+        "À lire aussi La nouvelle passerelle ouvrira en mai",
+        "Lea también: El mercado amplía su horario",
+        "Leia também: Prefeitura aprova orçamento",
+        ">> Hier finden Sie alle Termine im Überblick",
+        "Folgen Sie uns auf Instagram und Facebook",
+        "Fehler gefunden? Jetzt melden.",
+        "Foto: Maria Muster, Stadtarchiv",
+        "Фото: Иван Петров",
+        "Photo: AFP",
+        "Stand: 22.04.2024, 06:00 Uhr",
+        "Uppdaterad 15.59 | Publicerad 14.14",
+        "Updated at 1:23 p.m.",
+        "Mis à jour le 3 mai 2024",
+        "02:57 Min.. Verfügbar bis 06.05.2024.",
+        "Anzeige",
+        "Passer la publicité",
+    ],
+)
+def test_furniture_lines_in_many_languages_are_dropped(line):
+    assert is_boilerplate_line(line)
+    text = extract_article(page(paragraphs=PARAGRAPHS[:2] + [line] + PARAGRAPHS[2:]), URL).text
+    assert text.split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related to the works, the council also repaved the square in front of the hall.",
+        "Updated figures from the council show that visitor numbers doubled in the first week.",
+        "Stand-up comedians will perform in the hall on the first Friday of every month.",
+        "Fotos aus dem Stadtarchiv zeigen die Halle im Jahr 1902, kurz nach der Eröffnung.",
+        "Lesen ist für viele Händler Nebensache: Sie verkaufen von früh bis spät.",
+        "« Nous attendions ce jour depuis longtemps », a dit une commerçante.",
+        "»Wir haben lange auf diesen Tag gewartet«, sagte eine Händlerin.",
+        "— A trader (@markettrader) March 3, 2025",
+    ],
+)
+def test_article_sentences_that_look_alike_are_kept(line):
+    assert not is_boilerplate_line(line)
