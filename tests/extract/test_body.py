@@ -5,8 +5,12 @@ Every page here is written for these tests.
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 
+from newsdesk.errors import ExtractionError
 from newsdesk.extract import article as article_module
 from newsdesk.extract import extract_article
 from newsdesk.extract.boilerplate import is_boilerplate_line
@@ -114,3 +118,68 @@ def test_furniture_lines_in_many_languages_are_dropped(line):
 )
 def test_article_sentences_that_look_alike_are_kept(line):
     assert not is_boilerplate_line(line)
+
+
+# ------------------------------------------------------------------------------------------- script payloads
+
+
+def shell(scripts: str, head: str = "") -> str:
+    """A page rendered by JavaScript: metadata in the head, no article text in the markup."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Market hall reopens | The Courier</title>
+<meta property="og:title" content="Market hall reopens">
+<meta property="article:published_time" content="2025-06-07T08:00:00Z">{head}</head>
+<body><div id="root"><div class="spinner"></div></div>{scripts}</body></html>"""
+
+
+def article_html() -> str:
+    paragraphs = "".join(f'<p class="editor-p">{p}</p><div class="ad"></div>' for p in PARAGRAPHS)
+    return f'<div class="caption"><p>The hall at dawn.</p></div>{paragraphs}'
+
+
+def test_article_html_in_next_data_is_the_body_when_the_markup_has_none():
+    data = {"props": {"pageProps": {"story": {"id": 7, "teaser": "<p>Market hall reopens.</p>",
+                                              "contentHtml": article_html()}}}}
+    # json.dumps escapes nothing of the markup; a browser-safe dump escapes "<" as \u003c
+    dumped = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e")
+    html = shell(f'<script id="__NEXT_DATA__" type="application/json">{dumped}</script>')
+    art = extract_article(html, URL)
+    assert art.text.split("\n\n")[-len(PARAGRAPHS):] == PARAGRAPHS
+    assert art.title == "Market hall reopens"
+    assert art.published is not None and art.published.year == 2025
+
+
+def test_article_html_escaped_twice_in_a_server_components_push():
+    inner = json.dumps({"contentHtml": article_html()}).replace("<", "\\u003c")
+    pushed = json.dumps([1, f"5:{inner}\n"])
+    html = shell(f"<script>self.__next_f.push({pushed})</script><script>self.__next_f.push([1,\"2:x\"])</script>")
+    text = extract_article(html, URL).text
+    for p in PARAGRAPHS:
+        assert p in text
+
+
+def test_json_ld_article_body_when_no_script_holds_html():
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Market hall reopens",
+          "articleBody": "\n".join(PARAGRAPHS)}
+    html = shell("", head=f'<script type="application/ld+json">{json.dumps(ld)}</script>')
+    assert extract_article(html, URL).text.split("\n\n") == PARAGRAPHS
+
+
+def test_a_shell_without_any_article_still_fails_clearly():
+    teaser = json.dumps({"teaser": "<p>Market hall reopens.</p>", "menu": ["<p>Home</p>"] * 3})
+    with pytest.raises(ExtractionError, match="no article body"):
+        extract_article(shell(f"<script>window.state = {teaser}</script>"), URL)
+
+
+def test_the_script_scan_is_bounded_on_hostile_payloads():
+    # megabytes of near-strings, of escaped paragraphs that never close, of backslashes, of "<" in JSON-LD
+    junk = '"' + "\\u003cp " * 300_000 + ('"a", ' * 200_000) + '"' + "\\" * 1_000_000 + '"'
+    ld = {"@type": "NewsArticle", "articleBody": "<p " * 300_000}
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    html = shell(f"<script>var x = [{junk}];</script>", head=head)
+    started = time.monotonic()
+    try:
+        extract_article(html, URL)
+    except ExtractionError:
+        pass
+    assert time.monotonic() - started < 10

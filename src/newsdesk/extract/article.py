@@ -15,6 +15,7 @@ for the date. A feed entry given as ``hint`` fills what the page lacks; the page
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import logging
 import re
@@ -33,6 +34,8 @@ from newsdesk.dates import parse_date
 from newsdesk.encoding import decode_html
 from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.extract.boilerplate import is_boilerplate_line
+from newsdesk.extract.payload import MIN_WORDS as MIN_PAYLOAD_WORDS
+from newsdesk.extract.payload import article_html_in_scripts
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
@@ -62,6 +65,9 @@ _ALL_PARAGRAPHS = etree.XPath("count(//p)")
 _FURNITURE_PARAGRAPHS = etree.XPath("count(//aside//p | //footer//p)")
 _WORD = re.compile(r"\w+")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+# [^<>]: an unclosed "<" stops at the next one instead of scanning to the end (linear on junk)
+_HTML_TAG = re.compile(r"<[^<>]*>")
+_HTML_BLOCK_TAG = re.compile(r"</?(?:p|br|div|h[1-6]|li|blockquote|figure|figcaption|tr)\b[^<>]*>", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -219,7 +225,10 @@ def _extract_article(
     canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
     genre = meta.genre(title, canonical)
 
-    body = extract_body(tree, base, title_candidates=meta.title_candidates(hint))
+    titles = meta.title_candidates(hint)
+    body = extract_body(tree, base, title_candidates=titles)
+    if not body:  # a page rendered by JavaScript: the article may sit in a script payload
+        body = _body_from_scripts(text, base, titles, meta)
     if not body:
         words = len(_WORD.findall(_page_text(_parse(text))))
         plural = "s" if words != 1 else ""
@@ -237,6 +246,22 @@ def _extract_article(
         image=image,
         genre=genre,
     )
+
+
+def _body_from_scripts(text: str, base: str | None, titles: list[str], meta: _PageMeta) -> str:
+    """The body of a page whose markup has none: escaped article HTML in a script, or JSON-LD articleBody."""
+    scripts = (s.text for s in _parse(text).iter("script") if s.text and not s.get("src"))
+    fragment = article_html_in_scripts(scripts)
+    if fragment:
+        body = extract_body(_parse(f"<html><body><article>{fragment}</article></body></html>"), base,
+                            title_candidates=titles)
+        if body:
+            return body
+    for value in meta._ld("articleBody", articles_only=True):
+        if isinstance(value, str) and len(_WORD.findall(value)) >= MIN_PAYLOAD_WORDS:
+            plain = _paragraphs(html_module.unescape(_HTML_TAG.sub("", _HTML_BLOCK_TAG.sub("\n", value))))
+            return "\n\n".join(p for p in plain if not _is_boilerplate_line(p))
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------
