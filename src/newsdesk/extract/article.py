@@ -21,7 +21,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
@@ -31,7 +31,7 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
-from newsdesk.encoding import decode_html
+from newsdesk.encoding import decode_html, repair_mojibake
 from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.extract.boilerplate import is_boilerplate_line
 from newsdesk.extract.payload import MIN_WORDS as MIN_PAYLOAD_WORDS
@@ -213,6 +213,29 @@ def _extract_article(
     html: bytes | str, url: str | None, hint: FeedEntry | None, charset: str | None
 ) -> Article:
     text = _to_text(html, charset)
+    article = _article_from_text(text, url, hint)
+    # Mojibake that the page itself holds (a CMS that stored UTF-8 read as windows-1252: "sanciÃ³n") is
+    # repaired per field. When a field shows it, the whole page is repaired and extracted again: the
+    # extractor drops the soft hyphens and no-break spaces that some mangled letters end in ("í", "à").
+    # Clean pages pay for the fields only.
+    repaired = _repaired_fields(article)
+    if repaired != article:
+        fixed = repair_mojibake(text)
+        if fixed != text:
+            repaired = _repaired_fields(_article_from_text(fixed, url, hint))
+    return repaired
+
+
+def _repaired_fields(article: Article) -> Article:
+    return replace(
+        article,
+        title=repair_mojibake(article.title) if article.title else article.title,
+        text=repair_mojibake(article.text),
+        authors=[repair_mojibake(a) for a in article.authors],
+    )
+
+
+def _article_from_text(text: str, url: str | None, hint: FeedEntry | None) -> Article:
     tree = _parse(text)
     base = url or (hint.url if hint else None)
     meta = _PageMeta.read(tree, base)
