@@ -183,3 +183,23 @@ def test_the_script_scan_is_bounded_on_hostile_payloads():
     except ExtractionError:
         pass
     assert time.monotonic() - started < 10
+
+
+# ------------------------------------------------------------------------------------------- ruby
+
+
+def test_ruby_readings_stay_inside_their_sentence():
+    sentence = ("市の中心部にある市場の建物が、一年半に及ぶ改修工事を終えて土曜日に再開し、朝早くから多くの買い物客が"
+                "訪れた。")
+    with_rp = "<ruby><rb>改修</rb><rp>（</rp><rt>かいしゅう</rt><rp>）</rp></ruby>"
+    without_rp = "<ruby>市場<rt>いちば</rt></ruby>"
+    paragraphs = [
+        f"市議会は{with_rp}費用の大部分を補助金で賄ったと説明した。{sentence}",
+        f"地元の{without_rp}組合によると、再開初日の来場者は昨年のどの週よりも多かったという。{sentence}",
+        sentence * 2,
+    ]
+    text = extract_article(page(paragraphs=paragraphs).replace('lang="en"', 'lang="ja"'), URL).text
+    lines = text.split("\n\n")
+    assert "市議会は改修（かいしゅう）費用の大部分を" in lines[0]
+    assert "地元の市場(いちば)組合によると" in lines[1]
+    assert len(lines) == 3

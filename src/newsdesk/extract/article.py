@@ -314,6 +314,7 @@ def extract_body(
         _merge_body_chunks(tree)
     if s.prune_link_lists:
         _prune_link_lists(tree, s.link_list_share)
+    _flatten_ruby(tree)
     text = _trafilatura(tree, url, s, precision=s.favor_precision, recall=s.favor_recall, fast=s.fast)
     if s.retry_short and (s.favor_precision or not text):
         # precision mode sometimes keeps only a stray box of a page; a balanced pass then finds the article
@@ -396,6 +397,33 @@ def _prune_link_lists(tree: HtmlElement, share: float) -> None:
         linked = sum(_visible_chars(a.text_content()) for a in lst.iter("a"))
         if linked >= share * total and lst.getparent() is not None:
             lst.drop_tree()
+
+
+def _flatten_ruby(tree: HtmlElement) -> None:
+    """Turn ruby annotations (Japanese and Chinese readings) into text: "弾劾（だんがい）".
+
+    Extractors treat <ruby> as a block and cut the sentence around it into separate lines, and drop
+    the reading. Written out as the page's own fallback (its <rp> parentheses, or plain ones), the
+    sentence stays whole, as a browser without ruby support shows it.
+    """
+    for ruby in list(tree.iter("ruby")):
+        parent = ruby.getparent()
+        if parent is None or ruby.getroottree().getroot() is not tree:
+            continue
+        if ruby.find(".//rp") is not None:
+            text = ruby.text_content()
+        else:
+            readings = [rt.text_content() for rt in ruby.iter("rt")]
+            for rt in list(ruby.iter("rt")):
+                rt.drop_tree()
+            text = ruby.text_content() + "".join(f"({r})" for r in readings if r.strip())
+        text = " ".join(text.split()) + (ruby.tail or "")
+        prev = ruby.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(ruby)
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, s: BodySettings, *, precision: bool, recall: bool,
