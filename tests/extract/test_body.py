@@ -203,3 +203,16 @@ def test_ruby_readings_stay_inside_their_sentence():
     assert "市議会は改修（かいしゅう）費用の大部分を" in lines[0]
     assert "地元の市場(いちば)組合によると" in lines[1]
     assert len(lines) == 3
+
+
+# ------------------------------------------------------------------------------------------- body chunks
+
+
+def test_body_chunks_whose_classes_differ_in_a_modifier_are_joined():
+    chunks = [
+        f'<div class="body articleBody {modifier}"><p>{p}</p></div><div class="ad"><p>Advertisement</p></div>'
+        for modifier, p in zip(("-first", "", "-bottom-space", ""), PARAGRAPHS, strict=True)
+    ]
+    html = page(before="".join(chunks), paragraphs=[])
+    text = extract_article(html, URL).text
+    assert text.split("\n\n") == PARAGRAPHS

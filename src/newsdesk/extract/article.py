@@ -353,8 +353,10 @@ def _merge_body_chunks(tree: HtmlElement, min_words: int = 20) -> None:
     for el in tree.iter("div", "section", "article"):
         cls = el.get("class") or ""
         prop = el.get("itemprop") or ""
-        if prop == "articleBody" or (cls and _BODY_CHUNK_CLASS.search(cls)):
-            groups.setdefault((el.tag, " ".join(cls.split()), prop), []).append(el)
+        match = _BODY_CHUNK_CLASS.search(cls) if cls else None
+        if prop == "articleBody" or match:
+            # grouped by the body class itself: chunks often differ in a modifier ("body -bottom-space")
+            groups.setdefault((el.tag, match.group(0).lower() if match else "", prop), []).append(el)
     for members in groups.values():
         if len(members) < 2:
             continue
