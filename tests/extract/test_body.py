@@ -94,6 +94,7 @@ def test_a_list_of_links_inside_the_article_is_dropped_and_the_articles_own_list
         "Mis à jour le 3 mai 2024",
         "02:57 Min.. Verfügbar bis 06.05.2024.",
         "Anzeige",
+        "Story continues below",
         "Passer la publicité",
     ],
 )
@@ -215,4 +216,10 @@ def test_body_chunks_whose_classes_differ_in_a_modifier_are_joined():
     ]
     html = page(before="".join(chunks), paragraphs=[])
     text = extract_article(html, URL).text
+    assert text.split("\n\n") == PARAGRAPHS
+
+
+def test_text_for_screen_readers_only_is_not_article_text():
+    hidden = '<span class="visually-hidden">Article content</span><h2 class="sr-only">Share this article</h2>'
+    text = extract_article(page(before=hidden), URL).text
     assert text.split("\n\n") == PARAGRAPHS

@@ -64,6 +64,11 @@ _HUGE_ATTRIBUTES = etree.XPath(
 _ALL_PARAGRAPHS = etree.XPath("count(//p)")
 _FURNITURE_PARAGRAPHS = etree.XPath("count(//aside//p | //footer//p)")
 _WORD = re.compile(r"\w+")
+# the class names that CSS frameworks use for text hidden from sight and kept for screen readers
+_SCREEN_READER_CLASSES = ("visually-hidden", "visuallyhidden", "sr-only", "screen-reader-text", "a11y-hidden")
+_SCREEN_READER_ONLY = etree.XPath("//*[" + " or ".join(
+    f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in _SCREEN_READER_CLASSES
+) + "]")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 # [^<>]: an unclosed "<" stops at the next one instead of scanning to the end (linear on junk)
 _HTML_TAG = re.compile(r"<[^<>]*>")
@@ -96,6 +101,8 @@ class BodySettings:
         "input", "textarea", "canvas", "object", "embed", "nav", "menu",
     )
     prune_page_furniture: bool = True
+    # text only screen readers get ("Article content", "Advertisement", "Skip to main content")
+    prune_screen_reader_text: bool = True
     # an article body split into several sibling containers of one class is joined into the first
     merge_body_chunks: bool = True
     # a <ul>/<ol> whose text is mostly link text is a list of other articles, not part of this one
@@ -306,6 +313,10 @@ def extract_body(
     s = settings or SETTINGS
     if s.prune_tags:
         etree.strip_elements(tree, *s.prune_tags, with_tail=False)
+    if s.prune_screen_reader_text:
+        for el in _SCREEN_READER_ONLY(tree):
+            if el.getparent() is not None:
+                el.drop_tree()
     if s.prune_page_furniture and _FURNITURE_PARAGRAPHS(tree) * 2 < _ALL_PARAGRAPHS(tree):
         # trafilatura drops <aside>/<footer> itself; doing it first spares its raw-tree passes the
         # work. Kept when they hold most of the page's paragraphs (broken markup), for the fallbacks.

@@ -70,9 +70,11 @@ DATE_LABELS = (
     "yayınlanma", "обновлено", "опубликовано", "päivitetty", "julkaistu",
 )
 
-# A line that is nothing but an advertisement label.
+# A line that is nothing but an advertisement label, or the note that the article goes on after the ad.
 AD_LABELS = (
-    "advertisement", "advertising", "sponsored", "anzeige", "werbung", "publicité", "passer la publicité",
+    "advertisement", "advertising", "sponsored", "story continues below", "article continues below",
+    "continue reading below", "weiterlesen nach der anzeige", "la suite après cette publicité",
+    "anzeige", "werbung", "publicité", "passer la publicité",
     "publicidad", "pubblicità", "publicidade", "advertentie", "annons", "annonse", "reklame", "reklama",
     "реклама", "mainos",
 )
