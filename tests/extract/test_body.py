@@ -223,3 +223,11 @@ def test_text_for_screen_readers_only_is_not_article_text():
     hidden = '<span class="visually-hidden">Article content</span><h2 class="sr-only">Share this article</h2>'
     text = extract_article(page(before=hidden), URL).text
     assert text.split("\n\n") == PARAGRAPHS
+
+
+def test_an_article_whose_markup_puts_its_paragraphs_in_figures_is_still_extracted():
+    # figures are pictures and embeds, pruned first; a page that (wrongly) wraps its text in them keeps it
+    figures = "".join(f'<figure class="block"><p>{p}</p></figure>' for p in PARAGRAPHS)
+    text = extract_article(page(before=figures, paragraphs=[]), URL).text
+    for p in PARAGRAPHS:
+        assert p in text

@@ -63,6 +63,7 @@ _HUGE_ATTRIBUTES = etree.XPath(
 )
 _ALL_PARAGRAPHS = etree.XPath("count(//p)")
 _FURNITURE_PARAGRAPHS = etree.XPath("count(//aside//p | //footer//p)")
+_FIGURE_PARAGRAPHS = etree.XPath("count(//figure//p)")
 _WORD = re.compile(r"\w+")
 # the class names that CSS frameworks use for text hidden from sight and kept for screen readers
 _SCREEN_READER_CLASSES = ("visually-hidden", "visuallyhidden", "sr-only", "screen-reader-text", "a11y-hidden")
@@ -101,6 +102,9 @@ class BodySettings:
         "input", "textarea", "canvas", "object", "embed", "nav", "menu",
     )
     prune_page_furniture: bool = True
+    # <figure>: pictures, their captions and credits, embedded media; trafilatura's main pass leaves them
+    # out, its fallbacks did not
+    prune_figures: bool = True
     # text only screen readers get ("Article content", "Advertisement", "Skip to main content")
     prune_screen_reader_text: bool = True
     # an article body split into several sibling containers of one class is joined into the first
@@ -321,6 +325,8 @@ def extract_body(
         # trafilatura drops <aside>/<footer> itself; doing it first spares its raw-tree passes the
         # work. Kept when they hold most of the page's paragraphs (broken markup), for the fallbacks.
         etree.strip_elements(tree, "aside", "footer", with_tail=False)
+    if s.prune_figures and _FIGURE_PARAGRAPHS(tree) * 2 < _ALL_PARAGRAPHS(tree):
+        etree.strip_elements(tree, "figure", with_tail=False)
     if s.merge_body_chunks:
         _merge_body_chunks(tree)
     if s.prune_link_lists:
