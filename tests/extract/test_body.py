@@ -95,6 +95,10 @@ def test_a_list_of_links_inside_the_article_is_dropped_and_the_articles_own_list
         "02:57 Min.. Verfügbar bis 06.05.2024.",
         "Anzeige",
         "Story continues below",
+        "Copyright © Agence 2017-2026. Für die kommerzielle Nutzung ist ein Abonnement erforderlich.",
+        "<Copyright ⓒ 시티뉴스. All rights reserved. 무단 전재 및 재배포 금지>",
+        "Do you have a story to tell? Email: newsdesk@courier.example",
+        "Are protests breaking out in your area? Get in touch at webnews@courier.example",
         "Passer la publicité",
     ],
 )
@@ -115,6 +119,8 @@ def test_furniture_lines_in_many_languages_are_dropped(line):
         "« Nous attendions ce jour depuis longtemps », a dit une commerçante.",
         "»Wir haben lange auf diesen Tag gewartet«, sagte eine Händlerin.",
         "— A trader (@markettrader) March 3, 2025",
+        "Copyright lawyers say the stall designs cannot be protected.",
+        "The council asked traders to email their opening hours to the market office by Friday.",
     ],
 )
 def test_article_sentences_that_look_alike_are_kept(line):

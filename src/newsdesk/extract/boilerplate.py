@@ -99,7 +99,17 @@ _DATE_STAMP = re.compile(
 )
 _VIDEO_DURATION = re.compile(r"^\d{1,2}:\d{2}\s*min\b.{0,80}$", re.IGNORECASE)
 _AD_LABEL = re.compile(rf"^[-–—\s]*(?:{_alternatives(AD_LABELS)})[-–—\s.]*$", re.IGNORECASE)
-_RULES = (_SEE_ALSO_OR_FOLLOW, _LINK_ARROW, _CREDIT, _DATE_STAMP, _VIDEO_DURATION, _AD_LABEL)
+# a copyright notice in any language: "Copyright © AFP 2017-2026. ...", "<Copyright ⓒ ... All rights reserved>"
+_COPYRIGHT = re.compile(r"^[<(\[]?\s*(?:copyright\s*(?:©|ⓒ|\(c\)|\d{4}|:)|©|ⓒ|\(c\)\s)", re.IGNORECASE)
+# a call to send the newsroom something: "Do you have a story to tell? Email: news@example.com"
+_CONTACT_CALL = re.compile(
+    r"^.{0,120}\b(?:get\s+in\s+touch|e-?mail(?:\s+us)?|contact\s+us|write\s+to\s+us|send\s+us)\b.{0,80}"
+    r"\b[\w.+-]+@[\w-]+\.[\w.-]+\W{0,3}$",
+    re.IGNORECASE,
+)
+
+_RULES = (_SEE_ALSO_OR_FOLLOW, _LINK_ARROW, _CREDIT, _DATE_STAMP, _VIDEO_DURATION, _AD_LABEL, _COPYRIGHT,
+          _CONTACT_CALL)
 # Embedded posts (the '(@handle) date' signature line) are kept: they quote a source, and readers
 # (and the AEB truth) count them as part of the article.
 
