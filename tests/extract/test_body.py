@@ -237,3 +237,11 @@ def test_an_article_whose_markup_puts_its_paragraphs_in_figures_is_still_extract
     text = extract_article(page(before=figures, paragraphs=[]), URL).text
     for p in PARAGRAPHS:
         assert p in text
+
+
+def test_a_briefing_made_of_links_keeps_its_list():
+    items = "".join(f'<li><a href="/n/{i}">Story {i}: the council budget, the tram line and the harbour bridge '
+                    "works, in one short summary</a></li>" for i in range(12))
+    html = page(before=f"<ul>{items}</ul>", paragraphs=["Here are the stories of the day from the city."])
+    text = extract_article(html, URL).text
+    assert "Story 0: the council budget" in text and "Story 11: the council budget" in text

@@ -405,17 +405,28 @@ def _prune_link_lists(tree: HtmlElement, share: float) -> None:
     """Drop lists whose text is nearly all link text: related articles, "more on this", tag lists.
 
     Such lists sit inside article containers on many sites, where trafilatura keeps them as part of the
-    body; a list the article itself makes (steps, facts, quotes) has little link text.
+    body; a list the article itself makes (steps, facts, quotes) has little link text. When such lists
+    hold most of the page's text, they are the page (a briefing of links) and stay.
     """
-    for lst in list(tree.iter("ul", "ol")):
-        if lst.getroottree().getroot() is not tree:  # inside a list already dropped
+    dropped: list[HtmlElement] = []
+    dropped_chars = 0
+    for lst in tree.iter("ul", "ol"):
+        if any(a in dropped for a in lst.iterancestors("ul", "ol")):  # inside a list already chosen
             continue
         total = _visible_chars(lst.text_content())
         if not total:
             continue
         linked = sum(_visible_chars(a.text_content()) for a in lst.iter("a"))
         if linked >= share * total and lst.getparent() is not None:
-            lst.drop_tree()
+            dropped.append(lst)
+            dropped_chars += total
+    if not dropped:
+        return
+    body = tree.find("body")
+    if dropped_chars * 2 >= _visible_chars((body if body is not None else tree).text_content()):
+        return
+    for lst in dropped:
+        lst.drop_tree()
 
 
 def _flatten_ruby(tree: HtmlElement) -> None:
