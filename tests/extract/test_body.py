@@ -120,6 +120,7 @@ def test_furniture_lines_in_many_languages_are_dropped(line):
         "»Wir haben lange auf diesen Tag gewartet«, sagte eine Händlerin.",
         "— A trader (@markettrader) March 3, 2025",
         "Copyright lawyers say the stall designs cannot be protected.",
+        "Published 12 May 2024 in a planning journal, the study found the hall needed a new roof.",
         "The council asked traders to email their opening hours to the market office by Friday.",
     ],
 )

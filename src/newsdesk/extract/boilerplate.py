@@ -94,7 +94,7 @@ _CREDIT = re.compile(rf"^[(\[]?(?:{_alternatives(CREDIT_LABELS)})\s*:\s*\S.{{0,8
 _DATE_STAMP = re.compile(
     rf"^(?:{_alternatives(DATE_LABELS)})(?!\w)[\s:,]*(?:\w+\s+)?"
     r"(?:\d{1,2}[./:]\d{1,2}(?:[./]\d{2,4})?|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\w+\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})"
-    r"[\w\s.,:|/-]{0,50}$",
+    r"[\w\s.,:|/-]{0,30}$",  # a stamp, not a sentence that starts with a date
     re.IGNORECASE,
 )
 _VIDEO_DURATION = re.compile(r"^\d{1,2}:\d{2}\s*min\b.{0,80}$", re.IGNORECASE)
