@@ -1,11 +1,15 @@
 """Article extraction: clean body text and metadata from one HTML page.
 
 Body text comes from trafilatura (precision mode, comments off, with its readability/jusText fallbacks)
-on a tree pruned of what is never article text (scripts, styles, SVG, navigation, form controls), with
+on a tree pruned of what is never article text (scripts, styles, SVG, navigation, form controls,
+figures, text for screen readers only, lists that are mostly links), with ruby readings written out and
 an article body that the page splits into same-class chunks joined first. A second, balanced pass runs
 when the first found little of the page's text. Then light post-processing: the headline and a leading
 byline/date line are not repeated in the body, and short call-to-action and credit lines (share,
-subscribe, newsletter, "Read more: ...", "Reporting by ...") are dropped. Measured on the Zyte
+subscribe, newsletter, "Read more: ...", "Reporting by ...", and their kin in many languages:
+``boilerplate.py``) are dropped. A page whose markup holds no article (built by JavaScript) gets its body
+from a script payload (``payload.py``) or JSON-LD ``articleBody``; mis-decoded text ("sanciÃ³n") is
+repaired (``newsdesk.encoding.repair_mojibake``). Measured on the Zyte
 article-extraction benchmark by ``bench/extraction.py`` (what was tried, and what each step gives).
 
 Metadata is read from the page's own markup (JSON-LD, Open Graph and other <meta> tags, <link>,
