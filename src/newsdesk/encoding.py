@@ -5,22 +5,28 @@ Order of evidence (first that decodes wins):
 1. a byte-order mark (UTF-8, UTF-16, UTF-32);
 2. the charset the HTTP response declared;
 3. ``<meta charset>`` / ``<meta http-equiv="content-type">`` in the first 2 KB;
-4. UTF-8 (strict);
-5. a statistical detector (charset_normalizer, installed with trafilatura), if importable;
+4. UTF-8 (strict), then UTF-8 with replacement characters when the bytes are *mostly* UTF-8 (a stray
+   invalid byte in a UTF-8 page must not turn the whole page into "sanciÃ³n");
+5. a statistical detector (charset_normalizer, installed with trafilatura), if importable, unless it
+   reads fewer of the page's accented characters as letters than windows-1252 does ("Z³rich");
 6. windows-1252 with replacement characters (never fails).
 
 A declared charset that Python does not know, or that fails to decode the bytes, is skipped rather than
 trusted. Two well-known server mistakes are corrected: a "latin-1"/"ascii" declaration on bytes that are
-valid multi-byte UTF-8 (the page is UTF-8), and a UTF-16/32 declaration on an ASCII-compatible page
+(mostly) multi-byte UTF-8 (the page is UTF-8), and a UTF-16/32 declaration on an ASCII-compatible page
 (impossible, as the WHATWG encoding rules note; read as UTF-8).
+
+Text that was already mis-decoded before it reached us (a CMS that stored UTF-8 read as windows-1252:
+"Ã©", "â€™") is repaired per extracted field by ``repair_mojibake``.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
-__all__ = ["decode_html", "normalize_charset"]
+__all__ = ["decode_html", "normalize_charset", "repair_mojibake"]
 
 META_SCAN_BYTES = 2048
 
@@ -103,8 +109,24 @@ def _is_utf8_multibyte(content: bytes) -> bool:
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        return False
+        return _utf8_with_stray_bytes(content) is not None
     return True
+
+
+# one invalid sequence per this many valid ones is still a UTF-8 page; a single-byte page is the other
+# way round by orders of magnitude (a lone accented byte between ASCII letters is never valid UTF-8)
+_UTF8_VALID_PER_INVALID = 10
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def _utf8_with_stray_bytes(content: bytes) -> str | None:
+    """The page read as UTF-8 with replacement characters, when it is mostly valid UTF-8; else None."""
+    text = content.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - content.count("\ufffd".encode())
+    valid = len(_NON_ASCII.findall(text)) - text.count("\ufffd")
+    if valid >= 1 and invalid * _UTF8_VALID_PER_INVALID <= valid:
+        return text
+    return None
 
 
 def _try(content: bytes, codec: str) -> str | None:
@@ -175,12 +197,84 @@ def decode_html(content: bytes, charset: str | None = None) -> str:
 
     for codec in candidates:
         text = _try(content, codec)
+        if text is None and codec == "utf-8":
+            text = _utf8_with_stray_bytes(content)
         if text is not None:
             return text
 
     detected = _detect(content)
     if detected:
         text = _try(content, detected)
-        if text is not None:
+        if text is not None and not _fewer_letters_than_cp1252(text, content, detected):
             return text
     return content.decode("cp1252", errors="replace")
+
+
+def _accented_letters(text: str) -> int:
+    return sum(1 for ch in _NON_ASCII.findall(text) if ch.isalpha())
+
+
+def _fewer_letters_than_cp1252(text: str, content: bytes, detected: str) -> bool:
+    """A single-byte guess that turns the page's accented letters into symbols ("Z³rich", "sanciˇn").
+
+    In an alphabetic text the non-ASCII characters are letters; on short pages the detector often picks
+    a code page that reads them as digits or signs, where the web's default, windows-1252, reads letters.
+    Multi-byte text (CJK and other runs of high bytes) is the detector's to judge.
+    """
+    if detected == "cp1252" or _mostly_multibyte(content):
+        return False
+    western = _try(content, "cp1252")
+    return western is not None and _accented_letters(western) > _accented_letters(text)
+
+
+# --------------------------------------------------------------------------------------------------
+# mojibake: UTF-8 text that was decoded as windows-1252 (or Latin-1) before it reached us
+
+# windows-1252 (and Latin-1, for its C1 controls) characters for the bytes 0x80-0xBF, which continue a
+# UTF-8 sequence; lead bytes 0xC2-0xF4 read as windows-1252 are the letters Â-ô
+_CONTINUATION = "".join(sorted(
+    {bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0)}
+    | {chr(b) for b in range(0x80, 0xA0)}
+))
+_CONT = f"[{re.escape(_CONTINUATION)}]"
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}")
+
+
+def _plausible(ch: str) -> bool:
+    """A character that a repaired sequence may stand for.
+
+    Two-byte sequences: Latin-1 signs and letters of Latin, Greek, Cyrillic, Armenian, Hebrew and Arabic.
+    Their marks and rarer blocks (N'Ko, Syriac) also come out of real text such as "Fuß“" (ß, then a
+    closing quote) or "Ö“", which must stay as they are. Longer sequences: any assigned character.
+    """
+    code = ord(ch)
+    if code < 0x800:
+        return 0xA0 <= code <= 0xFF or (
+            (code <= 0x24F or 0x370 <= code <= 0x6FF) and unicodedata.category(ch).startswith("L")
+        )
+    return unicodedata.category(ch) not in ("Co", "Cn", "Cs")
+
+
+def _unmangle(match: re.Match[str]) -> str:
+    seq = match.group(0)
+    try:
+        # a C1 control is the byte itself (Latin-1 decoders, and windows-1252's five undefined bytes)
+        raw = b"".join(ch.encode("cp1252") if ord(ch) > 0x9F else bytes([ord(ch)]) for ch in seq)
+        fixed = raw.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return seq
+    return fixed if _plausible(fixed) else seq
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was read as windows-1252/Latin-1 ("sanciÃ³n" -> "sanción", "â€™" -> "’").
+
+    Only sequences that form valid UTF-8 once re-encoded, and that decode to a plausible character, are
+    replaced; clean text (and text in any other language) comes back unchanged. Text mangled twice is
+    repaired twice.
+    """
+    for _ in range(2):
+        if not text or not _MOJIBAKE.search(text):
+            break
+        text = _MOJIBAKE.sub(_unmangle, text)
+    return text

@@ -1,11 +1,15 @@
 """Article extraction: clean body text and metadata from one HTML page.
 
 Body text comes from trafilatura (precision mode, comments off, with its readability/jusText fallbacks)
-on a tree pruned of what is never article text (scripts, styles, SVG, navigation, form controls), with
+on a tree pruned of what is never article text (scripts, styles, SVG, navigation, form controls,
+figures, text for screen readers only, lists that are mostly links), with ruby readings written out and
 an article body that the page splits into same-class chunks joined first. A second, balanced pass runs
 when the first found little of the page's text. Then light post-processing: the headline and a leading
 byline/date line are not repeated in the body, and short call-to-action and credit lines (share,
-subscribe, newsletter, "Read more: ...", "Reporting by ...") are dropped. Measured on the Zyte
+subscribe, newsletter, "Read more: ...", "Reporting by ...", and their kin in many languages:
+``boilerplate.py``) are dropped. A page whose markup holds no article (built by JavaScript) gets its body
+from a script payload (``payload.py``) or JSON-LD ``articleBody``; mis-decoded text ("sanciÃ³n") is
+repaired (``newsdesk.encoding.repair_mojibake``). Measured on the Zyte
 article-extraction benchmark by ``bench/extraction.py`` (what was tried, and what each step gives).
 
 Metadata is read from the page's own markup (JSON-LD, Open Graph and other <meta> tags, <link>,
@@ -21,7 +25,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
@@ -31,8 +35,11 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from newsdesk.compression import GZIP_MAGIC, gunzip
 from newsdesk.dates import parse_date
-from newsdesk.encoding import decode_html
+from newsdesk.encoding import decode_html, repair_mojibake
 from newsdesk.errors import DecompressionError, ExtractionError
+from newsdesk.extract.boilerplate import is_boilerplate_line
+from newsdesk.extract.payload import MIN_WORDS as MIN_PAYLOAD_WORDS
+from newsdesk.extract.payload import article_html_in_scripts
 from newsdesk.extract.template import HostTemplate, page_blocks, site_names
 from newsdesk.extract.titles import TITLE_SEPARATORS, strip_title_decoration, title_segments
 from newsdesk.genre import detect_genre
@@ -62,8 +69,17 @@ _HUGE_ATTRIBUTES = etree.XPath(
 )
 _ALL_PARAGRAPHS = etree.XPath("count(//p)")
 _FURNITURE_PARAGRAPHS = etree.XPath("count(//aside//p | //footer//p)")
+_FIGURE_PARAGRAPHS = etree.XPath("count(//figure//p)")
 _WORD = re.compile(r"\w+")
+# the class names that CSS frameworks use for text hidden from sight and kept for screen readers
+_SCREEN_READER_CLASSES = ("visually-hidden", "visuallyhidden", "sr-only", "screen-reader-text", "a11y-hidden")
+_SCREEN_READER_ONLY = etree.XPath("//*[" + " or ".join(
+    f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in _SCREEN_READER_CLASSES
+) + "]")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+# [^<>]: an unclosed "<" stops at the next one instead of scanning to the end (linear on junk)
+_HTML_TAG = re.compile(r"<[^<>]*>")
+_HTML_BLOCK_TAG = re.compile(r"</?(?:p|br|div|h[1-6]|li|blockquote|figure|figcaption|tr)\b[^<>]*>", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -92,8 +108,16 @@ class BodySettings:
         "input", "textarea", "canvas", "object", "embed", "nav", "menu",
     )
     prune_page_furniture: bool = True
+    # <figure>: pictures, their captions and credits, embedded media; trafilatura's main pass leaves them
+    # out, its fallbacks did not
+    prune_figures: bool = True
+    # text only screen readers get ("Article content", "Advertisement", "Skip to main content")
+    prune_screen_reader_text: bool = True
     # an article body split into several sibling containers of one class is joined into the first
     merge_body_chunks: bool = True
+    # a <ul>/<ol> whose text is mostly link text is a list of other articles, not part of this one
+    prune_link_lists: bool = True
+    link_list_share: float = 0.8
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -208,6 +232,29 @@ def _extract_article(
     html: bytes | str, url: str | None, hint: FeedEntry | None, charset: str | None, template: HostTemplate | None
 ) -> Article:
     text = _to_text(html, charset)
+    article = _article_from_text(text, url, hint, template)
+    # Mojibake that the page itself holds (a CMS that stored UTF-8 read as windows-1252: "sanciÃ³n") is
+    # repaired per field. When a field shows it, the whole page is repaired and extracted again: the
+    # extractor drops the soft hyphens and no-break spaces that some mangled letters end in ("í", "à").
+    # Clean pages pay for the fields only.
+    repaired = _repaired_fields(article)
+    if repaired != article:
+        fixed = repair_mojibake(text)
+        if fixed != text:
+            repaired = _repaired_fields(_article_from_text(fixed, url, hint, template))
+    return repaired
+
+
+def _repaired_fields(article: Article) -> Article:
+    return replace(
+        article,
+        title=repair_mojibake(article.title) if article.title else article.title,
+        text=repair_mojibake(article.text),
+        authors=[repair_mojibake(a) for a in article.authors],
+    )
+
+
+def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, template: HostTemplate | None) -> Article:
     tree = _parse(text)
     base = url or (hint.url if hint else None)
     meta = _PageMeta.read(tree, base)
@@ -223,8 +270,11 @@ def _extract_article(
     canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
     genre = meta.genre(title, canonical)
 
+    titles = meta.title_candidates(hint)
     blocks = page_blocks(tree) if template is not None else {}  # before extract_body prunes the tree
-    body = extract_body(tree, base, title_candidates=meta.title_candidates(hint))
+    body = extract_body(tree, base, title_candidates=titles)
+    if not body:  # a page rendered by JavaScript: the article may sit in a script payload
+        body = _body_from_scripts(text, base, titles, meta)
     if template is not None:
         body = template.drop_furniture(body, blocks)
     if not body:
@@ -254,6 +304,22 @@ def _template_title(template: HostTemplate, title: str, meta: _PageMeta, base: s
     return template.strip_title(title, site_names=names, headlines=[*meta.h1, headline])
 
 
+def _body_from_scripts(text: str, base: str | None, titles: list[str], meta: _PageMeta) -> str:
+    """The body of a page whose markup has none: escaped article HTML in a script, or JSON-LD articleBody."""
+    scripts = (s.text for s in _parse(text).iter("script") if s.text and not s.get("src"))
+    fragment = article_html_in_scripts(scripts)
+    if fragment:
+        body = extract_body(_parse(f"<html><body><article>{fragment}</article></body></html>"), base,
+                            title_candidates=titles)
+        if body:
+            return body
+    for value in meta._ld("articleBody", articles_only=True):
+        if isinstance(value, str) and len(_WORD.findall(value)) >= MIN_PAYLOAD_WORDS:
+            plain = _paragraphs(html.unescape(_HTML_TAG.sub("", _HTML_BLOCK_TAG.sub("\n", value))))
+            return "\n\n".join(p for p in plain if not _is_boilerplate_line(p))
+    return ""
+
+
 # --------------------------------------------------------------------------------------------------
 # body
 
@@ -273,12 +339,21 @@ def extract_body(
     s = settings or SETTINGS
     if s.prune_tags:
         etree.strip_elements(tree, *s.prune_tags, with_tail=False)
+    if s.prune_screen_reader_text:
+        for el in _SCREEN_READER_ONLY(tree):
+            if el.getparent() is not None:
+                el.drop_tree()
     if s.prune_page_furniture and _FURNITURE_PARAGRAPHS(tree) * 2 < _ALL_PARAGRAPHS(tree):
         # trafilatura drops <aside>/<footer> itself; doing it first spares its raw-tree passes the
         # work. Kept when they hold most of the page's paragraphs (broken markup), for the fallbacks.
         etree.strip_elements(tree, "aside", "footer", with_tail=False)
+    if s.prune_figures and _FIGURE_PARAGRAPHS(tree) * 2 < _ALL_PARAGRAPHS(tree):
+        etree.strip_elements(tree, "figure", with_tail=False)
     if s.merge_body_chunks:
         _merge_body_chunks(tree)
+    if s.prune_link_lists:
+        _prune_link_lists(tree, s.link_list_share)
+    _flatten_ruby(tree)
     text = _trafilatura(tree, url, s, precision=s.favor_precision, recall=s.favor_recall, fast=s.fast)
     if s.retry_short and (s.favor_precision or not text):
         # precision mode sometimes keeps only a stray box of a page; a balanced pass then finds the article
@@ -317,8 +392,10 @@ def _merge_body_chunks(tree: HtmlElement, min_words: int = 20) -> None:
     for el in tree.iter("div", "section", "article"):
         cls = el.get("class") or ""
         prop = el.get("itemprop") or ""
-        if prop == "articleBody" or (cls and _BODY_CHUNK_CLASS.search(cls)):
-            groups.setdefault((el.tag, " ".join(cls.split()), prop), []).append(el)
+        match = _BODY_CHUNK_CLASS.search(cls) if cls else None
+        if prop == "articleBody" or match:
+            # grouped by the body class itself: chunks often differ in a modifier ("body -bottom-space")
+            groups.setdefault((el.tag, match.group(0).lower() if match else "", prop), []).append(el)
     for members in groups.values():
         if len(members) < 2:
             continue
@@ -340,6 +417,65 @@ def _merge_body_chunks(tree: HtmlElement, min_words: int = 20) -> None:
                 elif parent is not None:
                     parent.text = (parent.text or "") + tail
             first.append(other)
+
+
+def _visible_chars(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
+
+
+def _prune_link_lists(tree: HtmlElement, share: float) -> None:
+    """Drop lists whose text is nearly all link text: related articles, "more on this", tag lists.
+
+    Such lists sit inside article containers on many sites, where trafilatura keeps them as part of the
+    body; a list the article itself makes (steps, facts, quotes) has little link text. When such lists
+    hold most of the page's text, they are the page (a briefing of links) and stay.
+    """
+    dropped: list[HtmlElement] = []
+    dropped_chars = 0
+    for lst in tree.iter("ul", "ol"):
+        if any(a in dropped for a in lst.iterancestors("ul", "ol")):  # inside a list already chosen
+            continue
+        total = _visible_chars(lst.text_content())
+        if not total:
+            continue
+        linked = sum(_visible_chars(a.text_content()) for a in lst.iter("a"))
+        if linked >= share * total and lst.getparent() is not None:
+            dropped.append(lst)
+            dropped_chars += total
+    if not dropped:
+        return
+    body = tree.find("body")
+    if dropped_chars * 2 >= _visible_chars((body if body is not None else tree).text_content()):
+        return
+    for lst in dropped:
+        lst.drop_tree()
+
+
+def _flatten_ruby(tree: HtmlElement) -> None:
+    """Turn ruby annotations (Japanese and Chinese readings) into text: "弾劾（だんがい）".
+
+    Extractors treat <ruby> as a block and cut the sentence around it into separate lines, and drop
+    the reading. Written out as the page's own fallback (its <rp> parentheses, or plain ones), the
+    sentence stays whole, as a browser without ruby support shows it.
+    """
+    for ruby in list(tree.iter("ruby")):
+        parent = ruby.getparent()
+        if parent is None or ruby.getroottree().getroot() is not tree:
+            continue
+        if ruby.find(".//rp") is not None:
+            text = ruby.text_content()
+        else:
+            readings = [rt.text_content() for rt in ruby.iter("rt")]
+            for rt in list(ruby.iter("rt")):
+                rt.drop_tree()
+            text = ruby.text_content() + "".join(f"({r})" for r in readings if r.strip())
+        text = " ".join(text.split()) + (ruby.tail or "")
+        prev = ruby.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(ruby)
 
 
 def _trafilatura(tree: HtmlElement, url: str | None, s: BodySettings, *, precision: bool, recall: bool,
@@ -423,7 +559,7 @@ _BOILERPLATE = re.compile(
 
 
 def _is_boilerplate_line(paragraph: str) -> bool:
-    return len(paragraph) <= 400 and bool(_BOILERPLATE.match(paragraph))
+    return len(paragraph) <= 400 and bool(_BOILERPLATE.match(paragraph)) or is_boilerplate_line(paragraph)
 
 
 def _norm(text: str) -> str:
