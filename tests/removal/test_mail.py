@@ -4,8 +4,6 @@ STARTTLS with a login, implicit TLS, and no mail at all without an SMTP server."
 
 from __future__ import annotations
 
-import email
-import email.policy
 import socket
 import ssl
 import subprocess
@@ -15,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from removal_helpers import submission
+from smtpserver import body_of, free_port, start_smtp
 
 from newsdesk.config import Settings
 from newsdesk.keys import utcnow
@@ -25,37 +23,6 @@ from newsdesk.removal import RemovalDesk
 from newsdesk.removal.mail import MAIL_ATTEMPTS, SmtpServer, retry_after
 
 pytestmark = pytest.mark.both_engines
-
-
-class Inbox:
-    """aiosmtpd's handler: every message it is given, with its envelope."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        return "250 OK: queued"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in self.envelopes]
-
-
-def body_of(message: email.message.EmailMessage) -> str:
-    return message.get_content().replace("\r\n", "\n")  # as the requester reads it (SMTP sends CRLF)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_smtp(port: int, **kwargs) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
-    controller.start()
-    return controller, inbox
 
 
 @pytest.fixture

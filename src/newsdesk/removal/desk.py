@@ -35,7 +35,7 @@ class RemovalDesk:
         self.blocklist = BlocklistIndex(store)
         self.requests = RequestLedger(store, settings, Suppressor(store, self.blocklist))
         self.admins = Administrators(store, settings)
-        self.mail = Outbox(store, settings)  # ValueError here for a wrong smtp_* setting
+        self.mail = Outbox(store, settings)  # MailSettingsError here for a wrong smtp_* setting
 
     # ---- requests and decisions (RequestLedger) ------------------------------------------------------
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from newsdesk.config import Settings
 from newsdesk.keys import utcnow
+from newsdesk.removal.models import RemovalError
 from newsdesk.store import Store, removals
 from newsdesk.store.removals import RequestView
 
@@ -51,6 +52,12 @@ def mail_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host.strip())
 
 
+class MailSettingsError(RemovalError, ValueError):
+    """An `smtp_*` setting that cannot work; the message names it."""
+
+    reason = "mail_settings"
+
+
 class PermanentFailure(Exception):
     """A send that trying again cannot mend (an address the server refuses for good, a message that cannot be
     written): recorded as failed without a retry."""
@@ -70,16 +77,16 @@ class SmtpServer:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpServer | None:
-        """The server, or None when `smtp_host` is empty; ValueError naming the setting that is wrong."""
+        """The server, or None when `smtp_host` is empty; MailSettingsError naming the setting that is wrong."""
         if not mail_configured(settings):
             return None
         tls = settings.smtp_tls.strip().lower()
         if tls not in TLS_MODES:
-            raise ValueError(f"smtp_tls is {settings.smtp_tls!r}: it must be one of {', '.join(TLS_MODES)}")
+            raise MailSettingsError(f"smtp_tls is {settings.smtp_tls!r}: it must be one of {', '.join(TLS_MODES)}")
         if not 0 < settings.smtp_port < 65536:
-            raise ValueError(f"smtp_port is {settings.smtp_port}: it must be a port number (1-65535)")
+            raise MailSettingsError(f"smtp_port is {settings.smtp_port}: it must be a port number (1-65535)")
         if not settings.smtp_timeout > 0:
-            raise ValueError(f"smtp_timeout is {settings.smtp_timeout}: it must be a number of seconds above 0")
+            raise MailSettingsError(f"smtp_timeout is {settings.smtp_timeout}: it must be a number of seconds above 0")
         return cls(host=settings.smtp_host.strip(), port=settings.smtp_port, tls=tls, user=settings.smtp_user,
                    password=settings.smtp_password, sender=sender_address(settings.smtp_sender),
                    timeout=float(settings.smtp_timeout))
@@ -87,19 +94,19 @@ class SmtpServer:
 
 def sender_address(value: str) -> Address:
     """The `smtp_sender` setting ("removals@example.org" or "newsdesk <removals@example.org>") as an address,
-    or ValueError."""
+    or MailSettingsError."""
     if not value.strip():
-        raise ValueError("smtp_sender is empty: set the From address of the mail to requesters "
+        raise MailSettingsError("smtp_sender is empty: set the From address of the mail to requesters "
                          "(e.g. removals@news.example.org) or leave smtp_host empty to send none")
     found = getaddresses([value]) if not re.search(r"[\r\n]", value) else []
     if len(found) != 1 or "@" not in found[0][1]:
-        raise ValueError(f"smtp_sender is {value!r}: it must be one address, e.g. removals@news.example.org")
+        raise MailSettingsError(f"smtp_sender is {value!r}: it must be one address, e.g. removals@news.example.org")
     name, addr = found[0]
     user, _, domain = addr.rpartition("@")
     try:
         return Address(display_name=name, username=user, domain=domain)
     except (ValueError, IndexError) as exc:  # headerregistry refuses what cannot be a header
-        raise ValueError(f"smtp_sender is {value!r}: {exc}") from exc
+        raise MailSettingsError(f"smtp_sender is {value!r}: {exc}") from exc
 
 
 # ---- the message --------------------------------------------------------------------------------------
