@@ -697,6 +697,12 @@ def test_without_smtp_the_form_promises_no_mail(rsite):
         api = c.get("/api/removal-requests/" + r.headers["location"].rsplit("/", 1)[1]).json()
     assert "This site sends no email about this request: its status is shown on this page only." in status
     assert "<dt>Email</dt>" not in status and api["mail"] is None
+    # Mail queued while an SMTP server was set, which was unset since: never promised as on its way.
+    rid = request_id_of(rsite, api["id"])
+    rsite.sql("UPDATE removal_requests SET mail_about = 'received', mail_status = 'pending' WHERE id = :i", i=rid)
+    with rsite.client() as c:
+        status = c.get(r.headers["location"]).text
+    assert "Could not be sent to the address you gave: this page shows the status." in status
 
 
 @pytest.fixture(scope="module")

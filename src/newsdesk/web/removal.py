@@ -344,18 +344,22 @@ def status_page(request: Request, public_id: str) -> HTMLResponse:
         "relationship_label": RELATIONSHIP_LABELS.get(view.relationship, view.relationship),
         "scope_labels": {"article": "article", "copies": "article and its copies", "story": "story",
                          "domain": "whole domain"},
-        "mail_words": mail_words(view), "mail_at": view.mail.at if view.mail else None,
+        "mail_words": mail_words(view, desk_of(request).mail_configured),
+        "mail_at": view.mail.at if view.mail else None,
     })
     response.headers.update(PRIVATE_HEADERS)
     return response
 
 
-def mail_words(view: RequestView) -> str | None:
+def mail_words(view: RequestView, sending: bool) -> str | None:
     """What the status page says of the mail about the request's latest news (None: no mail is sent). Never
-    the server's reason for a failure: that is for the administrators."""
+    the server's reason for a failure: that is for the administrators. `sending`: whether this site sends mail
+    now (mail queued before the SMTP server was unset will not go)."""
     mail = view.mail
     if mail is None:
         return None
+    if mail.status != "sent" and not sending:
+        return MAIL_WORDS["failed_for_good"]
     if mail.status == "failed" and mail.next_at is None:
         return MAIL_WORDS["failed_for_good"]
     return MAIL_WORDS.get(mail.status, mail.status)
