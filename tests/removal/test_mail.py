@@ -54,9 +54,10 @@ def test_acknowledgement_and_decision_reach_the_requester_as_plain_text(store, s
     assert ack["Subject"] == f"Your removal request {receipt.public_id} was received"
     assert ack.get_content_type() == "text/plain" and not ack.is_multipart()
     body = body_of(ack)
-    assert "Hello Ada Example," in body
     assert f"https://news.example.org/removal/requests/{receipt.public_id}" in body
-    assert "article: https://paper.example/a" in body
+    assert "The request names 1 article address (listed on the status page)." in body
+    # Nothing the requester typed (anyone may type anyone's address): no name, no address of theirs.
+    assert "Ada" not in body and "paper.example" not in body
     view = desk.get(receipt.public_id)
     assert view.mail.about == "received" and view.mail.status == "sent" and view.mail.attempts == 1
     assert view.public()["mail"]["status"] == "sent"
@@ -74,7 +75,7 @@ def test_acknowledgement_and_decision_reach_the_requester_as_plain_text(store, s
     assert actions.count("mail_sent") == 2
 
 
-def test_a_name_with_line_breaks_cannot_add_headers_or_recipients(store, settings, smtp):
+def test_a_name_with_line_breaks_cannot_add_headers_recipients_or_text(store, settings, smtp):
     controller, inbox = smtp
     desk = RemovalDesk(store, mail_settings(settings, controller.port))
     hostile = "Eve\r\nBcc: victim@example.net\r\nContent-Type: text/html\r\n\r\n<script>alert(1)</script>"
@@ -89,9 +90,7 @@ def test_a_name_with_line_breaks_cannot_add_headers_or_recipients(store, setting
         assert sorted(message.keys()) == sorted(["To", "From", "Subject", "Date", "Message-ID", "Auto-Submitted",
                                                  "Content-Type", "Content-Transfer-Encoding", "MIME-Version"])
         body = body_of(message)
-        # The name is one line of text in the body, shown as typed (never HTML: there is no HTML part).
-        assert "Hello Eve Bcc: victim@example.net Content-Type: text/html <script>alert(1)</script>," in body
-        assert "victim@example.net" not in str(message["To"])
+        assert "Eve" not in body and "victim" not in body and "<script>" not in body  # the name is not in it
     assert "    Bcc: other@example.net" in body_of(inbox.messages()[1])
 
 

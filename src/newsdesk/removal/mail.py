@@ -8,8 +8,11 @@ requester's status page says only that the mail could not be sent), and tried ag
 `MAIL_ATTEMPTS` times in all, by any process that kicks the outbox: the service every minute
 (`Outbox.start_retrying`), any later request or decision. Newer news replaces older news not yet told.
 
-Everything the requester typed is hostile: the message is plain text only, the name and the addresses are put
-on one line each in its body and never in a header, and the one recipient is the address stored with the request.
+Everything the requester typed is hostile, and anyone may type anyone's address: the message is plain text, and
+holds nothing the requester typed (no name, no addresses: only the reference, the status page's link, counts and
+the reviewer's words), so the form cannot make this site send chosen text or links to a stranger; the one
+recipient is the address stored with the request, and nothing of the request but its letters-and-digits
+reference goes in a header.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import re
 import smtplib
 import socket
 import ssl
+import textwrap
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -41,7 +46,6 @@ MAIL_ATTEMPTS = 6  # then the mail stays failed, with its reason, for the admins
 RETRY_FIRST = 60.0  # seconds before the second attempt; each wait after is five times the one before
 RETRY_FACTOR = 5  # 1 min, 5 min, 25 min, about 2 h and 10 h: a server down for half a day loses nothing
 RETRY_EVERY = 60.0  # seconds between two looks for due mail in the service
-MAX_TARGETS_LISTED = 10
 MAX_REASON = 5000
 
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -118,22 +122,37 @@ def one_line(text: str | None, most: int = 200) -> str:
     return flat if len(flat) <= most else flat[:most - 1] + "…"
 
 
+WIDTH = 72  # lines of the message, as mail is read (and no quoted-printable breaks in an ASCII one)
+
+
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, WIDTH, break_long_words=False, break_on_hyphens=False)
+
+
 def _quoted_block(text: str) -> str:
-    """A reviewer's reason, its paragraphs kept, indented (control characters gone)."""
+    """A reviewer's reason, its lines kept, wrapped and indented (control characters gone)."""
     lines = (text or "")[:MAX_REASON].splitlines() or [""]
-    return "\n".join("    " + one_line(line, MAX_REASON) for line in lines)
+    return "\n".join(textwrap.fill(one_line(line, MAX_REASON), WIDTH, initial_indent="    ",
+                                   subsequent_indent="    ", break_long_words=False, break_on_hyphens=False)
+                     for line in lines)
 
 
+# Each news: the subject's words, what the mail says before the reviewer's words, and after them.
 _NEWS = {
     "received": ("was received", "We received your request to remove content from {site} on {when}. A person "
-                 "reviews each request; we write to you again at this address when it is decided."),
+                 "reviews each request; we write to you again at this address when it is decided.", None),
     "needs_info": ("needs more information", "To decide on your request we need more information. What the "
-                   "reviewer asks:\n\n{reason}\n\nPlease send a new request that quotes your reference and gives it."),
+                   "reviewer asks:", "Please send a new request that quotes your reference and gives it."),
     "accepted": ("was accepted", "Your request was accepted: what it names was removed from {site} (its pages, "
-                 "feeds, API and search) and is not collected again. The reviewer's reason:\n\n{reason}"),
-    "rejected": ("was rejected", "Your request was rejected; nothing was removed. The reviewer's reason:\n\n"
-                 "{reason}"),
+                 "feeds, API and search) and is not collected again. The reviewer's reason:", None),
+    "rejected": ("was rejected", "Your request was rejected; nothing was removed. The reviewer's reason:", None),
 }
+
+
+# Targets in the mail are counted, never quoted (the requester chose them): "2 article addresses, 1 story".
+_TARGET_WORDS = {"article": ("article address", "article addresses"),
+                 "copies": ("article address with its copies", "article addresses with their copies"),
+                 "story": ("story", "stories"), "domain": ("domain", "domains")}
 
 
 def status_link(settings: Settings, public_id: str) -> str:
@@ -154,28 +173,24 @@ def compose(view: RequestView, settings: Settings, sender: Address) -> EmailMess
     when the stored address cannot be a recipient)."""
     assert view.mail is not None
     about = view.mail.about
-    subject_words, text = _NEWS.get(about, _NEWS["received"])
+    subject_words, text, after_text = _NEWS.get(about, _NEWS["received"])
     site = site_name(settings)
-    targets = [f"  - {t.scope}: {one_line(t.value, 300)}" for t in view.targets[:MAX_TARGETS_LISTED]]
-    if len(view.targets) > MAX_TARGETS_LISTED:
-        targets.append(f"  - and {len(view.targets) - MAX_TARGETS_LISTED} more (see the status page)")
-    body = "\n".join([
-        f"Hello {one_line(view.name)},",
-        "",
-        text.format(site=site, when=view.received_at.strftime("%Y-%m-%d %H:%M UTC"),
-                    reason=_quoted_block(view.decision_reason or "")),
-        "",
-        f"Your reference: {view.public_id}",
-        f"Its status page, the only way to follow the request: {status_link(settings, view.public_id)}",
-        "",
-        "What the request names:",
-        *(targets or ["  (nothing)"]),
-        "",
-        "-- ",
-        f"You receive this message because this address was given in a removal request on {site}.",
-        "If you did not send it, you can ignore this message. Replies are not read.",
-        "",
-    ])
+    named = ", ".join(f"{n} {_TARGET_WORDS.get(scope, (scope, scope))[n != 1]}"
+                      for scope, n in Counter(t.scope for t in view.targets).items()) or "nothing"
+    lead, after = (part.format(site=site, when=view.received_at.strftime("%Y-%m-%d %H:%M UTC")) if part else part
+                   for part in (text, after_text))
+    paragraphs = [
+        "Hello,",
+        _paragraph(lead),
+        *([_quoted_block(view.decision_reason or "")] if about != "received" else []),
+        *([_paragraph(after)] if after else []),
+        f"Your reference: {view.public_id}\nIts status page, the only way to follow the request:\n"
+        f"{status_link(settings, view.public_id)}",
+        _paragraph(f"The request names {named} (listed on the status page)."),
+        "-- \n" + _paragraph(f"You receive this message because this address was given in a removal request on "
+                             f"{site}. If you did not send it, you can ignore this message."),
+    ]
+    body = "\n\n".join(paragraphs) + "\n"
     msg = EmailMessage()
     try:
         user, _, domain = view.email.rpartition("@")
