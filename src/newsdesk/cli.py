@@ -834,6 +834,7 @@ def serve(
 
     from newsdesk.config import settings_to_env
     from newsdesk.passes import BackgroundFetcher
+    from newsdesk.removal.mail import SmtpServer
     from newsdesk.sources.opml import parse_opml
     from newsdesk.web.app import create_app
     from newsdesk.web.common import trusted_proxies
@@ -842,6 +843,7 @@ def serve(
     settings = _settings(ctx)
     try:
         trusted_proxies(settings.trusted_proxies)  # here: a server process would die of it at every start
+        SmtpServer.from_settings(settings)  # the same for the mail to removal requesters
     except ValueError as exc:
         err.print(f"configuration error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from exc

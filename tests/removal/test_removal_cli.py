@@ -98,3 +98,11 @@ def test_a_decision_on_the_command_line_mails_the_requester_before_it_returns(st
         assert wrong.exit_code == 1 and "error: smtp_tls is 'tls'" in wrong.output and "Traceback" not in wrong.output
     finally:
         controller.stop()
+
+
+def test_serve_refuses_to_start_with_mail_settings_that_cannot_work(settings, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_SMTP_HOST", "127.0.0.1")  # and no sender
+    for workers in ("1", "2"):  # checked before any server process starts
+        refused = run(settings, "serve", "--workers", workers, "--port", "1")
+        assert refused.exit_code == 2, refused.output
+        assert "configuration error: smtp_sender is empty" in refused.output and "Traceback" not in refused.output
