@@ -596,7 +596,12 @@ def _desk(ctx: typer.Context) -> Any:
     from newsdesk.removal import RemovalDesk
 
     with _store(ctx) as store:
-        yield RemovalDesk(store, _settings(ctx))
+        desk = RemovalDesk(store, _settings(ctx))
+        try:
+            yield desk
+        finally:
+            # A decision's mail to the requester is being sent (within smtp_timeout): before the store closes.
+            desk.mail.wait(desk.settings.smtp_timeout + 5)
 
 
 @removals_app.command("list")
@@ -642,6 +647,7 @@ def removals_show(ctx: typer.Context, request: RequestKey) -> None:
         f"from {view.name} <{view.email}>, {view.relationship}; reason: {view.reason}",
         f"received {_when(view.received_at)}; decided {_when(view.decided_at)}"
         + (f" by {view.decided_by}: {view.decision_reason}" if view.decision_reason else ""),
+        "mail to the requester: " + _mail_line(view),
         "details: " + (view.details or "-"),
         "targets:",
         *[f"  {t.scope}: {t.value}" + (f" -> articles {t.resolved}" if t.resolved is not None else "")
@@ -652,6 +658,18 @@ def removals_show(ctx: typer.Context, request: RequestKey) -> None:
     ]
     for line in lines:
         out.print(line, markup=False, highlight=False)
+
+
+def _mail_line(view: Any) -> str:
+    mail = view.mail
+    if mail is None:
+        return "none (no SMTP server was set)"
+    line = f"{mail.status}, telling {mail.about}, {mail.attempts} attempt(s), the last {_when(mail.at)}"
+    if mail.error:
+        line += f": {mail.error}"
+    if mail.status == "failed":
+        line += f"; tried again {_when(mail.next_at)}" if mail.next_at else "; no more attempts"
+    return line
 
 
 @removals_app.command("accept")
@@ -837,6 +855,7 @@ def serve(
 
     from newsdesk.config import settings_to_env
     from newsdesk.passes import BackgroundFetcher
+    from newsdesk.removal.mail import SmtpServer
     from newsdesk.sources.opml import parse_opml
     from newsdesk.web.app import create_app
     from newsdesk.web.common import trusted_proxies
@@ -845,6 +864,7 @@ def serve(
     settings = _settings(ctx)
     try:
         trusted_proxies(settings.trusted_proxies)  # here: a server process would die of it at every start
+        SmtpServer.from_settings(settings)  # the same for the mail to removal requesters
     except ValueError as exc:
         err.print(f"configuration error: {exc}", markup=False, highlight=False)
         raise typer.Exit(2) from exc

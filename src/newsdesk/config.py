@@ -22,10 +22,11 @@ DEFAULT_DISCLAIMER = (
 )
 
 
-def setting(default: Any, meaning: str) -> Any:
+def setting(default: Any, meaning: str, *, secret: bool = False) -> Any:
     """A setting's default and what it means (markdown): the README's settings table is printed from these
-    (scripts/settings_table.py), so the manual says what the code does."""
-    return field(default=default, metadata={"meaning": meaning})
+    (scripts/settings_table.py), so the manual says what the code does. A `secret` one is left out of the
+    settings' repr (a logged or printed Settings does not show it)."""
+    return field(default=default, repr=not secret, metadata={"meaning": meaning})
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,24 @@ class Settings:
     removal_rate_limit: int = setting(5, "removal requests accepted from one client address per window")
     removal_rate_window: int = setting(60 * 60, "that window, in seconds")
     admin_session_minutes: int = setting(60, "an administrator's session ends this long after login")
+    # Mail to removal requesters (newsdesk.removal.mail): an acknowledgement on receipt, then the decision.
+    smtp_host: str = setting(
+        "", "the SMTP server that sends mail to removal requesters (their acknowledgement and the decision); "
+        "empty: no mail is sent, and the form says that the status is shown on the receipt page only")
+    smtp_port: int = setting(587, "its port (587 for `starttls`, 465 for `ssl`, 25 for `none`)")
+    smtp_tls: str = setting(
+        "starttls", "`starttls` (upgrade the connection, refuse a server that cannot), `ssl` (TLS from the "
+        "start) or `none` (plain text: only for a relay on the same machine or network); the server's "
+        "certificate is checked against the system's authorities (`SSL_CERT_FILE` names another bundle)")
+    smtp_user: str = setting("", "user name to log in to the SMTP server; empty: no login")
+    smtp_password: str = setting("", "its password (better given as `NEWSDESK_SMTP_PASSWORD` than in a file)",
+                                 secret=True)
+    smtp_sender: str = setting(
+        "", "the From address of that mail, e.g. `removals@news.example.org` or `newsdesk <removals@...>`; "
+        "needed when `smtp_host` is set")
+    smtp_timeout: float = setting(
+        20.0, "seconds one message may take, connection and TLS included; a send that fails is kept as failed "
+        "with its reason and tried again later, a few times")
     broker_url: str = setting(
         "", "a Redis URL for the Celery workers, e.g. `redis://host:6379/0` (see *Running across several "
         "machines*); empty: everything runs in-process, as on one machine")

@@ -36,6 +36,11 @@ def test_request_removal_from_a_story_to_its_status_page(page, site, screenshot)
     prefilled = page.locator("#urls").input_value()
     assert prefilled.startswith("http") and prefilled.replace(":", "%3A").replace("/", "%2F") == article_url
     screenshot(page, "removal-form")
+    # This site has no SMTP server: the form promises no mail, and says where the status is shown.
+    help_text = page.locator("#email-help")
+    assert help_text.is_visible()
+    assert "the status of your request is shown on its status page only" in help_text.inner_text()
+    assert "We write to you" not in page.locator("main").inner_text()
 
     fill_form(page, "ftp://not-a-web-address.example/x")  # passes the browser's checks, not the server's
     page.get_by_role("button", name="Send the request").click()
@@ -58,6 +63,7 @@ def test_request_removal_from_a_story_to_its_status_page(page, site, screenshot)
     body = page.locator("main").inner_text()
     assert "Received: waiting for review" in body and prefilled in body
     assert "Ada Example" not in body and "ada@example.org" not in body
+    assert "This site sends no email about this request: its status is shown on this page only." in body
     screenshot(page, "removal-status")
 
 

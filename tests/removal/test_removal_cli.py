@@ -32,6 +32,7 @@ def test_list_show_accept_reject_export(store, settings, tmp_path):
     shown = run(settings, "removals", "show", one.public_id)
     assert shown.exit_code == 0 and "article: https://a.example.com/1" in shown.output
     assert "ada@example.com" in shown.output  # the administrator sees who asked
+    assert "mail to the requester: none (no SMTP server was set)" in shown.output
 
     accepted = run(settings, "removals", "accept", one.public_id, "--reason", "Owner confirmed.", "--by", "eve")
     assert accepted.exit_code == 0, accepted.output
@@ -73,3 +74,35 @@ def test_admin_add_prompts_twice_or_reads_stdin(store, settings):
     assert short.exit_code == 1 and "at least 10 characters" in short.output
     taken = run(settings, "admin", "add", "eve", "--password-stdin", stdin="yet another password\n")
     assert taken.exit_code == 1 and "exists already" in taken.output
+
+
+def test_a_decision_on_the_command_line_mails_the_requester_before_it_returns(store, settings, monkeypatch):
+    from smtpserver import body_of, start_smtp
+
+    controller, inbox = start_smtp()
+    try:
+        for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "SMTP_TLS": "none",
+                            "SMTP_SENDER": "removals@news.example.org"}.items():
+            monkeypatch.setenv(f"NEWSDESK_{name}", value)
+        receipt = RemovalDesk(store, settings).submit(submission(urls=["https://a.example.com/9"]), client="c9")
+        rejected = run(settings, "removals", "reject", receipt.public_id, "--reason", "Not yours.")
+        assert rejected.exit_code == 0, rejected.output
+        assert len(inbox.envelopes) == 1  # sent before the command returned (no SMTP in `settings`: no ack)
+        assert "    Not yours." in body_of(inbox.messages()[0])
+        shown = run(settings, "removals", "show", receipt.public_id)
+        assert "mail to the requester: sent, telling rejected, 1 attempt(s)" in shown.output
+        bad = run(settings, "removals", "list")
+        assert bad.exit_code == 0
+        monkeypatch.setenv("NEWSDESK_SMTP_TLS", "tls")
+        wrong = run(settings, "removals", "list")
+        assert wrong.exit_code == 1 and "error: smtp_tls is 'tls'" in wrong.output and "Traceback" not in wrong.output
+    finally:
+        controller.stop()
+
+
+def test_serve_refuses_to_start_with_mail_settings_that_cannot_work(settings, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_SMTP_HOST", "127.0.0.1")  # and no sender
+    for workers in ("1", "2"):  # checked before any server process starts
+        refused = run(settings, "serve", "--workers", workers, "--port", "1")
+        assert refused.exit_code == 2, refused.output
+        assert "configuration error: smtp_sender is empty" in refused.output and "Traceback" not in refused.output

@@ -682,3 +682,68 @@ def test_a_rejection_gives_the_newest_article_back_its_id_though_a_new_one_came_
             assert c.get(f"/api/articles/{later_id}").json()["url"] == later.url
     finally:
         store.close()
+
+
+# ---- mail to the requester ------------------------------------------------------------------------------
+
+
+def test_without_smtp_the_form_promises_no_mail(rsite):
+    with rsite.client() as c:
+        form = c.get("/removal").text
+        assert "This site sends no email: the status of your request is shown on its status page only" in form
+        assert "We write to you" not in form
+        r = post_form(c, urls="https://coastpost.example/news/7")
+        status = c.get(r.headers["location"]).text
+        api = c.get("/api/removal-requests/" + r.headers["location"].rsplit("/", 1)[1]).json()
+    assert "This site sends no email about this request: its status is shown on this page only." in status
+    assert "<dt>Email</dt>" not in status and api["mail"] is None
+    # Mail queued while an SMTP server was set, which was unset since: never promised as on its way.
+    rid = request_id_of(rsite, api["id"])
+    rsite.sql("UPDATE removal_requests SET mail_about = 'received', mail_status = 'pending' WHERE id = :i", i=rid)
+    with rsite.client() as c:
+        status = c.get(r.headers["location"]).text
+    assert "Could not be sent to the address you gave: this page shows the status." in status
+
+
+@pytest.fixture(scope="module")
+def mailing_site(start_site):
+    from smtpserver import start_smtp
+
+    controller, inbox = start_smtp()
+    own = start_site(_add_admin, trusted_proxies="127.0.0.1", smtp_host="127.0.0.1", smtp_port=controller.port,
+                     smtp_tls="none", smtp_sender="removals@news.example.org", public_url="http://news.example.org")
+    site = RemovalSite(url=own.url, db=own.db, sources=own.sources, ids=own.ids, story_of=own.story_of)
+    yield site, inbox
+    site.engine.dispose()
+    controller.stop()
+
+
+def test_with_smtp_the_requester_gets_the_acknowledgement_and_the_decision(mailing_site):
+    from smtpserver import body_of
+
+    site, inbox = mailing_site
+    with site.client() as c:
+        form = c.get("/removal").text
+        assert "We write to you there when we receive this request and when it is decided" in form
+        assert "sends no email" not in form
+        r = post_form(c, name="Ada\r\nBcc: eve@example.net", urls="https://coastpost.example/news/8")
+        assert r.status_code == 303, r.text
+        public_id = r.headers["location"].rsplit("/", 1)[1]
+        ack = inbox.wait_for(1)[0]
+        assert inbox.envelopes[0].rcpt_tos == [EMAIL] and ack["Bcc"] is None
+        assert f"http://news.example.org/removal/requests/{public_id}" in body_of(ack)
+        status = c.get(r.headers["location"]).text
+        assert "Sent to the address you gave on" in status and EMAIL not in status
+        assert c.get(f"/api/removal-requests/{public_id}").json()["mail"]["status"] == "sent"
+    rid = request_id_of(site, public_id)
+    with site.client() as admin:
+        login(admin)
+        assert "mail_sent" in admin.get(f"/admin/removals/{rid}").text
+        r = admin.post(f"/admin/removals/{rid}/accept", data={"reason": "It is your report.",
+                                                              "csrf_token": csrf(admin, rid)})
+        assert r.status_code == 303, r.text
+        decision = inbox.wait_for(2)[1]
+        assert decision["Subject"] == f"Your removal request {public_id} was accepted"
+        assert "    It is your report." in body_of(decision)
+        page = admin.get(f"/admin/removals/{rid}").text
+        assert "sent, telling “Accepted" in page

@@ -1,7 +1,8 @@
 """The removal desk: the one door to removals that web pages, the API, the CLI and the collector use.
 
 Each job has its own module: intake, decisions and the audit log (ledger), taking content out and putting it
-back (suppression), the blocklist, administrators (admins) and the transparency report (report); their rows
+back (suppression), the blocklist, administrators (admins), the transparency report (report) and the mail to
+requesters (mail); their rows
 are read and written by newsdesk.store.removals. This class only puts them together.
 """
 
@@ -16,6 +17,7 @@ from newsdesk.config import Settings
 from newsdesk.removal.admins import Administrators
 from newsdesk.removal.blocklist import BlocklistIndex
 from newsdesk.removal.ledger import RequestLedger
+from newsdesk.removal.mail import Outbox
 from newsdesk.removal.models import Receipt, RemovalSubmission, SuppressionReport
 from newsdesk.removal.report import transparency_report
 from newsdesk.removal.suppression import Suppressor
@@ -33,6 +35,7 @@ class RemovalDesk:
         self.blocklist = BlocklistIndex(store)
         self.requests = RequestLedger(store, settings, Suppressor(store, self.blocklist))
         self.admins = Administrators(store, settings)
+        self.mail = Outbox(store, settings)  # MailSettingsError here for a wrong smtp_* setting
 
     # ---- requests and decisions (RequestLedger) ------------------------------------------------------
 
@@ -44,7 +47,9 @@ class RemovalDesk:
         return self.requests.client_hash(client)
 
     def submit(self, submission: RemovalSubmission, client: str) -> Receipt:
-        return self.requests.submit(submission, client)
+        receipt = self.requests.submit(submission, client)
+        self.mail.kick()  # the acknowledgement, in the background: the request is stored whatever mail does
+        return receipt
 
     def unknown_stories(self, ids: Iterable[int], s: Session | None = None) -> list[int]:
         return self.requests.unknown_stories(ids, s)
@@ -65,16 +70,27 @@ class RemovalDesk:
         return self.requests.story_removal(story_id)
 
     def accept(self, key: int | str, actor: str, reason: str) -> SuppressionReport:
-        return self.requests.accept(key, actor, reason)
+        report = self.requests.accept(key, actor, reason)
+        self.mail.kick()  # the decision (and any mail still due) goes out in the background
+        return report
 
     def reject(self, key: int | str, actor: str, reason: str) -> SuppressionReport:
-        return self.requests.reject(key, actor, reason)
+        report = self.requests.reject(key, actor, reason)
+        self.mail.kick()
+        return report
 
     def ask_info(self, key: int | str, actor: str, reason: str) -> RequestView:
-        return self.requests.ask_info(key, actor, reason)
+        view = self.requests.ask_info(key, actor, reason)
+        self.mail.kick()
+        return view
 
     def log(self, action: str, detail: dict[str, Any], actor: str = "collector") -> None:
         self.requests.log(action, detail, actor)
+
+    @property
+    def mail_configured(self) -> bool:
+        """Whether requesters are sent mail (an SMTP server is set); without it, only their status page tells."""
+        return self.mail.configured
 
     # ---- blocklist -----------------------------------------------------------------------------------
 

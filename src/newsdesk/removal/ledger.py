@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.config import Settings
 from newsdesk.keys import utcnow
+from newsdesk.removal.mail import mail_configured
 from newsdesk.removal.models import (
     OPEN_STATUSES,
     STATUSES,
@@ -115,6 +116,7 @@ class RequestLedger:
                 "reason": clean.reason, "relationship": clean.relationship,
                 "targets": dict(Counter(t.scope for t in targets)),
             })
+            self._tell_requester(s, request_id, "received")
             provisional = self.settings.removal_provisional
             if provisional:
                 self.suppressor.suppress(s, request_id, actor="system", provisional=True)  # commits
@@ -195,7 +197,14 @@ class RequestLedger:
             raise InvalidTransition(f"request {req.id} is already {req.status}: it cannot be {status} now")
         removals.set_status(s, req.id, status, reason, actor, decided_at=utcnow())
         removals.add_audit(s, req.id, actor, status, {"reason": reason})
+        self._tell_requester(s, req.id, status)
         return req
+
+    def _tell_requester(self, s: Session, request_id: int, news: str) -> None:
+        """With an SMTP server set, the requester is to be told `news` (sent by newsdesk.removal.mail once this
+        transaction commits: a mail never goes out about something that was not stored)."""
+        if mail_configured(self.settings):
+            removals.queue_mail(s, request_id, news, utcnow())
 
     def accept(self, key: int | str, actor: str, reason: str) -> SuppressionReport:
         """Accept a request and suppress what it names, at once and for good: resolve its targets to articles,
@@ -229,6 +238,7 @@ class RequestLedger:
                 raise InvalidTransition(f"request {req.id} is already {req.status}: no more information needed")
             removals.set_status(s, req.id, "needs_info", reason, actor)
             removals.add_audit(s, req.id, actor, "needs_info", {"reason": reason})
+            self._tell_requester(s, req.id, "needs_info")
             s.commit()
             view = removals.find_request(s, req.id)
             assert view is not None

@@ -88,16 +88,33 @@ class RequestView:
     name: str
     email: str
     targets: list[Target] = field(default_factory=list)
+    mail: MailState | None = None  # the mail about its latest news; None: no mail (no SMTP server then)
 
     def public(self) -> dict:
-        """The requester's status page: status, reason, targets, times and the decision's reason."""
+        """The requester's status page: status, reason, targets, times, the decision's reason, and whether the
+        mail about the latest news was sent (never the server's reason for a failure: that is the admins')."""
         return {
             "id": self.public_id, "status": self.status, "reason": self.reason, "relationship": self.relationship,
             "provisional": self.provisional, "received_at": self.received_at.isoformat(),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "decision_reason": self.decision_reason,
             "targets": [{"scope": t.scope, "value": t.value} for t in self.targets],
+            "mail": None if self.mail is None else {
+                "about": self.mail.about, "status": self.mail.status,
+                "at": self.mail.at.isoformat() if self.mail.at else None},
         }
+
+
+@dataclass
+class MailState:
+    """The mail that tells a requester the latest news of their request (newsdesk.removal.mail)."""
+
+    about: str  # received, needs_info, accepted, rejected: the status it tells
+    status: str  # pending (not tried yet), sent, failed (`error` says why; tried again while `next_at` is set)
+    error: str | None
+    attempts: int
+    at: datetime | None  # the last attempt
+    next_at: datetime | None  # when it is tried (again); None: never again
 
 
 @dataclass
@@ -244,6 +261,9 @@ def _view(s: Session, req: RemovalRequest, with_targets: bool = True) -> Request
         details=req.details, good_faith=req.good_faith, provisional=req.provisional, received_at=req.received_at,
         decided_at=req.decided_at, decision_reason=req.decision_reason, decided_by=req.decided_by,
         name=req.name, email=req.email, targets=targets(s, req.id) if with_targets else [],
+        mail=None if req.mail_status is None else MailState(
+            about=req.mail_about or req.status, status=req.mail_status, error=req.mail_error,
+            attempts=req.mail_attempts or 0, at=req.mail_at, next_at=req.mail_next_at),
     )
 
 
@@ -275,6 +295,58 @@ def mark_provisional(s: Session, request_id: int) -> None:
     req = s.get(RemovalRequest, request_id)
     assert req is not None
     req.provisional = True
+
+
+# ---- mail to requesters (newsdesk.removal.mail) -------------------------------------------------------------
+
+
+def queue_mail(s: Session, request_id: int, about: str, at: datetime) -> None:
+    """The requester is to be told `about` (the request's new status) from `at` on: the mail about the news
+    before, sent or not, is replaced (the new one carries the reference and the status page too)."""
+    s.execute(update(RemovalRequest).where(RemovalRequest.id == request_id).values(
+        mail_about=about, mail_status="pending", mail_error=None, mail_attempts=0, mail_at=None, mail_next_at=at))
+
+
+def due_mail(store: Store, now: datetime, limit: int = 50) -> list[int]:
+    """The requests whose mail is due at `now`, the longest waiting first."""
+    with store.session() as s:
+        return list(s.scalars(select(RemovalRequest.id).where(RemovalRequest.mail_next_at <= now)
+                              .order_by(RemovalRequest.mail_next_at, RemovalRequest.id).limit(limit)))
+
+
+def claim_mail(store: Store, request_id: int, now: datetime, lease_until: datetime) -> RequestView | None:
+    """Take the request's due mail for one attempt (counted now: an attempt cut short by a crash counts too),
+    or None when it is not due (any more): another thread or process took it, or it was sent. Nobody else takes
+    it before `lease_until`. One UPDATE with its condition, so two takers never both win."""
+    with store.session() as s:
+        taken = s.execute(update(RemovalRequest).where(
+            RemovalRequest.id == request_id, RemovalRequest.mail_next_at <= now).values(
+            mail_next_at=lease_until, mail_at=now, mail_attempts=RemovalRequest.mail_attempts + 1))
+        s.commit()
+        if taken.rowcount != 1:
+            return None
+        return find_request(s, request_id)
+
+
+def record_mail(store: Store, claimed: RequestView, error: str | None, next_at: datetime | None) -> bool:
+    """The outcome of the attempt `claimed` (claim_mail's answer; `error` None: sent) and the audit entry
+    mail_sent / mail_failed; `next_at`: when to try again. False, and nothing written, when news was queued
+    meanwhile (its own mail goes out): the claim's time is the token."""
+    assert claimed.mail is not None
+    request_id, about = claimed.id, claimed.mail.about
+    with store.session() as s:
+        done = s.execute(update(RemovalRequest).where(
+            RemovalRequest.id == request_id, RemovalRequest.mail_about == about,
+            RemovalRequest.mail_at == claimed.mail.at).values(
+            mail_status="sent" if error is None else "failed", mail_error=error,
+            mail_next_at=None if error is None else next_at))
+        if done.rowcount != 1:
+            s.rollback()
+            return False
+        add_audit(s, request_id, "mail", "mail_sent" if error is None else "mail_failed",
+                  {"about": about} | ({} if error is None else {"error": error, "retry": next_at is not None}))
+        s.commit()
+        return True
 
 
 def story_removal(s: Session, story_id: int) -> int | None:

@@ -217,6 +217,16 @@ class RemovalRequest(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     client_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256(client address + secret)
+    # The mail that tells the requester the latest news of the request (migration 0016; newsdesk.removal.mail):
+    # what it tells (`mail_about`: received, needs_info, accepted, rejected), pending / sent / failed, the last
+    # failure's reason, the attempts, and when to try (again); null `mail_next_at`: nothing to try. All null:
+    # no mail (no SMTP server was set when that news came).
+    mail_about: Mapped[str | None] = mapped_column(String(16))
+    mail_status: Mapped[str | None] = mapped_column(String(16))
+    mail_error: Mapped[str | None] = mapped_column(Text)
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    mail_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last attempt
+    mail_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class RemovalTarget(Base):

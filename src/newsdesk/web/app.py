@@ -342,8 +342,11 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
             fetcher.thread.start()
         else:
             patient.close()  # nothing more to wait for: no connection kept open
+        # Mail to removal requesters that failed (or was left by a stopped process) is tried again from here.
+        stop_mail = app.state.desk.mail.start_retrying()
         with quiet_garbage_collector():
             yield
+        stop_mail.set()
         if fetcher:
             fetcher.stop.set()
             fetcher.thread.join(timeout=5)

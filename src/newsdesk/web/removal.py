@@ -82,6 +82,13 @@ SCOPE_LABELS = {
     "story": "The whole stories these articles are in",
     "domain": "Every article of these sites, and no more collecting there (a publisher's opt-out)",
 }
+# What the status page says of the mail that tells the latest status ("sent": the page adds when).
+MAIL_WORDS = {
+    "pending": "Being sent to the address you gave.",
+    "sent": "Sent to the address you gave",
+    "failed": "Could not be sent to the address you gave yet; we try again. This page shows the status meanwhile.",
+    "failed_for_good": "Could not be sent to the address you gave: this page shows the status.",
+}
 STATUS_WORDS = {
     "received": "Received: waiting for review",
     "needs_info": "More information needed",
@@ -237,7 +244,7 @@ def render_form(request: Request, form: dict[str, str], *, errors: dict[str, str
     response = render(request, "removal.html", {
         "form": form, "errors": errors, "summary": summary, "alert": alert, "story": story,
         "token": form_token(desk_of(request)), "relationships": RELATIONSHIP_LABELS, "reasons": REASON_LABELS,
-        "scopes": SCOPE_LABELS,
+        "scopes": SCOPE_LABELS, "mail": desk_of(request).mail_configured,
     }, status=status)
     response.headers["Cache-Control"] = "no-store"  # it carries a fresh token and possibly what was typed
     response.headers.update(headers or {})
@@ -337,9 +344,25 @@ def status_page(request: Request, public_id: str) -> HTMLResponse:
         "relationship_label": RELATIONSHIP_LABELS.get(view.relationship, view.relationship),
         "scope_labels": {"article": "article", "copies": "article and its copies", "story": "story",
                          "domain": "whole domain"},
+        "mail_words": mail_words(view, desk_of(request).mail_configured),
+        "mail_at": view.mail.at if view.mail else None,
     })
     response.headers.update(PRIVATE_HEADERS)
     return response
+
+
+def mail_words(view: RequestView, sending: bool) -> str | None:
+    """What the status page says of the mail about the request's latest news (None: no mail is sent). Never
+    the server's reason for a failure: that is for the administrators. `sending`: whether this site sends mail
+    now (mail queued before the SMTP server was unset will not go)."""
+    mail = view.mail
+    if mail is None:
+        return None
+    if mail.status != "sent" and not sending:
+        return MAIL_WORDS["failed_for_good"]
+    if mail.status == "failed" and mail.next_at is None:
+        return MAIL_WORDS["failed_for_good"]
+    return MAIL_WORDS.get(mail.status, mail.status)
 
 
 # ---- the JSON API -------------------------------------------------------------------------------------
@@ -380,6 +403,12 @@ class RemovalReceiptOut(BaseModel):
     provisional: bool = Field(description="whether the content is already hidden while the request is reviewed")
 
 
+class RemovalMailOut(BaseModel):
+    about: str = Field(description="the status it tells: received, needs_info, accepted or rejected")
+    status: str = Field(description="pending, sent or failed (tried again a few times)")
+    at: datetime | None = Field(description="its last attempt")
+
+
 class RemovalTargetOut(BaseModel):
     scope: str = Field(description="article, copies, story or domain")
     value: str = Field(description="a URL, a story id or a domain")
@@ -396,6 +425,8 @@ class RemovalStatusOut(BaseModel):
     decision_reason: str | None = Field(description="why it was decided so (or what information is missing)")
     targets: list[RemovalTargetOut]
     status_url: str
+    mail: RemovalMailOut | None = Field(description="the email that tells the requester the latest status; null "
+                                                    "when the site sends no email")
 
 
 class RemovalErrorOut(BaseModel):
@@ -467,8 +498,9 @@ def _readable(body: dict[str, Any]) -> RemovalSubmission:
 
 def _status_out(view: RequestView, base: str) -> RemovalStatusOut:
     public = view.public()
-    return RemovalStatusOut(**{k: v for k, v in public.items() if k != "targets"},
+    return RemovalStatusOut(**{k: v for k, v in public.items() if k not in ("targets", "mail")},
                             targets=[RemovalTargetOut(**t) for t in public["targets"]],
+                            mail=RemovalMailOut(**public["mail"]) if public["mail"] else None,
                             status_url=f"{base}/removal/requests/{view.public_id}")
 
 
