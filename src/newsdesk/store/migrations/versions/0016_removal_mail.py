@@ -8,14 +8,14 @@ then the decision) with its state, so that a send that fails is kept, shown and 
 Requests stored before have no mail (all null): none was promised to them.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 
 TS = sa.DateTime(timezone=True)
 
