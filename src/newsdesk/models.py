@@ -48,6 +48,7 @@ class Article:
     canonical_url: str | None = None
     image: str | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
+    agencies: list[str] = field(default_factory=list)  # news agencies named as its source ("AP", "dpa")
 
 
 @dataclass
