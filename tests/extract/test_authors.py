@@ -136,6 +136,18 @@ def test_author_links_of_related_articles_are_not_the_byline():
     assert byline_of(page(before=before, after=after))[0] == ["Ines Vallejo", "Tom Brandt"]
 
 
+def test_an_author_link_without_text_does_not_hide_the_byline():
+    metas = '<link rel="author" href="https://tidings.example/humans.txt">'
+    before = '<p><a rel="author" href="/p/1">Ines Vallejo</a></p>'
+    assert byline_of(page(metas=metas, before=before))[0] == ["Ines Vallejo"]
+
+
+def test_comment_authors_are_not_the_byline():
+    after = '<section id="comments"><div class="comment"><span class="comment-author">Carl Commenter</span>' \
+            "<p>I take this ferry every day and the later boat is welcome news for all of us.</p></div></section>"
+    assert byline_of(page(after=after))[0] == []
+
+
 # ------------------------------------------------------------------------------------- names only
 
 

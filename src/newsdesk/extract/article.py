@@ -812,9 +812,12 @@ _AUTHOR_LINKS = etree.XPath(f'//*[@rel="author" or @itemprop="author"][{_OUTSIDE
 _BYLINE_ELEMENTS = etree.XPath(
     f'//*[(contains(@class, "byline") or contains(@class, "author")) and {_OUTSIDE_ARTICLE}]'
 )
-# class words of elements about an author that are not the byline (a biography, a picture, links to follow)
-_NOT_BYLINE_CLASS = re.compile(r"bio|avatar|image|img|photo|pic|desc|about|social|follow|more|list|box|teaser",
-                               re.IGNORECASE)
+# class words of elements about an author that are not the byline (a biography, a picture, links to follow,
+# comments, other articles)
+_NOT_BYLINE_CLASS = re.compile(
+    r"bio|avatar|image|img|photo|pic|desc|about|social|follow|more|list|box|teaser|comment|related|recommend",
+    re.IGNORECASE,
+)
 
 
 def _byline_authors(tree: HtmlElement) -> list[str]:
@@ -823,15 +826,16 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     found: list[str] = []
     group: set[HtmlElement] = set()
     for el in _AUTHOR_LINKS(tree)[:20]:
-        near = {a for a in (el.getparent(), el.getparent().getparent() if el.getparent() is not None else None)
-                if a is not None}
+        name_el = el.find('.//*[@itemprop="name"]')
+        text = (name_el.get("content") or _text_of(name_el)) if name_el is not None else _text_of(el)
+        if not text or len(text) >= 100:
+            continue
+        parent = el.getparent()
+        near = {a for a in (parent, parent.getparent() if parent is not None else None) if a is not None}
         if group and not (near & group):
             continue
         group = group or near
-        name_el = el.find('.//*[@itemprop="name"]')
-        text = (name_el.get("content") or _text_of(name_el)) if name_el is not None else _text_of(el)
-        if text and len(text) < 100:
-            found.append(text)
+        found.append(text)
     if found:
         return found[:6]
     for el in _BYLINE_ELEMENTS(tree)[:30]:
