@@ -172,6 +172,31 @@ def test_names_only(byline, expected):
 
 
 @pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # texts of separate elements are separate words: a name, then a date or a weekday
+        ('<span class="author">Jeff Fenwright</span><time>Monday</time>', ["Jeff Fenwright"]),
+        ('<span class="author">Carrie Arbold</span><span>November 15, 2019</span>', ["Carrie Arbold"]),
+        ('<div class="byline">Mike Webb and Mia Owen, November 11, 2019</div>', ["Mike Webb", "Mia Owen"]),
+        # the publisher's name after the author's
+        ('<div class="byline">By Kevin Mackeral<br>The Tidings</div>', ["Kevin Mackeral"]),
+        # a user name beside the name it stands for
+        ('<p><a rel="author" href="/u/1">Kevin Rebolo</a> <a rel="author" href="/u/1">kevin-r</a></p>',
+         ["Kevin Rebolo"]),
+        # words before "von" that are not a name, and "von" in a name
+        ('<p class="byline">capital von Marta Quell 05.11.2024</p>', ["Marta Quell"]),
+        ('<p class="byline">Ein Kommentar von Jan Seller</p>', ["Jan Seller"]),
+        ('<p class="byline">Von Ursula von der Lahn und Hans von Ecke</p>',
+         ["Ursula von der Lahn", "Hans von Ecke"]),
+        ('<p class="byline">By Josh</p>', ["Josh"]),  # a short first name is a name, not initials
+        ('<p class="byline">admin</p>', []),  # a content system's user, not a byline
+    ],
+)
+def test_names_from_byline_markup(markup, expected):
+    assert byline_of(page(before=markup))[0] == expected
+
+
+@pytest.mark.parametrize(
     ("byline", "authors", "agencies"),
     [
         ("Von Erika Muster, dpa", ["Erika Muster"], ["dpa"]),
@@ -180,6 +205,8 @@ def test_names_only(byline, expected):
         ("Associated Press in Madrid", ["Associated Press"], ["Associated Press"]),
         ("AFP, MANILA", ["AFP"], ["AFP"]),
         ("SDA/abc", ["SDA"], ["SDA"]),  # the agency and the initials of the editor who handled it
+        ("By ERIC TANNER<br>Associated Press", ["Eric Tanner"], ["Associated Press"]),
+        ("The Tidings et AFP", ["The Tidings", "AFP"], ["AFP"]),  # no person: the organisations
     ],
 )
 def test_agencies_in_a_byline(byline, authors, agencies):
@@ -194,6 +221,10 @@ def test_a_role_alone_is_the_byline_when_nothing_else_is_named():
 def test_a_team_beside_a_person_is_not_an_author():
     authors = [{"@type": "Person", "name": "Dana Whitlock"}, {"@type": "Person", "name": "Travel Desk"}]
     assert byline_of(page(jsonld_authors=authors))[0] == ["Dana Whitlock"]
+
+
+def test_an_organisation_in_capitals_is_not_initials():
+    assert byline_of(page(jsonld_authors={"@type": "Organization", "name": "TRT"}))[0] == ["TRT"]
 
 
 def test_names_in_chinese_characters_are_names():

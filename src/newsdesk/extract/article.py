@@ -813,11 +813,15 @@ _BYLINE_ELEMENTS = etree.XPath(
     f'//*[(contains(@class, "byline") or contains(@class, "author")) and {_OUTSIDE_ARTICLE}]'
 )
 # class words of elements about an author that are not the byline (a biography, a picture, links to follow,
-# comments, other articles)
+# comments, other articles, the author of a claim a fact check reviews)
 _NOT_BYLINE_CLASS = re.compile(
-    r"bio|avatar|image|img|photo|pic|desc|about|social|follow|more|list|box|teaser|comment|related|recommend",
+    r"bio|avatar|image|img|photo|pic|desc|about|social|follow|more|list|box|teaser|comment|related|recommend"
+    r"|statement|claim|quote",
     re.IGNORECASE,
 )
+# ... and of the blocks around one that hold other people's names: comments, other articles, a fact check's
+# reviewed claim
+_NOT_BYLINE_PLACE = re.compile(r"comment|related|recommend|teaser|statement|claim|quote", re.IGNORECASE)
 
 
 def _byline_authors(tree: HtmlElement) -> list[str]:
@@ -827,7 +831,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     group: set[HtmlElement] = set()
     for el in _AUTHOR_LINKS(tree)[:20]:
         name_el = el.find('.//*[@itemprop="name"]')
-        text = (name_el.get("content") or _text_of(name_el)) if name_el is not None else _text_of(el)
+        text = (name_el.get("content") or _byline_text(name_el)) if name_el is not None else _byline_text(el)
         if not text or len(text) >= 100:
             continue
         parent = el.getparent()
@@ -842,10 +846,18 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
         classes = [c for c in (el.get("class") or "").split() if "byline" in c.lower() or "author" in c.lower()]
         if not classes or all(_NOT_BYLINE_CLASS.search(c) for c in classes):
             continue
-        text = _text_of(el)
+        if any(_NOT_BYLINE_PLACE.search(a.get("class") or "") for a in list(el.iterancestors())[:3]):
+            continue
+        text = _byline_text(el)
         if text and len(text) < 100:
             return [text]
     return []
+
+
+def _byline_text(el: HtmlElement) -> str:
+    """The text of a byline element, a space between the texts of its elements ("ERIC TUCKER" and
+    "Associated Press" on two lines are not "TUCKERAssociated")."""
+    return " ".join(" ".join(el.itertext()).split())
 
 
 # "Von" / "By" / "Autorin/Autor" alone in an element, the name after it
@@ -892,6 +904,21 @@ _MONTHS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d", re.IGNORECASE
 )
 _DOMAIN = re.compile(r"\.\w{2,4}\b")
+# where a byline's name ends and its date begins: "Carrie Arnold November 15", "Jeff Foust Monday"
+_DATE_TAIL = re.compile(
+    r"\s+(?=(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d|\S*\d|(?:updated|published|posted)\b))",
+    re.IGNORECASE,
+)
+_DATE_START = re.compile(
+    r"^\W*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d)",
+    re.IGNORECASE,
+)
+# "by" inside a byline, after words that are not a name ("capital von Jemima Kelly", "Ein Kommentar von Jan
+# Sellner"), followed by a name of two words or more: not "von" of a name ("Ursula von der Leyen", "Hans von
+# Storch")
+_INNER_BY = re.compile(r"^.*?\s(?:by|von|par|por|door|av)\s+(?!(?:der|dem|den|zu|und)\b)(?=\w+\s+\w)")
 _PARENTHESES = re.compile(r"\s*\(([^()]*)\)")
 # after an agency's name: where it reported from ("Associated Press in Madrid", "AFP, MANILA")
 _AGENCY_PLACE = re.compile(r"^(?:in|from|aus|en|à|a|de|da|desde|em|z|w|i)\s+\S", re.IGNORECASE)
@@ -931,7 +958,7 @@ def _agency(text: str) -> tuple[str, str] | None:
 
 def _byline_parts(raw: str, kind: str | None) -> Iterator[tuple[str, str]]:
     """(name, what) for each name of one byline: what is "person", "org" (an organisation or a site),
-    "agency", or "minor" (a role alone, initials, a credential: kept only when the page has nothing else)."""
+    "agency", "minor" (a role alone, initials, a credential) or "handle" (a user name): see _choose_byline."""
     raw = " ".join(raw.split())
     if not raw or len(raw) > 300 or _URLISH.search(raw):
         return
@@ -943,7 +970,7 @@ def _byline_parts(raw: str, kind: str | None) -> Iterator[tuple[str, str]]:
     if not _DOMAIN.search(raw):
         raw = _PARENTHESES.sub("", raw) or raw
     raw = _AUTHOR_PREFIX.sub("", raw)
-    after_agency = False
+    after_agency = named = False
     for part in _AUTHOR_SPLIT.split(raw):
         pieces = [part]
         if "/" in part:  # "SDA/xy" (an agency and an editor's initials), "dpa/AFP", "Jane Doe/John Roe"
@@ -952,22 +979,46 @@ def _byline_parts(raw: str, kind: str | None) -> Iterator[tuple[str, str]]:
                 pieces = [p for p in pieces if _agency(p) or len(p.split()) >= 2]
         for piece in pieces:
             for name in _split_and(piece):
-                name = _AUTHOR_PREFIX.sub("", name.strip(" .,:;-–—|@\"'"))
+                if _DATE_START.match(name):
+                    continue
+                name = _AUTHOR_PREFIX.sub("", _DATE_TAIL.split(name, 1)[0].strip(" .,:;-–—|@\"'"))
+                name = _INNER_BY.sub("", name)
                 found = _agency(name) if name else None
                 if found:
                     yield found[1], "agency"
                     after_agency = True
                     continue
                 # a place after an agency or in capitals after a name: "AFP, MANILA", "Jane Doe, WASHINGTON"
-                if " " not in name and (after_agency or (name.isupper() and len(name) > 2 and kind is None)):
+                if " " not in name and (after_agency or (named and name.isupper() and kind is None)):
                     after_agency = False
                     continue
                 after_agency = False
+                name, found = _agency_after(name)  # "ERIC TUCKER Associated Press": two elements, one text
                 what = _name_kind(name, kind)
                 if what:
                     if name.isupper() and len(name.split()) > 1:
                         name = name.title()  # "TOM KRISHER" -> "Tom Krisher"
+                    named = True
                     yield name, what
+                if found:
+                    yield found, "agency"
+
+
+def _agency_after(name: str) -> tuple[str, str | None]:
+    """A name and the agency written right after it, when the agency's form cannot be a surname (a code
+    such as AP, or a name of several words)."""
+    words = name.split()
+    for n in (3, 2, 1):
+        if len(words) - n < 2:
+            continue
+        tail = " ".join(words[-n:])
+        found = _agency_forms().get(tail.casefold())
+        if found and (n > 1 or found[1]) and (not found[1] or tail.isupper() or tail.islower()):
+            return _TRAILING_AND.sub("", " ".join(words[:-n])), tail
+    return name, None
+
+
+_TRAILING_AND = re.compile(r"\s+(?:and|und|y|e|et|i|og|och|en|ve|ja|és|with|mit|avec|con|com)$", re.IGNORECASE)
 
 
 def _split_and(text: str) -> list[str]:
@@ -982,37 +1033,52 @@ def _name_kind(name: str, kind: str | None) -> str | None:
         return None
     if name.casefold() in _BYLINE_LABELS:
         return None
-    if _AUTHOR_ROLE.match(name) or (len(name) <= 4 and " " not in name and all(ord(c) < 0x250 for c in name)):
-        return "minor"  # "Staff Writer", "Gear Team"; initials, "MD" (not a name in Chinese characters)
-    if kind == "org" or _DOMAIN.search(name):
-        return "org"  # an Organization, "Cleveland.com"
+    latin = all(ord(c) < 0x250 for c in name)
+    if kind == "org" or _DOMAIN.search(name) or (3 <= len(name) <= 5 and name.isalpha() and name.isupper()):
+        return "org"  # an Organization, "Cleveland.com", "BBC"
+    if _AUTHOR_ROLE.match(name) or (len(name) <= 4 and " " not in name and latin and not name.istitle()):
+        return "minor"  # "Staff Writer", "Gear Team"; initials, "MD" (not "Josh", nor a name in Chinese)
+    if " " not in name and latin and (name.islower() or re.search(r"[_\d]|[a-z][A-Z]", name)):
+        return "handle"  # "kevin-r", "jane_doe", "JaneDoeNews"
     return "person"
 
 
 def _choose_byline(sources: Iterator[list[tuple[str, str | None]]], publishers: tuple[str, ...]) -> Byline:
     """People from the most trusted source that names any. Without one, the byline of the most trusted source
     that gives one: its organisation (the publisher as the byline), else its agency ("By AP" alone), else
-    what it says ("Staff reporter"). An agency named beside a person is the source, not an author."""
+    what it says ("Staff reporter"; not a lone "admin"), else a user name. An agency named beside a person is
+    the source, not an author."""
     publisher_keys = {_norm(p).replace(" ", "") for p in publishers if _norm(p)}
     people: list[str] = []
     fallback: list[str] = []
     agencies: list[str] = []
     for entries in sources:
-        orgs: list[str] = []
-        minor: list[str] = []
-        named: list[str] = []
+        found: dict[str, list[str]] = {"person": people, "org": [], "agency": [], "minor": [], "handle": []}
         for raw, kind in entries:
             if not isinstance(raw, str):
                 continue
             for name, what in _byline_parts(raw, kind):
-                if what == "person" and _norm(name).replace(" ", "") in publisher_keys:
+                if what in ("person", "handle") and _norm(name).replace(" ", "") in publisher_keys:
                     what = "org"
-                {"person": people, "org": orgs, "minor": minor, "agency": named}[what].append(name)
-        agencies += named
+                elif what == "person":
+                    name = _without_publisher(name, publishers)
+                found[what].append(name)
+        agencies += found["agency"]
         if people:
             break
-        fallback = fallback or orgs or named or minor
+        minor = [n for n in found["minor"] if " " in n]
+        fallback = fallback or found["org"] + found["agency"] or minor or found["handle"]
     return Byline(_distinct_names(people or fallback)[:10], _distinct_agencies(agencies))
+
+
+def _without_publisher(name: str, publishers: tuple[str, ...]) -> str:
+    """"Kevin McCoy USA TODAY" -> "Kevin McCoy": a name with the publisher's name after it."""
+    words = name.split()
+    for publisher in publishers:
+        tail = publisher.split()
+        if len(words) - len(tail) >= 2 and [_norm(w) for w in words[-len(tail):]] == [_norm(w) for w in tail]:
+            return " ".join(words[:-len(tail)])
+    return name
 
 
 def _distinct_names(names: list[str]) -> list[str]:
