@@ -37,7 +37,7 @@ from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
-from newsdesk.urls import canonicalize_url, registered_domain
+from newsdesk.urls import canonicalize_url, host_of
 
 __all__ = ["extract_article", "article_to_contract", "extract_body"]
 
@@ -662,9 +662,9 @@ class _PageMeta:
         names = [self.metas.get("og:site_name"), self.metas.get("application-name")]
         names += [_ld_names(v)[0] for v in self._ld("publisher") if _ld_names(v)]
         site = self.canonical or self.base
-        if site and _is_http(site):
-            names.append(registered_domain(site))  # "t-online.de": a byline "t-online" is the site
-            names.append(registered_domain(site).split(".")[0])
+        if site and _is_http(site):  # "www.t-online.de": a byline "t-online" or "t-online.de" is the site
+            host = host_of(site).removeprefix("www.")
+            names += [host, *host.split(".")[:-1]]
         return tuple(n for n in names if n)
 
     def published(self, tree: HtmlElement, url: str | None) -> datetime | None:
@@ -807,10 +807,20 @@ def _ld_authors(value: Any, ids: dict[str, dict], depth: int = 0) -> list[tuple[
     return [(n, kind) for n in names if n.strip() and not _URLISH.search(n)]
 
 
-_OUTSIDE_ARTICLE = "not(ancestor::footer) and not(ancestor::aside) and not(ancestor::nav)"
-_AUTHOR_LINKS = etree.XPath(f'//*[@rel="author" or @itemprop="author"][{_OUTSIDE_ARTICLE}]')
-_BYLINE_ELEMENTS = etree.XPath(
-    f'//*[(contains(@class, "byline") or contains(@class, "author")) and {_OUTSIDE_ARTICLE}]'
+# "Von" / "By" / "Autorin/Autor" alone in an element, the name after it
+_BYLINE_LABELS = frozenset({"by", "von", "autor", "autorin", "autoren", "autorinnen", "author", "authors", "av",
+                            "af", "por", "par", "door", "di", "text", "texto", "tekst", "автор"})
+# elements a byline may be read from: rel=author and itemprop=author, a "byline" or "author" class; and, for
+# labelled bylines, an element with no child whose text, in small letters and without a colon, starts with a
+# label (each a walk of the tree, about a millisecond on a large page: the second is only made when needed)
+_BYLINE_MARKUP = etree.XPath(
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
+)
+_BYLINE_LABELLED = etree.XPath(
+    "//body//*[not(*) and string-length(text()) < 40 and contains("
+    f"'{' '.join(['', *sorted(_BYLINE_LABELS), ''])}', concat(' ', substring-before(concat(normalize-space("
+    "translate(text(), 'ABCDEFGHIJKLMNOPQRSTUVWXYZАВТОР:', 'abcdefghijklmnopqrstuvwxyzавтор ')), '/'), '/'), ' '))"
+    " and not(self::a or self::script or self::style or self::option or self::button)]"
 )
 # class words of elements about an author that are not the byline (a biography, a picture, links to follow,
 # comments, other articles, the author of a claim a fact check reviews)
@@ -824,12 +834,20 @@ _NOT_BYLINE_CLASS = re.compile(
 _NOT_BYLINE_PLACE = re.compile(r"comment|related|recommend|teaser|statement|claim|quote", re.IGNORECASE)
 
 
+def _outside_footers(elements: list[HtmlElement]) -> list[HtmlElement]:
+    """Those not in a footer, an aside or navigation, where other articles' bylines are."""
+    return [el for el in elements[:400] if not any(True for _ in el.iterancestors("footer", "aside", "nav"))]
+
+
 def _byline_authors(tree: HtmlElement) -> list[str]:
     """Bylines from the markup: rel=author / itemprop=author elements (those of the first one's byline, not the
     bylines of related articles further down), else the first byline or author element."""
+    candidates = _outside_footers(_BYLINE_MARKUP(tree))
     found: list[str] = []
     group: set[HtmlElement] = set()
-    for el in _AUTHOR_LINKS(tree)[:20]:
+    for el in candidates:
+        if "author" not in (el.get("rel") or "").split() and el.get("itemprop") != "author":
+            continue
         name_el = el.find('.//*[@itemprop="name"]')
         text = (name_el.get("content") or _byline_text(name_el)) if name_el is not None else _byline_text(el)
         if not text or len(text) >= 100:
@@ -842,7 +860,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
         found.append(text)
     if found:
         return found[:6]
-    for el in _BYLINE_ELEMENTS(tree)[:30]:
+    for el in candidates:
         classes = [c for c in (el.get("class") or "").split() if "byline" in c.lower() or "author" in c.lower()]
         if not classes or all(_NOT_BYLINE_CLASS.search(c) for c in classes):
             continue
@@ -860,21 +878,11 @@ def _byline_text(el: HtmlElement) -> str:
     return " ".join(" ".join(el.itertext()).split())
 
 
-# "Von" / "By" / "Autorin/Autor" alone in an element, the name after it
-_BYLINE_LABELS = frozenset({"by", "von", "autor", "autorin", "autoren", "autorinnen", "author", "authors", "av",
-                            "af", "por", "par", "door", "di", "text", "texto", "tekst", "автор"})
-
-
 def _labelled_byline(tree: HtmlElement) -> list[str]:
-    """The name after the first byline label ("von", "By", "Autorin/Autor") outside footers and asides."""
-    body = tree.find("body")
-    for el in (body if body is not None else tree).iter():
-        if not isinstance(el.tag, str) or len(el) or el.tag in ("script", "style", "option", "button", "a"):
-            continue
+    """The name after the first byline label ("von", "By", "Autorin/Autor")."""
+    for el in _outside_footers(_BYLINE_LABELLED(tree)):
         label = (el.text or "").strip().rstrip(":").strip().casefold()
-        if not label or len(label) > 24 or not all(w.strip() in _BYLINE_LABELS for w in label.split("/")):
-            continue
-        if any(True for _ in el.iterancestors("footer", "aside", "nav")):
+        if not label or not all(w.strip() in _BYLINE_LABELS for w in label.split("/")):
             continue
         name = " ".join((el.tail or "").split())
         if not name and el.getnext() is not None:
