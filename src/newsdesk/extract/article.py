@@ -915,7 +915,7 @@ _DOMAIN = re.compile(r"\.\w{2,4}\b")
 # where a byline's name ends and its date begins: "Carrie Arnold November 15", "Jeff Foust Monday"
 _DATE_TAIL = re.compile(
     r"\s+(?=(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
-    r"[a-z]*\.?\s+\d|\S*\d|(?:updated|published|posted)\b))",
+    r"[a-z]*\.?\s+\d|\S*\d\S*\d|\d+[.:/,-]|(?:updated|published|posted)\b))",
     re.IGNORECASE,
 )
 _DATE_START = re.compile(
