@@ -406,7 +406,8 @@ def extract(
             failed += 1
             err.print(f"{path}: {exc}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
-                      "language": None, "canonical_url": None, "image": None, "genre": None, "error": str(exc)}
+                      "language": None, "canonical_url": None, "image": None, "genre": None, "agencies": [],
+                      "error": str(exc)}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     if failed:
         raise typer.Exit(1)

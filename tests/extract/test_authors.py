@@ -259,7 +259,8 @@ def test_extract_command_prints_agencies(tmp_path):
     authors = [{"@type": "Person", "name": "Dana Whitlock"}, {"@type": "Organization", "name": "Reuters"}]
     path = tmp_path / "ferry.html"
     path.write_text(page(jsonld_authors=authors), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "newsdesk.cli", "extract", str(path)], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
-    record = json.loads(out)
+    done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "extract", str(path), str(tmp_path / "gone.html")],
+                          capture_output=True, text=True, timeout=120)
+    record, failed = (json.loads(line) for line in done.stdout.splitlines())
     assert record["authors"] == ["Dana Whitlock"] and record["agencies"] == ["Reuters"]
+    assert failed["agencies"] == [] and failed["error"]  # a page that cannot be read has the field too

@@ -792,8 +792,9 @@ def _ld_authors(value: Any, ids: dict[str, dict], depth: int = 0) -> list[tuple[
         return [e for v in value[:20] for e in _ld_authors(v, ids, depth)]
     if not isinstance(value, dict):
         return []
-    if "name" not in value and "givenName" not in value and depth == 0 and value.get("@id") in ids:
-        return _ld_authors(ids[value["@id"]], ids, 1)
+    ref = value.get("@id")
+    if "name" not in value and "givenName" not in value and depth == 0 and isinstance(ref, str) and ref in ids:
+        return _ld_authors(ids[ref], ids, 1)
     types = [t.lower() for t in _flat_types(value.get("@type"))]
     kind = "person" if "person" in types else "org" if any("organization" in t for t in types) else None
     name = value.get("name")
