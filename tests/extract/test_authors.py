@@ -250,6 +250,21 @@ def test_agency_named_by_the_dateline(dateline, agencies):
     assert byline_of(html) == (["Dana Whitlock"], agencies)
 
 
+@pytest.mark.parametrize(
+    ("credit", "agencies"),
+    [
+        ("(Quelle: APA/sda/dpa)", ["APA", "sda", "dpa"]),
+        ("dpa/abc", ["dpa"]),
+        ("(AFP, Reuters)", ["AFP", "Reuters"]),
+        ("With Tidings wires", []),
+        ("Quelle: tidings.example", []),
+    ],
+)
+def test_agency_named_by_a_credit_line_at_the_end(credit, agencies):
+    html = page(jsonld_authors={"@type": "Organization", "name": "The Tidings"}, after=f"<p>{credit}</p>")
+    assert byline_of(html) == (["The Tidings"], agencies)
+
+
 def test_feed_authors_when_the_page_names_nobody():
     hint = FeedEntry(url=URL, title="Evening ferry added", authors=["By Lucy Tran, AFP"])
     assert byline_of(page(), hint=hint) == (["Lucy Tran"], ["AFP"])

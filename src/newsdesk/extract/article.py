@@ -232,7 +232,7 @@ def _extract_article(
         title=title,
         text=body,
         authors=byline.authors,
-        agencies=byline.agencies or _dateline_agencies(body),
+        agencies=_distinct_agencies(byline.agencies + _body_agencies(body)),
         published=published,
         language=language,
         canonical_url=canonical,
@@ -1118,14 +1118,29 @@ def _feed_byline(names: list[str]) -> Byline:
 
 
 _DATELINE = re.compile(r"^[^\n()]{2,60}?\(([^()\n]{2,40})\)\s*[-–—:.]")
+# a credit line at the end: "(Quelle: APA/sda/dpa)", "Source: AFP, Reuters", "dpa/jdf"
+_CREDIT_LINE = re.compile(
+    r"^\(?\s*(?:(?:quelle|quellen|source|sources|fuente|fuentes|fonte|fontes|źródło|kilde|källa|bron"
+    r"|mit material von|with material from|con información de)\s*:?\s+)?(.+?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+_CREDIT_SPLIT = re.compile(r"\s*(?:[/,;&+]|\band\b|\bund\b|\by\b|\bet\b)\s*", re.IGNORECASE)
 
 
-def _dateline_agencies(body: str) -> list[str]:
-    """Agencies a dateline names at the top of the body: "WASHINGTON (AP) —", "Berlin (dpa/AFP) -"."""
-    match = _DATELINE.match(body[:200])
-    if not match:
-        return []
-    return [found[1] for piece in re.split(r"[/,;]", match.group(1)) if (found := _agency(piece))]
+def _body_agencies(body: str) -> list[str]:
+    """Agencies the body names as its source: in a dateline at the top ("WASHINGTON (AP) —", "Berlin (dpa/AFP)
+    -"), or in a credit line at the end made of agencies and editors' initials only ("(Quelle: APA/sda/dpa)")."""
+    found = []
+    dateline = _DATELINE.match(body[:200])
+    if dateline:
+        found += [agency[1] for piece in re.split(r"[/,;]", dateline.group(1)) if (agency := _agency(piece))]
+    for paragraph in body[-200:].rsplit("\n\n", 2)[-2:]:
+        credit = _CREDIT_LINE.match(paragraph.strip()) if len(paragraph) <= 60 else None
+        words = [w for w in _CREDIT_SPLIT.split(credit.group(1)) if w] if credit else []
+        agencies = [agency[1] for w in words if (agency := _agency(w))]
+        if agencies and all(_agency(w) or (w.isalpha() and w.islower() and len(w) <= 4) for w in words):
+            found += agencies
+    return found
 
 
 def _looks_like_url(value: str) -> bool:
