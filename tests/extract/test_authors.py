@@ -190,6 +190,8 @@ def test_names_only(byline, expected):
          ["Ursula von der Lahn", "Hans von Ecke"]),
         ('<p class="byline">By Josh</p>', ["Josh"]),  # a short first name is a name, not initials
         ('<p class="byline">admin</p>', []),  # a content system's user, not a byline
+        ('<div class="meta"><span>By</span><time>3 hours ago</time></div>', []),
+        ('<div class="post-author">Mia Owen | 5 min read</div>', ["Mia Owen"]),
     ],
 )
 def test_names_from_byline_markup(markup, expected):

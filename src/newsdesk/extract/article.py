@@ -1038,6 +1038,8 @@ def _split_and(text: str) -> list[str]:
 def _name_kind(name: str, kind: str | None) -> str | None:
     if not name or len(name) > 60 or len(name.split()) > 5 or not any(c.isalpha() for c in name):
         return None
+    if name[0].isdigit():  # "3 hours ago", "5 min read"
+        return None
     if "@" in name or _URLISH.search(name) or sum(ch.isdigit() for ch in name) > 2 or _MONTHS.search(name):
         return None
     if name.casefold() in _BYLINE_LABELS:
