@@ -136,6 +136,14 @@ def test_author_links_of_related_articles_are_not_the_byline():
     assert byline_of(page(before=before, after=after))[0] == ["Ines Vallejo", "Tom Brandt"]
 
 
+def test_authors_each_in_a_card_of_their_own():
+    card = '<div class="card"><div class="content"><address><a rel="author" href="mailto:{0}@tidings.example">' \
+           '<span>{1}</span> <span>{2}</span></a></address></div></div>'
+    before = f'<section class="meta">{card.format("ines", "Ines", "Vallejo")}{card.format("tom", "Tom", "Brandt")}' \
+             "</section>"
+    assert byline_of(page(before=before))[0] == ["Ines Vallejo", "Tom Brandt"]
+
+
 def test_an_author_link_without_text_does_not_hide_the_byline():
     metas = '<link rel="author" href="https://tidings.example/humans.txt">'
     before = '<p><a rel="author" href="/p/1">Ines Vallejo</a></p>'

@@ -845,7 +845,7 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
     bylines of related articles further down), else the first byline or author element."""
     candidates = _outside_footers(_BYLINE_MARKUP(tree))
     found: list[str] = []
-    group: set[HtmlElement] = set()
+    first: HtmlElement | None = None
     for el in candidates:
         if "author" not in (el.get("rel") or "").split() and el.get("itemprop") != "author":
             continue
@@ -853,11 +853,10 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
         text = (name_el.get("content") or _byline_text(name_el)) if name_el is not None else _byline_text(el)
         if not text or len(text) >= 100:
             continue
-        parent = el.getparent()
-        near = {a for a in (parent, parent.getparent() if parent is not None else None) if a is not None}
-        if group and not (near & group):
+        if first is None:
+            first = el
+        elif not _one_byline(first, el):
             continue
-        group = group or near
         found.append(text)
     if found:
         return found[:6]
@@ -871,6 +870,21 @@ def _byline_authors(tree: HtmlElement) -> list[str]:
         if text and len(text) < 100:
             return [text]
     return []
+
+
+def _one_byline(first: HtmlElement, other: HtmlElement) -> bool:
+    """Whether two author elements belong to one byline: the smallest element holding both has little text
+    (the byline's names), not an article's (the byline and a related article's author further down)."""
+    mine = set(first.iterancestors())
+    common = next((a for a in other.iterancestors() if a in mine), None)
+    if common is None:
+        return False
+    size = 0
+    for piece in common.itertext():
+        size += len(piece.strip())
+        if size > 300:
+            return False
+    return True
 
 
 def _byline_text(el: HtmlElement) -> str:
