@@ -69,6 +69,12 @@ def test_jsonld_person_given_and_family_names():
     assert byline_of(page(jsonld_authors=authors)) == (["Birte Lindqvist", "Ann Marie Okafor"], [])
 
 
+def test_jsonld_creator_when_no_author_is_named():
+    creator = '"creator": [{"@type": "Person", "name": "Joan Ferreira"}]'
+    html = page().replace('"headline": "Evening ferry added"', f'"headline": "Evening ferry added", {creator}')
+    assert byline_of(html)[0] == ["Joan Ferreira"]
+
+
 def test_jsonld_author_given_by_reference():
     html = page(jsonld_authors={"@id": "https://tidings.example/#/person/7"}).replace(
         "</head>", '<script type="application/ld+json">{"@type": "Person", '

@@ -647,10 +647,12 @@ class _PageMeta:
         return _choose_byline(self._byline_sources(tree), self._publishers())
 
     def _byline_sources(self, tree: HtmlElement) -> Iterator[list[tuple[str, str | None]]]:
-        """Bylines, most trusted first, each a list of (text, JSON-LD kind): the article's JSON-LD authors,
-        each author <meta>, the byline markup, a labelled byline ("Von" + name)."""
+        """Bylines, most trusted first, each a list of (text, JSON-LD kind): the article's JSON-LD authors (its
+        creator when it names no author), each author <meta>, the byline markup, a labelled byline ("Von" +
+        name)."""
         ids = {o["@id"]: o for o in self.jsonld if isinstance(o.get("@id"), str)}
-        yield [e for value in self._ld("author", articles_only=True) for e in _ld_authors(value, ids)]
+        stated = list(self._ld("author", articles_only=True)) or list(self._ld("creator", articles_only=True))
+        yield [e for value in stated for e in _ld_authors(value, ids)]
         for key in _AUTHOR_META_KEYS:
             value = self.metas.get(key)
             if value:
