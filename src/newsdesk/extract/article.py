@@ -642,7 +642,7 @@ class _PageMeta:
         types = [t for obj in self.jsonld[: self.jsonld_articles] for t in _flat_types(obj.get("@type"))]
         return detect_genre((self.base, canonical), (title, self.title_tag), sections=sections, types=types)
 
-    def byline(self, tree: HtmlElement) -> Byline:
+    def byline(self, tree: HtmlElement) -> _Byline:
         """Who wrote the article, and the news agencies it names as its source."""
         return _choose_byline(self._byline_sources(tree), self._publishers())
 
@@ -774,7 +774,7 @@ def _ld_names(value: Any) -> list[str]:
 
 
 @dataclass
-class Byline:
+class _Byline:
     """An article's authors (people; the organisation or the byline as given when it names no person) and the
     news agencies it names as its source (AP, dpa, ...: `data/news-agencies.txt`), each once, as written."""
 
@@ -1070,7 +1070,7 @@ def _name_kind(name: str, kind: str | None) -> str | None:
     return "person"
 
 
-def _choose_byline(sources: Iterator[list[tuple[str, str | None]]], publishers: tuple[str, ...]) -> Byline:
+def _choose_byline(sources: Iterator[list[tuple[str, str | None]]], publishers: tuple[str, ...]) -> _Byline:
     """People from the most trusted source that names any. Without one, the byline of the most trusted source
     that gives one: its organisation (the publisher as the byline), else its agency ("By AP" alone), else
     what it says ("Staff reporter"; not a lone "admin"), else a user name. An agency named beside a person is
@@ -1095,7 +1095,7 @@ def _choose_byline(sources: Iterator[list[tuple[str, str | None]]], publishers: 
             break
         minor = [n for n in found["minor"] if " " in n]
         fallback = fallback or found["org"] + found["agency"] or minor or found["handle"]
-    return Byline(_distinct_names(people or fallback)[:10], _distinct_agencies(agencies))
+    return _Byline(_distinct_names(people or fallback)[:10], _distinct_agencies(agencies))
 
 
 def _without_publisher(name: str, publishers: tuple[str, ...]) -> str:
@@ -1130,7 +1130,7 @@ def _distinct_agencies(written: list[str]) -> list[str]:
     return list(out.values())[:5]
 
 
-def _feed_byline(names: list[str]) -> Byline:
+def _feed_byline(names: list[str]) -> _Byline:
     """A feed entry's authors, read as the page's are."""
     return _choose_byline(iter([[(n, None) for n in names if isinstance(n, str)]]), ())
 
@@ -1148,11 +1148,11 @@ _CREDIT_SPLIT = re.compile(r"\s*(?:[/,;&+]|\band\b|\bund\b|\by\b|\bet\b)\s*", re
 def _body_agencies(body: str) -> list[str]:
     """Agencies the body names as its source: in a dateline at the top ("WASHINGTON (AP) —", "Berlin (dpa/AFP)
     -"), or in a credit line at the end made of agencies and editors' initials only ("(Quelle: APA/sda/dpa)")."""
-    found = []
+    found: list[str] = []
     dateline = _DATELINE.match(body[:200])
     if dateline:
         found += [agency[1] for piece in re.split(r"[/,;]", dateline.group(1)) if (agency := _agency(piece))]
-    for paragraph in body[-200:].rsplit("\n\n", 2)[-2:]:
+    for paragraph in body.rsplit("\n\n", 2)[-2:]:
         credit = _CREDIT_LINE.match(paragraph.strip()) if len(paragraph) <= 60 else None
         words = [w for w in _CREDIT_SPLIT.split(credit.group(1)) if w] if credit else []
         agencies = [agency[1] for w in words if (agency := _agency(w))]
