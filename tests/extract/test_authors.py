@@ -177,6 +177,8 @@ def test_comment_authors_are_not_the_byline():
         ("Av Kari Nordmann og Ola Nordmann", ["Kari Nordmann", "Ola Nordmann"]),
         ("Text: Mara Kovač / Ivo Horvat", ["Mara Kovač", "Ivo Horvat"]),
         ("By José Ortega y Gasset", ["José Ortega y Gasset"]),  # one name, not two
+        ("Von Erika Muster, Redakteurin", ["Erika Muster"]),
+        ("Por Ana García, corresponsal en Bruselas", ["Ana García"]),
         ("By Efe da Silva", ["Efe da Silva"]),  # a first name, not the agency EFE reporting from somewhere
         ("Jane Doe, WASHINGTON", ["Jane Doe"]),  # the dateline's place
     ],

@@ -922,9 +922,18 @@ _AUTHOR_PREFIX = re.compile(
 )
 _ROLE_WORDS = (
     r"(?:staff|editors?|reporters?|correspondents?|contributors?|writers?|columnists?|journalists?|author"
-    r"|admin|editor-at-large|producer|anchor|desk|team|board|bureau)"
+    r"|admin|editor-at-large|producer|anchor|desk|team|board|bureau"
+    # the same in other languages: German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian
+    r"|redakteur(?:in)?|redaktion|korrespondent(?:in)?|reporterin|journalistin|autorin|correspondant(?:e)?"
+    r"|journaliste|rédaction|rédacteur|rédactrice|corresponsal|periodista|redactora?|redacción|giornalista"
+    r"|redattore|redattrice|redazione|correspondente|jornalista|redação|redactie|verslaggever|journalist"
+    r"|redaksjonen|reporter)"
 )
-_AUTHOR_ROLE = re.compile(rf"^(?:[\w.-]+\s+){{0,4}}{_ROLE_WORDS}$", re.IGNORECASE)
+# a role alone, or where it is held: "Transport Correspondent", "corresponsal en Bruselas", "Redakteurin"
+_AUTHOR_ROLE = re.compile(
+    rf"^(?:[\w.-]+\s+){{0,4}}{_ROLE_WORDS}(?:\s+(?:in|en|à|a|aus|für|for|at|de|da|di|em|w|i)\s+\S+)?$",
+    re.IGNORECASE,
+)
 _MONTHS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d", re.IGNORECASE
 )
