@@ -52,6 +52,7 @@ class Article:
     image: str | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
     text_from: str = "page"  # "page": extracted from the article's page; "feed": its feed's full text (collect)
+    agencies: list[str] = field(default_factory=list)  # news agencies named as its source ("AP", "dpa")
 
 
 @dataclass

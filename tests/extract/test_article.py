@@ -402,13 +402,13 @@ def test_article_to_contract():
     art = extract_article(page(), URL)
     record = article_to_contract("pages/bridge.html", art)
     assert list(record) == ["path", "url", "title", "text", "authors", "published", "language",
-                            "canonical_url", "image", "genre"]
+                            "canonical_url", "image", "genre", "agencies"]
     assert record["path"] == "pages/bridge.html"
     assert record["published"] == "2025-03-03T07:30:00+01:00"  # the offset the page gave
     assert record["authors"] == ["Jane Doe", "John Roe"]
     json.dumps(record)  # plain JSON types only
     empty = article_to_contract("x.html", Article(url="", title=None, text="t"))
-    assert empty["url"] is None and empty["published"] is None and empty["authors"] == []
+    assert empty["url"] is None and empty["published"] is None and empty["authors"] == empty["agencies"] == []
 
 
 @pytest.mark.parametrize(

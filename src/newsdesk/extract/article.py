@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from lxml import etree
@@ -45,7 +47,7 @@ from newsdesk.extract.titles import TITLE_SEPARATORS, strip_title_decoration, ti
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
 from newsdesk.text import guess_language
-from newsdesk.urls import canonicalize_url, registered_domain
+from newsdesk.urls import canonicalize_url, host_of, registered_domain
 
 __all__ = ["extract_article", "article_to_contract", "extract_body"]
 
@@ -168,6 +170,7 @@ def article_to_contract(path: str, article: Article) -> dict:
         "canonical_url": article.canonical_url,
         "image": article.image,
         "genre": article.genre,
+        "agencies": list(article.agencies),
     }
 
 
@@ -263,7 +266,9 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
     template = template if template is not None and template.active else None
     if template is not None and title:
         title = _template_title(template, title, meta, base)
-    authors = meta.authors(tree) or _clean_authors(hint.authors if hint else [])
+    byline = meta.byline(tree)
+    if not byline.authors and hint:
+        byline = _feed_byline(hint.authors)
     published = meta.published(tree, base) or (_aware(hint.published) if hint and hint.published else None)
     language = meta.language or (_lang_code(hint.language) if hint else None)
     image = meta.image or (_absolute(hint.image, base) if hint and hint.image else None)
@@ -287,7 +292,8 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
         url=url or (hint.url if hint else None) or canonical or "",
         title=title,
         text=body,
-        authors=authors,
+        authors=byline.authors,
+        agencies=_distinct_agencies(byline.agencies + _body_agencies(body)),
         published=published,
         language=language,
         canonical_url=canonical,
@@ -837,22 +843,32 @@ class _PageMeta:
         types = [t for obj in self.jsonld[: self.jsonld_articles] for t in _flat_types(obj.get("@type"))]
         return detect_genre((self.base, canonical), (title, self.title_tag), sections=sections, types=types)
 
-    def authors(self, tree: HtmlElement) -> list[str]:
-        names: list[str] = []
-        for value in self._ld("author", articles_only=True):
-            names.extend(_ld_names(value))
-        if not names:
-            for key in ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author",
-                        "sailthru.author", "byl", "twitter:creator"):
-                value = self.metas.get(key)
-                if value and not _looks_like_url(value):
-                    names.append(value)
-                    break
-        if not names:
-            names.extend(_byline_authors(tree))
-        publishers = [self.metas.get("og:site_name"), self.metas.get("application-name")]
-        publishers += [_ld_names(v)[0] for v in self._ld("publisher") if _ld_names(v)]
-        return _clean_authors(names, tuple(p for p in publishers if p))
+    def byline(self, tree: HtmlElement) -> _Byline:
+        """Who wrote the article, and the news agencies it names as its source."""
+        return _choose_byline(self._byline_sources(tree), self._publishers())
+
+    def _byline_sources(self, tree: HtmlElement) -> Iterator[list[tuple[str, str | None]]]:
+        """Bylines, most trusted first, each a list of (text, JSON-LD kind): the article's JSON-LD authors (its
+        creator when it names no author), each author <meta>, the byline markup, a labelled byline ("Von" +
+        name)."""
+        ids = {o["@id"]: o for o in self.jsonld if isinstance(o.get("@id"), str)}
+        stated = list(self._ld("author", articles_only=True)) or list(self._ld("creator", articles_only=True))
+        yield [e for value in stated for e in _ld_authors(value, ids)]
+        for key in _AUTHOR_META_KEYS:
+            value = self.metas.get(key)
+            if value:
+                yield [(value, None)]
+        yield [(text, None) for text in _byline_authors(tree)]
+        yield [(text, None) for text in _labelled_byline(tree)]
+
+    def _publishers(self) -> tuple[str, ...]:
+        names = [self.metas.get("og:site_name"), self.metas.get("application-name")]
+        names += [_ld_names(v)[0] for v in self._ld("publisher") if _ld_names(v)]
+        site = self.canonical or self.base
+        if site and _is_http(site):  # "www.t-online.de": a byline "t-online" or "t-online.de" is the site
+            host = host_of(site).removeprefix("www.")
+            names += [host, *host.split(".")[:-1]]
+        return tuple(n for n in names if n)
 
     def published(self, tree: HtmlElement, url: str | None) -> datetime | None:
         """Original publication time: the article's JSON-LD, then <meta>, <time>, a date the site put in its
@@ -969,87 +985,405 @@ def _ld_names(value: Any) -> list[str]:
     return []
 
 
+# --------------------------------------------------------------------------------------------------
+# authors and agencies
+
+
+@dataclass
+class _Byline:
+    """An article's authors (people; the organisation or the byline as given when it names no person) and the
+    news agencies it names as its source (AP, dpa, ...: `data/news-agencies.txt`), each once, as written."""
+
+    authors: list[str]
+    agencies: list[str]
+
+
+_AUTHOR_META_KEYS = ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author",
+                     "sailthru.author", "byl", "cxenseparse:author", "article:byline", "twitter:creator")
+
+
+def _ld_authors(value: Any, ids: dict[str, dict], depth: int = 0) -> list[tuple[str, str | None]]:
+    """(name, "person" / "org" / None) of a JSON-LD author value; a bare {"@id": ...} is looked up."""
+    if isinstance(value, str):
+        return [] if _URLISH.search(value) else [(value, None)]
+    if isinstance(value, list):
+        return [e for v in value[:20] for e in _ld_authors(v, ids, depth)]
+    if not isinstance(value, dict):
+        return []
+    ref = value.get("@id")
+    if "name" not in value and "givenName" not in value and depth == 0 and isinstance(ref, str) and ref in ids:
+        return _ld_authors(ids[ref], ids, 1)
+    types = [t.lower() for t in _flat_types(value.get("@type"))]
+    kind = "person" if "person" in types else "org" if any("organization" in t for t in types) else None
+    name = value.get("name")
+    if isinstance(name, str) and name.strip():
+        names = [name]
+    elif isinstance(name, list):
+        names = [n for n in name if isinstance(n, str)]
+    else:  # schema.org lets a Person give only its parts
+        parts = [value.get(k) for k in ("givenName", "additionalName", "familyName")]
+        names = [" ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())]
+    return [(n, kind) for n in names if n.strip() and not _URLISH.search(n)]
+
+
+# "Von" / "By" / "Autorin/Autor" alone in an element, the name after it
+_BYLINE_LABELS = frozenset({"by", "von", "autor", "autorin", "autoren", "autorinnen", "author", "authors", "av",
+                            "af", "por", "par", "door", "di", "text", "texto", "tekst", "автор"})
+# elements a byline may be read from: rel=author and itemprop=author, a "byline" or "author" class; and, for
+# labelled bylines, an element with no child whose text, in small letters and without a colon, starts with a
+# label (each a walk of the tree, about a millisecond on a large page: the second is only made when needed)
+_BYLINE_MARKUP = etree.XPath(
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or contains(@class, 'author')]"
+)
+_BYLINE_LABELLED = etree.XPath(
+    "//body//*[not(*) and string-length(text()) < 40 and contains("
+    f"'{' '.join(['', *sorted(_BYLINE_LABELS), ''])}', concat(' ', substring-before(concat(normalize-space("
+    "translate(text(), 'ABCDEFGHIJKLMNOPQRSTUVWXYZАВТОР:', 'abcdefghijklmnopqrstuvwxyzавтор ')), '/'), '/'), ' '))"
+    " and not(self::a or self::script or self::style or self::option or self::button)]"
+)
+# class words of elements about an author that are not the byline (a biography, a picture, links to follow,
+# comments, other articles, the author of a claim a fact check reviews)
+_NOT_BYLINE_CLASS = re.compile(
+    r"bio|avatar|image|img|photo|pic|desc|about|social|follow|more|list|box|teaser|comment|related|recommend"
+    r"|statement|claim|quote",
+    re.IGNORECASE,
+)
+# ... and of the blocks around one that hold other people's names: comments, other articles, a fact check's
+# reviewed claim
+_NOT_BYLINE_PLACE = re.compile(r"comment|related|recommend|teaser|statement|claim|quote", re.IGNORECASE)
+
+
+def _outside_footers(elements: list[HtmlElement]) -> list[HtmlElement]:
+    """Those not in a footer, an aside or navigation, where other articles' bylines are."""
+    return [el for el in elements[:400] if not any(True for _ in el.iterancestors("footer", "aside", "nav"))]
+
+
 def _byline_authors(tree: HtmlElement) -> list[str]:
-    """Author names from the markup: rel=author links, itemprop=author, byline elements."""
+    """Bylines from the markup: rel=author / itemprop=author elements (those of the first one's byline, not the
+    bylines of related articles further down), else the first byline or author element."""
+    candidates = _outside_footers(_BYLINE_MARKUP(tree))
     found: list[str] = []
-    for el in tree.xpath(
-        './/*[@rel="author" or @itemprop="author"][not(ancestor::footer) and not(ancestor::aside)]'
-    )[:6]:
+    first: HtmlElement | None = None
+    for el in candidates:
+        if "author" not in (el.get("rel") or "").split() and el.get("itemprop") != "author":
+            continue
         name_el = el.find('.//*[@itemprop="name"]')
-        text = (name_el.get("content") or _text_of(name_el)) if name_el is not None else _text_of(el)
-        if text:
-            found.append(text)
+        text = (name_el.get("content") or _byline_text(name_el)) if name_el is not None else _byline_text(el)
+        if not text or len(text) >= 100:
+            continue
+        if first is None:
+            first = el
+        elif not _one_byline(first, el):
+            continue
+        found.append(text)
     if found:
-        return found
-    for el in tree.xpath(
-        './/*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
-        'contains(@class, "author-name") or contains(@class, "byline__name")]'
-    )[:3]:
-        text = _text_of(el)
+        return found[:6]
+    for el in candidates:
+        classes = [c for c in (el.get("class") or "").split() if "byline" in c.lower() or "author" in c.lower()]
+        if not classes or all(_NOT_BYLINE_CLASS.search(c) for c in classes):
+            continue
+        if any(_NOT_BYLINE_PLACE.search(a.get("class") or "") for a in list(el.iterancestors())[:3]):
+            continue
+        text = _byline_text(el)
         if text and len(text) < 100:
-            found.append(text)
-    return found[:1]
+            return [text]
+    return []
 
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\band\b|\bund\b)\s*", re.IGNORECASE)
+def _one_byline(first: HtmlElement, other: HtmlElement) -> bool:
+    """Whether two author elements belong to one byline: the smallest element holding both has little text
+    (the byline's names), not an article's (the byline and a related article's author further down)."""
+    mine = set(first.iterancestors())
+    common = next((a for a in other.iterancestors() if a in mine), None)
+    if common is None:
+        return False
+    size = 0
+    for piece in common.itertext():
+        size += len(piece.strip())
+        if size > 300:
+            return False
+    return True
+
+
+def _byline_text(el: HtmlElement) -> str:
+    """The text of a byline element, a space between the texts of its elements ("ERIC TUCKER" and
+    "Associated Press" on two lines are not "TUCKERAssociated")."""
+    return " ".join(" ".join(el.itertext()).split())
+
+
+def _labelled_byline(tree: HtmlElement) -> list[str]:
+    """The name after the first byline label ("von", "By", "Autorin/Autor")."""
+    for el in _outside_footers(_BYLINE_LABELLED(tree)):
+        label = (el.text or "").strip().rstrip(":").strip().casefold()
+        if not label or not all(w.strip() in _BYLINE_LABELS for w in label.split("/")):
+            continue
+        name = " ".join((el.tail or "").split())
+        if not name and el.getnext() is not None:
+            name = _text_of(el.getnext())
+        if name and len(name.split()) <= 8 and len(name) < 80:
+            return [name]
+    return []
+
+
+_URLISH = re.compile(r"^(?:https?:|//|www\.)|\.[a-z]{2,}/|^@\w+$", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||&|\+|、|，|；|\band\b|\bund\b)\s*", re.IGNORECASE)
+# "and" in other languages: it splits a byline only between two names of two words or more ("Ana García y
+# Luis Pérez"), never inside one ("José Ortega y Gasset")
+_AUTHOR_AND = re.compile(r"\s+(?:y|e|et|i|og|och|en|ve|ja|és|a)\s+")
 _AUTHOR_PREFIX = re.compile(
     r"^(?:(?:written|posted|reported|words|story|text|analysis|opinion|commentary|review|interview|photos?"
-    r"|article)\s+)?(?:by|von|par|por|di|door|av)\s*[:\-]?\s+",
+    r"|article)\s+)?(?:by|von|par|por|di|door|av|af)\s*[:\-]?\s+"
+    r"|^(?:text|texto|tekst|autor|autorin|author|автор)\s*:\s*",
     re.IGNORECASE,
 )
 _ROLE_WORDS = (
     r"(?:staff|editors?|reporters?|correspondents?|contributors?|writers?|columnists?|journalists?|author"
-    r"|admin|editor-at-large|producer|anchor|desk|team|board|bureau)"
+    r"|admin|editor-at-large|producer|anchor|desk|team|board|bureau"
+    # the same in other languages: German, French, Spanish, Italian, Portuguese, Dutch, Scandinavian
+    r"|redakteur(?:in)?|redaktion|korrespondent(?:in)?|reporterin|journalistin|autorin|correspondant(?:e)?"
+    r"|journaliste|rédaction|rédacteur|rédactrice|corresponsal|periodista|redactora?|redacción|giornalista"
+    r"|redattore|redattrice|redazione|correspondente|jornalista|redação|redactie|verslaggever|journalist"
+    r"|redaksjonen|reporter)"
 )
-_AUTHOR_ROLE = re.compile(rf"^(?:[\w.-]+\s+){{0,4}}{_ROLE_WORDS}$", re.IGNORECASE)
+# a role alone, or where it is held: "Transport Correspondent", "corresponsal en Bruselas", "Redakteurin"
+_AUTHOR_ROLE = re.compile(
+    rf"^(?:[\w.-]+\s+){{0,4}}{_ROLE_WORDS}(?:\s+(?:in|en|à|a|aus|für|for|at|de|da|di|em|w|i)\s+\S+)?$",
+    re.IGNORECASE,
+)
 _MONTHS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d", re.IGNORECASE
 )
+_DOMAIN = re.compile(r"\.\w{2,4}\b")
+# where a byline's name ends and its date begins: "Carrie Arnold November 15", "Jeff Foust Monday"
+_DATE_TAIL = re.compile(
+    r"\s+(?=(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d|\S*\d\S*\d|\d+[.:/,-]|(?:updated|published|posted)\b))",
+    re.IGNORECASE,
+)
+_DATE_START = re.compile(
+    r"^\W*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d)",
+    re.IGNORECASE,
+)
+# "by" inside a byline, after words that are not a name ("capital von Jemima Kelly", "Ein Kommentar von Jan
+# Sellner"), followed by a name of two words or more: not "von" of a name ("Ursula von der Leyen", "Hans von
+# Storch")
+_INNER_BY = re.compile(r"^.*?\s(?:by|von|par|por|door|av)\s+(?!(?:der|dem|den|zu|und)\b)(?=\w+\s+\w)")
+_PARENTHESES = re.compile(r"\s*\(([^()]*)\)")
+# after an agency's name: where it reported from ("Associated Press in Madrid", "AFP, MANILA")
+_AGENCY_PLACE = re.compile(r"^(?:in|from|aus|en|à|a|de|da|desde|em|z|w|i)\s+\S", re.IGNORECASE)
 
 
-def _clean_authors(names: list[str], publishers: tuple[str, ...] = ()) -> list[str]:
-    """Split bylines into person names: no roles, credentials, dates, URLs or e-mail addresses.
-
-    An organisation named beside a person ("Jane Doe, Business Insider"; the site's own name;
-    "MS", "RD") is dropped; alone, it is kept as the byline the page gives.
-    """
-    candidates: list[str] = []
-    for raw in names:
-        if not isinstance(raw, str):
+@cache
+def _agency_forms() -> dict[str, tuple[str, bool]]:
+    """Every form of `data/news-agencies.txt`, casefolded: (the agency's name, whether the form is a code
+    that must be written all in capitals or all in small letters)."""
+    forms: dict[str, tuple[str, bool]] = {}
+    text = resources.files("newsdesk").joinpath("data/news-agencies.txt").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
-        raw = _AUTHOR_PREFIX.sub("", " ".join(raw.split()))
-        for part in _AUTHOR_SPLIT.split(raw):
-            name = _AUTHOR_PREFIX.sub("", part.strip(" .,:;-–—|@\"'"))
-            if not name or len(name) > 60 or len(name.split()) > 5 or not any(c.isalpha() for c in name):
-                continue
-            if "@" in name or _looks_like_url(name) or sum(ch.isdigit() for ch in name) > 2:
-                continue
-            if _AUTHOR_ROLE.match(name) or _MONTHS.search(name):
-                continue
-            if name.isupper() and len(name.split()) > 1:
-                name = name.title()  # "TOM KRISHER" -> "Tom Krisher"
-            candidates.append(name)
-    publisher_keys = {_norm(p) for p in publishers if p}
+        names = [n.strip() for n in line.split("|") if n.strip()]
+        for form in names:
+            one_case = " " not in form and (form.isupper() or form.islower())
+            forms[form.casefold()] = (names[0], one_case)
+    return forms
 
-    def organisation(name: str) -> bool:
-        return (
-            (len(name) <= 4 and " " not in name)  # credentials, agency initials
-            or bool(re.search(r"\.\w{2,4}\b", name))  # "Cleveland.com"
-            or _norm(name) in publisher_keys
-        )
 
-    people = [n for n in candidates if not organisation(n)]
-    chosen = people if people else candidates
+def _agency(text: str) -> tuple[str, str] | None:
+    """(agency name, the form as written) when `text` names a news agency, alone or followed by a place."""
+    text = text.strip(" .,:;-–—()[]")
+    forms = _agency_forms()
+    words = text.split()
+    for n in range(min(len(words), 4), 0, -1):
+        written = " ".join(words[:n])
+        rest = " ".join(words[n:])
+        found = forms.get(written.casefold())
+        if found is None or (found[1] and not (written.isupper() or written.islower())):
+            continue
+        if not rest or _AGENCY_PLACE.match(rest):
+            return found[0], written
+    return None
+
+
+def _byline_parts(raw: str, kind: str | None) -> Iterator[tuple[str, str]]:
+    """(name, what) for each name of one byline: what is "person", "org" (an organisation or a site),
+    "agency", "minor" (a role alone, initials, a credential) or "handle" (a user name): see _choose_byline."""
+    raw = " ".join(raw.split())
+    if not raw or len(raw) > 300 or _URLISH.search(raw):
+        return
+    for inside in _PARENTHESES.findall(raw):  # "Jane Doe (dpa)", "Julian Seiferth (js)"
+        for piece in inside.split("/"):
+            found = _agency(piece)
+            if found:
+                yield found[1], "agency"
+    if not _DOMAIN.search(raw):
+        raw = _PARENTHESES.sub("", raw) or raw
+    raw = _AUTHOR_PREFIX.sub("", raw)
+    after_agency = named = False
+    for part in _AUTHOR_SPLIT.split(raw):
+        pieces = [part]
+        if "/" in part:  # "SDA/xy" (an agency and an editor's initials), "dpa/AFP", "Jane Doe/John Roe"
+            pieces = [p for p in part.split("/") if p.strip()]
+            if any(_agency(p) for p in pieces):
+                pieces = [p for p in pieces if _agency(p) or len(p.split()) >= 2]
+        for piece in pieces:
+            for name in _split_and(piece):
+                if _DATE_START.match(name):
+                    continue
+                name = _AUTHOR_PREFIX.sub("", _DATE_TAIL.split(name, 1)[0].strip(" .,:;-–—|@\"'"))
+                name = _INNER_BY.sub("", name)
+                found = _agency(name) if name else None
+                if found:
+                    yield found[1], "agency"
+                    after_agency = True
+                    continue
+                # a place after an agency or in capitals after a name: "AFP, MANILA", "Jane Doe, WASHINGTON"
+                if " " not in name and (after_agency or (named and name.isupper() and kind is None)):
+                    after_agency = False
+                    continue
+                after_agency = False
+                name, found = _agency_after(name)  # "ERIC TUCKER Associated Press": two elements, one text
+                what = _name_kind(name, kind)
+                if what:
+                    if name.isupper() and len(name.split()) > 1:
+                        name = name.title()  # "TOM KRISHER" -> "Tom Krisher"
+                    named = True
+                    yield name, what
+                if found:
+                    yield found, "agency"
+
+
+def _agency_after(name: str) -> tuple[str, str | None]:
+    """A name and the agency written right after it, when the agency's form cannot be a surname (a code
+    such as AP, or a name of several words)."""
+    words = name.split()
+    for n in (3, 2, 1):
+        if len(words) - n < 2:
+            continue
+        tail = " ".join(words[-n:])
+        found = _agency_forms().get(tail.casefold())
+        if found and (n > 1 or found[1]) and (not found[1] or tail.isupper() or tail.islower()):
+            return _TRAILING_AND.sub("", " ".join(words[:-n])), tail
+    return name, None
+
+
+_TRAILING_AND = re.compile(r"\s+(?:and|und|y|e|et|i|og|och|en|ve|ja|és|with|mit|avec|con|com)$", re.IGNORECASE)
+
+
+def _split_and(text: str) -> list[str]:
+    parts = _AUTHOR_AND.split(text)
+    return parts if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts) else [text]
+
+
+def _name_kind(name: str, kind: str | None) -> str | None:
+    if not name or len(name) > 60 or len(name.split()) > 5 or not any(c.isalpha() for c in name):
+        return None
+    if name[0].isdigit():  # "3 hours ago", "5 min read"
+        return None
+    if "@" in name or _URLISH.search(name) or sum(ch.isdigit() for ch in name) > 2 or _MONTHS.search(name):
+        return None
+    if name.casefold() in _BYLINE_LABELS:
+        return None
+    latin = all(ord(c) < 0x250 for c in name)
+    if kind == "org" or _DOMAIN.search(name) or (3 <= len(name) <= 5 and name.isalpha() and name.isupper()):
+        return "org"  # an Organization, "Cleveland.com", "BBC"
+    if _AUTHOR_ROLE.match(name) or (len(name) <= 4 and " " not in name and latin and not name.istitle()):
+        return "minor"  # "Staff Writer", "Gear Team"; initials, "MD" (not "Josh", nor a name in Chinese)
+    if " " not in name and latin and (name.islower() or re.search(r"[_\d]|[a-z][A-Z]", name)):
+        return "handle"  # "kevin-r", "jane_doe", "JaneDoeNews"
+    return "person"
+
+
+def _choose_byline(sources: Iterator[list[tuple[str, str | None]]], publishers: tuple[str, ...]) -> _Byline:
+    """People from the most trusted source that names any. Without one, the byline of the most trusted source
+    that gives one: its organisation (the publisher as the byline), else its agency ("By AP" alone), else
+    what it says ("Staff reporter"; not a lone "admin"), else a user name. An agency named beside a person is
+    the source, not an author."""
+    publisher_keys = {_norm(p).replace(" ", "") for p in publishers if _norm(p)}
+    people: list[str] = []
+    fallback: list[str] = []
+    agencies: list[str] = []
+    for entries in sources:
+        found: dict[str, list[str]] = {"person": people, "org": [], "agency": [], "minor": [], "handle": []}
+        for raw, kind in entries:
+            if not isinstance(raw, str):
+                continue
+            for name, what in _byline_parts(raw, kind):
+                if what in ("person", "handle") and _norm(name).replace(" ", "") in publisher_keys:
+                    what = "org"
+                elif what == "person":
+                    name = _without_publisher(name, publishers)
+                found[what].append(name)
+        agencies += found["agency"]
+        if people:
+            break
+        minor = [n for n in found["minor"] if " " in n]
+        fallback = fallback or found["org"] + found["agency"] or minor or found["handle"]
+    return _Byline(_distinct_names(people or fallback)[:10], _distinct_agencies(agencies))
+
+
+def _without_publisher(name: str, publishers: tuple[str, ...]) -> str:
+    """"Kevin McCoy USA TODAY" -> "Kevin McCoy": a name with the publisher's name after it."""
+    words = name.split()
+    for publisher in publishers:
+        tail = publisher.split()
+        if len(words) - len(tail) >= 2 and [_norm(w) for w in words[-len(tail):]] == [_norm(w) for w in tail]:
+            return " ".join(words[:-len(tail)])
+    return name
+
+
+def _distinct_names(names: list[str]) -> list[str]:
     out: list[str] = []
-    seen: set[str] = set()
-    for name in chosen:
+    seen: list[str] = []
+    for name in names:
         key = name.casefold()
         # "Jane Doe" and "Jane Doe Staff": keep the first, cleaner one
-        if key in seen or any(key in s or s in key for s in seen):
+        if any(key in s or s in key for s in seen):
             continue
-        seen.add(key)
+        seen.append(key)
         out.append(name)
-    return out[:10]
+    return out
+
+
+def _distinct_agencies(written: list[str]) -> list[str]:
+    out: dict[str, str] = {}
+    for form in written:
+        found = _agency(form)
+        if found:
+            out.setdefault(found[0], form)
+    return list(out.values())[:5]
+
+
+def _feed_byline(names: list[str]) -> _Byline:
+    """A feed entry's authors, read as the page's are."""
+    return _choose_byline(iter([[(n, None) for n in names if isinstance(n, str)]]), ())
+
+
+_DATELINE = re.compile(r"^[^\n()]{2,60}?\(([^()\n]{2,40})\)\s*[-–—:.]")
+# a credit line at the end: "(Quelle: APA/sda/dpa)", "Source: AFP, Reuters", "dpa/jdf"
+_CREDIT_LINE = re.compile(
+    r"^\(?\s*(?:(?:quelle|quellen|source|sources|fuente|fuentes|fonte|fontes|źródło|kilde|källa|bron"
+    r"|mit material von|with material from|con información de)\s*:?\s+)?(.+?)\s*\)?\.?$",
+    re.IGNORECASE,
+)
+_CREDIT_SPLIT = re.compile(r"\s*(?:[/,;&+]|\band\b|\bund\b|\by\b|\bet\b)\s*", re.IGNORECASE)
+
+
+def _body_agencies(body: str) -> list[str]:
+    """Agencies the body names as its source: in a dateline at the top ("WASHINGTON (AP) —", "Berlin (dpa/AFP)
+    -"), or in a credit line at the end made of agencies and editors' initials only ("(Quelle: APA/sda/dpa)")."""
+    found: list[str] = []
+    dateline = _DATELINE.match(body[:200])
+    if dateline:
+        found += [agency[1] for piece in re.split(r"[/,;]", dateline.group(1)) if (agency := _agency(piece))]
+    for paragraph in body.rsplit("\n\n", 2)[-2:]:
+        credit = _CREDIT_LINE.match(paragraph.strip()) if len(paragraph) <= 60 else None
+        words = [w for w in _CREDIT_SPLIT.split(credit.group(1)) if w] if credit else []
+        agencies = [agency[1] for w in words if (agency := _agency(w))]
+        if agencies and all(_agency(w) or (w.isalpha() and w.islower() and len(w) <= 4) for w in words):
+            found += agencies
+    return found
 
 
 def _looks_like_url(value: str) -> bool:
