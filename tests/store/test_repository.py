@@ -124,6 +124,7 @@ def test_upgrade_from_the_first_schema_keeps_articles(db_url):
     store.migrate()
     (row,) = list(store.iter_articles())
     assert row.url == "https://a.example/1" and row.story_id is None
+    assert row.agencies == [] and row.to_contract()["agencies"] == []  # stored before 0017: none recorded
 
 
 def test_postgresql_urls_use_psycopg_and_a_checked_queue_pool(request, tmp_path):
@@ -167,3 +168,12 @@ def test_nul_characters_are_dropped_on_both_engines(db_url):
                                         authors=["A\x00da"]), source_name="Out\x00let")
     (row,) = list(store.iter_articles())
     assert (row.id, row.title, row.text, row.authors, row.source) == (aid, "Title", "Body.", ["Ada"], "Outlet")
+
+
+def test_agencies_are_stored_apart_from_authors_and_exported(db_url):
+    store = make_store(db_url)
+    aid, _ = store.save_article(Article(url="https://a.example/w", title="Dam opens", text="BERLIN (dpa) - Body.",
+                                        authors=["Ada Lovelace"], agencies=["dpa", "AFP"]), source_name="Outlet")
+    (row,) = list(store.iter_articles())
+    assert (row.id, row.authors, row.agencies) == (aid, ["Ada Lovelace"], ["dpa", "AFP"])
+    assert row.to_contract()["agencies"] == ["dpa", "AFP"]

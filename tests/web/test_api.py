@@ -82,7 +82,7 @@ def test_story_detail_groups_copies_under_their_origin(site):
 def test_article_detail_has_the_export_fields(site):
     a = site.get(f"/api/articles/{site.ids['herald']}").json()
     for key in ("id", "url", "canonical_url", "source", "title", "text", "authors", "published", "language",
-                "fetched", "story_id", "duplicate_of"):
+                "fetched", "story_id", "duplicate_of", "genre", "text_from", "agencies"):
         assert key in a
     assert a["duplicate_of"] == site.ids["wire"] and a["story_id"] == site.story_of[site.ids["wire"]]
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml.html import HtmlElement
 
@@ -44,8 +44,11 @@ from newsdesk.models import Article
 from newsdesk.timebudget import check_deadline
 from newsdesk.urls import registered_domain
 
-__all__ = ["HostTemplate", "PageObservation", "extract_pages", "observe_page", "page_blocks", "page_site",
-           "page_site_of"]
+if TYPE_CHECKING:  # article.py imports this module
+    from newsdesk.extract.article import TemplateReading
+
+__all__ = ["HostTemplate", "PageObservation", "extract_pages", "observe_page", "observe_tree", "page_blocks",
+           "page_site", "page_site_of"]
 
 MIN_PAGES = 2  # a block seen on this many pages of a site (the page at hand included) is the site's furniture
 MAX_BLOCKS = 1000  # fingerprints kept per site
@@ -157,14 +160,20 @@ def observe_page(html: bytes | str, url: str | None = None, charset: str | None 
     from newsdesk.extract.article import _parse, _to_text
 
     text = _to_text(html, charset)
-    tree = _parse(text)
+    return observe_tree(_parse(text), text, url)
+
+
+def observe_tree(tree: HtmlElement, text: str, url: str | None = None,
+                 blocks: dict[str, tuple[str, ...]] | None = None) -> PageObservation:
+    """`observe_page` of a page already parsed (`text` its markup; `blocks` its `page_blocks`, when read already);
+    read before extraction prunes the tree."""
     title_el = tree.find(".//title")
     heads = [" ".join(title_el.itertext()) if title_el is not None else ""]
     heads += [m.get("content") or "" for m in tree.iter("meta")
               if (m.get("property") or m.get("name") or "").strip().lower() == "og:title"]
     titles = set().union(*(title_fingerprints(h) for h in heads))
-    blocks = frozenset(fp for fps in page_blocks(tree).values() for fp in fps)
-    return PageObservation(host=page_site(text, url), blocks=blocks, titles=frozenset(titles))
+    fingerprints = frozenset(fp for fps in (page_blocks(tree) if blocks is None else blocks).values() for fp in fps)
+    return PageObservation(host=page_site(text, url), blocks=fingerprints, titles=frozenset(titles))
 
 
 _HEAD_TAG = re.compile(r"<(?:link|meta)\s[^>]*>", re.IGNORECASE)
@@ -344,43 +353,46 @@ def extract_pages(paths: list[Path], url: str | None = None, *, min_pages: int =
                   max_blocks: int = MAX_BLOCKS) -> Iterator[tuple[Path, Article | NewsdeskError | OSError]]:
     """Extract each file, with the template of its site learned from the other files of that site.
 
-    A first pass finds each page's site (`page_site`: the registered domain of its canonical URL or og:url, else
-    of `url`) and reads the fingerprints of the pages of sites with at least `min_pages` files; a second extracts
-    each page with its site's template, this page left out. A site with fewer files (or `min_pages` 0) gets no
-    template: today's rules, and no extra cost but the scan. Yields (path, article) or (path, the error that
-    stopped it), in the order given."""
-    from newsdesk.extract.article import extract_article
+    A scan finds each page's site (`page_site`: the registered domain of its canonical URL or og:url, else of
+    `url`). Each page is extracted once; a page of a site with at least `min_pages` files has its fingerprints
+    read on the way (`extract_observed`), and once every page is read its site's template, this page left out,
+    is applied to it (`apply_template`): the same result as extracting it with that template, without parsing
+    any page twice. A site with fewer files (or `min_pages` 0) gets no template: today's rules, and no extra cost
+    but the scan. Yields (path, article) or (path, the error that stopped it), in the order given, once all are
+    extracted."""
+    from newsdesk.extract.article import apply_template, extract_article, extract_observed
 
-    observed: list[PageObservation | None] = [None] * len(paths)
-    templates: dict[str, HostTemplate] = {}
+    sites: dict[str, list[int]] = defaultdict(list)
     if min_pages > 0 and len(paths) >= min_pages:
-        by_site: dict[str, list[int]] = defaultdict(list)
         for i, path in enumerate(paths):
             try:
                 site = page_site_of(path.read_bytes(), url)
             except OSError:
-                continue  # the second pass reports it
+                continue  # reported when the page is extracted
             if site:
-                by_site[site].append(i)
-        for site, members in by_site.items():
-            if len(members) < min_pages:
-                continue
-            template = HostTemplate(min_pages=min_pages)
-            for i in members:
-                try:
-                    observed[i] = page = observe_page(paths[i].read_bytes(), url)
-                except (NewsdeskError, OSError):
-                    continue
-                template = template.learned(page, max_blocks=max_blocks)
-            templates[site] = template
-    for path, page in zip(paths, observed, strict=True):
+                sites[site].append(i)
+    learning = {i for members in sites.values() if len(members) >= min_pages for i in members}
+    done: dict[int, tuple[Article, TemplateReading] | NewsdeskError | OSError] = {}
+    templates: dict[str, HostTemplate] = {}
+    for i, path in enumerate(paths):
         try:
-            content = path.read_bytes()
-            site_template = templates.get(page.host) if page else None
-            yield path, extract_article(content, url, template=site_template.without(page) if site_template and page
-                                        else None)
+            if i in learning:
+                article, reading = extract_observed(path.read_bytes(), url)
+                done[i] = (article, reading)
+                site = reading.observation.host
+                templates[site] = templates.get(site, HostTemplate(min_pages=min_pages)).learned(
+                    reading.observation, max_blocks=max_blocks)
+            else:
+                done[i] = extract_article(path.read_bytes(), url)
         except (NewsdeskError, OSError) as exc:
-            yield path, exc
+            done[i] = exc
+    for i, path in enumerate(paths):
+        found = done.pop(i)
+        if isinstance(found, tuple):
+            article, reading = found
+            template = templates.get(reading.observation.host)
+            found = apply_template(article, reading, template.without(reading.observation)) if template else article
+        yield path, found
 
 
 def page_site_of(content: bytes | str, url: str | None = None) -> str:

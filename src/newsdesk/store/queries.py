@@ -736,7 +736,7 @@ class Reader:
                 "source_id": row.source_id, "title": row.title, "text": row.text, "authors": list(row.authors or []),
                 "published": row.published, "language": row.language, "fetched": row.fetched,
                 "story_id": row.story_id, "duplicate_of": row.duplicate_of, "image": row.image, "genre": row.genre,
-                "text_from": row.text_from,
+                "text_from": row.text_from, "agencies": list(row.agencies or []),
             }
 
     # ---- sources ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import functools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,7 @@ class StoredArticle:
     minhash: bytes | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
     text_from: str = "page"  # "page": extracted from its page; "feed": its feed item's own full text
+    agencies: list[str] = field(default_factory=list)  # news agencies named as its source ("AP"), not authors
 
     def to_contract(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,7 @@ class StoredArticle:
             "duplicate_of": self.duplicate_of,
             "genre": self.genre,
             "text_from": self.text_from,
+            "agencies": self.agencies,
         }
 
 
@@ -104,6 +106,7 @@ def _stored(row: ArticleRow) -> StoredArticle:
         text=row.text, authors=list(row.authors or []), published=row.published, language=row.language,
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
         story_joined_at=row.story_joined_at, minhash=row.minhash, genre=row.genre, text_from=row.text_from,
+        agencies=list(row.agencies or []),
     )
 
 
@@ -570,6 +573,7 @@ class Store:
         # (newsdesk.dates checks them where they enter): one outside 1990 .. now + 2 days is stored as none.
         article = replace(article, title=_no_nul(article.title), text=_no_nul(article.text) or "",
                           authors=[_no_nul(a) or "" for a in article.authors], language=_no_nul(article.language),
+                          agencies=[_no_nul(a) or "" for a in article.agencies],
                           published=sane_date(article.published, what=f"{article.url}: published"))
         source_name = _no_nul(source_name)
         canonical = article.canonical_url or article.url
@@ -586,7 +590,7 @@ class Store:
             )
             row = ArticleRow(
                 url=article.url, canonical_url=canonical, source_id=source_id, source_name=source_name,
-                title=article.title, text=article.text, authors=list(article.authors),
+                title=article.title, text=article.text, authors=list(article.authors), agencies=list(article.agencies),
                 published=article.published, language=article.language, image=article.image,
                 fetched=fetched or utcnow(), content_hash=digest, genre=article.genre, text_from=article.text_from,
                 duplicate_of=(first.duplicate_of or first.id) if first else None,

@@ -103,6 +103,8 @@ class ArticleRow(Base):
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # News agencies the article names as its source, apart from its authors (migration 0017; NULL before it).
+    agencies: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True), default=list)
     published: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     language: Mapped[str | None] = mapped_column(String(16))
     image: Mapped[str | None] = mapped_column(String(2048))

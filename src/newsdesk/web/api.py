@@ -91,6 +91,8 @@ class ArticleFullOut(ArticleOut):
     canonical_url: str
     text: str
     authors: list[str]
+    agencies: list[str] = Field(default_factory=list, description="news agencies the article names as its source "
+                                "(\"AP\", \"dpa\"), kept apart from its authors; empty for articles stored before")
     image: str | None
 
 
