@@ -31,7 +31,7 @@ from newsdesk.config import Settings
 from newsdesk.store import Store
 from newsdesk.store.queries import ArticleSummary, StoryView
 from newsdesk.store.schema import Meta
-from newsdesk.web.citations import cited_articles, citation_numbers, sentence_citations
+from newsdesk.web.citations import citation_numbers, cited_articles, sentence_citations
 from newsdesk.web.common import (
     UserError,
     base_url,
