@@ -342,3 +342,22 @@ def test_a_brief_sentence_only_state_media_report_says_so_in_api_page_and_feed(e
     entry = next(i for i in items if i["url"].endswith(f"/stories/{sid}"))
     assert entry["content_html"].count("(only state-controlled media report this)") == flagged
     assert entry["content_text"].count("(only state-controlled media report this)") == flagged
+
+
+def test_the_statements_page_lists_every_statement_and_the_story_page_the_most_significant(esite):
+    from newsdesk.web.pages import significant_statements
+
+    sid = story_id(esite, ORIGIN_URL)
+    statements = esite.get(f"/api/stories/{sid}").json()["statements"]
+    everything = esite.get(f"/stories/{sid}/statements")
+    assert everything.status_code == 200
+    assert everything.text.count('<li class="said') == len(statements) > 0
+    assert f'<a href="/stories/{sid}">' in everything.text  # back to the story
+    page = esite.get(f"/stories/{sid}").text
+    lead = significant_statements(statements)
+    assert page.count('<li class="said') == len(lead)
+    for st in lead:
+        assert html_escape(st["text"], quote=False) in page
+    assert (f'href="/stories/{sid}/statements"' in page) == (len(statements) > len(lead))
+    assert esite.get("/stories/424242/statements").status_code == 404
+    assert esite.get("/stories/x/statements").status_code == 404
