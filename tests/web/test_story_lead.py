@@ -3,7 +3,7 @@ picks the statements a story page leads with."""
 
 from __future__ import annotations
 
-from newsdesk.web.citations import cited_articles, citation_numbers, sentence_citations
+from newsdesk.web.citations import citation_numbers, cited_articles, sentence_citations
 from newsdesk.web.pages import STORY_PAGE_STATEMENTS, significant_statements
 
 
