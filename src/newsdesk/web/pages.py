@@ -80,6 +80,11 @@ STATEMENT_SECTIONS = (
     ("denial", "Denials", "What someone rejects or denies."),
 )
 STATUS_LABELS = {"reported": "Reported", "claim": "Claim", "speculation": "Speculation", "denial": "Denial"}
+# The same in a few words, for the story page's one list, where each statement wears its label instead of a heading.
+STATUS_GLOSSES = {"reported": "stated by the outlets themselves",
+                  "claim": "asserted by someone, not established here",
+                  "speculation": "hedged or predictive, not established fact",
+                  "denial": "what someone rejects or denies"}
 KIND_LABELS = {"official": "official", "state_media": "state media", "media": "news outlet", "expert": "expert",
                "analyst": "analyst", "anonymous": "anonymous source"}  # "other" says nothing: no label
 _PAST = {"say": "said", "tell": "told", "write": "wrote", "speak": "spoke", "think": "thought", "admit": "admitted",
@@ -117,6 +122,10 @@ class StatementView:
     unlisted: int = 0  # its articles beyond those
 
     @property
+    def status(self) -> str:
+        return self.data.get("status") or "claim"
+
+    @property
     def speaker(self) -> str:
         """The speaker as the line shows it: it starts the sentence ("The institute said") unless it follows
         "According to"."""
@@ -146,24 +155,32 @@ def entity_sections(entities: list[dict], prefix: str = "") -> list[EntitySectio
     return out
 
 
-def statement_sections(statements: list[dict], entities: list[dict],
-                       articles: dict[int, ArticleSummary]) -> list[StatementSection]:
-    """The story's statements under their status, in the story's order (most corroborated first), each with
-    the articles that carry it taken from those the page already has."""
+def statement_views(statements: list[dict], entities: list[dict],
+                    articles: dict[int, ArticleSummary]) -> list[StatementView]:
+    """The statements as the page shows them, in the order given, each with the articles that carry it taken
+    from those the page already has (no query per statement)."""
     speakers = {}
     for e in entities:
         if e.get("type") in ("PERSON", "ORG") and e.get("name") and e.get("key"):
             speakers.setdefault(e["name"].casefold(), e["key"])
-    by_status: dict[str, list[StatementView]] = {}
+    views = []
     for st in statements:
         if not isinstance(st, dict) or not st.get("text"):
             continue
         ids = [i for i in st.get("article_ids") or [] if isinstance(i, int)]
-        view = StatementView(data=st, speaker_key=speakers.get((st.get("speaker") or "").casefold()),
-                             kind_label=KIND_LABELS.get(st.get("kind") or ""), said=said(st.get("verb")),
-                             citing=[articles[i] for i in ids if i in articles],
-                             unlisted=sum(1 for i in ids if i not in articles))
-        by_status.setdefault(st.get("status") or "claim", []).append(view)
+        views.append(StatementView(data=st, speaker_key=speakers.get((st.get("speaker") or "").casefold()),
+                                   kind_label=KIND_LABELS.get(st.get("kind") or ""), said=said(st.get("verb")),
+                                   citing=[articles[i] for i in ids if i in articles],
+                                   unlisted=sum(1 for i in ids if i not in articles)))
+    return views
+
+
+def statement_sections(statements: list[dict], entities: list[dict],
+                       articles: dict[int, ArticleSummary]) -> list[StatementSection]:
+    """The story's statements under their status, in the story's order (most corroborated first)."""
+    by_status: dict[str, list[StatementView]] = {}
+    for view in statement_views(statements, entities, articles):
+        by_status.setdefault(view.status, []).append(view)
     return [StatementSection(status, heading, explanation, by_status[status])
             for status, heading, explanation in STATEMENT_SECTIONS if by_status.get(status)]
 
@@ -305,7 +322,9 @@ def story_page(request: Request, story_id: str) -> Response:
         "entity_sections": entity_sections(story.entities[:STORY_PAGE_ENTITIES]),
         "more_entity_sections": entity_sections(story.entities[STORY_PAGE_ENTITIES:], "more-"),
         "more_entities": len(story.entities[STORY_PAGE_ENTITIES:]),
-        "statement_sections": statement_sections(lead, story.entities, by_id),
+        "lead_statements": statement_views(lead, story.entities, by_id),
+        "glosses": [(STATUS_LABELS[status], STATUS_GLOSSES[status]) for status, _h, _e in STATEMENT_SECTIONS
+                    if any((st.get("status") or "claim") == status for st in lead)],
         "statements_shown": len(lead), "statements_total": all_statements,
         "analysis_note": analysis_note(detail.analysis),
         "status_labels": STATUS_LABELS,
