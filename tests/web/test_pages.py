@@ -72,6 +72,8 @@ def test_story_page(site):
     citations = re.findall(r'<a class="citation" href="([^"]+)"[^>]*>\[(\d+)\]</a>', r.text)
     assert citations and all(u in urls for u, _ in citations)
     assert {n for _, n in citations} == {str(i) for i in range(1, len({u for u, _ in citations}) + 1)}
+    api_citations = [(c["url"], str(c["number"])) for b in story["brief"] for c in b["citations"]]
+    assert api_citations == citations  # the API numbers its citations as the page does
     for heading in ("Summary", "Timeline"):
         assert f">{heading}</h2>" in r.text
     # One list of the articles, not three: each article's link once in the timeline (reprints folded under
