@@ -130,4 +130,15 @@ def test_a_long_story_is_three_screens_before_its_links_to_all_statements_and_en
     statements.click()
     page.wait_for_url(f"{site.url}/stories/{long_story}/statements")
     assert page.locator("section.who-said-what li.said").count() == 60
+    assert page.locator("section.who-said-what section h3").count() == 4  # under their status: all four kinds
     screenshot(page, "story-all-statements")
+
+
+def test_the_long_story_fits_a_small_phone(page, site, long_story):
+    """The run-on entity names, the folded reprints and the statements' legend stay within a 360 px screen."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{site.url}/stories/{long_story}")
+    page.locator("details.copies > summary").first.click()  # a report's reprints, unfolded
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(f"{site.url}/stories/{long_story}/statements")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
