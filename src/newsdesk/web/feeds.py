@@ -162,7 +162,9 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
     url = f"{base}/stories/{story.id}"
     numbers = citation_numbers(story.brief)
     cited = cited_articles(story.brief)
-    titles = {a.id: f"{a.source or urlsplit(a.url).hostname}: {a.title or a.url}" for a in story.articles}
+    hrefs = {a.id: safe_href(a.url) for a in story.articles}
+    titles = {a.id: f"{a.source or urlsplit(hrefs[a.id]).hostname}: {a.title or hrefs[a.id]}"
+              for a in story.articles if hrefs[a.id]}
     links: list[Link] = []
     source_lines: list[str] = []  # the text version of the list
     seen: set[str] = set()
@@ -172,7 +174,7 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
             links.append(Link(c.href, f"[{c.number}] {titles.get(c.article_id, c.href)}"))
             source_lines.append(f"[{c.number}] {c.href}")
     for a in story.articles:
-        href = safe_href(a.url)
+        href = hrefs[a.id]
         if href and href not in seen:
             seen.add(href)
             links.append(Link(href, titles[a.id]))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryView
+from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryDetail, StoryView
 from newsdesk.text import language_name
 from newsdesk.web.citations import citation_numbers, sentence_citations
 from newsdesk.web.common import (
@@ -286,7 +286,7 @@ def is_removed(story: StoryView) -> bool:
     return story.removed and story.article_count == 0
 
 
-def _story_detail(request: Request, story_id: str, suffix: str = "") -> tuple[Any, Response | None]:
+def _story_detail(request: Request, story_id: str, suffix: str = "") -> tuple[StoryDetail, Response | None]:
     """The story `story_id` for one of its pages, or the answer instead of it: 404 for no such story, 301 to the
     story it was merged into (the same page of it: `suffix`), 410 when all of it was removed."""
     sid = parse_id(story_id, "story")
