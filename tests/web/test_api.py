@@ -39,7 +39,7 @@ def test_stories_carry_the_contract(site):
     for sentence in quake["brief"]:
         assert sentence["text"] and sentence["citations"]
         for c in sentence["citations"]:
-            assert set(c) == {"article_id", "url"}
+            assert set(c) == {"article_id", "url", "number"} and c["number"] >= 1  # number: issue 18, the page's [n]
             assert site.get(f"/api/articles/{c['article_id']}").json()["url"] == c["url"]
 
 

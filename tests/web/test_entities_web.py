@@ -17,6 +17,7 @@ from beijing_visit import COPY_URL, KIM, ORIGIN_URL, STATE_URL  # noqa: E402
 from whosaid import HARBOUR_URL, SCRIPT_QUOTE, TOWNS, VOGT  # noqa: E402
 
 from newsdesk.store import Store  # noqa: E402
+from newsdesk.web.pages import significant_statements  # noqa: E402
 
 pytestmark = pytest.mark.both_engines
 
@@ -160,6 +161,15 @@ def test_story_page_shows_who_and_where_and_who_said_what(esite):
     api_people = [e["name"] for e in esite.get(f"/api/stories/{sid}").json()["entities"] if e["type"] == "PERSON"]
     assert shown == api_people[:len(shown)]
 
+    # The story page leads with its most significant statements in one list, each wearing its status label (a
+    # claim or a guess never passes for something established); /stories/{id}/statements has them all under
+    # their status.
+    lead = html[html.index('id="statements-h"'):]
+    assert '<span class="label label-speculation">Speculation</span>' in lead and "not established fact" in lead
+    item = lead[lead.rindex('<li class="said', 0, lead.index("economic aid")):lead.index("economic aid")]
+    assert "status-speculation" in item and "label-speculation" in item
+    page = html
+    html = esite.get(f"/stories/{sid}/statements").text
     assert html.index('id="said-reported"') < html.index('id="said-claim"') < html.index('id="said-speculation"')
     claims = section(html, "said-claim")
     assert "great significance" in claims and '<a class="speaker" href="/entities/person:guo%20jiakun">' in claims
@@ -184,10 +194,13 @@ def test_story_page_shows_who_and_where_and_who_said_what(esite):
         1 for s in esite.get(f"/api/stories/{sid}").json()["statements"] if s["state_media_only"])
 
     story = esite.get(f"/api/stories/{sid}").json()
-    assert re.findall(r"<h1>([^<]*)</h1>", html) == [story["headline"]]  # the headline once
-    assert html.count(story["disclaimer"]) == 1  # the disclaimer once
-    levels = [int(h) for h in re.findall(r"<h([1-6])", html)]
-    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    assert re.findall(r"<h1>([^<]*)</h1>", page) == [story["headline"]]  # the headline once
+    assert page.count(story["disclaimer"]) == 1  # the disclaimer once
+    assert page.count("Only state-controlled media carry this.") == sum(
+        1 for s in significant_statements(story["statements"]) if s["state_media_only"])
+    for text in (page, html):
+        levels = [int(h) for h in re.findall(r"<h([1-6])", text)]
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
 
 
 def test_publisher_markup_in_a_quote_is_escaped(esite):
@@ -342,3 +355,20 @@ def test_a_brief_sentence_only_state_media_report_says_so_in_api_page_and_feed(e
     entry = next(i for i in items if i["url"].endswith(f"/stories/{sid}"))
     assert entry["content_html"].count("(only state-controlled media report this)") == flagged
     assert entry["content_text"].count("(only state-controlled media report this)") == flagged
+
+
+def test_the_statements_page_lists_every_statement_and_the_story_page_the_most_significant(esite):
+    sid = story_id(esite, ORIGIN_URL)
+    statements = esite.get(f"/api/stories/{sid}").json()["statements"]
+    everything = esite.get(f"/stories/{sid}/statements")
+    assert everything.status_code == 200
+    assert everything.text.count('<li class="said') == len(statements) > 0
+    assert f'<a href="/stories/{sid}">' in everything.text  # back to the story
+    page = esite.get(f"/stories/{sid}").text
+    lead = significant_statements(statements)
+    assert page.count('<li class="said') == len(lead)
+    for st in lead:
+        assert html_escape(st["text"], quote=False) in page
+    assert (f'href="/stories/{sid}/statements"' in page) == (len(statements) > len(lead))
+    assert esite.get("/stories/424242/statements").status_code == 404
+    assert esite.get("/stories/x/statements").status_code == 404

@@ -72,6 +72,32 @@ def test_front_feed_links_stories_and_sources(site):
     assert "https://wireagency.example/news/1" in related
 
 
+@pytest.mark.parametrize("fmt", ["atom", "rss", "json"])
+def test_story_entries_cite_with_the_pages_numbers_and_links(site, fmt):
+    """Issue 18 item 6: a story's entry in the feeds cites [1]..[n] exactly as the story page does (same number,
+    same link, in the same order), never an article id."""
+    quake = site.story_of[site.ids["wire"]]
+    page = site.get(f"/stories/{quake}").text
+    on_page = re.findall(r'<a class="citation" href="([^"]+)"[^>]*>\[(\d+)\]</a>', page)
+    assert on_page and {n for _, n in on_page} != {"1"}  # several sources are cited: the numbering is tested
+    raw = site.get(f"/feed.{fmt}").content
+    if fmt == "json":
+        item = next(i for i in json.loads(raw)["items"] if i["url"].endswith(f"/stories/{quake}"))
+        body, text = item["content_html"], item["content_text"]
+    else:
+        entry = next(e for e in feedparser.parse(raw).entries if e.link.endswith(f"/stories/{quake}"))
+        body = entry.content[0].value if fmt == "atom" else entry.description
+        text = ""  # Atom's summary is cut at 1,000 characters, RSS has none: the JSON Feed's text is checked
+    in_feed = re.findall(r'<a href="([^"]+)">\[(\d+)\]</a>', html.unescape(body) if fmt == "rss" else body)
+    assert [(html.unescape(u), n) for u, n in in_feed] == [(html.unescape(u), n) for u, n in on_page]
+    # the list of sources under the brief: the cited ones first, under their numbers, with the page's links
+    numbered = dict((n, u) for u, n in on_page)
+    for n, u in numbered.items():
+        assert f'[{n}] ' in html.unescape(body) and html.unescape(u) in html.unescape(body)
+    if text:
+        assert f"[1] {html.unescape(numbered['1'])}" in text
+
+
 def test_story_feed_lists_its_updates(site):
     quake = site.story_of[site.ids["wire"]]
     parsed = feedparser.parse(site.get(f"/stories/{quake}/feed.rss").content)

@@ -71,6 +71,8 @@ def test_the_merged_story_page_redirects_to_the_survivor(merged):
     assert merged.relief_url in page.text  # the merged story's reporting is on the survivor's page
     r = get(merged, f"/stories/{merged.gone}/articles?cursor=")
     assert (r.status_code, r.headers["location"]) == (301, f"/stories/{merged.survivor}/articles?cursor=")
+    r = get(merged, f"/stories/{merged.gone}/statements")
+    assert (r.status_code, r.headers["location"]) == (301, f"/stories/{merged.survivor}/statements")
     assert get(merged, "/stories/999999").status_code == 404  # an unknown story is still not found
 
 

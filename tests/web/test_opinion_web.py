@@ -49,12 +49,12 @@ def test_the_story_page_shows_opinion_apart_and_the_wrap_elsewhere(opinion_site)
     story = site.story_of[site.ids["report"]]
     assert site.story_of[site.ids["editorial"]] == site.story_of[site.ids["op-ed"]] == story
     html = site.get(f"/stories/{story}").text
-    opinion, coverage, timeline = (section(html, h) for h in ("opinion-h", "coverage-h", "timeline-h"))
+    opinion, timeline = (section(html, h) for h in ("opinion-h", "timeline-h"))
     assert '<h2 id="opinion-h">Opinion</h2>' in opinion
     titles = {name: title for name, _, _, title, *_ in PIECES}
     for name in ("editorial", "op-ed"):
-        assert titles[name] in opinion and titles[name] not in coverage and titles[name] not in timeline
-    assert titles["report"] in coverage and titles["report"] in timeline and titles["report"] not in opinion
+        assert titles[name] in opinion and titles[name] not in timeline
+    assert titles["report"] in timeline and titles["report"] not in opinion
     assert titles["wrap"] not in html
     assert re.search(r"\b3 sources \(3 independent\)", html)  # opinion counts among the outlets that covered it
     listing = site.get(f"/stories/{story}/articles").text

@@ -72,11 +72,22 @@ def test_story_page(site):
     citations = re.findall(r'<a class="citation" href="([^"]+)"[^>]*>\[(\d+)\]</a>', r.text)
     assert citations and all(u in urls for u, _ in citations)
     assert {n for _, n in citations} == {str(i) for i in range(1, len({u for u, _ in citations}) + 1)}
-    for heading in ("Summary", "Timeline", "Coverage by origin"):
+    api_citations = [(c["url"], str(c["number"])) for b in story["brief"] for c in b["citations"]]
+    assert api_citations == citations  # the API numbers its citations as the page does
+    for heading in ("Summary", "Timeline"):
         assert f">{heading}</h2>" in r.text
+    # One list of the articles, not three: each article's link once in the timeline (reprints folded under
+    # their origin), the brief's citations apart.
+    assert "Coverage by origin" not in r.text and "Cited reporting" not in r.text
+    timeline = r.text[r.text.index('id="timeline-h"'):r.text.index("</section>", r.text.index('id="timeline-h"'))]
+    for url in urls:
+        assert timeline.count(f'<a href="{url}" rel="noopener">') == 1, url
+    for u, n in citations:  # a citation's number is the article's number in the timeline
+        assert re.search(rf'id="cite-{n}">[^<]*(<time[^>]*>[^<]*</time>:\s*)?<span class="citation-number">\[{n}\]'
+                         rf'</span>[^\n]*\n?[^\n]*<a href="{re.escape(u)}"', timeline), (u, n)
     assert "Who and where" not in r.text and "Statements</h2>" not in r.text  # nothing to show yet
     groups = r.text.split('class="origin"')[1:]
-    wire_group = next(g for g in groups if "Wire Agency" in g.split("</span>")[0])
+    wire_group = next(g for g in groups if '<span class="outlet">Wire Agency</span>' in g.split("</a>")[0])
     for outlet in ("The Example Herald", "Daily Sample", "Evening Example"):
         assert outlet in wire_group.split('<li class="origin"')[0]
     assert r.text.count(story["disclaimer"]) == 1  # the story's disclaimer, once (not again in the footer)
@@ -223,7 +234,7 @@ def test_a_large_story_page_lists_its_first_articles_and_pages_through_the_rest(
     page = site.get(f"/stories/{sid}").text
     assert re.search(rf"Showing the first \d+ of {total} articles", page)
     assert f'href="/stories/{sid}/articles"' in page
-    shown = re.findall(r'<li class="origin">', page) + re.findall(r"\(copy\):", page)
+    shown = re.findall(r'<li class="origin"[ >]', page) + re.findall(r"\(copy\):", page)
     assert 50 <= len(shown) < total
     # every article the brief cites is named on the page, wherever it falls in the story
     for sentence in story["brief"]:

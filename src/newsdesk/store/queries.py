@@ -178,8 +178,7 @@ class AnalysisCoverage:
 @dataclass
 class StoryDetail:
     story: StoryView
-    groups: list[OriginGroup]  # the reporting (opinion is apart, below)
-    timeline: list[OriginGroup]  # the same groups in the order the reporting appeared
+    timeline: list[OriginGroup]  # the reporting, each origin with its copies, in the order it appeared
     articles_total: int
     opinion: list[OriginGroup] = field(default_factory=list)  # editorials, op-eds, columns, in time order
     analysis: AnalysisCoverage = field(default_factory=AnalysisCoverage)
@@ -565,8 +564,7 @@ class Reader:
                          key=lambda g: (g.origin.when, g.origin.id))
         reporting = [g for g in groups.values() if g.origin.genre != OPINION]
         timeline = sorted(reporting, key=lambda g: (g.origin.when, g.origin.id))
-        ordered = sorted(reporting, key=lambda g: (-len(g.copies), g.origin.when, g.origin.id))
-        return StoryDetail(story=story, groups=ordered, timeline=timeline, articles_total=story.article_count,
+        return StoryDetail(story=story, timeline=timeline, articles_total=story.article_count,
                            opinion=opinion, analysis=coverage)
 
     # ---- entities -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from newsdesk.store import search as fts
 from newsdesk.store.queries import ArticleSummary, EntityView, Page, SourceView, StoryDetail, StoryView
 from newsdesk.store.repository import SourceFailures
 from newsdesk.store.schema import MAX_ID
+from newsdesk.web.citations import citation_numbers
 from newsdesk.web.common import (
     MAX_KEY,
     MAX_LIMIT,
@@ -57,6 +58,8 @@ class MergedOut(BaseModel):
 class CitationOut(BaseModel):
     article_id: int
     url: str | None
+    number: int = Field(description="the article's number [n] on the story page and in the feeds: the articles "
+                                    "in the order the brief first cites them, from 1")
 
 
 class BriefSentenceOut(BaseModel):
@@ -330,8 +333,10 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
         timeline = [TimelineEntryOut(time=g.origin.when, article_id=g.origin.id, source=g.origin.source,
                                      title=g.origin.title, url=g.origin.url, copies=[c.id for c in g.copies])
                     for g in detail.timeline]
+    numbers = citation_numbers(s.brief)
     brief = [BriefSentenceOut(text=str(b.get("text", "")), citations=[
-        CitationOut(article_id=int(c["article_id"]), url=c.get("url")) for c in b.get("citations", [])
+        CitationOut(article_id=int(c["article_id"]), url=c.get("url"), number=numbers[c["article_id"]])
+        for c in b.get("citations", [])
         if isinstance(c.get("article_id"), int)], status=b.get("status"),
         state_media_only=b.get("state_media_only") is True)
         for b in s.brief if isinstance(b, dict)]

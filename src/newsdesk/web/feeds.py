@@ -31,6 +31,7 @@ from newsdesk.config import Settings
 from newsdesk.store import Store
 from newsdesk.store.queries import ArticleSummary, StoryView
 from newsdesk.store.schema import Meta
+from newsdesk.web.citations import citation_numbers, cited_articles, sentence_citations
 from newsdesk.web.common import (
     UserError,
     base_url,
@@ -156,25 +157,37 @@ def feed_ids(request: Request) -> FeedIds:
 
 
 def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds) -> Entry:
+    """A story as a feed entry: its brief with the page's numbered citations [1]..[n] (the same numbers and links:
+    `citations.py`), then its sources, the cited ones first under their numbers."""
     url = f"{base}/stories/{story.id}"
+    numbers = citation_numbers(story.brief)
+    cited = cited_articles(story.brief)
+    hrefs = {a.id: safe_href(a.url) for a in story.articles}
+    titles = {a.id: f"{a.source or urlsplit(hrefs[a.id]).hostname}: {a.title or hrefs[a.id]}"
+              for a in story.articles if hrefs[a.id]}
     links: list[Link] = []
+    source_lines: list[str] = []  # the text version of the list
     seen: set[str] = set()
+    for c in cited:
+        if c.href and c.href not in seen:
+            seen.add(c.href)
+            links.append(Link(c.href, f"[{c.number}] {titles.get(c.article_id, c.href)}"))
+            source_lines.append(f"[{c.number}] {c.href}")
     for a in story.articles:
-        href = safe_href(a.url)
+        href = hrefs[a.id]
         if href and href not in seen:
             seen.add(href)
-            links.append(Link(href, f"{a.source or urlsplit(href).hostname}: {a.title or href}"))
+            links.append(Link(href, titles[a.id]))
+            source_lines.append(href)
     parts = []
     text_parts = []
     for sentence in story.brief:
-        cites = []
-        for c in sentence.get("citations", []):
-            href = safe_href(c.get("url"))
-            if href:
-                cites.append(f'<a href="{html.escape(href)}">[{html.escape(str(c.get("article_id")))}]</a>')
+        numbered = sentence_citations(sentence, numbers)
+        cites = [f'<a href="{html.escape(c.href)}">[{c.number}]</a>' if c.href else f"[{c.number}]" for c in numbered]
         note = " (only state-controlled media report this)" if sentence.get("state_media_only") is True else ""
         parts.append(f"<p>{html.escape(clean(str(sentence.get('text', ''))))} {' '.join(cites)}{note}</p>")
-        text_parts.append(clean(str(sentence.get("text", ""))) + note)
+        marks = "".join(f"[{c.number}]" for c in numbered)
+        text_parts.append(clean(str(sentence.get("text", ""))) + (f" {marks}" if marks else "") + note)
     counts = (f"{story.sources_count} sources, {story.independent_sources_count} independent; "
               f"outlets: {', '.join(story.outlets)}")
     parts.append(f"<p>{html.escape(clean(counts))}</p>")
@@ -184,7 +197,7 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
             + "</ul>")
     parts.append(f'<p><a href="{html.escape(url)}">The full story on newsdesk</a></p>')
     parts.append(f"<p><em>{html.escape(disclaimer_text)}</em></p>")
-    text = "\n\n".join(text_parts + [counts, "Sources: " + " ".join(link.url for link in links), disclaimer_text])
+    text = "\n\n".join(text_parts + [counts, "Sources:\n" + "\n".join(source_lines), disclaimer_text])
     return Entry(id=ids.story(story.id), title=clean(story.headline) or f"Story {story.id}", url=url,
                  updated=story.updated_at, published=story.created_at, html="".join(parts), text=text, links=links)
 

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryView
+from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryDetail, StoryView
 from newsdesk.text import language_name
+from newsdesk.web.citations import citation_numbers, sentence_citations
 from newsdesk.web.common import (
     MAX_KEY,
     UserError,
@@ -79,6 +80,11 @@ STATEMENT_SECTIONS = (
     ("denial", "Denials", "What someone rejects or denies."),
 )
 STATUS_LABELS = {"reported": "Reported", "claim": "Claim", "speculation": "Speculation", "denial": "Denial"}
+# The same in a few words, for the story page's one list, where each statement wears its label instead of a heading.
+STATUS_GLOSSES = {"reported": "stated by the outlets themselves",
+                  "claim": "asserted by someone, not established here",
+                  "speculation": "hedged or predictive, not established fact",
+                  "denial": "what someone rejects or denies"}
 KIND_LABELS = {"official": "official", "state_media": "state media", "media": "news outlet", "expert": "expert",
                "analyst": "analyst", "anonymous": "anonymous source"}  # "other" says nothing: no label
 _PAST = {"say": "said", "tell": "told", "write": "wrote", "speak": "spoke", "think": "thought", "admit": "admitted",
@@ -116,6 +122,10 @@ class StatementView:
     unlisted: int = 0  # its articles beyond those
 
     @property
+    def status(self) -> str:
+        return self.data.get("status") or "claim"
+
+    @property
     def speaker(self) -> str:
         """The speaker as the line shows it: it starts the sentence ("The institute said") unless it follows
         "According to"."""
@@ -145,26 +155,80 @@ def entity_sections(entities: list[dict], prefix: str = "") -> list[EntitySectio
     return out
 
 
-def statement_sections(statements: list[dict], entities: list[dict],
-                       articles: dict[int, ArticleSummary]) -> list[StatementSection]:
-    """The story's statements under their status, in the story's order (most corroborated first), each with
-    the articles that carry it taken from those the page already has."""
+def statement_views(statements: list[dict], entities: list[dict],
+                    articles: dict[int, ArticleSummary]) -> list[StatementView]:
+    """The statements as the page shows them, in the order given, each with the articles that carry it taken
+    from those the page already has (no query per statement)."""
     speakers = {}
     for e in entities:
         if e.get("type") in ("PERSON", "ORG") and e.get("name") and e.get("key"):
             speakers.setdefault(e["name"].casefold(), e["key"])
-    by_status: dict[str, list[StatementView]] = {}
+    views = []
     for st in statements:
         if not isinstance(st, dict) or not st.get("text"):
             continue
         ids = [i for i in st.get("article_ids") or [] if isinstance(i, int)]
-        view = StatementView(data=st, speaker_key=speakers.get((st.get("speaker") or "").casefold()),
-                             kind_label=KIND_LABELS.get(st.get("kind") or ""), said=said(st.get("verb")),
-                             citing=[articles[i] for i in ids if i in articles],
-                             unlisted=sum(1 for i in ids if i not in articles))
-        by_status.setdefault(st.get("status") or "claim", []).append(view)
+        views.append(StatementView(data=st, speaker_key=speakers.get((st.get("speaker") or "").casefold()),
+                                   kind_label=KIND_LABELS.get(st.get("kind") or ""), said=said(st.get("verb")),
+                                   citing=[articles[i] for i in ids if i in articles],
+                                   unlisted=sum(1 for i in ids if i not in articles)))
+    return views
+
+
+def statement_sections(statements: list[dict], entities: list[dict],
+                       articles: dict[int, ArticleSummary]) -> list[StatementSection]:
+    """The story's statements under their status, in the story's order (most corroborated first)."""
+    by_status: dict[str, list[StatementView]] = {}
+    for view in statement_views(statements, entities, articles):
+        by_status.setdefault(view.status, []).append(view)
     return [StatementSection(status, heading, explanation, by_status[status])
             for status, heading, explanation in STATEMENT_SECTIONS if by_status.get(status)]
+
+
+STORY_PAGE_STATEMENTS = 8  # led with on the story page; all of them on /stories/{id}/statements
+STATEMENTS_PER_SPEAKER = 2  # of those, at most this many from one speaker
+
+
+def _speaker_of(st: dict) -> str:
+    return (st.get("speaker") or "").casefold()
+
+
+def significance(st: dict) -> tuple[int, bool, bool, bool]:
+    """How much a statement matters to a reader of the story, as a sort key (larger first): how many independent
+    origins carry it (reprints of one report count once; a statement only state-controlled media carry counts
+    none), then a denial (it says that something is contested), then an official's words (they speak for an
+    institution that acts), then a named speaker before an unattributed one."""
+    origins = st.get("independent_origins")
+    corroboration = 0 if st.get("state_media_only") else (origins if isinstance(origins, int) else 0)
+    return (corroboration, st.get("status") == "denial", st.get("kind") == "official", bool(st.get("speaker")))
+
+
+def significant_statements(statements: list[dict], limit: int = STORY_PAGE_STATEMENTS) -> list[dict]:
+    """The statements a story page leads with, most significant first (`significance`; ties keep the story's
+    order). At most `STATEMENTS_PER_SPEAKER` from one speaker, so that one talkative spokesperson does not fill
+    the list while others go unheard (unattributed statements have no such cap: each is someone else's). When the
+    story has a denial and none made the list, the best denial takes the last place: a reader must see that
+    something is contested without opening every statement. Fewer speakers than places: the cap gives way."""
+    ranked = sorted((st for st in statements if isinstance(st, dict) and st.get("text")),
+                    key=significance, reverse=True)  # stable: equal keys keep the story's order
+    chosen: list[dict] = []
+    skipped: list[dict] = []
+    per_speaker: dict[str, int] = {}
+    for st in ranked:
+        who = _speaker_of(st)
+        if who and per_speaker.get(who, 0) >= STATEMENTS_PER_SPEAKER:
+            skipped.append(st)
+            continue
+        per_speaker[who] = per_speaker.get(who, 0) + 1
+        chosen.append(st)
+    if len(chosen) < limit:  # too few speakers to fill the list: the cap gives way
+        place = {id(st): k for k, st in enumerate(ranked)}
+        chosen = sorted(chosen + skipped, key=lambda st: place[id(st)])
+    chosen = chosen[:limit]
+    denials = [st for st in ranked if st.get("status") == "denial"]
+    if chosen and denials and not any(st.get("status") == "denial" for st in chosen):
+        chosen[-1] = denials[0]
+    return chosen
 
 
 def _articles(n: int) -> str:
@@ -222,45 +286,64 @@ def is_removed(story: StoryView) -> bool:
     return story.removed and story.article_count == 0
 
 
-def _citation_numbers(brief: list[dict]) -> dict[int, int]:
-    numbers: dict[int, int] = {}
-    for sentence in brief:
-        for c in sentence.get("citations", []):
-            aid = c.get("article_id")
-            if isinstance(aid, int) and aid not in numbers:
-                numbers[aid] = len(numbers) + 1
-    return numbers
-
-
-@router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, story_id: str) -> Response:
+def _story_detail(request: Request, story_id: str, suffix: str = "") -> tuple[StoryDetail, Response | None]:
+    """The story `story_id` for one of its pages, or the answer instead of it: 404 for no such story, 301 to the
+    story it was merged into (the same page of it: `suffix`), 410 when all of it was removed."""
     sid = parse_id(story_id, "story")
     detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES, outlets=False)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
     if detail.story.merged_into is not None:
-        return moved_to(request, f"/stories/{detail.story.merged_into}")
+        return detail, moved_to(request, f"/stories/{detail.story.merged_into}{suffix}")
     if is_removed(detail.story):
         # 410 Gone, not 404: the story existed and was taken down on purpose, which crawlers and caches should
         # learn (and drop it for good); the body still tells a reader why. Not 200: there is no story to index.
-        return render(request, "story_removed.html", {"request_id": desk_of(request).story_removal(sid)},
-                      status=410)
-    numbers = _citation_numbers(detail.story.brief)
-    by_id = {a.id: a for a in detail.story.articles}
-    cited = [(n, aid, by_id.get(aid)) for aid, n in numbers.items()]
+        return detail, render(request, "story_removed.html", {"request_id": desk_of(request).story_removal(sid)},
+                              status=410)
+    return detail, None
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story_page(request: Request, story_id: str) -> Response:
+    """The brief with its numbered citations, one timeline (each independent report once, its copies under it),
+    opinion apart, then the most salient entities and the most significant statements, each with a way to all."""
+    detail, answer = _story_detail(request, story_id)
+    if answer is not None:
+        return answer
+    story = detail.story
+    numbers = citation_numbers(story.brief)
+    by_id = {a.id: a for a in story.articles}
+    lead = significant_statements(story.statements)
+    all_statements = sum(1 for st in story.statements if isinstance(st, dict) and st.get("text"))
     return render(request, "story.html", {
-        "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "opinion": detail.opinion,
-        "numbers": numbers,
-        "cited": cited, "articles": by_id,
-        "entity_sections": entity_sections(detail.story.entities[:STORY_PAGE_ENTITIES]),
-        "more_entity_sections": entity_sections(detail.story.entities[STORY_PAGE_ENTITIES:], "more-"),
-        "more_entities": len(detail.story.entities[STORY_PAGE_ENTITIES:]),
-        "statement_sections": statement_sections(detail.story.statements, detail.story.entities, by_id),
+        "story": story, "timeline": detail.timeline, "opinion": detail.opinion,
+        "numbers": numbers, "brief_citations": [sentence_citations(b, numbers) for b in story.brief],
+        "articles": by_id,
+        "entity_sections": entity_sections(story.entities[:STORY_PAGE_ENTITIES]),
+        "more_entity_sections": entity_sections(story.entities[STORY_PAGE_ENTITIES:], "more-"),
+        "more_entities": len(story.entities[STORY_PAGE_ENTITIES:]),
+        "lead_statements": statement_views(lead, story.entities, by_id),
+        "glosses": [(STATUS_LABELS[status], STATUS_GLOSSES[status]) for status, _h, _e in STATEMENT_SECTIONS
+                    if any((st.get("status") or "claim") == status for st in lead)],
+        "statements_shown": len(lead), "statements_total": all_statements,
         "analysis_note": analysis_note(detail.analysis),
         "status_labels": STATUS_LABELS,
-        "brief_status": [b.get("status") for b in detail.story.brief],
-        "shown": len(detail.story.articles), "total": detail.articles_total,
+        "brief_status": [b.get("status") for b in story.brief],
+        "shown": len(story.articles), "total": detail.articles_total,
     })
+
+
+@router.get("/stories/{story_id}/statements", response_class=HTMLResponse)
+def story_statements_page(request: Request, story_id: str) -> Response:
+    """Every statement of a story under its status, most corroborated first (the story page leads with 8)."""
+    detail, answer = _story_detail(request, story_id, "/statements")
+    if answer is not None:
+        return answer
+    story = detail.story
+    by_id = {a.id: a for a in story.articles}
+    return render(request, "story_statements.html", {
+        "story": story, "status_labels": STATUS_LABELS, "analysis_note": analysis_note(detail.analysis),
+        "statement_sections": statement_sections(story.statements, story.entities, by_id)})
 
 
 @router.get("/stories/{story_id}/articles", response_class=HTMLResponse)
