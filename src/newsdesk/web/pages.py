@@ -13,8 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from newsdesk.store import pictures
 from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryView
 from newsdesk.text import language_name
+from newsdesk.web.charts import coverage_chart, fetch_history_chart
 from newsdesk.web.common import (
     MAX_KEY,
     UserError,
@@ -249,6 +251,8 @@ def story_page(request: Request, story_id: str) -> Response:
     by_id = {a.id: a for a in detail.story.articles}
     cited = [(n, aid, by_id.get(aid)) for aid, n in numbers.items()]
     return render(request, "story.html", {
+        "lead_image": pictures.lead_image(reader_of(request).store, sid),
+        "coverage_chart": coverage_chart(pictures.report_times(reader_of(request).store, sid)),
         "story": detail.story, "groups": detail.groups, "timeline": detail.timeline, "opinion": detail.opinion,
         "numbers": numbers,
         "cited": cited, "articles": by_id,
@@ -318,7 +322,9 @@ def source_page(request: Request, source_id: str, cursor: Cursor = None) -> HTML
         raise UserError(404, f"there is no source {sid}")
     page = reader.articles(50, cursor, Filters(source_id=sid))
     return render(request, "source.html", {"source": source, "articles": page.items, "next": page.next,
-                                           "failures": reader.source_failures(sid)})
+                                           "failures": reader.source_failures(sid),
+                                           "fetch_chart": fetch_history_chart(pictures.fetch_history(reader.store,
+                                                                                                     sid))})
 
 
 @router.get("/search", response_class=HTMLResponse)
