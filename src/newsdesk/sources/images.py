@@ -68,8 +68,8 @@ def make_picture(content: bytes, max_pixels: int, url: str = "the image") -> Pic
         raise
     except UnidentifiedImageError:
         raise ImageRefusedError(f"{url}: not a JPEG, PNG, WebP or GIF image") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefusedError(f"{url}: too many pixels (a decompression bomb?)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own guard, first
+        raise ImageRefusedError(f"{url}: refused as a decompression bomb ({exc})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # what Pillow raises on a damaged file
         raise ImageRefusedError(f"{url}: damaged image ({exc})") from None
     return Picture(out.getvalue(), frame.width, frame.height)
