@@ -114,7 +114,7 @@ def fetch_history_chart(history: Sequence[FetchRecord]) -> Markup | None:
     by_status: dict[str, int] = {}
     for r in history:
         by_status[r.status] = by_status.get(r.status, 0) + 1
-    parts = [f"{count} {STATUS_WORDS.get(status, status)}" for status, count in sorted(by_status.items())]
+    parts = [f"{by_status[status]} {words}" for status, words in STATUS_WORDS.items() if status in by_status]
     stored = sum(r.stored for r in history)
     fetches = f"{len(history)} fetch{'' if len(history) == 1 else 'es'}"
     desc = (f"{fetches} from {_label(first)} to {_label(last)} UTC: {', '.join(parts)}; "
