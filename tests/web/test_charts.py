@@ -30,7 +30,7 @@ def test_reports_per_hour_with_reprints_stacked_and_described():
     assert root.get("role") == "img" and root.get("aria-labelledby") == "coverage-chart-t coverage-chart-d"
     assert root.find(SVG + "title").text == "Reports per hour"
     assert root.find(SVG + "desc").text == (
-        "3 independent reports and 1 reprint from 14 Oct 05:00 to 14 Oct 08:00 UTC, one bar per hour; the busiest "
+        "3 independent reports and 1 reprint from 14 Oct 05:00 to 14 Oct 17:00 UTC, one bar per hour; the busiest "
         "began 14 Oct 05:00 with 3. 1 report without a date not shown.")
     drawn = bars(svg)
     # hour 1: two reports and a reprint on top; hour 2: nothing; hour 3: one report

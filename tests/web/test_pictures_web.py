@@ -105,7 +105,7 @@ def test_the_story_page_charts_its_reports(psite):
     assert 'role="img"' in svg and 'aria-labelledby="coverage-chart-t coverage-chart-d"' in svg
     assert '<title id="coverage-chart-t">Reports per hour</title>' in svg
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", svg).group(1)
-    assert desc.startswith("2 independent reports and 0 reprints from 14 Oct 05:00 to 14 Oct 07:00 UTC")
+    assert desc.startswith("2 independent reports and 0 reprints from 14 Oct 05:00 to 14 Oct 17:00 UTC")
     assert len(re.findall(r"<rect ", svg)) == 2
     assert "<script" not in svg and "style=" not in svg
 

@@ -19,6 +19,7 @@ from newsdesk.store.pictures import FetchRecord
 
 WIDTH, HEIGHT, AXIS = 600, 110, 18  # the viewBox; AXIS: room under the bars for the time labels
 MAX_BARS = 48
+MIN_HOURS = 12
 BUCKET_HOURS = (1, 2, 3, 6, 12, 24, 48, 168)
 REPORT, REPRINT = "#2b5797", "#9db4d8"
 STATUS_COLOURS = {"ok": "#2e7d32", "not_modified": "#8a8a8a", "warning": "#b26a00", "error": "#c62828"}
@@ -51,9 +52,8 @@ def coverage_chart(reports: Sequence[tuple[datetime | None, bool]]) -> Markup | 
     start = dated[0][0].replace(minute=0, second=0, microsecond=0)
     hours = math.floor((dated[-1][0] - start).total_seconds() / 3600) + 1
     step = next((h for h in BUCKET_HOURS if math.ceil(hours / h) <= MAX_BARS), BUCKET_HOURS[-1])
-    n = max(1, math.ceil(hours / step))
-    if n > MAX_BARS:  # more than a year and a half of one story: the rest is folded into the last bar
-        n = MAX_BARS
+    # At least MIN_HOURS on the axis: a story of two hours is not drawn as two slabs across the page.
+    n = min(max(math.ceil(hours / step), MIN_HOURS // step, 1), MAX_BARS)  # past MAX_BARS: folded into the last
     counts = [[0, 0] for _ in range(n)]
     for t, copy in dated:
         i = min(int((t - start).total_seconds() // (3600 * step)), n - 1)
