@@ -8,7 +8,6 @@ comments, colour profiles, trailing bytes) reaches a reader."""
 from __future__ import annotations
 
 import io
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,19 +47,19 @@ def fetch_picture(client: PoliteClient, url: str, settings: Settings,
 
 def make_picture(content: bytes, max_pixels: int, url: str = "the image") -> Picture:
     """Decode, check, resize and re-encode (see the module); ImageRefusedError says why a file is refused."""
+    # Pillow's own guard raises on opening past twice its MAX_IMAGE_PIXELS (and only warns below that): ours is
+    # never looser than its warning. (warnings.catch_warnings would change the filters of every thread.)
+    max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
     try:
-        with warnings.catch_warnings():
-            # Pillow warns, then raises, past its own MAX_IMAGE_PIXELS: the size is checked below, before decoding.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content), formats=FORMATS) as img:
-                width, height = img.size
-                if width * height > max_pixels or width <= 0 or height <= 0:
-                    raise ImageRefusedError(f"{url}: {width} x {height} pixels is over the {max_pixels} pixel "
-                                            "limit (a decompression bomb?)")
-                img.draft("RGB", (WIDTH, MAX_HEIGHT))  # JPEG: decode at a reduced scale when that is enough
-                img.seek(0)  # an animated GIF or WebP: its first frame
-                frame = ImageOps.exif_transpose(img)
-                frame = frame.convert("RGBA" if _has_alpha(frame) else "RGB")
+        with Image.open(io.BytesIO(content), formats=FORMATS) as img:
+            width, height = img.size  # read from the header: nothing is decoded yet
+            if width * height > max_pixels or width <= 0 or height <= 0:
+                raise ImageRefusedError(f"{url}: {width} x {height} pixels is over the {max_pixels} pixel "
+                                        "limit (a decompression bomb?)")
+            img.draft("RGB", (WIDTH, MAX_HEIGHT))  # JPEG: decode at a reduced scale when that is enough
+            img.seek(0)  # an animated GIF or WebP: its first frame
+            frame = ImageOps.exif_transpose(img)
+            frame = frame.convert("RGBA" if _has_alpha(frame) else "RGB")
         frame.thumbnail((WIDTH, MAX_HEIGHT), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         frame.save(out, "WEBP", quality=QUALITY, method=4)  # no exif, icc_profile or xmp given: none written
@@ -68,7 +67,7 @@ def make_picture(content: bytes, max_pixels: int, url: str = "the image") -> Pic
         raise
     except UnidentifiedImageError:
         raise ImageRefusedError(f"{url}: not a JPEG, PNG, WebP or GIF image") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own guard, first
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, on opening
         raise ImageRefusedError(f"{url}: refused as a decompression bomb ({exc})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # what Pillow raises on a damaged file
         raise ImageRefusedError(f"{url}: damaged image ({exc})") from None
