@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import time
 from dataclasses import replace
 
 import pytest
@@ -18,8 +19,10 @@ from PIL import Image
 
 from newsdesk.collect import Collector
 from newsdesk.config import Settings
+from newsdesk.keys import utcnow
 from newsdesk.removal import RemovalDesk, RemovalSubmission
-from newsdesk.store import Store
+from newsdesk.sources.images import make_picture
+from newsdesk.store import Store, pictures
 from newsdesk.stories.cluster import ClusterConfig
 from newsdesk.stories.engine import StoryEngine
 
@@ -135,6 +138,22 @@ def test_a_source_page_charts_its_fetches(psite):
                         r"stored; a failed fetch is a full red bar\.", desc), desc
     fills = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', svg)
     assert fills == ["#2e7d32", "#2e7d32", "#c62828"]
+
+
+def test_a_picture_fetched_later_shows_on_a_page_served_before(psite):
+    """Story pages are cached by data version: a new picture changes it."""
+    store = Store(psite.db)
+    try:
+        a = next(a for a in store.iter_articles() if a.story_id and a.url != FLOOD_URL
+                 and pictures.lead_image(store, a.story_id) is None)
+        assert "lead-image" not in psite.get(f"/stories/{a.story_id}").text  # now in the response cache
+        picture = make_picture(png(800, 600), 40_000_000)
+        assert pictures.save_image(store, a.id, "https://photos.example/x.png", utcnow(), data=picture.data,
+                                   width=picture.width, height=picture.height)
+    finally:
+        store.close()
+    time.sleep(1.2)  # the cache checks the data version at most once a second
+    assert f'src="/images/{a.id}.webp"' in psite.get(f"/stories/{a.story_id}").text
 
 
 def test_a_removed_article_takes_its_picture_off_the_site(psite):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from newsdesk.store import removals
 from newsdesk.store.repository import Store
 from newsdesk.store.schema import ArticleRow, ImageRow, SourceFetchRow
 
@@ -79,6 +80,8 @@ def save_image(store: Store, article_id: int, url: str, at: datetime, *, data: b
         try:
             s.execute(insert(ImageRow).values(article_id=article_id, url=url[:2048], fetched_at=at, data=data,
                                               width=width, height=height, error=error))
+            if data is not None:  # a story page shows it: the pages cached by data version are out of date
+                removals.bump(s, removals.CONTENT_VERSION)
             s.commit()
         except IntegrityError:
             return False
