@@ -21,7 +21,7 @@ from warcio.warcwriter import WARCWriter
 
 NEWSDESK = [sys.executable, "-m", "newsdesk.cli"]
 CONTRACT = {"id", "url", "canonical_url", "source", "title", "text", "authors", "published", "language",
-            "fetched", "story_id", "duplicate_of", "genre", "text_from", "agencies"}  # genre: 15; text_from, agencies: 17
+            "fetched", "story_id", "duplicate_of", "genre", "text_from", "agencies"}  # genre: 15; the last two: 17
 
 
 def run(db: Path, *args: str, check: bool = True, env: dict[str, str] | None = None,

@@ -356,6 +356,9 @@ def fetch(
 
             reports = passes.collector.fetch_due(include_not_due=all_sources, on_done=done)
         grouped = _group_and_analyse(passes)
+        pictures = passes.pictures()
+        if pictures:
+            grouped += f", {pictures} picture(s) stored"
     new = sum(r.new_articles for r in reports)
     failed_sources = [r for r in reports if r.status == "error"]
     not_fetched = {status: sum(r.status == status for r in reports) for status in ("leased", "deferred")}

@@ -49,9 +49,10 @@ from newsdesk.keys import content_hash, utcnow
 from newsdesk.models import Article, FeedEntry, FetchedDocument, ParsedSource
 from newsdesk.removal import RemovalDesk
 from newsdesk.sources.http import PoliteClient
+from newsdesk.sources.images import ImageRefusedError, fetch_picture
 from newsdesk.sources.parse import parse_source, split_content_type
 from newsdesk.sources.warc import iter_warc
-from newsdesk.store import Store
+from newsdesk.store import Store, pictures
 from newsdesk.store.schema import Source
 from newsdesk.timebudget import check_deadline, deadline
 from newsdesk.urls import canonicalize_url, host_of, registered_domain, url_key
@@ -600,6 +601,7 @@ class Collector:
         if kind and src.kind == "auto":
             values["kind"] = kind
         self.store.update_source(src.id, **values)
+        pictures.record_fetch(self.store, src.id, started, report.status, report.new_articles)
 
     def _source_failed(self, src: Source, started: datetime, exc: NewsdeskError, report: SourceReport) -> None:
         report.status, report.error = "error", str(exc)
@@ -613,6 +615,36 @@ class Collector:
             last_error_reason=exc.reason, consecutive_failures=failures,
             next_fetch_at=started + timedelta(seconds=wait),
         )
+        pictures.record_fetch(self.store, src.id, started, "error", report.new_articles)
+
+    # ---- pictures ------------------------------------------------------------------------------
+
+    def fetch_pictures(self, stories: int | None = None) -> int:
+        """Fetch the lead picture of up to `stories` (else `image_batch`) stories that have none, through the
+        same polite client and blocklist as pages (newsdesk.sources.images); returns how many were stored. A
+        picture that fails is recorded and not asked again (the story's next report with one is tried next pass);
+        one a host's wait or the time budget put off is tried again next pass."""
+        limit = self.settings.image_batch if stories is None else stories
+        done = 0
+        # The whole step gets one host's budget: pictures never hold a pass longer than one slow host would.
+        with deadline(self.settings.host_time_budget, what="fetching pictures"):
+            for article_id, url in pictures.image_candidates(self.store, limit) if limit > 0 else []:
+                if why := self._hop_refusal(url):
+                    self._refused("blocked_fetch", url, why)
+                    pictures.save_image(self.store, article_id, url, utcnow(), error=f"blocked: {why}")
+                    continue
+                try:
+                    picture = fetch_picture(self.client, url, self.settings, refuse=self._hop_refusal)
+                except TimeBudgetError:
+                    break
+                except HostBackoffError:
+                    continue
+                except (FetchError, ImageRefusedError) as exc:
+                    pictures.save_image(self.store, article_id, url, utcnow(), error=str(exc))
+                    continue
+                done += pictures.save_image(self.store, article_id, url, utcnow(), data=picture.data,
+                                            width=picture.width, height=picture.height)
+        return done
 
     # ---- local files ---------------------------------------------------------------------------
 

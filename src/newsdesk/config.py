@@ -65,6 +65,13 @@ class Settings:
         80, "words a feed item's own full text (RSS content:encoded, Atom content, JSON Feed content_html) must have "
         "to be stored, marked as taken from the feed, when the item's page cannot be fetched or extracted; a "
         "shorter text is a summary, not an article; `0`: never store feed text")
+    image_batch: int = setting(
+        20, "stories given a picture per pass: the lead image of each (its earliest report's `og:image`) is fetched "
+        "by the same polite client as pages, resized and served from this site; `0`: no pictures are fetched")
+    image_max_bytes: int = setting(5 * 1024 * 1024, "largest picture file fetched, in bytes")
+    image_max_pixels: int = setting(
+        40_000_000, "most pixels (width x height) a fetched picture may have; a larger one (a decompression bomb) "
+        "is refused before it is decoded")
     fetch_workers: int = setting(4, "hosts fetched at once in a fetch pass (each host stays one request at a time)")
     serve_fetch_interval: int = setting(60, "seconds between two background passes while serving")
     # The analysis runs at about ten articles a second: a bound keeps a big import from holding up the next fetch.

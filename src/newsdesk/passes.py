@@ -124,6 +124,11 @@ class Passes:
         analysis (0 while analysis is off)."""
         return self.analysis.process_pending(self.settings.analysis_batch if limit is None else limit)
 
+    def pictures(self) -> int:
+        """The lead pictures of up to `image_batch` stories that have none (Collector.fetch_pictures); returns how
+        many were stored."""
+        return self.collector.fetch_pictures() if self.settings.image_batch > 0 else 0
+
     def close(self) -> None:
         if self._collector is not None:
             self._collector.close()
@@ -153,6 +158,7 @@ class BackgroundFetcher:
                         elif r.status == "warning":
                             log.warning("source %s stored nothing: %s", r.url, r.error)
                     self.passes.group()
+                    self.passes.pictures()
                 except Exception:  # the service must keep running whatever one pass hit
                     log.exception("fetch pass failed")
                 # Its own guard: stories are already saved, and a failing analysis must not stop fetching.

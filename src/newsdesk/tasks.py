@@ -204,8 +204,8 @@ def import_file(self: Any, path: str, url: str | None = None) -> dict[str, Any]:
 
 @app.task(name="newsdesk.assign_stories", **RETRY)
 def assign_stories() -> dict[str, int]:
-    """Place every pending article in a story, then analyse up to `analysis_batch` articles. Idempotent: a run
-    redone after a crash finds only what is still pending."""
+    """Place every pending article in a story, analyse up to `analysis_batch` articles, then fetch the lead pictures
+    of up to `image_batch` stories. Idempotent: a run redone after a crash finds only what is still pending."""
     # Before looking for work: an article stored from now on asks for a run of its own.
     worker.redis.delete(ASSIGN_REQUESTED)
     with worker.store.story_lock():
@@ -213,7 +213,9 @@ def assign_stories() -> dict[str, int]:
         analysed = worker.passes.analyse()
     if analysed and analysed >= worker.settings.analysis_batch:
         request_assignment()  # more to analyse: another run, after the fetches' requests queued meanwhile
-    return {"grouped": grouped, "analysed": analysed}
+    # Outside the lock (network): a picture two workers fetched at once is stored once (the first to save it wins).
+    pictures = worker.passes.pictures()
+    return {"grouped": grouped, "analysed": analysed, "pictures": pictures}
 
 
 def schedule_due(store: Store, settings: Settings) -> int:

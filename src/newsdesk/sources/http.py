@@ -278,8 +278,9 @@ class PoliteClient:
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
             accept: str | None = None, check_robots: bool = True,
-            refuse: Callable[[str], str | None] | None = None) -> FetchedDocument:
-        """Fetch url politely, following redirects; raises a FetchError subclass on any failure.
+            refuse: Callable[[str], str | None] | None = None, max_bytes: int | None = None) -> FetchedDocument:
+        """Fetch url politely, following redirects; raises a FetchError subclass on any failure (TooLargeError
+        past `max_bytes`, by default `max_body_bytes`).
 
         `refuse(url)` is asked before each redirect is followed, and says why that address must not be requested
         (the removal blocklist), or None: a refused hop raises BlockedError and is never requested."""
@@ -296,7 +297,7 @@ class PoliteClient:
                 self._raise_if_backing_off(current, host)
                 if check_robots:
                     self._enforce_robots(current, target, host)
-                reply = self._polite_send(host, target, current, headers, self.settings.max_body_bytes)
+                reply = self._polite_send(host, target, current, headers, max_bytes or self.settings.max_body_bytes)
             if reply.status in _REDIRECTS and reply.headers.get("location"):
                 current = _join(current, reply.headers["location"])
                 continue

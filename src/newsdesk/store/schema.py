@@ -382,7 +382,39 @@ class HostTemplateRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ImageRow(Base):
+    """An article's picture as this site serves it (migration 0018, newsdesk.sources.images): fetched once from
+    the article's `image` address by the polite client, checked, resized and re-encoded as WebP with no metadata.
+    A failed fetch keeps its row with `data` null and the reason, so it is not asked again. Deleted with its
+    article (a removal takes the picture with it)."""
+
+    __tablename__ = "images"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))  # where it was fetched from (never shown to readers' browsers)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # WebP; null: the fetch or the checks failed
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceFetchRow(Base):
+    """One fetch of a source (migration 0018): when, how it ended and how many articles it stored, the newest
+    FETCH_HISTORY kept per source, for the chart of its fetch history on /sources/{id}."""
+
+    __tablename__ = "source_fetches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(32))  # ok, not_modified, warning, error (as sources.last_status)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+
+
 Index("ix_sources_due", Source.active, Source.next_fetch_at)
+# a source's fetch history, newest first (migration 0018)
+Index("ix_source_fetches_source_at", SourceFetchRow.source_id, SourceFetchRow.at)
 # read paths of the web layer (migration 0003)
 Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
 Index("ix_articles_story_outlet", ArticleRow.story_id, ArticleRow.source_name, ArticleRow.duplicate_of)

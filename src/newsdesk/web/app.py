@@ -42,7 +42,7 @@ from newsdesk.removal import RemovalDesk
 from newsdesk.store import Store
 from newsdesk.store.locks import lock_waited_out
 from newsdesk.store.queries import BadCursor, Reader
-from newsdesk.web import admin, api, feeds, pages, removal
+from newsdesk.web import admin, api, feeds, images, pages, removal
 from newsdesk.web.bodies import BodyLimit
 from newsdesk.web.common import BUSY_MESSAGE, BUSY_RETRY_AFTER, UserError, trusted_proxies
 from newsdesk.web.head import HeadAsGet
@@ -50,7 +50,7 @@ from newsdesk.web.metrics import CONTENT_TYPE, MULTIPROCESS_DIR_VARIABLE, Metric
 
 log = logging.getLogger("newsdesk.web")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
@@ -415,6 +415,7 @@ def create_app(settings: Settings, *, background_fetch: bool = False, metrics_di
     app.include_router(removal.router)
     app.include_router(admin.router)
     app.include_router(feeds.router)  # before pages: /stories/{id}/feed.atom is not a story id
+    app.include_router(images.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     # Inside WebMiddleware: the ETag is the compressed body's, and the cache keeps the compressed answer, so a

@@ -13,8 +13,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from newsdesk.store import pictures
 from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryDetail, StoryView
 from newsdesk.text import language_name
+from newsdesk.web.charts import coverage_chart, fetch_history_chart
 from newsdesk.web.citations import citation_numbers, sentence_citations
 from newsdesk.web.common import (
     MAX_KEY,
@@ -316,6 +318,8 @@ def story_page(request: Request, story_id: str) -> Response:
     lead = significant_statements(story.statements)
     all_statements = sum(1 for st in story.statements if isinstance(st, dict) and st.get("text"))
     return render(request, "story.html", {
+        "lead_image": pictures.lead_image(reader_of(request).store, story.id),
+        "coverage_chart": coverage_chart(pictures.report_times(reader_of(request).store, story.id)),
         "story": story, "timeline": detail.timeline, "opinion": detail.opinion,
         "numbers": numbers, "brief_citations": [sentence_citations(b, numbers) for b in story.brief],
         "articles": by_id,
@@ -401,7 +405,9 @@ def source_page(request: Request, source_id: str, cursor: Cursor = None) -> HTML
         raise UserError(404, f"there is no source {sid}")
     page = reader.articles(50, cursor, Filters(source_id=sid))
     return render(request, "source.html", {"source": source, "articles": page.items, "next": page.next,
-                                           "failures": reader.source_failures(sid)})
+                                           "failures": reader.source_failures(sid),
+                                           "fetch_chart": fetch_history_chart(pictures.fetch_history(reader.store,
+                                                                                                     sid))})
 
 
 @router.get("/search", response_class=HTMLResponse)
