@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from newsdesk.store.pictures import FetchRecord
 
-WIDTH, HEIGHT, AXIS = 600, 110, 18  # the viewBox; AXIS: room under the bars for the time labels
+WIDTH, HEIGHT, AXIS = 600, 72, 18  # the viewBox; AXIS: room under the bars for the time labels
 MAX_BARS = 48
 MIN_HOURS = 12
 BUCKET_HOURS = (1, 2, 3, 6, 12, 24, 48, 168)
