@@ -76,6 +76,8 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers, acc
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert ('"GET /?cursor=bogus HTTP/1.1" 400' in output) is access_log, output[-2000:]
+    # The process that fetches (the only one, or the parent of two) logs its passes: the first placed the article.
+    assert PASS_LINE.search(output) and PASS_LINE.search(output).group(4) == "1", output[-2000:]
 
 
 # ---- several server processes (newsdesk.web.processes) --------------------------------------------------

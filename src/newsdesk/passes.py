@@ -112,12 +112,13 @@ class Passes:
             self._stories = story_engine(self.store, settings=self.settings)
         return self._stories
 
-    def group(self) -> int:
-        """Place every article waiting for a story; returns how many were placed (`stories.failed`: how many could
-        not be). When the store fails (unreachable, locked, full), the engine may have decided in memory what the
-        store did not get: it is dropped, and the next pass rebuilds it from the store."""
+    def group(self, *, chase: bool = True) -> int:
+        """Place every article waiting for a story (`chase=False`: about those waiting now, see
+        StoryEngine.process_pending); returns how many were placed (`stories.failed`: how many could not be). When
+        the store fails (unreachable, locked, full), the engine may have decided in memory what the store did not
+        get: it is dropped, and the next pass rebuilds it from the store."""
         try:
-            return self.stories.process_pending()
+            return self.stories.process_pending(chase=chase)
         except STORE_TROUBLE:
             self._stories = None
             raise
@@ -201,10 +202,14 @@ class BackgroundFetcher:
 
     def _fetch_and_group(self, summary: PassSummary) -> None:
         """Fetch the due sources in a thread of their own; meanwhile, every `serve_group_interval` seconds, group
-        what they stored so far (only when something waits: an idle look costs one query)."""
+        what they stored so far (only when something waits: an idle look costs one query). A story that gets
+        articles in two of these groupings has its brief made twice: so that this stays a small part of the pass,
+        the next grouping waits at least twice as long as the last one took (grouping takes at most a third of the
+        time while fetching goes on)."""
         from newsdesk.stories.engine import STORIES_SOFTWARE
 
         every = self.settings.serve_group_interval
+        pause = every
 
         def report(r: SourceReport) -> None:
             summary.count(r)
@@ -216,14 +221,16 @@ class BackgroundFetcher:
         with ThreadPoolExecutor(1, thread_name_prefix="pass") as pool:
             fetching = pool.submit(self.passes.collector.fetch_due, on_done=report)
             grouping = every > 0
-            while not wait([fetching], timeout=every if grouping else None).done:
+            while not wait([fetching], timeout=pause if grouping else None).done:
                 if self.stop.is_set() or not self.store.pending_articles(limit=1, software=STORIES_SOFTWARE):
                     continue
+                started = time.monotonic()
                 try:
-                    summary.grouped += self.passes.group()
+                    summary.grouped += self.passes.group(chase=False)
                 except Exception:  # noqa: BLE001 - the end of the pass groups what is left, or logs why not
                     log.exception("grouping during the pass failed; the rest waits for the end of the pass")
                     grouping = False
+                pause = max(every, 2 * (time.monotonic() - started))
             fetching.result()  # its error, if any, is the pass's
 
     def analyse(self) -> int:
