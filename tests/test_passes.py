@@ -38,7 +38,7 @@ def test_a_store_failure_while_grouping_drops_the_engine(store, db_url, monkeypa
     passes = Passes(Settings(database_url=db_url), store, "a test")
     first = passes.stories
 
-    def unreachable(self):
+    def unreachable(self, **_):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(StoryEngine, "process_pending", unreachable)
@@ -47,6 +47,24 @@ def test_a_store_failure_while_grouping_drops_the_engine(store, db_url, monkeypa
     monkeypatch.undo()
     save(store, 1)
     assert passes.group() == 1 and passes.stories is not first
+
+
+def test_grouping_beside_a_fetch_leaves_what_arrives_meanwhile_for_the_next_call(store, db_url, monkeypatch):
+    """`serve` groups while its fetch stores (BackgroundFetcher): such a call takes what waited when it began, not
+    each article stored while it works (each would write its story again), which the next call takes."""
+    passes = Passes(Settings(database_url=db_url, analysis_batch=0), store, "a test")
+    save(store, 1)
+    read, arrivals = store.pending_articles, iter(range(2, 5))
+
+    def a_fetch_stores_meanwhile(*args, **kwargs):
+        batch = read(*args, **kwargs)
+        if (n := next(arrivals, None)) is not None:
+            save(store, n)
+        return batch
+
+    monkeypatch.setattr(store, "pending_articles", a_fetch_stores_meanwhile)
+    assert passes.group(chase=False) == 1 and len(read()) == 1
+    assert passes.group() == 3 and read() == []  # the end of a pass chases: what arrived is placed
 
 
 def test_analysis_switched_off_is_told_once_through_the_hook(store, db_url, monkeypatch):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
 import pytest
+from localserver import Response
+from pages import article_html, rss
+from serveprocess import serving
 
 from newsdesk.models import Article
 from newsdesk.store import Store
@@ -71,6 +76,8 @@ def test_serve_answers_healthz_and_escapes_publisher_text(tmp_path, workers, acc
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert ('"GET /?cursor=bogus HTTP/1.1" 400' in output) is access_log, output[-2000:]
+    # The process that fetches (the only one, or the parent of two) logs its passes: the first placed the article.
+    assert PASS_LINE.search(output) and PASS_LINE.search(output).group(4) == "1", output[-2000:]
 
 
 # ---- several server processes (newsdesk.web.processes) --------------------------------------------------
@@ -223,3 +230,56 @@ def test_metrics_count_the_requests_of_every_worker(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# ---- the background pass: one log line each, stories as articles arrive -----------------------------------------
+
+PASS_LINE = re.compile(r"INFO pass: fetched=(\d+) new=(\d+) failed=(\d+) grouped=(\d+) analysed=(\d+) "
+                       r"seconds=(\d+\.\d)$", re.MULTILINE)
+
+
+def test_serve_logs_a_line_per_pass_and_shows_stories_before_a_slow_pass_ends(tmp_path, server):
+    """Three sources on one host, fetched one after another: two articles, then a feed that answers 404, then a
+    feed whose one page hangs until the test lets it go. The first two articles are a story on the API while that
+    page still hangs, before the pass has logged its line; the line then counts the whole pass."""
+    rss_type, html_type = {"Content-Type": "application/rss+xml"}, {"Content-Type": "text/html; charset=utf-8"}
+    base = server.url("").rstrip("/")
+    server.route("/fast.xml", Response(200, rss(base, [0, 6], title="Fast Gazette"), rss_type))
+    server.route("/slow.xml", Response(200, rss(base, [1], title="Slow Gazette"), rss_type))
+    for n in (0, 6):
+        server.route(f"/articles/{n}.html", Response(200, article_html(n), html_type))
+    released = threading.Event()
+
+    def hanging_page(_: object) -> Response:
+        released.wait(90)
+        return Response(200, article_html(1), html_type)
+
+    server.route("/articles/1.html", hanging_page)
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    store = Store(db)
+    store.migrate()
+    for path in ("/fast.xml", "/gone.xml", "/slow.xml"):  # added in this order: due, and fetched, in this order
+        store.add_source(server.url(path), interval=3600, kind="rss")
+    store.close()
+    try:
+        with serving(db, tmp_path, allow_private_hosts="1", min_host_delay="0", request_timeout="120",
+                     serve_fetch_interval="1", serve_group_interval="0.2", analysis_batch="0") as serve:
+            deadline = time.monotonic() + 60
+            while not (stories := httpx.get(serve.url + "/api/stories").json()["stories"]):
+                assert time.monotonic() < deadline, serve.log_text()[-3000:]
+                time.sleep(0.1)
+            assert not PASS_LINE.search(serve.log_text()), "the pass ended before its first story showed"
+            assert server.hits("/articles/1.html") and not released.is_set()
+            assert sum(s["article_count"] for s in stories) == 2  # the fast feed's, grouped before the pass ended
+            released.set()
+            while len(lines := PASS_LINE.findall(serve.log_text())) < 2:
+                assert time.monotonic() < deadline + 60, serve.log_text()[-3000:]
+                time.sleep(0.1)
+            log = serve.log_text()
+    finally:
+        released.set()
+    first, *later = ([int(n) for n in line[:5]] for line in lines)
+    assert first == [3, 3, 1, 3, 0], log[-3000:]  # fetched, new, failed (the 404), grouped, analysed
+    assert all(counts == [0, 0, 0, 0, 0] for counts in later)  # nothing is due again within the hour
+    assert "source failed" in log and "gone.xml" in log  # the failing source has its own warning, as before
+    assert all(float(line[5]) < 120 for line in lines)

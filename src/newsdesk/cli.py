@@ -839,6 +839,19 @@ def scheduler(
             time.sleep(wait)
 
 
+def _log_passes() -> None:
+    """`serve`'s own lines on stderr, each with its time: one per background pass (`pass: fetched=...`), and the
+    warnings and errors of newsdesk's modules. Their other INFO lines (a date dropped from an article...) would
+    drown the pass lines: only the passes' module speaks at INFO."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("newsdesk").addHandler(handler)
+    logging.getLogger("newsdesk").setLevel(logging.WARNING)
+    logging.getLogger("newsdesk.passes").setLevel(logging.INFO)
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -866,6 +879,7 @@ def serve(
     from newsdesk.web.processes import run_processes
 
     settings = _settings(ctx)
+    _log_passes()
     try:
         trusted_proxies(settings.trusted_proxies)  # here: a server process would die of it at every start
         SmtpServer.from_settings(settings)  # the same for the mail to removal requesters

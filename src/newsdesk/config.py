@@ -74,6 +74,11 @@ class Settings:
         "is refused before it is decoded")
     fetch_workers: int = setting(4, "hosts fetched at once in a fetch pass (each host stays one request at a time)")
     serve_fetch_interval: int = setting(60, "seconds between two background passes while serving")
+    # A story that gets articles in two groupings has its brief made twice: they are kept few (bench/serve_pass.py).
+    serve_group_interval: float = setting(
+        10.0, "seconds between two groupings of the articles a background pass of `serve` has stored so far, while "
+        "it goes on, so that stories appear as their articles arrive, not only when a long pass ends (at least "
+        "twice as long as the last grouping took); `0`: group only at the end of each pass")
     # The analysis runs at about ten articles a second: a bound keeps a big import from holding up the next fetch.
     analysis_batch: int = setting(
         200, "articles analysed (entities, who said what) per background pass and per `fetch`/`import` (about ten "

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsdesk.config import Settings
@@ -22,7 +25,7 @@ from newsdesk.store.repository import STORE_TROUBLE
 
 if TYPE_CHECKING:
     from newsdesk.analyze.stage import AnalysisStage
-    from newsdesk.collect import Collector
+    from newsdesk.collect import Collector, SourceReport
     from newsdesk.stories.cluster import ClusterConfig
     from newsdesk.stories.engine import StoryEngine
 
@@ -109,12 +112,13 @@ class Passes:
             self._stories = story_engine(self.store, settings=self.settings)
         return self._stories
 
-    def group(self) -> int:
-        """Place every article waiting for a story; returns how many were placed (`stories.failed`: how many could
-        not be). When the store fails (unreachable, locked, full), the engine may have decided in memory what the
-        store did not get: it is dropped, and the next pass rebuilds it from the store."""
+    def group(self, *, chase: bool = True) -> int:
+        """Place every article waiting for a story (`chase=False`: about those waiting now, see
+        StoryEngine.process_pending); returns how many were placed (`stories.failed`: how many could not be). When
+        the store fails (unreachable, locked, full), the engine may have decided in memory what the store did not
+        get: it is dropped, and the next pass rebuilds it from the store."""
         try:
-            return self.stories.process_pending()
+            return self.stories.process_pending(chase=chase)
         except STORE_TROUBLE:
             self._stories = None
             raise
@@ -134,10 +138,40 @@ class Passes:
             self._collector.close()
 
 
+@dataclass
+class PassSummary:
+    """What one background pass did, for its log line: sources fetched (those another process held or whose host's
+    time budget ran out first are not), new articles, sources that failed, articles grouped into stories, articles
+    analysed, and how long the pass took."""
+
+    fetched: int = 0
+    new: int = 0
+    failed: int = 0
+    grouped: int = 0
+    analysed: int = 0
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, report: SourceReport) -> None:
+        """Count one source's report (called by the fetch threads, as each source is done)."""
+        with self._lock:
+            self.fetched += report.status not in ("leased", "deferred")
+            self.new += report.new_articles
+            self.failed += report.status == "error"
+
+    def line(self) -> str:
+        """The pass's log line: stable words, one `key=value` per figure (`grep 'pass: '`)."""
+        return (f"pass: fetched={self.fetched} new={self.new} failed={self.failed} grouped={self.grouped} "
+                f"analysed={self.analysed} seconds={self.seconds:.1f}")
+
+
 class BackgroundFetcher:
     """Runs a pass every `serve_fetch_interval` seconds until stopped: fetch, group into stories, then analyse
-    (entities and statements) up to `analysis_batch` new articles. A failing source is recorded in its health
-    record, and a failing pass is logged: neither stops the service."""
+    (entities and statements) up to `analysis_batch` new articles, and log one line saying so (PassSummary). While
+    the sources are fetched, what they stored is grouped every `serve_group_interval` seconds, so that stories
+    appear during a long pass; the rest is grouped when fetching ends. Grouping stays in this one thread: the
+    story engine decides one article at a time. A failing source is recorded in its health record and logged, and
+    a failing pass is logged: neither stops the service."""
 
     ANALYSIS_STEP = 32  # articles per call of the stage, so that a shutdown waits for at most one step
 
@@ -151,21 +185,59 @@ class BackgroundFetcher:
     def _loop(self) -> None:
         try:
             while not self.stop.is_set():
-                try:
-                    for r in self.passes.collector.fetch_due():
-                        if r.status == "error":
-                            log.warning("source failed: %s", r.error)
-                        elif r.status == "warning":
-                            log.warning("source %s stored nothing: %s", r.url, r.error)
-                    self.passes.group()
-                    self.passes.pictures()
-                except Exception:  # the service must keep running whatever one pass hit
-                    log.exception("fetch pass failed")
-                # Its own guard: stories are already saved, and a failing analysis must not stop fetching.
-                self.analyse()
+                log.info(self.run_pass().line())
                 self.stop.wait(self.settings.serve_fetch_interval)
         finally:
             self.passes.close()
+
+    def run_pass(self) -> PassSummary:
+        """One pass: fetch (grouping as it goes), group the rest, fetch lead pictures, analyse. Never raises: what
+        failed is logged, and the summary counts what was done."""
+        started = time.monotonic()
+        summary = PassSummary()
+        try:
+            self._fetch_and_group(summary)
+            summary.grouped += self.passes.group()
+            self.passes.pictures()
+        except Exception:  # the service must keep running whatever one pass hit
+            log.exception("fetch pass failed")
+        # Its own guard: stories are already saved, and a failing analysis must not stop fetching.
+        summary.analysed = self.analyse()
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _fetch_and_group(self, summary: PassSummary) -> None:
+        """Fetch the due sources in a thread of their own; meanwhile, every `serve_group_interval` seconds, group
+        what they stored so far (only when something waits: an idle look costs one query). A story that gets
+        articles in two of these groupings has its brief made twice: so that this stays a small part of the pass,
+        the next grouping waits at least twice as long as the last one took (grouping takes at most a third of the
+        time while fetching goes on)."""
+        from newsdesk.stories.engine import STORIES_SOFTWARE
+
+        every = self.settings.serve_group_interval
+        pause = every
+
+        def report(r: SourceReport) -> None:
+            summary.count(r)
+            if r.status == "error":
+                log.warning("source failed: %s", r.error)
+            elif r.status == "warning":
+                log.warning("source %s stored nothing: %s", r.url, r.error)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="pass") as pool:
+            fetching = pool.submit(self.passes.collector.fetch_due, on_done=report)
+            grouping = every > 0
+            while not wait([fetching], timeout=pause if grouping else None).done:
+                if self.stop.is_set() or not self.store.pending_articles(limit=1, software=STORIES_SOFTWARE):
+                    continue
+                started = time.monotonic()
+                try:
+                    summary.grouped += self.passes.group(chase=False)
+                except Exception:  # noqa: BLE001 - the end of the pass groups what is left, or logs why not
+                    log.exception("grouping during the pass failed; the rest waits for the end of the pass")
+                    grouping = False
+                pause = max(every, 2 * (time.monotonic() - started))
+            fetching.result()  # its error, if any, is the pass's
 
     def analyse(self) -> int:
         """One analysis pass over at most `analysis_batch` pending articles; never raises. Returns how many

@@ -29,6 +29,7 @@ the message stays in Redis until a task has finished, and the worker reconnects 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -208,9 +209,12 @@ def assign_stories() -> dict[str, int]:
     of up to `image_batch` stories. Idempotent: a run redone after a crash finds only what is still pending."""
     # Before looking for work: an article stored from now on asks for a run of its own.
     worker.redis.delete(ASSIGN_REQUESTED)
+    started = time.monotonic()
     with worker.store.story_lock():
         grouped = worker.passes.group()  # the store's trouble drops the engine: a retry rebuilds it from the store
         analysed = worker.passes.analyse()
+    # The same words as the line of serve's pass (newsdesk.passes.PassSummary): the fetching is the fetch tasks'.
+    log.info("stories pass: grouped=%d analysed=%d seconds=%.1f", grouped, analysed, time.monotonic() - started)
     if analysed and analysed >= worker.settings.analysis_batch:
         request_assignment()  # more to analyse: another run, after the fetches' requests queued meanwhile
     # Outside the lock (network): a picture two workers fetched at once is stored once (the first to save it wins).

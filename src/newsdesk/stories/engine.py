@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 Key = int | str
 FORGET_EVERY = 500  # assignments between two sweeps of stories that fell out of the time window
+PENDING_BATCH = 500  # articles read and decided together; the stories they join are written once per batch
 # The story stage's rules (copy-folding, grouping, briefs): a new version, or a new release of newsdesk, tries
 # the articles it had set aside again (newsdesk.store.schema.ArticleFailure).
 STORIES_VERSION = "1"
@@ -210,16 +211,21 @@ class StoryEngine:
             self._merges_seen = len(self.decider.clusterer.merges)
         self._synced = started
 
-    def process_pending(self) -> int:
+    def process_pending(self, *, chase: bool = True) -> int:
         """Assign every article waiting for a story; refresh only the stories that changed. Returns how many
-        were assigned (`failed`: how many failed)."""
+        were assigned (`failed`: how many failed). `chase=False`: stop after the first batch that is not a full
+        one, about what waited when the call began; articles stored meanwhile wait for the next call (beside a
+        running fetch, chasing them would write a story, brief and all, once for every few that arrive)."""
         done = 0
         self.failed = 0
         with self.lock:
             self._follow_removals()
             self._restore(joined_since=self._synced - timedelta(minutes=1))
             after = 0  # past the articles this pass tried: one that failed waits for the next pass
-            while batch := self.store.pending_articles(after=after, software=STORIES_SOFTWARE):
+            drained = False
+            while not drained and (batch := self.store.pending_articles(PENDING_BATCH, after=after,
+                                                                         software=STORIES_SOFTWARE)):
+                drained = not chase and len(batch) < PENDING_BATCH
                 after = batch[-1].id
                 decided: list[_Placed] = []
                 for article in batch:
