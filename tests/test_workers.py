@@ -310,7 +310,8 @@ def test_two_story_deciders_started_by_mistake_still_make_one_story_per_event(
     PostgreSQL, a file lock on SQLite) still lets one decide at a time, each first reading what the other
     decided, so articles of one event that arrive together on both still end in one story."""
     feeds, per_feed = 6, 12
-    urls = serve_feeds(server, feeds, per_feed, shared=2, delay=0.1)  # feeds finish apart: both deciders get work
+    # Pages answer slowly, so that fetching lasts several decider runs even on a loaded machine: both get work.
+    urls = serve_feeds(server, feeds, per_feed, shared=2, delay=0.4)
     db_url = new_database(request, store_engine, tmp_path)
     add_sources(db_url, server, feeds)
     procs = processes(worker_env(db_url, broker_url, NEWSDESK_ANALYSIS_BATCH="0"))
