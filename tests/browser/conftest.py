@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -136,12 +137,20 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
     site.stories = {s.id: s.headline or "" for s in store.list_stories(limit=100)}
     store.close()
 
+    with serve(db, tmp) as (site.url, site.log):
+        yield site
+
+
+@contextmanager
+def serve(db: str, tmp: Path) -> Iterator[tuple[str, Path]]:
+    """`newsdesk serve` over the store at `db` (no background fetch, no settings files), in `tmp`: its URL and
+    log file, once it answers /healthz; stopped on exit."""
     port = _free_port()
-    site.url = f"http://127.0.0.1:{port}"
-    site.log = tmp / "serve.log"
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp / "serve.log"
     (tmp / "newsdesk.toml").write_text("")  # no settings from the developer's own files
     env = {**os.environ, "NEWSDESK_DATABASE_URL": db, "NEWSDESK_CONFIG": str(tmp / "newsdesk.toml")}
-    with open(site.log, "w") as log:
+    with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newsdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
              "--no-background-fetch", "--no-default-sources"],
@@ -150,16 +159,16 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"newsdesk serve exited with {proc.returncode}:\n{site.log.read_text()}")
+                pytest.fail(f"newsdesk serve exited with {proc.returncode}:\n{log_path.read_text()}")
             try:
-                if httpx.get(site.url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"newsdesk serve did not answer /healthz in 60 s:\n{site.log.read_text()}")
+                pytest.fail(f"newsdesk serve did not answer /healthz in 60 s:\n{log_path.read_text()}")
             time.sleep(0.1)
-        yield site
+        yield url, log_path
     finally:
         proc.terminate()
         try:
