@@ -169,7 +169,9 @@ SPLIT_WORDS = r"""
 WIDE = """() => ({scroll: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
   wide: [...document.querySelectorAll('body *')].filter(e => {
       const r = e.getBoundingClientRect(); return r.right > document.documentElement.clientWidth + 1 && r.width > 0
-        && !e.closest('.table-wrap'); }).slice(0, 5).map(e => e.tagName + '.' + e.className)})"""
+        && !e.closest('.table-wrap'); }).slice(0, 5).map(e => e.tagName + '.' + e.className),
+  cards: [...document.querySelectorAll('.table-wrap')].filter(w => w.querySelector('table.cards')
+      && w.scrollWidth > w.clientWidth).length})"""
 NO_ALT = "() => [...document.images].filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
 
 
@@ -181,6 +183,8 @@ def check(page, name: str, width: int) -> list[str]:
     wide = page.evaluate(WIDE)
     if wide["scroll"] > wide["viewport"]:
         problems.append(f"{name} at {width} px is {wide['scroll']} px wide: {wide['wide']}")
+    if width < 640 and wide["cards"]:  # a table shown as cards on a phone fits without scrolling
+        problems.append(f"{name} at {width} px: a table of cards scrolls sideways")
     problems += [f"{name} at {width} px splits {w}" for w in page.evaluate(SPLIT_WORDS)]
     problems += [f"{name} at {width} px: image without alt text {src}" for src in page.evaluate(NO_ALT)]
     return problems
@@ -204,7 +208,6 @@ def pages(site: StressSite) -> dict[str, str]:
         "entity": site.entity_path,
         "removal-form": "/removal?" + f"url={LONG_URL}",
         "removal-receipt": f"/removal/requests/{site.receipt}",
-        "admin-login": "/admin/login",
         "admin-queue": "/admin/removals",
         "admin-request": f"/admin/removals/{site.request_id}",
         "not-found": "/stories/999999",
@@ -223,11 +226,11 @@ def test_every_page_fits_the_screen_and_splits_no_word(browser, stress, width):
         assert page.locator("li.said").count() >= 10, "the stress story carries few statements"
         stress.entity_path = hrefs[0]
         page.goto(f"{stress.url}/admin/login")
+        problems = check(page, "admin-login", width)
         page.get_by_label("Name").fill(ADMIN)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(re.compile(r"/admin/removals$"))
-        problems = []
         for name, path in pages(stress).items():
             response = page.goto(stress.url + path)
             assert response.status == (404 if name == "not-found" else 200), f"{name}: GET {path}"
