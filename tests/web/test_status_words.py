@@ -11,7 +11,7 @@ def test_every_stored_status_reads_as_words():
     for status in (None, "ok", "not_modified", "warning", "error", "deferred", "leased"):
         words = source_status_words(status)
         assert words and "_" not in words and words != status, status
-    assert source_status_words("not_modified") == "unchanged since the last fetch"
+    assert source_status_words("not_modified") == "unchanged since last fetch"
     assert source_status_words(None) == "not fetched yet"
     assert source_status_words("error") == "fetch failed"
 

@@ -220,8 +220,8 @@ class SourceView:
 SOURCE_STATUS_WORDS = {
     None: "not fetched yet",
     "ok": "fetched",
-    "not_modified": "unchanged since the last fetch",
-    "warning": "fetched, but its entries failed",
+    "not_modified": "unchanged since last fetch",
+    "warning": "entries failed, none stored",
     "error": "fetch failed",
     "deferred": "waiting: the last pass ran out of time",
     "leased": "being fetched by another process",
