@@ -738,7 +738,7 @@ def test_with_smtp_the_requester_gets_the_acknowledgement_and_the_decision(maili
     rid = request_id_of(site, public_id)
     with site.client() as admin:
         login(admin)
-        assert "mail_sent" in admin.get(f"/admin/removals/{rid}").text
+        assert "<strong>mail sent</strong>" in admin.get(f"/admin/removals/{rid}").text
         r = admin.post(f"/admin/removals/{rid}/accept", data={"reason": "It is your report.",
                                                               "csrf_token": csrf(admin, rid)})
         assert r.status_code == 303, r.text
