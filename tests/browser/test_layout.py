@@ -24,8 +24,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stories"))
 
-from conftest import SCREENSHOTS, TIMEOUT_MS, serve  # noqa: E402
 from corpus import records  # noqa: E402
+from served_site import SCREENSHOTS, TIMEOUT_MS, serve  # noqa: E402
 
 from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
 from newsdesk.config import Settings  # noqa: E402
