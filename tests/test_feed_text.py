@@ -212,8 +212,9 @@ def test_sources_list_and_export_say_so(tmp_path: Path):
     assert (bare["last_status"], bare["last_error_reason"]) == ("warning", ITEMS_FAILED)
     assert bare["last_pass"]["failed"] == 2 and bare["last_pass"]["reasons"][0]["reason"] == "http_status"
     assert rows[f"{base}/full"]["last_pass"]["from_feed"] == 1
-    table = run("sources", "list")
-    assert "warning" in table and "2 failed: 2 http_status" in table and "(1 from the feed)" in table
+    table = run("sources", "list", "--wide")
+    assert "entries failed, none stored" in table and "2 failed: 2 http_status" in table
+    assert "(1 from the feed)" in table
     (exported,) = [json.loads(line) for line in run("export").splitlines()]
     assert (exported["url"], exported["text_from"]) == (f"{base}/articles/1.html", "feed")
 

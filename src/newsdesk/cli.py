@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
@@ -133,12 +134,17 @@ def sources_add(
 def sources_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Every field in a column of its own, whole (wider than 80 "
+                                                       "columns).")] = False,
 ) -> None:
-    """Every source with its health: last fetch, status (warning: its last pass found entries and stored none),
-    last error, failures, articles, what its last pass did with its entries (found, stored, failed and why), and
-    its articles that failed in a stage (grouping, analysis): how many, how many are set aside, the latest error."""
+    """Every source with its health, one line each in an 80-column terminal: id, name, last success, articles
+    found, and its status in words with the last error, cut with an ellipsis (warning: its last pass found entries
+    and stored none). `--wide` shows every field whole: last fetch, failures, what its last pass did with its
+    entries (found, stored, failed and why), its articles that failed in a stage (grouping, analysis: how many, how
+    many are set aside, the latest error) and the next fetch; `--json` the stored values."""
     from rich.text import Text  # errors are shown as they are, never read as markup
 
+    from newsdesk.store.queries import source_status_words
     from newsdesk.store.repository import SourceFailures
 
     with _store(ctx) as store:
@@ -160,19 +166,59 @@ def sources_list(
                 "last_pass": s.last_pass,
             }))
         return
-    table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "last pass",
-                  "failed articles", "next", "last error")
+
+    def status(s: Any) -> Text:
+        style = {"error": "red", "warning": "yellow", "ok": "green", "not_modified": "green"}.get(s.last_status, "")
+        return Text(source_status_words(s.last_status), style=style)
+
+    if wide:
+        table = Table("id", "source", "status", "last fetch", "last success", "fails", "articles", "last pass",
+                      "failed articles", "next", "last error")
+        for s in sources:
+            f = bad.get(s.id, SourceFailures())
+            failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
+            errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
+            table.add_row(str(s.id), s.title or s.url, status(s), _when(s.last_fetch_at), _when(s.last_success_at),
+                          str(s.consecutive_failures), str(s.articles_found), Text(_last_pass(s.last_pass)), failed,
+                          _when(s.next_fetch_at), Text("\n".join(e for e in errors if e)))
+        out.print(table)
+        return
+    # One line a source: the columns a reader scans first keep their width; the name and the status with its
+    # error share what is left, each cut with an ellipsis (`--wide` or `--json` give them whole).
+    # (Those two columns may narrow; their cells never wrap.)
+    now = utcnow()
+    table = Table(Column("id", justify="right", no_wrap=True), Column("source", max_width=20),
+                  Column("last success", no_wrap=True), Column("articles", justify="right", no_wrap=True),
+                  Column("status"), box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)
     for s in sources:
-        status = s.last_status or "new"
-        style = {"error": "red", "warning": "yellow", "ok": "green", "not_modified": "green"}.get(status, "")
         f = bad.get(s.id, SourceFailures())
-        failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
-        errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
-        table.add_row(str(s.id), s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
-                      _when(s.last_fetch_at), _when(s.last_success_at), str(s.consecutive_failures),
-                      str(s.articles_found), Text(_last_pass(s.last_pass)), failed, _when(s.next_fetch_at),
-                      Text("\n".join(e for e in errors if e)))
+        line = status(s)
+        if s.last_error:
+            line.append(": " + " ".join(s.last_error.split()))
+        if f.failed:
+            line.append(f"; {f.failed} article{'' if f.failed == 1 else 's'} failed", style="red")
+        line.no_wrap, line.overflow = True, "ellipsis"
+        name = Text(s.title or s.url, no_wrap=True, overflow="ellipsis")
+        table.add_row(str(s.id), name, _ago(s.last_success_at, now), str(s.articles_found), line)
     out.print(table)
+
+
+def _ago(value: datetime | None, now: datetime) -> str:
+    """How long ago, in at most 11 characters ("never", "5 min ago", "3 h ago", "4 days ago"; the date after a
+    month)."""
+    if value is None:
+        return "never"
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 30 * 86400:
+        return f"{int(seconds // 86400)} days ago"
+    return value.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 def _last_pass(p: dict[str, Any] | None) -> str:

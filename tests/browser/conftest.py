@@ -13,10 +13,7 @@ from __future__ import annotations
 import html
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stories"))
 
 from corpus import records  # noqa: E402
 from localserver import LocalServer, Response  # noqa: E402
+from served_site import SCREENSHOTS, TIMEOUT_MS, serve  # noqa: E402
 from who_said_what_story import BRIDGE, BRIDGE_DAY, BRIDGE_IDS  # noqa: E402
 
 from newsdesk.analyze.stage import AnalysisStage  # noqa: E402
@@ -37,8 +35,6 @@ from newsdesk.models import Article  # noqa: E402
 from newsdesk.store import Store  # noqa: E402
 from newsdesk.stories.engine import StoryEngine  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path(os.environ.get("NEWSDESK_CHROMIUM", "/usr/bin/chromium"))
 # As root, in a container with a closed network: no sandbox, no GPU, no background calls to Google.
 CHROMIUM_ARGS = [
@@ -46,7 +42,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
-TIMEOUT_MS = 10_000
 
 # A story whose publisher text tries to run script in the reader's browser (title and body).
 XSS_TITLE = 'Harbour festival <script>window.__xss = "title"</script> draws <img src=x onerror="window.__xss=1"> crowds'
@@ -81,12 +76,6 @@ class Site:
         """Skip while the page this test needs is not built yet (a 404 on its route); any other answer runs it."""
         if self.status(path) == 404:
             pytest.skip(f"{what} not built yet: GET {path} is 404 (issue 4)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _article_page(rec: dict) -> str:
@@ -136,37 +125,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, article_server: LocalServer) 
     site.stories = {s.id: s.headline or "" for s in store.list_stories(limit=100)}
     store.close()
 
-    port = _free_port()
-    site.url = f"http://127.0.0.1:{port}"
-    site.log = tmp / "serve.log"
-    (tmp / "newsdesk.toml").write_text("")  # no settings from the developer's own files
-    env = {**os.environ, "NEWSDESK_DATABASE_URL": db, "NEWSDESK_CONFIG": str(tmp / "newsdesk.toml")}
-    with open(site.log, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "newsdesk.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--no-background-fetch", "--no-default-sources"],
-            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"newsdesk serve exited with {proc.returncode}:\n{site.log.read_text()}")
-            try:
-                if httpx.get(site.url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"newsdesk serve did not answer /healthz in 60 s:\n{site.log.read_text()}")
-            time.sleep(0.1)
+    with serve(db, tmp) as (site.url, site.log):
         yield site
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

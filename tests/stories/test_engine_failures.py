@@ -93,7 +93,7 @@ def test_a_failing_article_is_recorded_retried_set_aside_and_retried_after_a_new
     row = json.loads(listed.stdout.splitlines()[0])
     assert row["articles_failed"] == 1 and row["articles_set_aside"] == 1
     assert row["last_article_error"].startswith("stories: TimeBudgetError: article")
-    table = subprocess.run([sys.executable, "-m", "newsdesk.cli", "sources", "list"], capture_output=True,
+    table = subprocess.run([sys.executable, "-m", "newsdesk.cli", "sources", "list", "--wide"], capture_output=True,
                            text=True, timeout=120, env={**env, "COLUMNS": "250"})
     assert "1 (1 set aside)" in table.stdout and "article: stories: TimeBudgetError" in table.stdout
 

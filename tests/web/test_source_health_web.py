@@ -85,11 +85,11 @@ def test_api_marks_an_article_taken_from_the_feed(hsite):
 def test_pages_show_the_warning_and_the_feed_text(hsite):
     bare = by_title(hsite, "Bare Gazette")
     listing = hsite.get("/sources").text
-    row = re.search(rf'<tr><td><a href="/sources/{bare["id"]}">.*?</tr>', listing, re.S).group(0)
-    assert '<td class="status warning">warning</td>' in row
+    row = re.search(rf'<tr><td class="long"><a href="/sources/{bare["id"]}">.*?</tr>', listing, re.S).group(0)
+    assert '<td data-label="Status" class="status warning">entries failed, none stored</td>' in row
     assert "3 found, 0 stored" in row and "3 failed" in row and "2 × http_status" in row and "1 × not_html" in row
     page = hsite.get(f"/sources/{bare['id']}").text
-    assert '<dd class="warning">warning</dd>' in page
+    assert '<dd class="warning">entries failed, none stored</dd>' in page
     page = words(page)
     assert "3 found, 0 stored, 3 failed: 2 × http_status, e.g." in page and "HTTP 404" in page
     assert "not an HTML page (application/pdf)" in page

@@ -214,6 +214,25 @@ class SourceView:
         return self.last_status not in ("error", "warning")
 
 
+# A source's last status in words, for readers (pages, `sources list`); the API and --json keep the stored values,
+# which are a contract (collect.SourceReport.status says what each means).
+SOURCE_STATUS_WORDS = {
+    None: "not fetched yet",
+    "ok": "fetched",
+    "not_modified": "unchanged since last fetch",
+    "warning": "entries failed, none stored",
+    "error": "fetch failed",
+    "deferred": "waiting: the last pass ran out of time",
+    "leased": "being fetched by another process",
+}
+
+
+def source_status_words(status: str | None) -> str:
+    """`status` (a source's stored last_status) as a reader would say it; an unknown one with its underscores
+    as spaces, so a value added later still reads as words."""
+    return SOURCE_STATUS_WORDS.get(status) or (status or "").replace("_", " ")
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]

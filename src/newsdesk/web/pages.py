@@ -14,7 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from newsdesk.store import pictures
-from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryDetail, StoryView
+from newsdesk.store.queries import (
+    AnalysisCoverage,
+    ArticleSummary,
+    Filters,
+    StoryDetail,
+    StoryView,
+    source_status_words,
+)
 from newsdesk.text import language_name
 from newsdesk.web.charts import coverage_chart, fetch_history_chart
 from newsdesk.web.citations import citation_numbers, sentence_citations
@@ -61,6 +68,7 @@ templates.env.filters["when"] = _fmt_time
 templates.env.filters["iso"] = _iso
 templates.env.filters["href"] = safe_href
 templates.env.filters["entity_path"] = entity_path
+templates.env.filters["source_status"] = source_status_words
 templates.env.globals["qs"] = query_string
 
 # ---- who and where, who said what: view models of the story row's own JSON (no query per item) ----------
