@@ -429,7 +429,8 @@ def extract(
             failed += 1
             err.print(f"{path}: {found}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
-                      "language": None, "canonical_url": None, "image": None, "genre": None, "error": str(found)}
+                      "language": None, "canonical_url": None, "image": None, "genre": None, "site_name": None,
+                      "error": str(found)}
         else:
             record = article_to_contract(str(path), found)
         print(json.dumps(record, ensure_ascii=False), flush=True)

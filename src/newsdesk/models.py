@@ -52,6 +52,7 @@ class Article:
     image: str | None = None
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
     text_from: str = "page"  # "page": extracted from the article's page; "feed": its feed's full text (collect)
+    site_name: str | None = None  # the outlet's name as the page gives it (og:site_name, else JSON-LD publisher)
 
 
 @dataclass
