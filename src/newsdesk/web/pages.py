@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from newsdesk.store.queries import AnalysisCoverage, ArticleSummary, Filters, StoryView
 from newsdesk.text import language_name
@@ -54,8 +55,35 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _time_tag(value: datetime) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(_iso(value), _fmt_time(value))
+
+
+def article_time(a: ArticleSummary) -> Markup:
+    """An article's publication time; without one, "date unknown" and when it was fetched (or imported), said
+    so: never a fetch time that reads as a publication time."""
+    if a.published is not None:
+        return _time_tag(a.published)
+    return Markup('<span class="date-unknown">date unknown</span> ({} {})').format(a.received, _time_tag(a.fetched))
+
+
+def story_time(s: StoryView, short: bool = False) -> Markup:
+    """A story's time by publication: its first and latest reports (`short`: the latest only, for lists); where
+    none of its articles has a date, "date unknown" and when it was first seen, said so."""
+    if s.first_published is None or s.last_published is None:
+        return Markup('<span class="date-unknown">date unknown</span> (first seen {})').format(
+            _time_tag(s.created_at))
+    if short or s.last_published == s.first_published:
+        word = "latest report" if short and s.last_published != s.first_published else "reported"
+        return Markup("{} {}").format(word, _time_tag(s.last_published))
+    return Markup("first report {} · latest report {}").format(_time_tag(s.first_published),
+                                                               _time_tag(s.last_published))
+
+
 templates.env.filters["when"] = _fmt_time
 templates.env.filters["iso"] = _iso
+templates.env.globals["article_time"] = article_time
+templates.env.globals["story_time"] = story_time
 templates.env.filters["href"] = safe_href
 templates.env.filters["entity_path"] = entity_path
 templates.env.globals["qs"] = query_string
