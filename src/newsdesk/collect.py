@@ -371,6 +371,9 @@ class Collector:
                 self._store_page(src, FeedEntry(url=src.url), doc, report)
                 entries: list[FeedEntry] = []
             else:
+                if parsed.title and not src.title:  # kept now: it names this pass's articles too, not only the next's
+                    self.store.update_source(src.id, title=parsed.title)
+                    src.title = parsed.title
                 entries = self._entries(parsed, report)
                 todo = entries[: self.settings.max_entries_per_source]
                 report.found = len(todo)
