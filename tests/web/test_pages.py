@@ -41,7 +41,7 @@ def test_front_page_lists_ranked_stories_with_their_facts(site):
     page = parse(r.text)
     story_links = [a["href"] for a in page.anchors if re.fullmatch(r"/stories/\d+", a.get("href") or "")]
     assert story_links == [f"/stories/{s['id']}" for s in ranked]
-    # the quake of 2025, stored today, is old news: not on the front page of today's stories
+    # the quake of 2025, stored today, is old news: after today's stories, not on the first page
     assert f'<a href="/stories/{site.story_of[site.ids["wire"]]}">' not in r.text
     assert "1 source" in r.text and "Local Gazette" in r.text
     # each story placed by its latest report's publication time, said so

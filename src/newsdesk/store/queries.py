@@ -1,9 +1,10 @@
 """Read models for the web layer: what pages, the API and feeds show, each page one bounded set of queries.
 
 - Front page: current stories ranked by breadth and freshness,
-  `score = ln(1 + independent) + ln(1 + sources) / 2 - hours_since_update / TAU_HOURS`, over a bounded
-  candidate set (stories updated within `CANDIDATE_DAYS` of the newest update, at most `MAX_CANDIDATES`),
-  cached per data version so that a page costs a few index lookups.
+  `score = ln(1 + independent) + ln(1 + sources) / 2 - hours_before_the_newest_report / TAU_HOURS`, a story's
+  time being its latest report's publication (`StoryRow.latest_at`), over a bounded candidate set (stories
+  updated within `CANDIDATE_DAYS` of the newest update, at most `MAX_CANDIDATES`), cached per data version so
+  that a page costs a few index lookups. Other lists: the latest reported first, by `latest_at`.
 - Every list is cursor-paginated: a cursor is opaque URL-safe base64 of the last row's sort key, tagged with
   the list it belongs to; a cursor that cannot be read raises `BadCursor` with the reason.
 - A page's stories get their outlets and first articles in one query each (no query per story).
@@ -434,24 +435,30 @@ class Reader:
         return q
 
     def _ranking(self, f: Filters) -> list[tuple[float, int]]:
-        """[(-score, -id)] of the current stories in front-page order, computed once per data version. A story's
-        age is that of its latest report by publication (`StoryRow.latest_at`): a 2019 story imported today is
-        old news, not today's."""
+        """[(-score, -id)] of the current stories in front-page order, computed once per data version.
+
+        The candidates are the stories the site received lately (updated within CANDIDATE_DAYS of the newest
+        update); a story's age is that of its latest report by publication (`StoryRow.latest_at`) beside the
+        newest report among them: stories of 2019 imported today are on the front page, after today's news and
+        in their own order, not as if they were today's."""
         key = (self.data_version(), f.key())
         with self._lock:
             if key in self._rank_cache:
                 self._rank_cache.move_to_end(key)
                 return self._rank_cache[key]
         with self.store.session() as s:
-            newest = _time(s.scalar(select(func.max(StoryRow.latest_at)).where(StoryRow.article_count > 0)))
+            newest = _time(s.scalar(select(func.max(StoryRow.updated_at)).where(StoryRow.article_count > 0)))
             ranking: list[tuple[float, int]] = []
             if newest is not None:
-                q = select(StoryRow.id, StoryRow.latest_at, StoryRow.sources_count,
+                q = select(StoryRow.id, StoryRow.latest_at, StoryRow.updated_at, StoryRow.sources_count,
                            StoryRow.independent_sources_count).where(
-                    StoryRow.article_count > 0, StoryRow.latest_at >= newest - timedelta(days=CANDIDATE_DAYS))
-                q = self._story_filters(q, f).order_by(StoryRow.latest_at.desc(), StoryRow.id.desc())
-                for sid, updated, sources, independent in s.execute(q.limit(MAX_CANDIDATES)):
-                    hours = (newest - _time(updated)).total_seconds() / 3600
+                    StoryRow.article_count > 0, StoryRow.updated_at >= newest - timedelta(days=CANDIDATE_DAYS))
+                q = self._story_filters(q, f).order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())
+                rows = [(sid, _time(latest) or _time(updated), sources, independent)
+                        for sid, latest, updated, sources, independent in s.execute(q.limit(MAX_CANDIDATES))]
+                newest_report = max((latest for _, latest, _, _ in rows), default=newest)
+                for sid, latest, sources, independent in rows:
+                    hours = (newest_report - latest).total_seconds() / 3600
                     ranking.append((-round(score(independent, sources, hours), 6), -sid))
             ranking.sort()
         with self._lock:
