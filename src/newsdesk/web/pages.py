@@ -55,29 +55,34 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _time_tag(value: datetime) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(_iso(value), _fmt_time(value))
+# The markup below is built from datetimes written as digits and fixed words only (nothing to escape): plain
+# strings marked safe once, as Markup.format's escaping of each part doubled the cost of a story page's times.
+
+
+def _time_tag(value: datetime) -> str:
+    return f'<time datetime="{value.isoformat()}">{value.strftime("%Y-%m-%d %H:%M UTC")}</time>'
+
+
+_UNKNOWN = '<span class="date-unknown">date unknown</span>'
 
 
 def article_time(a: ArticleSummary) -> Markup:
     """An article's publication time; without one, "date unknown" and when it was fetched (or imported), said
     so: never a fetch time that reads as a publication time."""
     if a.published is not None:
-        return _time_tag(a.published)
-    return Markup('<span class="date-unknown">date unknown</span> ({} {})').format(a.received, _time_tag(a.fetched))
+        return Markup(_time_tag(a.published))
+    return Markup(f"{_UNKNOWN} ({a.received} {_time_tag(a.fetched)})")
 
 
 def story_time(s: StoryView, short: bool = False) -> Markup:
     """A story's time by publication: its first and latest reports (`short`: the latest only, for lists); where
     none of its articles has a date, "date unknown" and when it was first seen, said so."""
     if s.first_published is None or s.last_published is None:
-        return Markup('<span class="date-unknown">date unknown</span> (first seen {})').format(
-            _time_tag(s.created_at))
+        return Markup(f"{_UNKNOWN} (first seen {_time_tag(s.created_at)})")
     if short or s.last_published == s.first_published:
         word = "latest report" if short and s.last_published != s.first_published else "reported"
-        return Markup("{} {}").format(word, _time_tag(s.last_published))
-    return Markup("first report {} · latest report {}").format(_time_tag(s.first_published),
-                                                               _time_tag(s.last_published))
+        return Markup(f"{word} {_time_tag(s.last_published)}")
+    return Markup(f"first report {_time_tag(s.first_published)} · latest report {_time_tag(s.last_published)}")
 
 
 templates.env.filters["when"] = _fmt_time
