@@ -283,6 +283,9 @@ def test_pages_api_feeds_and_cli_tell_the_same_times_and_names(db_url, tmp_path)
     finally:
         store.close()
     assert "is now shown as 'The Gazette'" in _cli(db_url, "sources", "rename", str(ids["gazette"]), "The Gazette")
+    listed = [json.loads(line) for line in _cli(db_url, "sources", "list", "--json").splitlines()]
+    assert [(s["name"], s["title"]) for s in listed] == [("The Gazette", "Gazette feed")]
+    assert "The Gazette" in _cli(db_url, "sources", "list")
     old, undated, today = ids["story_old0"], ids["story_undated"], ids["story_today"]
 
     # the CLI: publication times; the undated article marked, its fetch time said to be one
@@ -335,3 +338,18 @@ def test_pages_api_feeds_and_cli_tell_the_same_times_and_names(db_url, tmp_path)
         assert "The Gazette reported" in item.content[0].value
         source_feed = feedparser.parse(httpx.get(f"{site.url}/sources/{ids['gazette']}/feed.atom").content)
         assert "The Gazette" in source_feed.feed.subtitle
+
+
+def test_sources_rename_says_what_is_wrong(store, db_url):
+    src, _ = store.add_source("https://quay.example/feed.xml", interval=900, title="Quay feed")
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": db_url, "COLUMNS": "200"}
+
+    def rename(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*NEWSDESK, "sources", "rename", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    missing = rename("424242", "Nobody")
+    assert missing.returncode == 1 and "no source with id 424242" in missing.stderr
+    empty = rename(str(src.id), "  ")
+    assert empty.returncode == 2 and "cannot be empty" in empty.stderr
+    assert store.get_source(src.id).name is None  # nothing changed

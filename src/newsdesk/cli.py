@@ -148,7 +148,7 @@ def sources_list(
         for s in sources:
             f = bad.get(s.id, SourceFailures())
             print(json.dumps({
-                "id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "active": s.active,
+                "id": s.id, "url": s.url, "kind": s.kind, "name": s.name, "title": s.title, "active": s.active,
                 "last_fetch_at": s.last_fetch_at and s.last_fetch_at.isoformat(),
                 "last_success_at": s.last_success_at and s.last_success_at.isoformat(),
                 "last_status": s.last_status, "last_error": s.last_error, "last_error_reason": s.last_error_reason,
@@ -168,7 +168,7 @@ def sources_list(
         f = bad.get(s.id, SourceFailures())
         failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
         errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
-        table.add_row(str(s.id), s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
+        table.add_row(str(s.id), s.name or s.title or s.url, f"[{style}]{status}[/{style}]" if style else status,
                       _when(s.last_fetch_at), _when(s.last_success_at), str(s.consecutive_failures),
                       str(s.articles_found), Text(_last_pass(s.last_pass)), failed, _when(s.next_fetch_at),
                       Text("\n".join(e for e in errors if e)))
