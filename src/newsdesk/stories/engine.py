@@ -402,8 +402,8 @@ def story_values(members: list[StoredArticle]) -> dict:
     """A story's headline, cited brief, dates and counts from its members (non-empty), as stored columns."""
     docs = [story_doc(a) for a in members]
     brief = make_brief(docs)
-    # A report cannot appear before it was published: a date later than the fetch (a clock or a time zone
-    # wrong at the outlet) counts as the fetch time, so a story is never placed ahead of now by it.
+    # Nothing is published after it was fetched: a later date (a clock or a time zone wrong at the outlet,
+    # within the two days newsdesk.dates lets through) counts as the fetch time, so no story is placed ahead.
     dates = [min(a.published, a.fetched) for a in members if a.published]
     joined = max(a.story_joined_at or a.fetched for a in members)
     return dict(
