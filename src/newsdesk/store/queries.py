@@ -114,7 +114,7 @@ class ArticleSummary:
 
     @property
     def when(self) -> datetime:
-        """Its place in time lines: published, else fetched (pages mark the latter: `newsdesk.web.pages.article_time`)."""
+        """Its place in time lines: published, else fetched (marked so: `newsdesk.web.pages.article_time`)."""
         return self.published or self.fetched
 
     @property
