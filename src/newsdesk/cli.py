@@ -154,7 +154,7 @@ def sources_list(
         for s in sources:
             f = bad.get(s.id, SourceFailures())
             print(json.dumps({
-                "id": s.id, "url": s.url, "kind": s.kind, "title": s.title, "active": s.active,
+                "id": s.id, "url": s.url, "kind": s.kind, "name": s.name, "title": s.title, "active": s.active,
                 "last_fetch_at": s.last_fetch_at and s.last_fetch_at.isoformat(),
                 "last_success_at": s.last_success_at and s.last_success_at.isoformat(),
                 "last_status": s.last_status, "last_error": s.last_error, "last_error_reason": s.last_error_reason,
@@ -178,9 +178,10 @@ def sources_list(
             f = bad.get(s.id, SourceFailures())
             failed = f"{f.failed} ({f.set_aside} set aside)" if f.failed else "0"
             errors = [s.last_error or "", f"article: {f.last_stage}: {f.last_error}" if f.last_error else ""]
-            table.add_row(str(s.id), s.title or s.url, status(s), _when(s.last_fetch_at), _when(s.last_success_at),
-                          str(s.consecutive_failures), str(s.articles_found), Text(_last_pass(s.last_pass)), failed,
-                          _when(s.next_fetch_at), Text("\n".join(e for e in errors if e)))
+            table.add_row(str(s.id), s.name or s.title or s.url, status(s), _when(s.last_fetch_at),
+                          _when(s.last_success_at), str(s.consecutive_failures), str(s.articles_found),
+                          Text(_last_pass(s.last_pass)), failed, _when(s.next_fetch_at),
+                          Text("\n".join(e for e in errors if e)))
         out.print(table)
         return
     # One line a source: the columns a reader scans first keep their width; the name and the status with its
@@ -199,7 +200,7 @@ def sources_list(
         if f.failed:
             line.append(f"; {f.failed} article{'' if f.failed == 1 else 's'} failed", style="red")
         line.no_wrap, line.overflow = True, "ellipsis"
-        name = Text(s.title or s.url, no_wrap=True, overflow="ellipsis")
+        name = Text(s.name or s.title or s.url, no_wrap=True, overflow="ellipsis")
         table.add_row(str(s.id), name, _ago(s.last_success_at, now), str(s.articles_found), line)
     out.print(table)
 
@@ -241,6 +242,24 @@ def sources_remove(ctx: typer.Context, source_id: int) -> None:
             err.print(f"[red]error:[/red] no source with id {source_id}")
             raise typer.Exit(1)
     out.print(f"removed source {source_id}")
+
+
+@sources_app.command("rename")
+def sources_rename(ctx: typer.Context, source_id: int,
+                   name: Annotated[str, typer.Argument(help="The outlet's name, as pages, the API and feeds show it.")],
+                   ) -> None:
+    """Correct the name a source's articles are shown under (pages pick the name up from the site by themselves:
+    og:site_name, the JSON-LD publisher, else the feed's title; the host only as a last resort)."""
+    with _store(ctx) as store:
+        try:
+            named = store.name_source(source_id, name)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    if named is None:
+        err.print(f"[red]error:[/red] no source with id {source_id}")
+        raise typer.Exit(1)
+    out.print(f"source {source_id} is now shown as {named!r}", markup=False, highlight=False)
 
 
 @sources_app.command("import-opml")
@@ -312,21 +331,24 @@ app.add_typer(stories_app, name="stories")
 @stories_app.command("list")
 def stories_list(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(min=1, help="How many, most recently updated first.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many, the latest reported first.")] = 20,
 ) -> None:
-    """Stories with their headline, sources and last update."""
+    """Stories with their headline, sources and latest report (by publication time, as the site places them)."""
     with _store(ctx) as store:
         stories = store.list_stories(limit=limit)
-    table = Table("id", "headline", "articles", "sources", "independent", "updated")
+    table = Table("id", "headline", "articles", "sources", "independent", "latest report")
     for s in stories:
+        latest = _when(s.last_published) if s.last_published else f"date unknown (seen {_when(s.created_at)})"
         table.add_row(str(s.id), s.headline or "", str(s.article_count), str(s.sources_count),
-                      str(s.independent_sources_count), _when(s.updated_at))
+                      str(s.independent_sources_count), latest)
     out.print(table)
 
 
 @stories_app.command("show")
 def stories_show(ctx: typer.Context, story_id: int) -> None:
     """One story: headline, cited brief, timeline of its articles, disclaimer."""
+    from newsdesk.dates import article_time_text, story_times_text
+
     with _store(ctx) as store:
         story = store.get_story(story_id)
         if story is not None and story.merged_into is not None:
@@ -340,15 +362,18 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     by_id = {a.id: a for a in members}
     out.print(f"[bold]{story.headline}[/bold]", highlight=False)
     out.print(f"{story.article_count} article(s) from {story.sources_count} source(s), "
-              f"{story.independent_sources_count} independent; updated {_when(story.updated_at)}\n")
+              f"{story.independent_sources_count} independent; "
+              f"{story_times_text(story.first_published, story.last_published, story.created_at)}\n")
     for sentence in story.brief:
         marks = ", ".join(f"[{c['article_id']}]" for c in sentence["citations"])
         out.print(f"{sentence['text']} {marks}", markup=False, highlight=False)
     out.print("\nTimeline:")
-    for a in members:
+    # By publication time, as the page's timeline (an article without a date at its fetch time, marked)
+    for a in sorted(members, key=lambda a: (a.published or a.fetched, a.id)):
         copy = f" (copy of {a.duplicate_of})" if a.duplicate_of else ""
         copy += " (opinion)" if a.genre == "opinion" else ""
-        out.print(f"  {_when(a.story_joined_at)}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
+        when = article_time_text(a.published, a.fetched, "imported" if a.source_id is None else "fetched")
+        out.print(f"  {when}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
                   markup=False, highlight=False)
     for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):
         if a_id in by_id:
@@ -479,7 +504,7 @@ def extract(
             err.print(f"{path}: {found}", markup=False, highlight=False)
             record = {"path": str(path), "url": url, "title": None, "text": "", "authors": [], "published": None,
                       "language": None, "canonical_url": None, "image": None, "genre": None, "agencies": [],
-                      "error": str(found)}
+                      "site_name": None, "error": str(found)}
         else:
             record = article_to_contract(str(path), found)
         print(json.dumps(record, ensure_ascii=False), flush=True)

@@ -372,6 +372,9 @@ class Collector:
                 self._store_page(src, FeedEntry(url=src.url), doc, report)
                 entries: list[FeedEntry] = []
             else:
+                if parsed.title and not src.title:  # kept now: it names this pass's articles too, not only the next's
+                    self.store.update_source(src.id, title=parsed.title)
+                    src.title = parsed.title
                 entries = self._entries(parsed, report)
                 todo = entries[: self.settings.max_entries_per_source]
                 report.found = len(todo)
@@ -488,10 +491,18 @@ class Collector:
             report.blocked += 1
             self._refused("blocked_store", entry.url, why)
             return
-        _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(doc.url))
+        _, created = self.store.save_article(article, source_id=src.id,
+                                             source_name=self._outlet(src, article, doc.url))
         report.new_articles += int(created)
         if created:
             self._learn_template(site, doc.content, doc.url, charset)
+
+    def _outlet(self, src: Source, article: Article, url: str) -> str | None:
+        """The name to store an article of `src` under: the source's name; the first page that names its site
+        names the source (and its articles stored before), so that all of them show one name."""
+        if not src.name and article.site_name:
+            src.name = self.store.name_source(src.id, article.site_name, only_if_unnamed=True)
+        return src.name or outlet_name(article.site_name, src.title, url)
 
     # ---- per-site templates --------------------------------------------------------------------
 
@@ -560,7 +571,8 @@ class Collector:
             report.blocked += 1
             self._refused("blocked_store", entry.url, why)
             return True  # not a failure: refused, as a page with this text would be
-        _, created = self.store.save_article(article, source_id=src.id, source_name=src.title or host_of(entry.url))
+        _, created = self.store.save_article(article, source_id=src.id,
+                                             source_name=self._outlet(src, article, entry.url))
         report.new_articles += int(created)
         report.from_feed += int(created)
         return True
@@ -698,12 +710,19 @@ class Collector:
             report.blocked += 1
             self._refused("blocked_store", article.url, why)
             return
-        _, created = self.store.save_article(article, source_name=host_of(article.url) or None)
+        _, created = self.store.save_article(article, source_name=outlet_name(article.site_name, None, article.url))
         if created:
             report.stored += 1
             self._learn_template(site, content, url, charset)
         else:
             report.known += 1
+
+
+def outlet_name(site_name: str | None, feed_title: str | None, url: str) -> str | None:
+    """An outlet's name: the one its page gives its site, else its feed's title, else (the last resort) the host
+    of its address without a leading "www." ("thesun.co.uk")."""
+    host = host_of(url)
+    return site_name or feed_title or host.removeprefix("www.") or None
 
 
 def _holder_gone(holder: str) -> bool:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from newsdesk.keys import utcnow
 
-__all__ = ["EARLIEST", "FUTURE_SLACK", "parse_date", "sane_date"]
+__all__ = ["EARLIEST", "FUTURE_SLACK", "article_time_text", "parse_date", "sane_date", "story_times_text"]
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +133,29 @@ def _read(text: str) -> tuple[datetime | None, str]:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# ---- times as readers are told them (the CLI and the feeds; the pages say the same with <time> tags) ---------
+
+
+def _shown(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def story_times_text(first_published: datetime | None, last_published: datetime | None,
+                     first_seen: datetime) -> str:
+    """A story's time by publication: "first report ..., latest report ..." (or "reported ..." for one time);
+    where none of its articles has a date, "date unknown" and when it was first seen, said so: a fetch or import
+    time never reads as a publication time."""
+    if first_published is None or last_published is None:
+        return f"date unknown (first seen {_shown(first_seen)})"
+    if first_published == last_published:
+        return f"reported {_shown(first_published)}"
+    return f"first report {_shown(first_published)}, latest report {_shown(last_published)}"
+
+
+def article_time_text(published: datetime | None, fetched: datetime, received: str = "fetched") -> str:
+    """An article's publication time, or "date unknown" with when it was `received` ("fetched", "imported")."""
+    if published is not None:
+        return _shown(published)
+    return f"date unknown ({received} {_shown(fetched)})"

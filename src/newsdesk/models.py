@@ -53,6 +53,7 @@ class Article:
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
     text_from: str = "page"  # "page": extracted from the article's page; "feed": its feed's full text (collect)
     agencies: list[str] = field(default_factory=list)  # news agencies named as its source ("AP", "dpa")
+    site_name: str | None = None  # the outlet's name as the page gives it (og:site_name, else JSON-LD publisher)
 
 
 @dataclass

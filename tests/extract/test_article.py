@@ -402,7 +402,7 @@ def test_article_to_contract():
     art = extract_article(page(), URL)
     record = article_to_contract("pages/bridge.html", art)
     assert list(record) == ["path", "url", "title", "text", "authors", "published", "language",
-                            "canonical_url", "image", "genre", "agencies"]
+                            "canonical_url", "image", "genre", "agencies", "site_name"]
     assert record["path"] == "pages/bridge.html"
     assert record["published"] == "2025-03-03T07:30:00+01:00"  # the offset the page gave
     assert record["authors"] == ["Jane Doe", "John Roe"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
+
+from newsdesk.store.queries import score
 
 CONTRACT = {"id", "headline", "brief", "articles", "sources_count", "independent_sources_count", "entities",
             "statements", "updated", "disclaimer"}
@@ -28,7 +32,7 @@ def pages(site, path: str, key: str, limit: int = 5) -> list[dict]:
 
 
 def test_stories_carry_the_contract(site):
-    body = site.get("/api/stories").json()
+    body = site.get("/api/stories?order=updated&limit=50").json()
     assert set(body) == {"stories", "next"}
     quake = next(s for s in body["stories"] if s["id"] == site.story_of[site.ids["wire"]])
     assert CONTRACT <= set(quake)
@@ -43,11 +47,21 @@ def test_stories_carry_the_contract(site):
             assert site.get(f"/api/articles/{c['article_id']}").json()["url"] == c["url"]
 
 
-def test_front_ranking_puts_broad_coverage_first(site):
-    stories = site.get("/api/stories?limit=3").json()["stories"]
-    assert stories[0]["id"] == site.story_of[site.ids["wire"]]
-    scores = [s["score"] for s in site.get("/api/stories?limit=50").json()["stories"]]
+def test_front_ranking_weighs_breadth_against_publication_time(site):
+    """Every story the site received lately is ranked (all of them here), by breadth and by the publication time
+    of its latest report: the broad quake story of 2025, stored today, comes after today's stories, not as news."""
+    ranked = site.get("/api/stories?limit=50").json()["stories"]
+    assert {s["id"] for s in ranked} == set(site.story_of.values())
+    scores = [s["score"] for s in ranked]
     assert scores == sorted(scores, reverse=True)
+    newest = max(datetime.fromisoformat(s["latest_at"]) for s in ranked)
+    for s in ranked:
+        hours = (newest - datetime.fromisoformat(s["latest_at"])).total_seconds() / 3600
+        assert s["score"] == pytest.approx(score(s["independent_sources_count"], s["sources_count"], hours), abs=1e-5)
+    order = [s["id"] for s in ranked]
+    today = [s["id"] for s in ranked if datetime.fromisoformat(s["latest_at"]) > newest - timedelta(days=2)]
+    assert order.index(site.story_of[site.ids["wire"]]) > max(order.index(i) for i in today)
+    assert site.story_of[site.ids["later"]] in order[len(today):]
 
 
 @pytest.mark.parametrize("order", ["rank", "updated"])
@@ -55,6 +69,9 @@ def test_story_cursors_visit_every_story_once(site, order):
     items = pages(site, f"/api/stories?order={order}", "stories", limit=4)
     ids = [s["id"] for s in items]
     assert len(ids) == len(set(ids)) == len(set(site.story_of.values()))
+    if order == "updated":  # the latest reported first, by publication time
+        times = [s["latest_at"] for s in items]
+        assert times == sorted(times, reverse=True)
 
 
 def test_article_and_source_cursors(site):
@@ -103,7 +120,7 @@ def test_filters(site):
     assert len(by_story) == 5
     stories = site.get("/api/stories?order=updated&language=fr").json()["stories"]
     assert [s["id"] for s in stories] == [site.story_of[site.ids["evil"]]]
-    stories = site.get("/api/stories?outlet=Wire%20Agency").json()["stories"]
+    stories = site.get("/api/stories?order=updated&outlet=Wire%20Agency").json()["stories"]
     assert {s["id"] for s in stories} == {site.story_of[site.ids["wire"]], site.story_of[site.ids["later"]]}
 
 

@@ -204,6 +204,7 @@ def article_to_contract(path: str, article: Article) -> dict:
         "image": article.image,
         "genre": article.genre,
         "agencies": list(article.agencies),
+        "site_name": article.site_name,
     }
 
 
@@ -311,6 +312,7 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
     image = meta.image or (_absolute(hint.image, base) if hint and hint.image else None)
     canonical = meta.canonical or (canonicalize_url(base) if base and _is_http(base) else None)
     genre = meta.genre(title, canonical)
+    site_name = meta.site_name()
 
     titles = meta.title_candidates(hint)
     # before extract_body prunes the tree
@@ -340,6 +342,7 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
         canonical_url=canonical,
         image=image,
         genre=genre,
+        site_name=site_name,
     )
 
 
@@ -722,6 +725,9 @@ def _text_of(el: HtmlElement) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
+MAX_SITE_NAME = 100  # characters: longer, a site name is a slogan or a sentence, not an outlet's name
+
+
 @dataclass
 class _PageMeta:
     base: str | None
@@ -799,6 +805,16 @@ class _PageMeta:
         # the sources that state a headline of their own (not a part guessed out of the <title> tag)
         others = [_clean_title(v, sites) for v in (*ordered[:3], *self.h1) if v]
         return _bare_title(first, others)
+
+    def site_name(self) -> str | None:
+        """The outlet's own name for itself: og:site_name, else the JSON-LD publisher's name (an address, or a
+        value longer than any outlet's name, is none)."""
+        publishers = [n for v in self._ld("publisher") for n in _ld_names(v)[:1]]
+        for value in (self.metas.get("og:site_name"), *publishers):
+            name = " ".join(value.split()) if isinstance(value, str) else ""
+            if name and len(name) <= MAX_SITE_NAME and not _looks_like_url(name) and _norm(name):
+                return name
+        return None
 
     def _site_names(self) -> list[str]:
         """Names the site may add to its headlines: og:site_name, application-name, the JSON-LD publisher, and

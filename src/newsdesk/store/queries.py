@@ -1,9 +1,10 @@
 """Read models for the web layer: what pages, the API and feeds show, each page one bounded set of queries.
 
 - Front page: current stories ranked by breadth and freshness,
-  `score = ln(1 + independent) + ln(1 + sources) / 2 - hours_since_update / TAU_HOURS`, over a bounded
-  candidate set (stories updated within `CANDIDATE_DAYS` of the newest update, at most `MAX_CANDIDATES`),
-  cached per data version so that a page costs a few index lookups.
+  `score = ln(1 + independent) + ln(1 + sources) / 2 - hours_before_the_newest_report / TAU_HOURS`, a story's
+  time being its latest report's publication (`StoryRow.latest_at`), over a bounded candidate set (stories
+  updated within `CANDIDATE_DAYS` of the newest update, at most `MAX_CANDIDATES`), cached per data version so
+  that a page costs a few index lookups. Other lists: the latest reported first, by `latest_at`.
 - Every list is cursor-paginated: a cursor is opaque URL-safe base64 of the last row's sort key, tagged with
   the list it belongs to; a cursor that cannot be read raises `BadCursor` with the reason.
 - A page's stories get their outlets and first articles in one query each (no query per story).
@@ -113,7 +114,13 @@ class ArticleSummary:
 
     @property
     def when(self) -> datetime:
+        """Its place in time lines: published, else fetched (marked so: `newsdesk.web.pages.article_time`)."""
         return self.published or self.fetched
+
+    @property
+    def received(self) -> str:
+        """How it reached the store: "fetched" from a source, or "imported" from files (no source)."""
+        return "imported" if self.source_id is None else "fetched"
 
 
 @dataclass
@@ -136,6 +143,9 @@ class StoryView:
     article_count: int
     sources_count: int
     independent_sources_count: int
+    # Where lists place it (StoryRow.latest_at): last_published, or when it was last updated where no article
+    # of it has a date.
+    latest_at: datetime | None = None
     outlets: list[str] = field(default_factory=list)  # independent outlets first, then by name
     languages: list[str] = field(default_factory=list)  # of its articles, the most used first (read with outlets)
     articles: list[ArticleSummary] = field(default_factory=list)
@@ -204,10 +214,11 @@ class SourceView:
     next_fetch_at: datetime
     interval_seconds: int
     last_pass: dict[str, Any] | None = None  # schema.Source.last_pass: what its last pass did with its entries
+    outlet: str | None = None  # schema.Source.name: the outlet's name, as its articles show it
 
     @property
     def name(self) -> str:
-        return self.title or self.url
+        return self.outlet or self.title or self.url
 
     @property
     def healthy(self) -> bool:
@@ -263,7 +274,7 @@ _ARTICLE_TYPED = (_A.id, _A.url, _A.title, _A.source_name, _A.source_id, _A.publ
                   _A.story_id, _A.duplicate_of, _A.genre, _A.text_from)
 _STORY_TYPED = (_S.id, _S.headline, _S.brief, _S.created_at, _S.updated_at, _S.first_published, _S.last_published,
                 _S.article_count, _S.sources_count, _S.independent_sources_count, _S.removal_request_id,
-                _S.entities, _S.statements, _S.merged_into)
+                _S.entities, _S.statements, _S.merged_into, _S.latest_at)
 _ARTICLE_NAMES = ", ".join(c.name for c in _ARTICLE_TYPED)
 _STORY_NAMES = ", ".join(c.name for c in _STORY_TYPED)
 
@@ -332,13 +343,16 @@ def _article(row: Any) -> ArticleSummary:
 
 
 def _story(row: Any) -> StoryView:
-    return StoryView(id=row[0], headline=row[1], brief=list(row[2] or []), created_at=_time(row[3]),
-                     updated_at=_time(row[4]), first_published=_time(row[5]), last_published=_time(row[6]),
-                     article_count=row[7], sources_count=row[8], independent_sources_count=row[9],
-                     removed=len(row) > 10 and row[10] is not None,
-                     entities=list(row[11] or []) if len(row) > 11 else [],
-                     statements=list(row[12] or []) if len(row) > 12 else [],
-                     merged_into=row[13] if len(row) > 13 else None)
+    """A story from a row of `_stories_sql` or `_heads_sql` (which leaves the brief and analysis out)."""
+    m = row._mapping
+    return StoryView(id=m["id"], headline=m["headline"], brief=list(m.get("brief") or []),
+                     created_at=_time(m["created_at"]), updated_at=_time(m["updated_at"]),
+                     first_published=_time(m["first_published"]), last_published=_time(m["last_published"]),
+                     article_count=m["article_count"], sources_count=m["sources_count"],
+                     independent_sources_count=m["independent_sources_count"],
+                     removed=m["removal_request_id"] is not None,
+                     entities=list(m.get("entities") or []), statements=list(m.get("statements") or []),
+                     merged_into=m.get("merged_into"), latest_at=_time(m["latest_at"]) or _time(m["updated_at"]))
 
 
 def _source(row: Source) -> SourceView:
@@ -348,7 +362,7 @@ def _source(row: Source) -> SourceView:
         last_success_at=row.last_success_at, last_status=row.last_status, last_error=row.last_error,
         last_error_reason=row.last_error_reason, consecutive_failures=row.consecutive_failures,
         articles_found=row.articles_found, next_fetch_at=row.next_fetch_at, interval_seconds=row.interval_seconds,
-        last_pass=_last_pass(row.last_pass),
+        last_pass=_last_pass(row.last_pass), outlet=row.name,
     )
 
 
@@ -424,7 +438,7 @@ class Reader:
 
     def _story_filters(self, q: Select[Any], f: Filters) -> Select[Any]:
         if f.since is not None:
-            q = q.where(StoryRow.updated_at >= f.since)
+            q = q.where(StoryRow.latest_at >= f.since)
         if f.until is not None:
             q = q.where(func.coalesce(StoryRow.first_published, StoryRow.created_at) <= f.until)
         member = []
@@ -439,7 +453,12 @@ class Reader:
         return q
 
     def _ranking(self, f: Filters) -> list[tuple[float, int]]:
-        """[(-score, -id)] of the current stories in front-page order, computed once per data version."""
+        """[(-score, -id)] of the current stories in front-page order, computed once per data version.
+
+        The candidates are the stories the site received lately (updated within CANDIDATE_DAYS of the newest
+        update); a story's age is that of its latest report by publication (`StoryRow.latest_at`) beside the
+        newest report among them: stories of 2019 imported today are on the front page, after today's news and
+        in their own order, not as if they were today's."""
         key = (self.data_version(), f.key())
         with self._lock:
             if key in self._rank_cache:
@@ -449,12 +468,15 @@ class Reader:
             newest = _time(s.scalar(select(func.max(StoryRow.updated_at)).where(StoryRow.article_count > 0)))
             ranking: list[tuple[float, int]] = []
             if newest is not None:
-                q = select(StoryRow.id, StoryRow.updated_at, StoryRow.sources_count,
+                q = select(StoryRow.id, StoryRow.latest_at, StoryRow.updated_at, StoryRow.sources_count,
                            StoryRow.independent_sources_count).where(
                     StoryRow.article_count > 0, StoryRow.updated_at >= newest - timedelta(days=CANDIDATE_DAYS))
                 q = self._story_filters(q, f).order_by(StoryRow.updated_at.desc(), StoryRow.id.desc())
-                for sid, updated, sources, independent in s.execute(q.limit(MAX_CANDIDATES)):
-                    hours = (newest - _time(updated)).total_seconds() / 3600
+                rows = [(sid, _time(latest) or _time(updated), sources, independent)
+                        for sid, latest, updated, sources, independent in s.execute(q.limit(MAX_CANDIDATES))]
+                newest_report = max((latest for _, latest, _, _ in rows), default=newest)
+                for sid, latest, sources, independent in rows:
+                    hours = (newest_report - latest).total_seconds() / 3600
                     ranking.append((-round(score(independent, sources, hours), 6), -sid))
             ranking.sort()
         with self._lock:
@@ -480,22 +502,22 @@ class Reader:
 
     def latest_stories(self, limit: int = 20, cursor: str | None = None, filters: Filters | None = None,
                        ) -> Page[StoryView]:
-        """Every story, most recently updated first."""
-        q = select(StoryRow.id, StoryRow.updated_at).where(StoryRow.article_count > 0)
+        """Every story, the latest reported first (by publication: `StoryRow.latest_at`), through its index."""
+        q = select(StoryRow.id, StoryRow.latest_at).where(StoryRow.article_count > 0)
         q = self._story_filters(q, filters or Filters())
         if cursor:
-            key = decode_cursor(cursor, "updated", {"t": str, "i": int})
+            key = decode_cursor(cursor, "latest", {"t": str, "i": int})
             try:
                 at = _time(key["t"])
             except ValueError as exc:
                 raise BadCursor("cursor is damaged (field 't'): pass back exactly the 'next' value") from exc
-            q = q.where(tuple_(StoryRow.updated_at, StoryRow.id) < tuple_(at, key["i"]))
-        q = q.order_by(StoryRow.updated_at.desc(), StoryRow.id.desc()).limit(limit + 1)
+            q = q.where(tuple_(StoryRow.latest_at, StoryRow.id) < tuple_(at, key["i"]))
+        q = q.order_by(StoryRow.latest_at.desc(), StoryRow.id.desc()).limit(limit + 1)
         with self.store.session() as s:
             rows = s.execute(q).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        nxt = encode_cursor("updated", t=_time(rows[-1][1]).isoformat(), i=rows[-1][0]) if more and rows else None
+        nxt = encode_cursor("latest", t=_time(rows[-1][1]).isoformat(), i=rows[-1][0]) if more and rows else None
         return Page(self.stories_by_ids([r[0] for r in rows]), nxt)
 
     def stories_by_ids(self, ids: list[int], articles_each: int = LIST_ARTICLES,
@@ -540,7 +562,7 @@ class Reader:
         unique = list(dict.fromkeys(ids))
         with self.store.engine.connect() as conn:
             rows = conn.execute(_heads_sql(len(unique)), {f"i{k}": sid for k, sid in enumerate(unique)})
-            found = {r[0]: _story((*r[:2], None, *r[2:])) for r in rows}
+            found = {r[0]: _story(r) for r in rows}
         return [found[i] for i in ids if i in found]
 
     def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES, outlets: bool = True) -> StoryDetail | None:
@@ -784,7 +806,7 @@ class Reader:
         at, names = self._source_names
         if time.monotonic() - at > self.SOURCE_NAMES_TTL:
             with self.store.session() as s:
-                name = func.coalesce(Source.title, Source.url)
+                name = func.coalesce(Source.name, Source.title, Source.url)
                 names = [(i, n) for i, n in s.execute(select(Source.id, name).order_by(func.lower(name)))]
             self._source_names = (time.monotonic(), names)
         return list(names)

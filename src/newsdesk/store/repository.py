@@ -79,6 +79,7 @@ class StoredArticle:
     genre: str | None = None  # "opinion", "roundup" or None for reporting (newsdesk.genre)
     text_from: str = "page"  # "page": extracted from its page; "feed": its feed item's own full text
     agencies: list[str] = field(default_factory=list)  # news agencies named as its source ("AP"), not authors
+    source_id: int | None = None  # None: imported from files, not fetched from a source
 
     def to_contract(self) -> dict[str, Any]:
         return {
@@ -107,6 +108,7 @@ def _stored(row: ArticleRow) -> StoredArticle:
         fetched=row.fetched, story_id=row.story_id, duplicate_of=row.duplicate_of, image=row.image,
         story_joined_at=row.story_joined_at, minhash=row.minhash, genre=row.genre, text_from=row.text_from,
         agencies=list(row.agencies or []),
+        source_id=row.source_id,
     )
 
 
@@ -443,6 +445,29 @@ class Store:
             s.delete(src)
             s.commit()
             return True
+
+    def name_source(self, source_id: int, name: str, *, only_if_unnamed: bool = False) -> str | None:
+        """Give a source its outlet name and its articles that name, in one transaction (pages, the API and feeds
+        read the articles' `source_name`); the content version moves, so cached pages and ETags follow. With
+        `only_if_unnamed` (a name learned from a page), a name already set, by `sources rename` or by another
+        process, stays. Returns the source's name now; None when there is no such source. Raises ValueError for
+        an empty name."""
+        name = " ".join((_no_nul(name) or "").split())
+        if not name:
+            raise ValueError("an outlet's name cannot be empty")
+        with self.session() as s:
+            q = update(Source).where(Source.id == source_id)
+            if only_if_unnamed:
+                q = q.where(Source.name.is_(None))
+            if s.execute(q.values(name=name)).rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()
+                return s.scalar(select(Source.name).where(Source.id == source_id))
+            s.execute(update(ArticleRow).where(ArticleRow.source_id == source_id,
+                                               ArticleRow.source_name.is_distinct_from(name))
+                      .values(source_name=name))
+            s.execute(update(Meta).where(Meta.key == "content_version").values(value=secrets.token_hex(8)))
+            s.commit()
+            return name
 
     def due_sources(self, now: datetime, include_not_due: bool = False) -> list[Source]:
         q = select(Source).where(Source.active.is_(True)).order_by(Source.next_fetch_at, Source.id)
@@ -803,8 +828,8 @@ class Store:
         """A new, empty story; its id is final (ids are never reused or reassigned)."""
         now = utcnow()
         with self.session() as s:
-            row = StoryRow(brief=[], created_at=now, updated_at=now, article_count=0, sources_count=0,
-                           independent_sources_count=0)
+            row = StoryRow(brief=[], created_at=now, updated_at=now, latest_at=now, article_count=0,
+                           sources_count=0, independent_sources_count=0)
             s.add(row)
             s.commit()
             return row.id
@@ -1036,9 +1061,9 @@ class Store:
             return s.get(StoryRow, story_id)
 
     def list_stories(self, limit: int = 30, offset: int = 0) -> list[StoryRow]:
-        """Stories with articles, most recently updated first."""
+        """Stories with articles, the latest reported first (`StoryRow.latest_at`), as the site lists them."""
         with self.session() as s:
             return list(s.scalars(
                 select(StoryRow).where(StoryRow.article_count > 0)
-                .order_by(StoryRow.updated_at.desc(), StoryRow.id.desc()).limit(limit).offset(offset)
+                .order_by(StoryRow.latest_at.desc(), StoryRow.id.desc()).limit(limit).offset(offset)
             ))

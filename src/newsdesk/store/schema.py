@@ -63,7 +63,10 @@ class Source(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     kind: Mapped[str] = mapped_column(String(32), default="auto")  # auto, rss, atom, jsonfeed, sitemap, page
-    title: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)  # the feed's own title
+    # The outlet's name, its articles' `source_name` (migration 0017): set by `newsdesk sources rename`, else
+    # learned from the first of its pages that names its site (og:site_name, the JSON-LD publisher).
+    name: Mapped[str | None] = mapped_column(Text)
     site_url: Mapped[str | None] = mapped_column(String(2048))
     category: Mapped[str | None] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -99,7 +102,8 @@ class ArticleRow(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
-    source_name: Mapped[str | None] = mapped_column(Text)  # the outlet (feed title or host)
+    # The outlet: its source's name, else the page's site name, the feed's title, the host (newsdesk.collect)
+    source_name: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -133,6 +137,9 @@ class StoryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # last article joined
     first_published: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_published: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the story is placed in time (migration 0017): its latest report's publication time (never later than
+    # that report was fetched), or when its last article joined where none of its articles has a date.
+    latest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     sources_count: Mapped[int] = mapped_column(Integer, default=0)  # outlets
     independent_sources_count: Mapped[int] = mapped_column(Integer, default=0)  # origins: copies count once
@@ -420,6 +427,8 @@ Index("ix_articles_story_published", ArticleRow.story_id, ArticleRow.published)
 Index("ix_articles_story_outlet", ArticleRow.story_id, ArticleRow.source_name, ArticleRow.duplicate_of)
 Index("ix_articles_source_name", ArticleRow.source_name)
 Index("ix_sources_last_status", Source.last_status)
+# stories by publication time, the lists' order (migration 0017)
+Index("ix_stories_latest_at", StoryRow.latest_at, StoryRow.id)
 # an entity's stories, newest (highest id) first; entities by name prefix (migration 0005)
 Index("ix_story_entities_key_story", StoryEntityRow.entity_key, StoryEntityRow.story_id)
 Index("ix_story_entities_name_key", StoryEntityRow.name_key, StoryEntityRow.entity_key)

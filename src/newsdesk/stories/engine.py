@@ -408,14 +408,19 @@ def story_values(members: list[StoredArticle]) -> dict:
     """A story's headline, cited brief, dates and counts from its members (non-empty), as stored columns."""
     docs = [story_doc(a) for a in members]
     brief = make_brief(docs)
-    dates = [a.published for a in members if a.published]
+    # Nothing is published after it was fetched: a later date (a clock or a time zone wrong at the outlet,
+    # within the two days newsdesk.dates lets through) counts as the fetch time, so no story is placed ahead.
+    dates = [min(a.published, a.fetched) for a in members if a.published]
+    joined = max(a.story_joined_at or a.fetched for a in members)
     return dict(
         headline=choose_headline(docs),
         brief=[{"text": s.text, "citations": [{"article_id": c.article_id, "url": c.url} for c in s.citations],
                 **({"state_media_only": True} if s.state_media_only else {})} for s in brief],
-        updated_at=max(a.story_joined_at or a.fetched for a in members),
+        updated_at=joined,
         first_published=min(dates) if dates else None,
         last_published=max(dates) if dates else None,
+        # where lists place it: its latest report, by publication; by when it was seen where nothing has a date
+        latest_at=max(dates) if dates else joined,
         article_count=len(members),
         sources_count=len({a.source or a.url for a in members}),
         # Outlets that reported it themselves: ten reprints of one wire story count once.

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, computed_field
 
 from newsdesk.errors import TimeBudgetError
 from newsdesk.keys import entity_key
@@ -74,10 +74,11 @@ class ArticleOut(BaseModel):
     id: int
     url: str
     title: str | None
-    source: str | None = Field(description="the outlet's name")
-    source_id: int | None
-    published: datetime | None
-    fetched: datetime
+    source: str | None = Field(description="the outlet's name (the name its source was given, else the one its "
+                                           "page gives its site, else its feed's title, else the host)")
+    source_id: int | None = Field(description="null: imported from files, not fetched from a source")
+    published: datetime | None = Field(description="when the outlet published it; null: date unknown")
+    fetched: datetime = Field(description="when it was fetched, or imported (see `received`): not a publication time")
     language: str | None
     story_id: int | None
     duplicate_of: int | None = Field(description="the article this one is a copy of, or null")
@@ -88,6 +89,18 @@ class ArticleOut(BaseModel):
     text_from: Literal["page", "feed"] = Field(
         "page", description="page: the text was extracted from the article's page; feed: the page could not be "
                             "fetched or extracted, and the text is the one the source's feed carries for the item")
+
+    @computed_field(description="false: no publication date is known (pages say \"date unknown\"); time lines "
+                                "place it at `fetched`")  # type: ignore[prop-decorator]
+    @property
+    def date_known(self) -> bool:
+        return self.published is not None
+
+    @computed_field(description="how it reached this site: fetched from a source, or imported from files; "
+                                "`fetched` is that time")  # type: ignore[prop-decorator]
+    @property
+    def received(self) -> Literal["fetched", "imported"]:
+        return "imported" if self.source_id is None else "fetched"
 
 
 class ArticleFullOut(ArticleOut):
@@ -100,7 +113,8 @@ class ArticleFullOut(ArticleOut):
 
 
 class TimelineEntryOut(BaseModel):
-    time: datetime
+    time: datetime = Field(description="when it was published; its fetch time where date_known is false")
+    date_known: bool = Field(True, description="false: no publication date is known, `time` is when it was fetched")
     article_id: int
     source: str | None
     title: str | None
@@ -169,10 +183,16 @@ class StoryOut(BaseModel):
     entities: list[EntityOut] = Field(description="who and where: people, organisations, places, groups, events")
     statements: list[StatementOut] = Field(description="who said what, grouped across the story's articles, "
                                                        "the most corroborated first")
-    first_seen: datetime
-    updated: datetime
-    first_published: datetime | None
-    last_published: datetime | None
+    first_seen: datetime = Field(description="when this site first saw the story (a fetch or import time, not "
+                                             "a publication time)")
+    updated: datetime = Field(description="when an article last joined it (a fetch or import time)")
+    first_published: datetime | None = Field(description="its first report's publication time; null: none of "
+                                                         "its articles has a date")
+    last_published: datetime | None = Field(description="its latest report's publication time")
+    latest_at: datetime = Field(description="where lists place it: last_published, or `updated` where none of its "
+                                            "articles has a date (see date_known)")
+    date_known: bool = Field(description="false: none of its articles has a publication date (pages say \"date "
+                                         "unknown\")")
     disclaimer: str
     score: float | None = Field(None, description="front-page rank score (order=rank only)")
     removed: bool = Field(False, description="every article of the story was removed following a removal request "
@@ -330,7 +350,8 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
     if detail is not None:
         analysis = AnalysisCoverageOut(analysed=detail.analysis.analysed, not_analysed=detail.analysis.not_analysed,
                                        waiting=detail.analysis.waiting)
-        timeline = [TimelineEntryOut(time=g.origin.when, article_id=g.origin.id, source=g.origin.source,
+        timeline = [TimelineEntryOut(time=g.origin.when, date_known=g.origin.published is not None,
+                                     article_id=g.origin.id, source=g.origin.source,
                                      title=g.origin.title, url=g.origin.url, copies=[c.id for c in g.copies])
                     for g in detail.timeline]
     numbers = citation_numbers(s.brief)
@@ -346,7 +367,8 @@ def story_out(s: StoryView, base: str, disclaimer_text: str, detail: StoryDetail
         sources_count=s.sources_count, independent_sources_count=s.independent_sources_count, outlets=s.outlets,
         languages=s.languages, entities=entities_out(s.entities, base), statements=statements_out(s.statements),
         first_seen=s.created_at, updated=s.updated_at,
-        first_published=s.first_published, last_published=s.last_published, disclaimer=disclaimer_text,
+        first_published=s.first_published, last_published=s.last_published,
+        latest_at=s.latest_at or s.updated_at, date_known=s.last_published is not None, disclaimer=disclaimer_text,
         score=s.score, timeline=timeline, analysis=analysis, removed=s.removed and s.article_count == 0,
     )
 
@@ -393,10 +415,11 @@ def list_stories(
     request: Request, limit: Limit = 20, cursor: CursorQ = None, since: Since = None, until: Until = None,
     source: SourceQ = None, outlet: OutletQ = None, language: LanguageQ = None,
     order: Annotated[Literal["rank", "updated"], Query(
-        description="rank: the front page (current stories by breadth and freshness); updated: every story, "
-                    "most recently updated first")] = "rank",
+        description="rank: the front page (current stories by breadth and freshness, by publication time); "
+                    "updated: every story, the latest reported first (by `latest_at`: its latest report's "
+                    "publication time)")] = "rank",
 ) -> StoriesOut:
-    """Stories, ranked like the front page (default) or most recently updated first."""
+    """Stories, ranked like the front page (default) or the latest reported first."""
     filters = make_filters(since, until, source, outlet, language)
     reader = reader_of(request)
     page = (reader.front_page if order == "rank" else reader.latest_stories)(limit, cursor, filters)

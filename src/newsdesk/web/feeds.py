@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from newsdesk.config import Settings
+from newsdesk.dates import article_time_text, story_times_text
 from newsdesk.store import Store
 from newsdesk.store.queries import ArticleSummary, StoryView
 from newsdesk.store.schema import Meta
@@ -189,7 +190,8 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
         marks = "".join(f"[{c.number}]" for c in numbered)
         text_parts.append(clean(str(sentence.get("text", ""))) + (f" {marks}" if marks else "") + note)
     counts = (f"{story.sources_count} sources, {story.independent_sources_count} independent; "
-              f"outlets: {', '.join(story.outlets)}")
+              f"outlets: {', '.join(story.outlets)}; "
+              f"{story_times_text(story.first_published, story.last_published, story.created_at)}")
     parts.append(f"<p>{html.escape(clean(counts))}</p>")
     if links:
         parts.append("<p>Sources:</p><ul>" + "".join(
@@ -199,7 +201,9 @@ def _story_entry(story: StoryView, base: str, disclaimer_text: str, ids: FeedIds
     parts.append(f"<p><em>{html.escape(disclaimer_text)}</em></p>")
     text = "\n\n".join(text_parts + [counts, "Sources:\n" + "\n".join(source_lines), disclaimer_text])
     return Entry(id=ids.story(story.id), title=clean(story.headline) or f"Story {story.id}", url=url,
-                 updated=story.updated_at, published=story.created_at, html="".join(parts), text=text, links=links)
+                 # by publication, as the page: its first and latest reports (where none is dated, when it was seen)
+                 updated=story.last_published or story.updated_at, published=story.first_published,
+                 html="".join(parts), text=text, links=links)
 
 
 def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id: int | None, ids: FeedIds) -> Entry:
@@ -209,6 +213,8 @@ def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id:
     title = clean(a.title) or a.url
     parts = [f"<p>{html.escape(outlet)} reported: "
              + (f'<a href="{html.escape(href)}">{html.escape(title)}</a>' if href else html.escape(title)) + "</p>"]
+    if a.published is None:  # the entry's time is then the fetch's: said so
+        parts.append(f"<p>{html.escape(article_time_text(None, a.fetched, a.received))}</p>")
     if a.duplicate_of is not None:
         parts.append(f"<p>A copy of article {a.duplicate_of} (syndicated or reprinted).</p>")
     if story_url:
@@ -216,7 +222,7 @@ def _article_entry(a: ArticleSummary, base: str, disclaimer_text: str, story_id:
     parts.append(f"<p><em>{html.escape(disclaimer_text)}</em></p>")
     links = [Link(href, f"{outlet}: {title}")] if href else []
     return Entry(id=ids.tag("article", a.id), title=title, url=href or story_url or base + "/",
-                 updated=a.fetched, published=a.published or a.fetched, html="".join(parts),
+                 updated=a.published or a.fetched, published=a.published, html="".join(parts),
                  text=f"{outlet} reported: {title}\n\n{href or ''}\n\n{disclaimer_text}", links=links)
 
 

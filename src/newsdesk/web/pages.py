@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from newsdesk.store import pictures
 from newsdesk.store.queries import (
@@ -64,8 +65,40 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+# The markup below is built from datetimes written as digits and fixed words only (nothing to escape): plain
+# strings marked safe once, as Markup.format's escaping of each part doubled the cost of a story page's times.
+
+
+def _time_tag(value: datetime) -> str:
+    return f'<time datetime="{value.isoformat()}">{value.strftime("%Y-%m-%d %H:%M UTC")}</time>'
+
+
+_UNKNOWN = '<span class="date-unknown">date unknown</span>'
+
+
+def article_time(a: ArticleSummary) -> Markup:
+    """An article's publication time; without one, "date unknown" and when it was fetched (or imported), said
+    so: never a fetch time that reads as a publication time."""
+    if a.published is not None:
+        return Markup(_time_tag(a.published))
+    return Markup(f"{_UNKNOWN} ({a.received} {_time_tag(a.fetched)})")
+
+
+def story_time(s: StoryView, short: bool = False) -> Markup:
+    """A story's time by publication: its first and latest reports (`short`: the latest only, for lists); where
+    none of its articles has a date, "date unknown" and when it was first seen, said so."""
+    if s.first_published is None or s.last_published is None:
+        return Markup(f"{_UNKNOWN} (first seen {_time_tag(s.created_at)})")
+    if short or s.last_published == s.first_published:
+        word = "latest report" if short and s.last_published != s.first_published else "reported"
+        return Markup(f"{word} {_time_tag(s.last_published)}")
+    return Markup(f"first report {_time_tag(s.first_published)} · latest report {_time_tag(s.last_published)}")
+
+
 templates.env.filters["when"] = _fmt_time
 templates.env.filters["iso"] = _iso
+templates.env.globals["article_time"] = article_time
+templates.env.globals["story_time"] = story_time
 templates.env.filters["href"] = safe_href
 templates.env.filters["entity_path"] = entity_path
 templates.env.filters["source_status"] = source_status_words
