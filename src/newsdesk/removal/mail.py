@@ -62,9 +62,11 @@ class MailSettingsError(RemovalError, ValueError):
     reason = "mail_settings"
 
 
-class PermanentFailure(Exception):
+class PermanentFailure(RemovalError):
     """A send that trying again cannot mend (an address the server refuses for good, a message that cannot be
     written): recorded as failed without a retry."""
+
+    reason = "mail_refused"
 
 
 @dataclass(frozen=True)
