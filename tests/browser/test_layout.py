@@ -211,6 +211,7 @@ def pages(site: StressSite) -> dict[str, str]:
         "story-voices": f"/stories/{site.voices_story}",
         "story-first": f"/stories/{site.stories[0]}",
         "story-articles": f"/stories/{site.voices_story}/articles",
+        "story-statements": f"/stories/{site.voices_story}/statements",
         "search": "/search",
         "search-filters": f"/search?q=storm&since=2020-01-01&until=2026-12-31&source={site.sources[0]}&language=en",
         "search-results": "/search?q=harbour",
@@ -238,6 +239,8 @@ def test_every_page_fits_the_screen_and_splits_no_word(browser, stress, width):
         page.goto(f"{stress.url}/stories/{stress.voices_story}")
         hrefs = page.locator('a[href^="/entities/"]').evaluate_all("els => els.map(e => e.getAttribute('href'))")
         assert len(hrefs) >= 10, f"the stress story names few entities: {hrefs}"
+        assert page.locator("li.said").count() >= 8, "the stress story leads with few statements"
+        page.goto(f"{stress.url}/stories/{stress.voices_story}/statements")
         assert page.locator("li.said").count() >= 10, "the stress story carries few statements"
         stress.entity_path = hrefs[0]
         page.goto(f"{stress.url}/admin/login")
