@@ -42,7 +42,7 @@ from newsdesk.errors import DecompressionError, ExtractionError
 from newsdesk.extract.boilerplate import is_boilerplate_line
 from newsdesk.extract.payload import MIN_WORDS as MIN_PAYLOAD_WORDS
 from newsdesk.extract.payload import article_html_in_scripts
-from newsdesk.extract.template import HostTemplate, PageObservation, observe_tree, page_blocks, site_names
+from newsdesk.extract.template import HostTemplate, PageObservation, observe_tree, page_blocks
 from newsdesk.extract.titles import TITLE_SEPARATORS, strip_title_decoration, title_segments
 from newsdesk.genre import detect_genre
 from newsdesk.models import Article, FeedEntry
@@ -302,7 +302,7 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
     title = meta.title or (hint.title.strip() if hint and hint.title else None)
     template = template if template is not None and template.active else None
     if template is not None and title:
-        names, headlines = _template_title_context(meta, base)
+        names, headlines = _template_title_context(meta)
         title = template.strip_title(title, site_names=names, headlines=headlines)
     byline = meta.byline(tree)
     if not byline.authors and hint:
@@ -319,7 +319,7 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
     blocks = page_blocks(tree) if template is not None or readings is not None else {}
     if readings is not None:
         observation = observe_tree(tree, text, url or (hint.url if hint else None), blocks)
-        readings.append(TemplateReading(observation, blocks, *_template_title_context(meta, base)))
+        readings.append(TemplateReading(observation, blocks, *_template_title_context(meta)))
     body = extract_body(tree, base, title_candidates=titles)
     if not body:  # a page rendered by JavaScript: the article may sit in a script payload
         body = _body_from_scripts(text, base, titles, meta)
@@ -346,11 +346,9 @@ def _article_from_text(text: str, url: str | None, hint: FeedEntry | None, templ
     )
 
 
-def _template_title_context(meta: _PageMeta, base: str | None) -> tuple[list[str], list[str | None]]:
+def _template_title_context(meta: _PageMeta) -> tuple[list[str], list[str | None]]:
     """The names a learned title decoration may use for the site, and the headlines a stripped title may equal."""
-    publishers = [n for v in meta._ld("publisher") for n in _ld_names(v)[:1]]
-    names = site_names(meta.canonical or base, meta.metas.get("og:site_name"), meta.metas.get("application-name"),
-                       *publishers)
+    names = meta._site_names()
     headline = next((v for v in meta._ld("headline", articles_only=True) if isinstance(v, str)), None)
     return names, [*meta.h1, headline]
 
@@ -821,9 +819,7 @@ class _PageMeta:
         the registered domain of the page (from its canonical address) with its first label ("example.co.uk",
         "example")."""
         names = [self.metas.get("og:site_name"), self.metas.get("application-name")]
-        for value in self._ld("publisher"):
-            if isinstance(value, dict) and isinstance(value.get("name"), str):
-                names.append(value["name"])
+        names += [n for v in self._ld("publisher") for n in _ld_names(v)[:1]]
         address = self.canonical or self.base
         domain = registered_domain(address) if address and _is_http(address) else ""
         if domain:

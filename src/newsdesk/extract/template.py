@@ -335,16 +335,6 @@ def _counted(counts: dict[str, list[int]], fps: frozenset[str], number: int, lim
     return out
 
 
-def site_names(domain_of: str | None, *names: str | None) -> list[str]:
-    """The names a title decoration may use for a site: the given ones, the registered domain and its first
-    label ("globalnews.ca", "globalnews")."""
-    out = [n for n in names if n]
-    domain = registered_domain(domain_of) if domain_of else ""
-    if domain:
-        out += [domain, domain.split(".")[0]]
-    return out
-
-
 # --------------------------------------------------------------------------------------------------
 # several pages given together (newsdesk extract)
 
