@@ -162,3 +162,13 @@ def test_analyze_each_pins_the_failure_on_its_text_and_goes_on():
     # No budget: the same text is analysed, up to the caps.
     (unbounded,) = analyze_each([LONG])
     assert isinstance(unbounded, ArticleAnalysis) and len(unbounded.statements) == MAX_STATEMENTS
+
+
+def test_a_long_text_cannot_spend_the_budget_of_the_short_texts_beside_it():
+    # The models run on a batch under the batch's pooled budget (half a second a text): thirty short texts give
+    # the batch 15 s, ample for the long one too. Each text is still held to its own half second, by its share of
+    # the models' time.
+    short = '"We will open the bridge in May," the minister said on Tuesday.'
+    results = list(analyze_each([short] * 15 + [LONG] + [short] * 15, time_budget=0.5))
+    assert [i for i, r in enumerate(results) if isinstance(r, TimeBudgetError)] == [15]
+    assert "108,000 characters" in str(results[15]) and "its share of the batch" in str(results[15])

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -48,6 +49,7 @@ from newsdesk.analyze.entities import (
     propagate_names,
 )
 from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models, split_sentences
+from newsdesk.errors import TimeBudgetError
 from newsdesk.labels import speaker_words
 from newsdesk.timebudget import check_deadline, deadline
 
@@ -1586,8 +1588,11 @@ def analyze_each(texts: Iterable[str], batch_size: int = 32,
             layouts.append(_planned(text, time_budget, speech_word))
         planned = [lay for lay in layouts if isinstance(lay, Layout)]
         try:
+            started = time.monotonic()
             with deadline(time_budget * len(planned) if time_budget else None, f"the models on {len(planned)} texts"):
                 run_models(planned, batch_size, language)
+            if time_budget:
+                _charge_model_time(batch, layouts, time.monotonic() - started, time_budget)
         except ModelMissingError:
             raise
         except Exception:  # noqa: BLE001 - one text's fault, or the batch's time: find out text by text
@@ -1605,6 +1610,24 @@ def analyze_each(texts: Iterable[str], batch_size: int = 32,
             if isinstance(lay, Layout):
                 lay = _analysed(lay, _budget_for(text), time_budget, is_state_media, is_outlet, rules)
             yield lay  # outside the deadline: the caller's code does not run under this text's budget
+
+
+def _charge_model_time(batch: list[str], layouts: list[Layout | Exception], seconds: float,
+                       time_budget: float) -> None:
+    """Hold each text of a batch to its own budget for the models: the batch's time is shared among its texts
+    by the characters the models read in each (their cost is near linear in them), and a text whose share is
+    over `time_budget` gets TimeBudgetError in place of its layout. Without this, a long text finishing inside
+    the batch's pooled budget would spend the time of the short texts beside it."""
+    sizes = {k: sum(e - s for s, e in lay.ner_spans) + sum(e - s for s, e in lay.parse_spans)
+             for k, lay in enumerate(layouts) if isinstance(lay, Layout)}
+    total = sum(sizes.values())
+    if not total or seconds <= time_budget:
+        return
+    for k, size in sizes.items():
+        share = seconds * size / total
+        if share > time_budget:
+            layouts[k] = TimeBudgetError(f"{_budget_for(batch[k])}: time budget of {time_budget:g} s spent (in the "
+                                         f"models: its share of the batch, {share:.2f} s)")
 
 
 def _planned(text: str, time_budget: float | None, speech_word: re.Pattern[str]) -> Layout | Exception:
