@@ -134,7 +134,7 @@ def test_a_pass_that_stores_nothing_is_a_warning_with_its_reasons(collector, ser
     assert (report.status, report.new_articles, report.failed) == ("warning", 0, 3)
     row = collector.store.get_source(src.id)
     assert (row.last_status, row.last_error_reason, row.consecutive_failures) == ("warning", ITEMS_FAILED, 0)
-    assert row.last_error.startswith("3 of 3 entries failed and none was stored (2 http_status, 1 not_html)")
+    assert row.last_error.startswith("3 of 3 entries failed and none was stored (2 × error status from the site, 1 × not a web page)")
     assert "HTTP 404" in row.last_error
     reasons = {r["reason"]: r for r in row.last_pass["reasons"]}
     assert reasons["http_status"]["count"] == 2 and "404" in reasons["http_status"]["message"]
@@ -213,7 +213,7 @@ def test_sources_list_and_export_say_so(tmp_path: Path):
     assert bare["last_pass"]["failed"] == 2 and bare["last_pass"]["reasons"][0]["reason"] == "http_status"
     assert rows[f"{base}/full"]["last_pass"]["from_feed"] == 1
     table = run("sources", "list", "--wide")
-    assert "entries failed, none stored" in table and "2 failed: 2 http_status" in table
+    assert "entries failed, none stored" in table and "2 failed: 2 ×" in table and "error status" in table
     assert "(1 from the feed)" in table
     (exported,) = [json.loads(line) for line in run("export").splitlines()]
     assert (exported["url"], exported["text_from"]) == (f"{base}/articles/1.html", "feed")
@@ -248,7 +248,7 @@ def test_a_page_source_without_an_article_is_a_warning(collector, server):
     report = one_pass(collector)
     assert (report.status, report.found, report.failed) == ("warning", 1, 1)
     row = collector.store.get_source(src.id)
-    assert row.last_error.startswith("1 of 1 entries failed and none was stored (1 extraction_failed); e.g. ")
+    assert row.last_error.startswith("1 of 1 entries failed and none was stored (1 × no article text found); e.g. ")
 
 
 def test_nothing_is_stored_under_an_address_never_to_be_asked(db_url, server):

@@ -223,14 +223,17 @@ def _ago(value: datetime | None, now: datetime) -> str:
 
 
 def _last_pass(p: dict[str, Any] | None) -> str:
-    """A source's last pass over its entries in a few words: "12 found, 0 stored, 12 failed: 8 http_status ..."."""
+    """A source's last pass over its entries in a few words: "12 found, 0 stored, 12 failed: 8 × timed out ..."."""
+    from newsdesk.errors import failure_reason_words
+
     if not p:
         return "none yet"
     line = f"{p['found']} found, {p['stored']} stored"
     if p.get("from_feed"):
         line += f" ({p['from_feed']} from the feed)"
     if p.get("failed"):
-        line += f", {p['failed']} failed: " + ", ".join(f"{r['count']} {r['reason']}" for r in p["reasons"])
+        line += f", {p['failed']} failed: " + ", ".join(f"{r['count']} × {failure_reason_words(r['reason'])}"
+                                                    for r in p["reasons"])
     return line
 
 

@@ -43,6 +43,7 @@ from newsdesk.errors import (
     RobotsDisallowedError,
     TimeBudgetError,
     UnsafeURLError,
+    failure_reason_words,
 )
 from newsdesk.extract import HostTemplate, extract_article, observe_page, page_site_of
 from newsdesk.keys import content_hash, utcnow
@@ -121,7 +122,7 @@ class SourceReport:
         counts = Counter(f.reason for f in self.failures).most_common(PASS_REASONS)
         if not counts:
             return f"{self.failed} entries failed"
-        reasons = ", ".join(f"{n} {reason}" for reason, n in counts)
+        reasons = ", ".join(f"{n} × {failure_reason_words(reason)}" for reason, n in counts)
         example = next(f.message for f in self.failures if f.reason == counts[0][0])
         return f"{self.failed} of {self.found} entries failed and none was stored ({reasons}); e.g. {example}"
 

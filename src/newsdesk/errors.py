@@ -98,3 +98,30 @@ def describe_failure(exc: BaseException, limit: int = 1000) -> str:
     where = f" ({Path(ours[-1].filename).name}:{ours[-1].lineno}, {ours[-1].name})" if ours else ""
     message = " ".join(str(exc).split())[:limit]
     return f"{type(exc).__name__}: {message}{where}" if message else f"{type(exc).__name__}{where}"
+
+
+FAILURE_REASON_WORDS = {
+    "http_status": "error status from the site",
+    "timeout": "timed out",
+    "too_large": "too large",
+    "fetch_error": "connection failed",
+    "unsafe_url": "private or local address (not fetched)",
+    "robots_disallowed": "disallowed by robots.txt",
+    "blocked": "blocked by a removal request",
+    "host_backoff": "the site asked us to wait",
+    "not_html": "not a web page",
+    "parse_error": "could not be read",
+    "extraction_failed": "no article text found",
+    "decompression_failed": "could not be decompressed",
+    "time_budget": "took too long to process",
+    "items_failed": "entries failed, none stored",
+    "source_refused": "refused",
+    "source_blocked": "blocked by a removal request",
+    "error": "failed",
+}
+
+
+def failure_reason_words(reason: str | None) -> str:
+    """A failure's reason code (a fetch's, an entry's: `http_status`, `timeout` ...) in words; an unknown one with
+    its underscores as spaces. The code itself stays in the API and `--json` output, for scripts."""
+    return FAILURE_REASON_WORDS.get(reason or "") or (reason or "").replace("_", " ")

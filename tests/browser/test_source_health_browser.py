@@ -48,7 +48,7 @@ def test_sources_page_shows_the_warning_and_why(request, which, site, failing_so
     assert status.inner_text() == "entries failed, none stored"
     assert status.evaluate("e => getComputedStyle(e).fontWeight") in ("600", "700")  # set apart, besides its word
     assert "3 found, 0 stored, 3 failed" in " ".join(row.locator("td.last-pass").inner_text().split())
-    assert row.locator("ul.reasons li").all_inner_texts() == ["2 × http_status", "1 × not_html"]
+    assert row.locator("ul.reasons li").all_inner_texts() == ["2 × error status from the site", "1 × not a web page"]
     assert "3 of 3 entries failed and none was stored" in cells.last.inner_text()
     ok = page.locator("tr", has=page.locator(f'a[href="/sources/{failing_sources["Full Text Gazette"]}"]'))
     assert ok.locator("td").nth(1).inner_text() == "fetched"
@@ -61,7 +61,7 @@ def test_sources_page_shows_the_warning_and_why(request, which, site, failing_so
     health = page.locator("dl.health")
     assert health.locator("dd.warning").inner_text() == "entries failed, none stored"
     reasons = health.locator("ul.reasons li").all_inner_texts()
-    assert reasons[0].startswith("2 × http_status, e.g. ") and "HTTP 404" in reasons[0]
+    assert reasons[0].startswith("2 × error status from the site, e.g. ") and "HTTP 404" in reasons[0]
     assert reasons[1].endswith("not an HTML page (application/pdf)")
     if which == "page":
         screenshot(page, "source-warning")

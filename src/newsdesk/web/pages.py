@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from newsdesk.errors import failure_reason_words
 from newsdesk.store import pictures
 from newsdesk.store.queries import (
     AnalysisCoverage,
@@ -102,6 +103,7 @@ templates.env.globals["story_time"] = story_time
 templates.env.filters["href"] = safe_href
 templates.env.filters["entity_path"] = entity_path
 templates.env.filters["source_status"] = source_status_words
+templates.env.filters["reason_words"] = failure_reason_words
 templates.env.globals["qs"] = query_string
 
 # ---- who and where, who said what: view models of the story row's own JSON (no query per item) ----------
