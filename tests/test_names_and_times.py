@@ -289,7 +289,7 @@ def test_pages_api_feeds_and_cli_tell_the_same_times_and_names(db_url, tmp_path)
     old, undated, today = ids["story_old0"], ids["story_undated"], ids["story_today"]
 
     # the CLI: publication times; the undated article marked, its fetch time said to be one
-    shown = _cli(db_url, "stories", "show", str(old))
+    shown = shown_old = _cli(db_url, "stories", "show", str(old))
     assert "first report 2019-04-02 09:30 UTC, latest report 2019-04-02 10:30 UTC" in shown
     assert "2019-04-02 09:30 UTC  [" in shown and "updated" not in shown and "first seen" not in shown
     shown = _cli(db_url, "stories", "show", str(undated))
@@ -317,6 +317,10 @@ def test_pages_api_feeds_and_cli_tell_the_same_times_and_names(db_url, tmp_path)
 
         page = httpx.get(f"{site.url}/stories/{old}").text
         assert 'first report <time datetime="2019-04-02T09:30:00+00:00">2019-04-02 09:30 UTC</time>' in page
+        # the CLI's numbers [1]..[n] are the page's: the same number leads to the same article
+        on_page = set(re.findall(r'<a class="citation" href="([^"]+)"[^>]*>\[(\d+)\]</a>', page))
+        in_cli = set(re.findall(r"^  \[(\d+)\] (\S+)$", shown_old, flags=re.M))
+        assert on_page and {(url, n) for n, url in in_cli} == on_page
         assert "first seen" not in page and "updated <time" not in page
         page = httpx.get(f"{site.url}/stories/{undated}").text
         assert '<span class="date-unknown">date unknown</span> (first seen <time' in page

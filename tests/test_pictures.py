@@ -13,10 +13,11 @@ import pytest
 from localserver import LocalServer, Response
 from one_event import ARTICLES, DAY, article
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from newsdesk.collect import Collector
 from newsdesk.config import Settings
+from newsdesk.keys import utcnow
 from newsdesk.removal import RemovalDesk, RemovalSubmission
 from newsdesk.sources.images import ImageRefusedError, make_picture
 from newsdesk.store import Store, pictures
@@ -187,6 +188,53 @@ def test_a_refused_picture_is_recorded_and_the_next_report_is_tried(collector, s
     assert collector.fetch_pictures() == 1  # the next pass: the other report's picture
     assert pictures.lead_image(store, story_id).article_id == second
     assert len([r for r in server.requests if r.path == "/bad"]) == 1  # the refused one is not asked again
+    assert picture_row(store, first).retry_at is None  # nor will it be
+
+
+def picture_row(store: Store, article_id: int) -> ImageRow:
+    with store.session() as s:
+        return s.scalars(select(ImageRow).where(ImageRow.article_id == article_id)).one()
+
+
+def time_passes(store: Store) -> None:
+    """Every picture waiting for another try is due now."""
+    with store.session() as s:
+        s.execute(update(ImageRow).where(ImageRow.retry_at.is_not(None)).values(retry_at=utcnow() - timedelta(1)))
+        s.commit()
+
+
+def test_a_picture_that_failed_for_now_is_tried_again_later(collector, store, server):
+    server.route("/busy.png", Response(502, b"bad gateway"))
+    story_id, (first, _) = one_story(store, server, ["/busy.png", None])
+    assert collector.fetch_pictures() == 0
+    row = picture_row(store, first)
+    assert "502" in row.error and row.attempts == 1
+    assert row.retry_at - row.fetched_at == pictures.RETRY_WAIT
+    assert collector.fetch_pictures() == 0  # not before its time
+    assert len([r for r in server.requests if r.path == "/busy.png"]) == 1
+
+    time_passes(store)
+    assert collector.fetch_pictures() == 0  # still busy: the next wait is longer
+    row = picture_row(store, first)
+    assert row.attempts == 2 and row.retry_at - row.fetched_at == 4 * pictures.RETRY_WAIT
+
+    server.route("/busy.png", Response(200, png(320, 240), {"Content-Type": "image/png"}))
+    time_passes(store)
+    assert collector.fetch_pictures() == 1
+    row = picture_row(store, first)
+    assert row.data is not None and row.retry_at is None and row.attempts == 3 and row.error is None
+    assert pictures.lead_image(store, story_id).article_id == first
+
+
+def test_a_picture_that_keeps_failing_is_given_up_after_its_last_try(collector, store, server):
+    server.route("/busy.png", Response(502, b"bad gateway"))
+    _, (first, _) = one_story(store, server, ["/busy.png", None])
+    for _ in range(pictures.MAX_ATTEMPTS + 1):
+        collector.fetch_pictures()
+        time_passes(store)
+    row = picture_row(store, first)
+    assert row.attempts == pictures.MAX_ATTEMPTS and row.retry_at is None
+    assert len([r for r in server.requests if r.path == "/busy.png"]) == pictures.MAX_ATTEMPTS
 
 
 def test_a_private_address_is_refused_without_a_request(settings, store, server):

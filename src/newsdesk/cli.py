@@ -351,6 +351,7 @@ def stories_list(
 def stories_show(ctx: typer.Context, story_id: int) -> None:
     """One story: headline, cited brief, timeline of its articles, disclaimer."""
     from newsdesk.dates import article_time_text, story_times_text
+    from newsdesk.web.citations import citation_numbers
 
     with _store(ctx) as store:
         story = store.get_story(story_id)
@@ -362,25 +363,42 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     if story is None or not members:
         err.print(f"[red]error:[/red] no story with id {story_id}")
         raise typer.Exit(1)
-    by_id = {a.id: a for a in members}
+    numbers = citation_numbers(story.brief)  # the page's and the feeds' [1]..[n]
     out.print(f"[bold]{story.headline}[/bold]", highlight=False)
     out.print(f"{story.article_count} article(s) from {story.sources_count} source(s), "
               f"{story.independent_sources_count} independent; "
               f"{story_times_text(story.first_published, story.last_published, story.created_at)}\n")
     for sentence in story.brief:
-        marks = ", ".join(f"[{c['article_id']}]" for c in sentence["citations"])
-        out.print(f"{sentence['text']} {marks}", markup=False, highlight=False)
-    out.print("\nTimeline:")
-    # By publication time, as the page's timeline (an article without a date at its fetch time, marked)
-    for a in sorted(members, key=lambda a: (a.published or a.fetched, a.id)):
-        copy = f" (copy of {a.duplicate_of})" if a.duplicate_of else ""
-        copy += " (opinion)" if a.genre == "opinion" else ""
-        when = article_time_text(a.published, a.fetched, "imported" if a.source_id is None else "fetched")
-        out.print(f"  {when}  [{a.id}] {a.source or ''}: {a.title or a.url}{copy}",
+        cited = dict.fromkeys(c["article_id"] for c in sentence["citations"] if c["article_id"] in numbers)
+        marks = "".join(f"[{numbers[a]}]" for a in cited)
+        out.print(f"{sentence['text']} {marks}".rstrip(), markup=False, highlight=False)
+    out.print("\nTimeline (publication times):")
+    # As the page's timeline: each independent report once, by publication time (an article without a date at
+    # its fetch time, marked), its reprints under it.
+    def when(a: Any) -> str:
+        return article_time_text(a.published, a.fetched, "imported" if a.source_id is None else "fetched")
+
+    in_story = {a.id for a in members}
+    reprints: dict[int, list[Any]] = {}
+    for a in members:
+        if a.duplicate_of in in_story:
+            reprints.setdefault(a.duplicate_of, []).append(a)
+    width = len(f"[{len(numbers)}]") if numbers else 0
+    by_time = sorted(members, key=lambda a: (a.published or a.fetched, a.id))
+    for a in (a for a in by_time if a.duplicate_of not in in_story):
+        mark = f"[{numbers[a.id]}]" if a.id in numbers else ""
+        opinion = " (opinion)" if a.genre == "opinion" else ""
+        out.print(f"  {when(a)}  {mark:<{width}} {a.source or ''}: {a.title or a.url}{opinion}",
                   markup=False, highlight=False)
-    for a_id in sorted({c["article_id"] for s in story.brief for c in s["citations"]}):
-        if a_id in by_id:
-            out.print(f"  [{a_id}] {by_id[a_id].url}", markup=False, highlight=False)
+        for r in sorted(reprints.get(a.id, []), key=lambda r: (r.published or r.fetched, r.id)):
+            cited = f"[{numbers[r.id]}] " if r.id in numbers else ""
+            out.print(f"      reprinted by {cited}{r.source or r.url}, {when(r)}", markup=False, highlight=False)
+    if numbers:
+        out.print("\nSources:")
+        by_id = {a.id: a for a in members}
+        for a_id, number in numbers.items():
+            if a_id in by_id:
+                out.print(f"  [{number}] {by_id[a_id].url}", markup=False, highlight=False)
     out.print(f"\n{_settings(ctx).effective_disclaimer}", markup=False, highlight=False)
 
 

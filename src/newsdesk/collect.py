@@ -42,6 +42,7 @@ from newsdesk.errors import (
     ParseError,
     RobotsDisallowedError,
     TimeBudgetError,
+    TooLargeError,
     UnsafeURLError,
     failure_reason_words,
 )
@@ -635,13 +636,14 @@ class Collector:
     def fetch_pictures(self, stories: int | None = None) -> int:
         """Fetch the lead picture of up to `stories` (else `image_batch`) stories that have none, through the
         same polite client and blocklist as pages (newsdesk.sources.images); returns how many were stored. A
-        picture that fails is recorded and not asked again (the story's next report with one is tried next pass);
-        one a host's wait or the time budget put off is tried again next pass."""
+        picture that fails is recorded and the story's next report with one is tried next pass; a failure that may
+        pass (a timeout, a 5xx answer) is asked again later (`pictures.save_image`), the others never; one a host's
+        wait or the time budget put off is tried again next pass."""
         limit = self.settings.image_batch if stories is None else stories
         done = 0
         # The whole step gets one host's budget: pictures never hold a pass longer than one slow host would.
         with deadline(self.settings.host_time_budget, what="fetching pictures"):
-            for article_id, url in pictures.image_candidates(self.store, limit) if limit > 0 else []:
+            for article_id, url in pictures.image_candidates(self.store, limit, utcnow()) if limit > 0 else []:
                 if why := self._hop_refusal(url):
                     self._refused("blocked_fetch", url, why)
                     pictures.save_image(self.store, article_id, url, utcnow(), error=f"blocked: {why}")
@@ -652,7 +654,11 @@ class Collector:
                     break
                 except HostBackoffError:
                     continue
-                except (FetchError, ImageRefusedError) as exc:
+                except FetchError as exc:
+                    pictures.save_image(self.store, article_id, url, utcnow(), error=str(exc),
+                                        may_pass=_may_pass(exc))
+                    continue
+                except ImageRefusedError as exc:
                     pictures.save_image(self.store, article_id, url, utcnow(), error=str(exc))
                     continue
                 done += pictures.save_image(self.store, article_id, url, utcnow(), data=picture.data,
@@ -743,6 +749,12 @@ def _holder_gone(holder: str) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+def _may_pass(exc: FetchError) -> bool:
+    """Whether a picture's failed fetch is worth asking again: a timeout, a 5xx answer, a refused connection;
+    not a 404, a robots.txt rule, a removal block or a picture over the size cap."""
+    return not _is_permanent(exc) and not isinstance(exc, BlockedError | TooLargeError)
 
 
 def _is_permanent(exc: FetchError) -> bool:

@@ -5,18 +5,20 @@ source's fetch history (`source_fetches`, the chart on its page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from newsdesk.store import removals
 from newsdesk.store.repository import Store
-from newsdesk.store.schema import ArticleRow, ImageRow, SourceFetchRow
+from newsdesk.store.schema import ArticleRow, ImageRow, SourceFetchRow, UTCDateTime
 
 FETCH_HISTORY = 60  # fetches kept per source: the chart shows them all
 RECENT_STORIES = 500  # stories looked at per pass for a missing picture: the most recently updated
 MAX_COVERAGE_REPORTS = 5000  # a story's reports read for its coverage chart, the first by publication
+MAX_ATTEMPTS = 3  # tries of a picture whose fetch failed for now (a timeout, a 5xx answer)
+RETRY_WAIT = timedelta(hours=1)  # before the second try; the third waits four times as long
 
 
 @dataclass(frozen=True)
@@ -37,18 +39,19 @@ class FetchRecord:
 
 
 # The candidates of a pass: in the most recently updated stories that have no picture yet, the articles with an
-# image address not tried yet, reports before reprints, the earliest first (the pass takes one per story).
+# image address not tried yet or due to be tried again, reports before reprints, the earliest first (the pass
+# takes one per story).
 _CANDIDATES = text("""
 SELECT a.id, a.image, a.story_id
 FROM (SELECT id, updated_at FROM stories WHERE merged_into IS NULL ORDER BY updated_at DESC LIMIT :recent) AS s
 JOIN articles a ON a.story_id = s.id
 WHERE a.image IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM images i WHERE i.article_id = a.id)
+  AND NOT EXISTS (SELECT 1 FROM images i WHERE i.article_id = a.id AND (i.retry_at IS NULL OR i.retry_at > :now))
   AND NOT EXISTS (SELECT 1 FROM images i JOIN articles b ON b.id = i.article_id
                   WHERE b.story_id = s.id AND i.data IS NOT NULL)
 ORDER BY s.updated_at DESC, s.id, CASE WHEN a.duplicate_of IS NULL THEN 0 ELSE 1 END,
          CASE WHEN a.published IS NULL THEN 1 ELSE 0 END, a.published, a.id
-""")
+""").bindparams(bindparam("now", type_=UTCDateTime()))
 
 # The lead picture of a story: that of its earliest report that has one (an independent report before a reprint).
 _LEAD = (select(ImageRow.article_id, ImageRow.width, ImageRow.height, ArticleRow.title, ArticleRow.source_name,
@@ -60,11 +63,11 @@ _LEAD = (select(ImageRow.article_id, ImageRow.width, ImageRow.height, ArticleRow
          .limit(1))
 
 
-def image_candidates(store: Store, stories: int) -> list[tuple[int, str]]:
+def image_candidates(store: Store, stories: int, now: datetime) -> list[tuple[int, str]]:
     """(article id, image address) of the next picture to try in each of up to `stories` stories."""
     chosen: dict[int, tuple[int, str]] = {}
     with store.engine.connect() as conn:
-        for article_id, url, story_id in conn.execute(_CANDIDATES, {"recent": RECENT_STORIES}):
+        for article_id, url, story_id in conn.execute(_CANDIDATES, {"recent": RECENT_STORIES, "now": now}):
             if story_id not in chosen:
                 chosen[story_id] = (article_id, url)
                 if len(chosen) >= stories:
@@ -73,13 +76,26 @@ def image_candidates(store: Store, stories: int) -> list[tuple[int, str]]:
 
 
 def save_image(store: Store, article_id: int, url: str, at: datetime, *, data: bytes | None = None,
-               width: int | None = None, height: int | None = None, error: str | None = None) -> bool:
+               width: int | None = None, height: int | None = None, error: str | None = None,
+               may_pass: bool = False) -> bool:
     """Keep what fetching an article's picture gave (the picture, or why there is none); False when the article
-    was removed meanwhile or another process saved it first."""
+    was removed meanwhile or another process saved it first. A failure that `may_pass` (a timeout, a 5xx answer)
+    is tried again after RETRY_WAIT, four times longer each time, up to MAX_ATTEMPTS tries in all."""
     with store.session() as s:
+        earlier = s.execute(select(ImageRow.attempts, ImageRow.data.is_not(None))
+                            .where(ImageRow.article_id == article_id)).first()
+        if earlier is not None and earlier[1]:
+            return False  # another process stored the picture meanwhile
+        attempts = earlier[0] + 1 if earlier is not None else 1
+        retry_at = at + RETRY_WAIT * 4 ** (attempts - 1) if may_pass and attempts < MAX_ATTEMPTS else None
+        values = {"url": url[:2048], "fetched_at": at, "data": data, "width": width, "height": height,
+                  "error": error, "attempts": attempts, "retry_at": None if data is not None else retry_at}
         try:
-            s.execute(insert(ImageRow).values(article_id=article_id, url=url[:2048], fetched_at=at, data=data,
-                                              width=width, height=height, error=error))
+            if earlier is None:
+                s.execute(insert(ImageRow).values(article_id=article_id, **values))
+            else:
+                s.execute(update(ImageRow).where(ImageRow.article_id == article_id, ImageRow.data.is_(None))
+                          .values(**values))
             if data is not None:  # a story page shows it: the pages cached by data version are out of date
                 removals.bump(s, removals.CONTENT_VERSION)
             s.commit()

@@ -392,8 +392,9 @@ class HostTemplateRow(Base):
 class ImageRow(Base):
     """An article's picture as this site serves it (migration 0018, newsdesk.sources.images): fetched once from
     the article's `image` address by the polite client, checked, resized and re-encoded as WebP with no metadata.
-    A failed fetch keeps its row with `data` null and the reason, so it is not asked again. Deleted with its
-    article (a removal takes the picture with it)."""
+    A failed fetch keeps its row with `data` null and the reason: one that may pass (a timeout, a 5xx answer) is
+    asked again at `retry_at` (migration 0020), up to `pictures.MAX_ATTEMPTS` tries; the others never. Deleted
+    with its article (a removal takes the picture with it)."""
 
     __tablename__ = "images"
 
@@ -404,6 +405,8 @@ class ImageRow(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # null: stored, or a failure that stays
 
 
 class SourceFetchRow(Base):
