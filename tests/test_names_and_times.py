@@ -161,6 +161,22 @@ def test_name_source_renames_its_articles_and_refuses_an_empty_name(store):
     assert store.name_source(424242, "Nobody") is None
 
 
+def test_a_rename_that_makes_two_names_one_outlet_counts_the_story_s_outlets_again(store):
+    gazette, _ = store.add_source("https://gazette.example/feed.xml", interval=900, title="Gazette feed")
+    first, second = _articles(2, "harbour crane", "Wexmouth")
+    store.save_article(Article(url="https://gazette.example/crane", title="Wexmouth harbour crane collapses",
+                               text=first, published=OLD_DAY), source_id=gazette.id, source_name="Gazette feed")
+    store.save_article(Article(url="https://gazette.example/archive/crane", title="Harbour crane falls in Wexmouth",
+                               text=second, published=OLD_DAY + timedelta(hours=1)), source_name="The Gazette")
+    StoryEngine(store).process_pending()
+    (story,) = store.list_stories()
+    assert (story.sources_count, story.independent_sources_count) == (2, 1)  # the archive's is a copy
+    store.name_source(gazette.id, "The Gazette")
+    (story,) = store.list_stories()
+    assert (story.sources_count, story.independent_sources_count) == (1, 1)
+    assert store.get_story(story.id).sources_count == 1
+
+
 # ---- migration 0019 ------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, make_url, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, insert, make_url, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -362,6 +362,17 @@ def make_engine(url: str, lock_wait: float | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# A story's outlet counts from its members' names, as the story engine counts them (`story_values`: an article
+# without a name counts by its address), for the stories with an article of one source.
+_RECOUNT_OUTLETS = text("""
+UPDATE stories SET
+  sources_count = (SELECT COUNT(DISTINCT COALESCE(NULLIF(a.source_name, ''), a.url)) FROM articles a
+                   WHERE a.story_id = stories.id),
+  independent_sources_count = (SELECT COUNT(DISTINCT COALESCE(NULLIF(a.source_name, ''), a.url)) FROM articles a
+                               WHERE a.story_id = stories.id AND a.duplicate_of IS NULL)
+WHERE id IN (SELECT story_id FROM articles WHERE source_id = :source_id AND story_id IS NOT NULL)
+""")
+
 class Store:
     def __init__(self, url: str, lock_wait: float | None = None) -> None:
         self.url = url
@@ -448,7 +459,8 @@ class Store:
 
     def name_source(self, source_id: int, name: str, *, only_if_unnamed: bool = False) -> str | None:
         """Give a source its outlet name and its articles that name, in one transaction (pages, the API and feeds
-        read the articles' `source_name`); the content version moves, so cached pages and ETags follow. With
+        read the articles' `source_name`), and count again the outlets of its stories (two names of one outlet
+        become one); the content version moves, so cached pages and ETags follow. With
         `only_if_unnamed` (a name learned from a page), a name already set, by `sources rename` or by another
         process, stays. Returns the source's name now; None when there is no such source. Raises ValueError for
         an empty name."""
@@ -462,9 +474,11 @@ class Store:
             if s.execute(q.values(name=name)).rowcount != 1:  # type: ignore[attr-defined]
                 s.rollback()
                 return s.scalar(select(Source.name).where(Source.id == source_id))
-            s.execute(update(ArticleRow).where(ArticleRow.source_id == source_id,
-                                               ArticleRow.source_name.is_distinct_from(name))
-                      .values(source_name=name))
+            renamed = s.execute(update(ArticleRow).where(ArticleRow.source_id == source_id,
+                                                         ArticleRow.source_name.is_distinct_from(name))
+                                .values(source_name=name)).rowcount  # type: ignore[attr-defined]
+            if renamed:
+                s.execute(_RECOUNT_OUTLETS, {"source_id": source_id})
             s.execute(update(Meta).where(Meta.key == "content_version").values(value=secrets.token_hex(8)))
             s.commit()
             return name
