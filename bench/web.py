@@ -1,6 +1,7 @@
 """Web latency and throughput under load: `newsdesk serve` over a store of 100,000+ articles, 32 clients.
 
     .venv/bin/python bench/web.py [--db PATH] [--articles 100000] [--clients 32] [--requests 2000] [--quick]
+                                  [--pictures]
 
 Store. Built once and cached (default ``/tmp/newsdesk-bench-web-<articles>.db``; ``--db PATH`` names the SQLite
 file: reused when it already holds articles, built there when it is missing or empty; ``--rebuild`` starts it
@@ -28,6 +29,12 @@ pages ``/stories/{id}`` over up to 5,000 distinct stories (the 200 largest and r
 request count no URL of these two repeats, so they measure the uncached cost. A baseline row first: a
 static file of the site (or ``/healthz``), for scale. Any answer other than 200, or a transport error, is
 an error; the run must have none.
+
+Pictures and charts. Every story page draws its coverage chart (an inline SVG of its reports per hour) whatever
+the store. ``--pictures`` first gives every story a lead picture as the live pass would (one 640 x 360 WebP of
+~55 KB in ``images`` for its earliest independent report; this changes the store, so run it on a copy), so that
+story pages also look up and show their picture, and measures ``/images/{id}.webp`` over up to 5,000 pictures
+as one more endpoint (target as pages).
 
 Figures: p50/p99 latency (ms) and requests per second per endpoint, next to the targets of issue 4
 (p99 <= 100 ms for pages and the API, <= 200 ms for search). The exit status is 1 when a target is missed
@@ -73,7 +80,8 @@ SEARCH_WORDS = [
     "earthquake", "hurricane", "police", "election", "apple", "oscars", "shooting", "fire", "court",
     "tara reid", "acquisition", "obama", "ukraine", "bank", "football", "storm",
 ]
-TARGETS_MS = {"baseline": None, "front page": 100, "story page": 100, "api stories": 100, "search": 200}
+TARGETS_MS = {"baseline": None, "front page": 100, "story page": 100, "api stories": 100, "search": 200,
+              "picture": 100}
 
 
 # ---- the store ----------------------------------------------------------------------------------------
@@ -185,6 +193,46 @@ def store_summary(db_path: Path) -> tuple[int, int, int]:
         pending = conn.execute("SELECT count(*) FROM articles WHERE story_id IS NULL").fetchone()[0]
         stories = conn.execute("SELECT count(*) FROM stories WHERE article_count > 0").fetchone()[0]
     return articles, pending, stories
+
+
+def add_pictures(db_path: Path) -> int:
+    """Give every story a lead picture, as the live pass would (`--pictures`): one 640 x 360 WebP (a photograph's
+    size, ~40 KB) stored in `images` for each story's earliest independent report; the store is migrated first,
+    so that `images` exists. Returns how many stories have a picture."""
+    import io
+
+    from PIL import Image
+
+    from newsdesk.store import Store
+
+    store = Store(f"sqlite:///{db_path}")
+    store.migrate()
+    store.close()
+    rng = random.Random(7)
+    picture = Image.radial_gradient("L").resize((640, 360)).convert("RGB")
+    picture.putdata([(r, (g + rng.randrange(40)) % 256, (b * 3) % 256) for r, g, b in picture.getdata()])
+    buf = io.BytesIO()
+    picture.save(buf, "WEBP", quality=80)
+    data = buf.getvalue()
+    with sqlite3.connect(db_path) as db:
+        firsts: dict[int, int] = {}
+        for story_id, article_id in db.execute(
+                "SELECT story_id, id FROM articles WHERE story_id IS NOT NULL AND duplicate_of IS NULL "
+                "ORDER BY story_id, published, id"):
+            firsts.setdefault(story_id, article_id)
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        db.executemany("INSERT OR IGNORE INTO images (article_id, url, fetched_at, data, width, height, attempts) "
+                       "VALUES (?, ?, ?, ?, 640, 360, 1)",
+                       [(a, f"https://photos.example/{a}.jpg", now, data) for a in firsts.values()])
+        return db.execute("SELECT COUNT(DISTINCT a.story_id) FROM images i JOIN articles a ON a.id = i.article_id "
+                          "WHERE i.data IS NOT NULL").fetchone()[0]
+
+
+def picture_paths(db_path: Path, count: int = 5000, seed: int = 7) -> list[str]:
+    with sqlite3.connect(db_path) as db:
+        ids = [r[0] for r in db.execute("SELECT article_id FROM images WHERE data IS NOT NULL")]
+    random.Random(seed).shuffle(ids)
+    return [f"/images/{i}.webp" for i in ids[:count]]
 
 
 def story_ids(db_path: Path, count: int = 5000, seed: int = 7) -> list[int]:
@@ -393,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="server processes (newsdesk serve --workers; default one per core)")
     parser.add_argument("--quick", action="store_true", help="10,000 articles and fewer requests: a fast check")
+    parser.add_argument("--pictures", action="store_true",
+                        help="give every story a lead picture first (changes the store) and measure /images too")
     parser.add_argument("--loadgen", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.loadgen:
@@ -417,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store: reusing {db_path} (--rebuild to build it again)")
     articles, pending, stories = store_summary(db_path)
     print(f"store: {articles:,} articles, {stories:,} stories, {pending:,} not in a story")
+    if args.pictures:
+        print(f"pictures: {add_pictures(db_path):,} stories have a lead picture (a WebP stored in the database)")
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-web-") as tmp:
         t0 = time.perf_counter()
@@ -431,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
             "api stories": ["/api/stories"],
             "search": [f"/search?q={q.replace(' ', '+')}" for q in search_queries(db_path)],
         }
+        if args.pictures:
+            endpoints["picture"] = picture_paths(db_path)
         results = {}
         try:
             for name, paths in endpoints.items():
