@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from newsdesk.store import removals
@@ -106,7 +106,12 @@ def save_image(store: Store, article_id: int, url: str, at: datetime, *, data: b
 
 def lead_image(store: Store, story_id: int) -> LeadImage | None:
     with store.engine.connect() as conn:
-        row = conn.execute(_LEAD.where(ArticleRow.story_id == story_id)).first()
+        return lead_image_in(conn, story_id)
+
+
+def lead_image_in(conn: Connection, story_id: int) -> LeadImage | None:
+    """The story's lead picture, read on the caller's connection (the story page reads its story on one)."""
+    row = conn.execute(_LEAD.where(ArticleRow.story_id == story_id)).first()
     if row is None:
         return None
     return LeadImage(row.article_id, row.width, row.height, row.title or "", row.source_name, row.url)
@@ -119,12 +124,16 @@ def image_data(store: Store, article_id: int) -> bytes | None:
 
 
 def report_times(store: Store, story_id: int) -> list[tuple[datetime | None, bool]]:
+    with store.engine.connect() as conn:
+        return report_times_in(conn, story_id)
+
+
+def report_times_in(conn: Connection, story_id: int) -> list[tuple[datetime | None, bool]]:
     """(publication time or None, is a reprint) of a story's reports, for its coverage chart."""
     q = (select(ArticleRow.published, ArticleRow.duplicate_of.is_not(None))
          .where(ArticleRow.story_id == story_id)
          .order_by(ArticleRow.published).limit(MAX_COVERAGE_REPORTS))
-    with store.engine.connect() as conn:
-        return [(published, bool(copy)) for published, copy in conn.execute(q)]
+    return [(published, bool(copy)) for published, copy in conn.execute(q)]
 
 
 def record_fetch(store: Store, source_id: int, at: datetime, status: str, stored: int) -> None:

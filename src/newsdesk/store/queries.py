@@ -30,6 +30,7 @@ from sqlalchemy import Select, TextClause, case, exists, func, or_, select, text
 from newsdesk.errors import NewsdeskError
 from newsdesk.genre import OPINION
 from newsdesk.keys import name_key, name_words, utcnow
+from newsdesk.store import pictures
 from newsdesk.store.repository import NOT_ANALYSED, STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
     MAX_ID,
@@ -192,6 +193,9 @@ class StoryDetail:
     articles_total: int
     opinion: list[OriginGroup] = field(default_factory=list)  # editorials, op-eds, columns, in time order
     analysis: AnalysisCoverage = field(default_factory=AnalysisCoverage)
+    # With `pictures`: the lead picture, and (publication time, is a reprint) of every report, for the chart
+    lead_image: pictures.LeadImage | None = None
+    report_times: list[tuple[datetime | None, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -565,10 +569,13 @@ class Reader:
             found = {r[0]: _story(r) for r in rows}
         return [found[i] for i in ids if i in found]
 
-    def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES, outlets: bool = True) -> StoryDetail | None:
+    def story(self, story_id: int, limit: int = MAX_STORY_ARTICLES, outlets: bool = True,
+              with_pictures: bool = False) -> StoryDetail | None:
         """A story with its first `limit` articles (by publication) and every article its brief cites, grouped
         by origin, and its timeline; its outlets' names unless `outlets` is false (the page lists the articles
-        themselves, and naming the outlets reads every article of a large story); its languages always."""
+        themselves, and naming the outlets reads every article of a large story); its languages always; its lead
+        picture and its reports' times (`with_pictures`, for its page's picture and coverage chart), on the same
+        connection, the times from the articles read when they are all of them."""
         found = self.stories_by_ids([story_id], articles_each=0, outlets=outlets, languages=True)
         if not found:
             return None
@@ -582,7 +589,14 @@ class Reader:
             if missing:  # a citation must name its article even when the story has more than `limit`
                 rows += conn.execute(select(*_ARTICLE_COLS).where(ArticleRow.id.in_(missing),
                                                                   ArticleRow.story_id == story_id)).all()
-        members = [_article(r) for r in rows]
+            members = [_article(r) for r in rows]
+            lead, times = None, []
+            if with_pictures:
+                lead = pictures.lead_image_in(conn, story_id)
+                if len(members) >= story.article_count:
+                    times = [(a.published, a.duplicate_of is not None) for a in members]
+                else:
+                    times = pictures.report_times_in(conn, story_id)
         story.articles = members
         by_id = {a.id: a for a in members}
         groups: dict[int, OriginGroup] = {}
@@ -606,7 +620,7 @@ class Reader:
         reporting = [g for g in groups.values() if g.origin.genre != OPINION]
         timeline = sorted(reporting, key=lambda g: (g.origin.when, g.origin.id))
         return StoryDetail(story=story, timeline=timeline, articles_total=story.article_count,
-                           opinion=opinion, analysis=coverage)
+                           opinion=opinion, analysis=coverage, lead_image=lead, report_times=times)
 
     # ---- entities -----------------------------------------------------------------------------------
     #

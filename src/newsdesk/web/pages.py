@@ -335,7 +335,7 @@ def _story_detail(request: Request, story_id: str, suffix: str = "") -> tuple[St
     """The story `story_id` for one of its pages, or the answer instead of it: 404 for no such story, 301 to the
     story it was merged into (the same page of it: `suffix`), 410 when all of it was removed."""
     sid = parse_id(story_id, "story")
-    detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES, outlets=False)
+    detail = reader_of(request).story(sid, limit=STORY_PAGE_ARTICLES, outlets=False, with_pictures=not suffix)
     if detail is None:
         raise UserError(404, f"there is no story {sid}")
     if detail.story.merged_into is not None:
@@ -361,8 +361,7 @@ def story_page(request: Request, story_id: str) -> Response:
     lead = significant_statements(story.statements)
     all_statements = sum(1 for st in story.statements if isinstance(st, dict) and st.get("text"))
     return render(request, "story.html", {
-        "lead_image": pictures.lead_image(reader_of(request).store, story.id),
-        "coverage_chart": coverage_chart(pictures.report_times(reader_of(request).store, story.id)),
+        "lead_image": detail.lead_image, "coverage_chart": coverage_chart(detail.report_times),
         "story": story, "timeline": detail.timeline, "opinion": detail.opinion,
         "numbers": numbers, "brief_citations": [sentence_citations(b, numbers) for b in story.brief],
         "articles": by_id,
