@@ -371,7 +371,9 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
     for sentence in story.brief:
         cited = dict.fromkeys(c["article_id"] for c in sentence["citations"] if c["article_id"] in numbers)
         marks = "".join(f"[{numbers[a]}]" for a in cited)
-        out.print(f"{sentence['text']} {marks}".rstrip(), markup=False, highlight=False)
+        label = f"{sentence['status'].capitalize()}: " if sentence.get("status") else ""  # as the page labels it
+        note = " (only state-controlled media report this)" if sentence.get("state_media_only") is True else ""
+        out.print(f"{label}{sentence['text']} {marks}".rstrip() + note, markup=False, highlight=False)
     out.print("\nTimeline (publication times):")
     # As the page's timeline: each independent report once, by publication time (an article without a date at
     # its fetch time, marked), its reprints under it.

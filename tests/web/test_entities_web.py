@@ -4,7 +4,10 @@ grouped and analysed by the real pipeline (the `analysed_site` fixture)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from html import escape as html_escape
 from urllib.parse import quote
 
@@ -357,6 +360,15 @@ def test_a_brief_sentence_only_state_media_report_says_so_in_api_page_and_feed(e
     entry = next(i for i in items if i["url"].endswith(f"/stories/{sid}"))
     assert entry["content_html"].count("(only state-controlled media report this)") == flagged
     assert entry["content_text"].count("(only state-controlled media report this)") == flagged
+    # and `newsdesk stories show`, beside the same sentences
+    shown = subprocess.run([sys.executable, "-m", "newsdesk.cli", "--db", esite.db, "stories", "show", str(sid)],
+                           capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+    assert shown.returncode == 0, shown.stderr
+    noted = [line for line in shown.stdout.splitlines() if line.endswith("(only state-controlled media report this)")]
+    assert len(noted) == flagged > 0
+    for b in story["brief"]:
+        if b["state_media_only"]:
+            assert any(b["text"] in line for line in noted)
 
 
 def test_the_statements_page_lists_every_statement_and_the_story_page_the_most_significant(esite):
