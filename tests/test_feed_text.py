@@ -134,7 +134,8 @@ def test_a_pass_that_stores_nothing_is_a_warning_with_its_reasons(collector, ser
     assert (report.status, report.new_articles, report.failed) == ("warning", 0, 3)
     row = collector.store.get_source(src.id)
     assert (row.last_status, row.last_error_reason, row.consecutive_failures) == ("warning", ITEMS_FAILED, 0)
-    assert row.last_error.startswith("3 of 3 entries failed and none was stored (2 × error status from the site, 1 × not a web page)")
+    assert row.last_error.startswith(
+        "3 of 3 entries failed and none was stored (2 × error status from the site, 1 × not a web page)")
     assert "HTTP 404" in row.last_error
     reasons = {r["reason"]: r for r in row.last_pass["reasons"]}
     assert reasons["http_status"]["count"] == 2 and "404" in reasons["http_status"]["message"]
