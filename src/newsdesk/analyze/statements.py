@@ -48,7 +48,16 @@ from newsdesk.analyze.entities import (
     named_entities,
     propagate_names,
 )
-from newsdesk.analyze.nlp import ABBREVIATIONS, Layout, ModelMissingError, Quote, plan, run_models, split_sentences
+from newsdesk.analyze.nlp import (
+    ABBREVIATIONS,
+    Layout,
+    ModelMissingError,
+    Quote,
+    get_nlp,
+    plan,
+    run_models,
+    split_sentences,
+)
 from newsdesk.errors import TimeBudgetError
 from newsdesk.labels import speaker_words
 from newsdesk.timebudget import check_deadline, deadline
@@ -1587,6 +1596,8 @@ def analyze_each(texts: Iterable[str], batch_size: int = 32,
         for text in batch:
             layouts.append(_planned(text, time_budget, speech_word))
         planned = [lay for lay in layouts if isinstance(lay, Layout)]
+        if planned:
+            get_nlp(language)  # loading the model is no text's time (nor, missing, any text's fault)
         try:
             started = time.monotonic()
             with deadline(time_budget * len(planned) if time_budget else None, f"the models on {len(planned)} texts"):
