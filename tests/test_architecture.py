@@ -16,7 +16,7 @@ PACKAGE = "newsdesk"
 # The layer of each room: a top-level module or package of newsdesk ("newsdesk" itself: its __init__, the version).
 LAYERS: dict[int, set[str]] = {
     0: {PACKAGE, "errors", "config", "models", "dates", "timebudget", "keys", "urls", "text", "encoding",
-        "compression", "labels", "genre", "embeddings"},  # foundation
+        "compression", "labels", "genre", "embeddings", "langid_cache"},  # foundation
     1: {"store"},  # storage
     2: {"sources", "extract", "stories", "analyze"},  # stages
     3: {"passes", "collect", "removal"},  # services that compose stages
