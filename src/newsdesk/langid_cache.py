@@ -42,7 +42,7 @@ def cached_classifier() -> Callable[[str], tuple[str, float]]:
         if not folder.is_dir():
             _unpack(model, folder)
         identifier = _identifier(langid, folder)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:  # RuntimeError: no home folder to be found
         log.debug("py3langid's model cache unusable (%s): loading the packaged model", exc)
         if folder is not None and folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)  # damaged: the next process unpacks it again
