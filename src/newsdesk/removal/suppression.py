@@ -22,8 +22,8 @@ from newsdesk.keys import utcnow
 from newsdesk.removal.blocklist import BlocklistIndex
 from newsdesk.removal.models import SuppressionReport, UnknownRequest
 from newsdesk.store import Store, removals
-from newsdesk.store.removals import BLOCKLIST_VERSION, CONTENT_VERSION, QuarantinedArticle, RequestView, Target
-from newsdesk.store.repository import members_in
+from newsdesk.store.removals import QuarantinedArticle, RequestView, Target
+from newsdesk.store.repository import BLOCKLIST_VERSION, CONTENT_VERSION, bump_version, members_in
 from newsdesk.stories.copies import signature
 from newsdesk.urls import canonicalize_url, key_spellings, registered_domain, url_key
 
@@ -131,8 +131,8 @@ class Suppressor:
         report.story_ids = sorted(touched)
         if provisional:
             removals.mark_provisional(s, req.id)
-        removals.bump(s, CONTENT_VERSION)
-        removals.bump(s, BLOCKLIST_VERSION)
+        bump_version(s, CONTENT_VERSION)
+        bump_version(s, BLOCKLIST_VERSION)
         removals.add_audit(s, req.id, actor, "provisional_suppression" if provisional else "suppressed", {
             "article_ids": report.article_ids, "story_ids": report.story_ids,
             "stories_emptied": report.stories_emptied, "blocklist_entries": report.blocked,
@@ -182,8 +182,8 @@ class Suppressor:
         for sid in sorted(touched):
             recompute_story(s, sid, None)
         report.story_ids = sorted(touched)
-        removals.bump(s, CONTENT_VERSION)
-        removals.bump(s, BLOCKLIST_VERSION)
+        bump_version(s, CONTENT_VERSION)
+        bump_version(s, BLOCKLIST_VERSION)
         removals.add_audit(s, req.id, actor, "restored", {"article_ids": report.restored,
                                                           "story_ids": report.story_ids,
                                                           "new_ids": {str(k): v for k, v in moved.items()}})

@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from newsdesk.store import removals
-from newsdesk.store.repository import Store
+from newsdesk.store.repository import CONTENT_VERSION, Store, bump_version
 from newsdesk.store.schema import ArticleRow, ImageRow, SourceFetchRow, UTCDateTime
 
 FETCH_HISTORY = 60  # fetches kept per source: the chart shows them all
@@ -97,7 +96,7 @@ def save_image(store: Store, article_id: int, url: str, at: datetime, *, data: b
                 s.execute(update(ImageRow).where(ImageRow.article_id == article_id, ImageRow.data.is_(None))
                           .values(**values))
             if data is not None:  # a story page shows it: the pages cached by data version are out of date
-                removals.bump(s, removals.CONTENT_VERSION)
+                bump_version(s, CONTENT_VERSION)
             s.commit()
         except IntegrityError:
             return False

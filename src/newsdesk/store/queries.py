@@ -31,7 +31,7 @@ from newsdesk.errors import NewsdeskError
 from newsdesk.genre import OPINION
 from newsdesk.keys import name_key, name_words, utcnow
 from newsdesk.store import pictures
-from newsdesk.store.repository import NOT_ANALYSED, STAGES, SourceFailures, Store
+from newsdesk.store.repository import ANALYSIS_VERSION, CONTENT_VERSION, NOT_ANALYSED, STAGES, SourceFailures, Store
 from newsdesk.store.schema import (
     MAX_ID,
     MAX_STAGE_ATTEMPTS,
@@ -432,9 +432,9 @@ class Reader:
                 select(func.max(StoryRow.updated_at)).scalar_subquery(),
                 select(func.max(StoryRow.id)).scalar_subquery(),
                 select(func.max(ArticleRow.id)).scalar_subquery(),
-                select(Meta.value).where(Meta.key == "content_version").scalar_subquery(),
+                select(Meta.value).where(Meta.key == CONTENT_VERSION).scalar_subquery(),
                 # entities and statements are rewritten without moving a story's update time
-                select(Meta.value).where(Meta.key == "analysis_version").scalar_subquery(),
+                select(Meta.value).where(Meta.key == ANALYSIS_VERSION).scalar_subquery(),
             )).one()
         return f"{row[0]}|{row[1]}|{row[2]}|{row[3]}|{row[4]}"
 

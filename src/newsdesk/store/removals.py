@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from newsdesk.keys import utcnow
 from newsdesk.store import search
-from newsdesk.store.repository import Store, final_story_in
+from newsdesk.store.repository import BLOCKLIST_VERSION, Store, final_story_in
 from newsdesk.store.schema import (
     MAX_ID,
     Admin,
@@ -40,8 +40,6 @@ from newsdesk.store.schema import (
     StoryRow,
 )
 
-BLOCKLIST_VERSION = "blocklist_version"  # meta keys: a new random value whenever the blocklist changes,
-CONTENT_VERSION = "content_version"  # and whenever stored content is removed or restored
 CHUNK = 500  # ids per IN (...): well under every engine's limit on bound parameters
 _ARTICLE_COLUMNS = [c.name for c in ArticleRow.__table__.columns]
 _DATETIME_COLUMNS = {"published", "fetched", "story_joined_at"}
@@ -186,11 +184,6 @@ def _row_from_json(data: dict[str, Any]) -> dict[str, Any]:
     if values.get("minhash"):
         values["minhash"] = base64.b64decode(values["minhash"])
     return values
-
-
-def bump(s: Session, key: str) -> None:
-    """A new random value (no read-modify-write race between processes); readers only compare it."""
-    s.execute(update(Meta).where(Meta.key == key).values(value=secrets.token_hex(8)))
 
 
 def shared_secret(s: Session) -> str:

@@ -136,7 +136,16 @@ class StoryAnalysis:
     index: list[dict]
 
 
-ANALYSIS_VERSION = "analysis_version"  # meta key: changes whenever a story's analysis is rewritten
+# Keys of `meta` whose value is a new random one whenever what they version changes; readers only compare them.
+ANALYSIS_VERSION = "analysis_version"  # a story's analysis rewritten
+BLOCKLIST_VERSION = "blocklist_version"  # the removal blocklist changed
+CONTENT_VERSION = "content_version"  # stored content changed otherwise than by a new article (removed, renamed...)
+
+
+def bump_version(s: Session, key: str) -> None:
+    """A new random value for the version `key` (no read-modify-write race between processes)."""
+    s.execute(update(Meta).where(Meta.key == key).values(value=secrets.token_hex(8)))
+
 
 # The store's own trouble (unreachable, locked past the wait, disk full): no article's fault, so a stage that
 # records one article's failure and goes on (see below) stops on these instead.
@@ -287,7 +296,7 @@ def write_story_analysis(s: Session, story_id: int, analysis: StoryAnalysis) -> 
         if words:
             s.execute(insert(StoryEntityWordRow), words)
     # Stories change here without a new article or update time: move the data version (ETags, caches) on.
-    s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
+    bump_version(s, ANALYSIS_VERSION)
 
 
 def refresh_story_analysis_in(s: Session, story_id: int, aggregate: StoryAggregator,
@@ -479,7 +488,7 @@ class Store:
                                 .values(source_name=name)).rowcount  # type: ignore[attr-defined]
             if renamed:
                 s.execute(_RECOUNT_OUTLETS, {"source_id": source_id})
-            s.execute(update(Meta).where(Meta.key == "content_version").values(value=secrets.token_hex(8)))
+            bump_version(s, CONTENT_VERSION)
             s.commit()
             return name
 
@@ -1026,7 +1035,7 @@ class Store:
         with self.session() as s:
             # The write comes first: on SQLite it takes the write lock, so what is read below cannot change
             # before the commit (a read-then-write transaction could fail to upgrade its snapshot).
-            s.execute(update(Meta).where(Meta.key == ANALYSIS_VERSION).values(value=secrets.token_hex(8)))
+            bump_version(s, ANALYSIS_VERSION)
             wanted = ids + [r.derived_from for r in records if r.derived_from is not None]
             present = set(s.scalars(select(ArticleRow.id).where(ArticleRow.id.in_(wanted))))
             made_by: dict[int, str] = {article_id: analyzer for article_id, analyzer in s.execute(
