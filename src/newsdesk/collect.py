@@ -654,12 +654,9 @@ class Collector:
                     break
                 except HostBackoffError:
                     continue
-                except FetchError as exc:
+                except (FetchError, ImageRefusedError) as exc:
                     pictures.save_image(self.store, article_id, url, utcnow(), error=str(exc),
-                                        may_pass=_may_pass(exc))
-                    continue
-                except ImageRefusedError as exc:
-                    pictures.save_image(self.store, article_id, url, utcnow(), error=str(exc))
+                                        may_pass=isinstance(exc, FetchError) and _may_pass(exc))
                     continue
                 done += pictures.save_image(self.store, article_id, url, utcnow(), data=picture.data,
                                             width=picture.width, height=picture.height)

@@ -382,6 +382,7 @@ UPDATE stories SET
 WHERE id IN (SELECT story_id FROM articles WHERE source_id = :source_id AND story_id IS NOT NULL)
 """)
 
+
 class Store:
     def __init__(self, url: str, lock_wait: float | None = None) -> None:
         self.url = url
