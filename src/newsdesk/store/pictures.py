@@ -122,11 +122,6 @@ def image_data(store: Store, article_id: int) -> bytes | None:
         return conn.execute(select(ImageRow.data).where(ImageRow.article_id == article_id)).scalar()
 
 
-def report_times(store: Store, story_id: int) -> list[tuple[datetime | None, bool]]:
-    with store.engine.connect() as conn:
-        return report_times_in(conn, story_id)
-
-
 def report_times_in(conn: Connection, story_id: int) -> list[tuple[datetime | None, bool]]:
     """(publication time or None, is a reprint) of a story's reports, for its coverage chart."""
     q = (select(ArticleRow.published, ArticleRow.duplicate_of.is_not(None))
