@@ -351,6 +351,7 @@ def stories_list(
 def stories_show(ctx: typer.Context, story_id: int) -> None:
     """One story: headline, cited brief, timeline of its articles, disclaimer."""
     from newsdesk.dates import article_time_text, story_times_text
+    from newsdesk.store.queries import Reader
     from newsdesk.web.citations import citation_numbers
 
     with _store(ctx) as store:
@@ -359,8 +360,9 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
             err.print(f"story {story_id} was merged into story {story.merged_into}: showing that one")
             story_id = store.final_story(story_id)
             story = store.get_story(story_id)
-        members = store.story_members(story_id) if story else []
-    if story is None or not members:
+        # The page's timeline, every article of it: each independent report once, its reprints under it
+        detail = Reader(store).story(story_id, limit=max(story.article_count, 1), outlets=False) if story else None
+    if story is None or detail is None or not detail.story.articles:
         err.print(f"[red]error:[/red] no story with id {story_id}")
         raise typer.Exit(1)
     numbers = citation_numbers(story.brief)  # the page's and the feeds' [1]..[n]
@@ -375,29 +377,21 @@ def stories_show(ctx: typer.Context, story_id: int) -> None:
         note = " (only state-controlled media report this)" if sentence.get("state_media_only") is True else ""
         out.print(f"{label}{sentence['text']} {marks}".rstrip() + note, markup=False, highlight=False)
     out.print("\nTimeline (publication times):")
-    # As the page's timeline: each independent report once, by publication time (an article without a date at
-    # its fetch time, marked), its reprints under it.
-    def when(a: Any) -> str:
-        return article_time_text(a.published, a.fetched, "imported" if a.source_id is None else "fetched")
-
-    in_story = {a.id for a in members}
-    reprints: dict[int, list[Any]] = {}
-    for a in members:
-        if a.duplicate_of in in_story:
-            reprints.setdefault(a.duplicate_of, []).append(a)
+    # By publication time (an article without a date at its fetch time, marked); opinion in its place, marked.
     width = len(f"[{len(numbers)}]") if numbers else 0
-    by_time = sorted(members, key=lambda a: (a.published or a.fetched, a.id))
-    for a in (a for a in by_time if a.duplicate_of not in in_story):
+    for g in sorted(detail.timeline + detail.opinion, key=lambda g: (g.origin.when, g.origin.id)):
+        a = g.origin
         mark = f"[{numbers[a.id]}]" if a.id in numbers else ""
         opinion = " (opinion)" if a.genre == "opinion" else ""
-        out.print(f"  {when(a)}  {mark:<{width}} {a.source or ''}: {a.title or a.url}{opinion}",
-                  markup=False, highlight=False)
-        for r in sorted(reprints.get(a.id, []), key=lambda r: (r.published or r.fetched, r.id)):
+        out.print(f"  {article_time_text(a.published, a.fetched, a.received)}  {mark:<{width}} {a.source or ''}: "
+                  f"{a.title or a.url}{opinion}", markup=False, highlight=False)
+        for r in sorted(g.copies, key=lambda r: (r.when, r.id)):
             cited = f"[{numbers[r.id]}] " if r.id in numbers else ""
-            out.print(f"      reprinted by {cited}{r.source or r.url}, {when(r)}", markup=False, highlight=False)
+            out.print(f"      reprinted by {cited}{r.source or r.url}, "
+                      f"{article_time_text(r.published, r.fetched, r.received)}", markup=False, highlight=False)
     if numbers:
         out.print("\nSources:")
-        by_id = {a.id: a for a in members}
+        by_id = {a.id: a for a in detail.story.articles}
         for a_id, number in numbers.items():
             if a_id in by_id:
                 out.print(f"  [{number}] {by_id[a_id].url}", markup=False, highlight=False)
