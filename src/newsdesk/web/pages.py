@@ -358,7 +358,7 @@ def story_page(request: Request, story_id: str) -> Response:
     story = detail.story
     numbers = citation_numbers(story.brief)
     by_id = {a.id: a for a in story.articles}
-    lead = significant_statements(story.statements)
+    lead = statement_views(significant_statements(story.statements), story.entities, by_id)
     all_statements = sum(1 for st in story.statements if isinstance(st, dict) and st.get("text"))
     return render(request, "story.html", {
         "lead_image": detail.lead_image, "coverage_chart": coverage_chart(detail.report_times),
@@ -368,9 +368,9 @@ def story_page(request: Request, story_id: str) -> Response:
         "entity_sections": entity_sections(story.entities[:STORY_PAGE_ENTITIES]),
         "more_entity_sections": entity_sections(story.entities[STORY_PAGE_ENTITIES:], "more-"),
         "more_entities": len(story.entities[STORY_PAGE_ENTITIES:]),
-        "lead_statements": statement_views(lead, story.entities, by_id),
+        "lead_statements": lead,
         "glosses": [(STATUS_LABELS[status], STATUS_GLOSSES[status]) for status, _h, _e in STATEMENT_SECTIONS
-                    if any((st.get("status") or "claim") == status for st in lead)],
+                    if any(view.status == status for view in lead)],
         "statements_shown": len(lead), "statements_total": all_statements,
         "analysis_note": analysis_note(detail.analysis),
         "status_labels": STATUS_LABELS,
