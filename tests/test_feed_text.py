@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,23 @@ def settings(db_url) -> Settings:
                     connect_timeout=1.0)
 
 
-@pytest.fixture
-def collector(settings):
+@contextmanager
+def collecting(settings: Settings) -> Iterator[Collector]:
+    """A collector over a migrated store of `settings`, both closed at the end."""
     store = Store(settings.database_url)
     store.migrate()
-    c = Collector(settings, store)
-    yield c
-    c.close()
-    store.close()
+    collector = Collector(settings, store)
+    try:
+        yield collector
+    finally:
+        collector.close()
+        store.close()
+
+
+@pytest.fixture
+def collector(settings):
+    with collecting(settings) as c:
+        yield c
 
 
 def one_pass(collector: Collector):
@@ -111,15 +122,9 @@ def test_feed_text_can_be_turned_off(db_url, server):
     base = server.url("").rstrip("/")
     server.route("/feed", Response(200, rss_full(base, [1]), {"Content-Type": "application/rss+xml"}))
     settings = Settings(database_url=db_url, allow_private_hosts=True, min_host_delay=0.0, feed_text_min_words=0)
-    store = Store(db_url)
-    store.migrate()
-    collector = Collector(settings, store)
-    try:
+    with collecting(settings) as collector:
         collector.add_source(server.url("/feed"), discover=False)
         report = one_pass(collector)
-    finally:
-        collector.close()
-        store.close()
     assert (report.status, report.new_articles, report.failed) == ("warning", 0, 1)
 
 
@@ -258,14 +263,8 @@ def test_nothing_is_stored_under_an_address_never_to_be_asked(db_url, server):
     settings = Settings(database_url=db_url, allowed_private_hosts="127.0.0.1", min_host_delay=0.0)
     feed = rss_full(server.url("").rstrip("/"), [1]).replace(server.url("").rstrip("/"), "http://10.1.2.3")
     server.route("/feed", Response(200, feed, {"Content-Type": "application/rss+xml"}))
-    store = Store(db_url)
-    store.migrate()
-    collector = Collector(settings, store)
-    try:
+    with collecting(settings) as collector:
         collector.add_source(server.url("/feed"), discover=False)
         report = one_pass(collector)
         assert (report.status, report.new_articles, report.failed) == ("warning", 0, 1)
-        assert report.failures[0].reason == "unsafe_url" and list(store.iter_articles()) == []
-    finally:
-        collector.close()
-        store.close()
+        assert report.failures[0].reason == "unsafe_url" and list(collector.store.iter_articles()) == []
